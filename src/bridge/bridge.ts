@@ -1,0 +1,235 @@
+/**
+ * The router between the host (stdio) and the remote server (a {@linkcode RemoteTransport}).
+ * It peeks at envelopes, keeps the host's pending requests, answers locally where it must, and
+ * guarantees exactly one response per host request.
+ *
+ * @module
+ */
+
+import {
+  type Envelope,
+  ErrorCode,
+  errorResponse,
+  idKey,
+  type JsonRpcId,
+  parseMessage,
+} from "../jsonrpc/message.ts";
+import type { Logger } from "../log/logger.ts";
+import type { HostLine } from "../stdio/line_reader.ts";
+import { type RemoteTransport, TransportError } from "../transport/transport.ts";
+import type { ToolFilter } from "./tool_filter.ts";
+
+/** Where the bridge writes messages for the host. */
+export interface HostOutput {
+  /** Writes one JSON-RPC message (one line). */
+  write(text: string): Promise<void>;
+}
+
+/** Options for {@linkcode Bridge}. */
+export interface BridgeOptions {
+  /** The connection to the remote server; its sink must be {@linkcode Bridge.fromServer}. */
+  transport: RemoteTransport;
+  /** The host's stdout. */
+  out: HostOutput;
+  /** The logger. */
+  log: Logger;
+  /** Tool filters. */
+  filter: ToolFilter;
+}
+
+interface Pending {
+  id: JsonRpcId;
+  method: string;
+  abort: AbortController;
+}
+
+/** The router. */
+export class Bridge {
+  #o: BridgeOptions;
+  #pending = new Map<string, Pending>();
+  #inFlight = new Set<Promise<void>>();
+
+  /**
+   * Creates the router.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Bridge } from "./bridge.ts";
+   * const bridge = new Bridge({ transport, out, log, filter });
+   * await bridge.fromHost({ text: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+   * ```
+   *
+   * @param options The transport, output, logger and filters.
+   */
+  constructor(options: BridgeOptions) {
+    this.#o = options;
+  }
+
+  /** How many host requests await a response. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Handles one line from the host. It returns once the message is on its way; it waits for the
+   * delivery only where order matters (`notifications/initialized`).
+   *
+   * @param line The line (or why it could not be read).
+   */
+  async fromHost(line: HostLine): Promise<void> {
+    if ("error" in line) {
+      await this.#o.out.write(
+        errorResponse(null, ErrorCode.ParseError, `Cannot read the message: ${line.error}`),
+      );
+      return;
+    }
+    const envelope = parseMessage(line.text);
+    switch (envelope.kind) {
+      case "invalid":
+        if (envelope.reason.startsWith("parse:")) {
+          await this.#o.out.write(
+            errorResponse(
+              null,
+              ErrorCode.ParseError,
+              `Cannot parse the message as JSON: ${envelope.reason.slice(7)}`,
+            ),
+          );
+        } else {
+          await this.#o.out.write(
+            errorResponse(
+              envelope.id,
+              ErrorCode.InvalidRequest,
+              `Invalid JSON-RPC message: ${envelope.reason}`,
+            ),
+          );
+        }
+        return;
+      case "request":
+        this.#request(line.text, envelope);
+        return;
+      case "notification":
+        if (envelope.method === "notifications/cancelled") return this.#cancel(line.text, envelope);
+        if (envelope.method === "notifications/initialized") {
+          // Later requests must not overtake it on a parallel connection.
+          return await this.#forward(line.text, envelope);
+        }
+        this.#track(this.#forward(line.text, envelope));
+        return;
+      case "response":
+        this.#track(this.#forward(line.text, envelope));
+        return;
+    }
+  }
+
+  /**
+   * The transport's sink: every message from the server comes through here.
+   *
+   * @param text The message text.
+   * @param envelope Its envelope.
+   */
+  fromServer = async (text: string, envelope: Envelope): Promise<void> => {
+    if (envelope.kind !== "response") {
+      await this.#o.out.write(text);
+      return;
+    }
+    const key = envelope.id === null ? undefined : idKey(envelope.id);
+    const pending = key === undefined ? undefined : this.#pending.get(key);
+    if (pending === undefined) {
+      this.#o.log.debug(
+        `Dropping a response to ${JSON.stringify(envelope.id)}: no host request is waiting for it`,
+      );
+      return;
+    }
+    this.#pending.delete(key!);
+    const out = pending.method === "tools/list" && this.#o.filter.active
+      ? this.#o.filter.filterListResponse(text)
+      : text;
+    await this.#o.out.write(out);
+  };
+
+  /** Waits until every message handed to the transport was sent or failed. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  /** Aborts what is in flight and closes the transport. */
+  async close(): Promise<void> {
+    for (const pending of this.#pending.values()) pending.abort.abort();
+    await this.#o.transport.close();
+  }
+
+  #request(text: string, envelope: Extract<Envelope, { kind: "request" }>): void {
+    const { id, method } = envelope;
+    if (method === "tools/call" && this.#o.filter.active) {
+      const name = (envelope.value.params as { name?: unknown } | undefined)?.name;
+      const reason = typeof name === "string" ? this.#o.filter.blockReason(name) : undefined;
+      if (reason !== undefined) {
+        this.#track(
+          this.#o.out.write(
+            errorResponse(id, ErrorCode.InvalidParams, `Tool "${name}" is not available: ${reason}`),
+          ),
+        );
+        return;
+      }
+    }
+    const key = idKey(id);
+    const pending: Pending = { id, method, abort: new AbortController() };
+    this.#pending.set(key, pending);
+    this.#track(
+      this.#o.transport.send(text, envelope, pending.abort.signal).then(
+        () => this.#answerIfStillPending(key, pending, undefined),
+        (error) => this.#answerIfStillPending(key, pending, error),
+      ),
+    );
+  }
+
+  async #answerIfStillPending(key: string, pending: Pending, error: unknown): Promise<void> {
+    if (this.#pending.get(key) !== pending) return;
+    this.#pending.delete(key);
+    if (pending.abort.signal.aborted) return;
+    if (error instanceof TransportError && error.serverResponse !== undefined) {
+      await this.#o.out.write(error.serverResponse);
+      return;
+    }
+    const message = error === undefined
+      ? `The server ended the exchange of request ${JSON.stringify(pending.id)} without a response: try again`
+      : error instanceof TransportError
+      ? error.message
+      : `Internal error in mcp-bridge: ${(error as Error)?.message ?? String(error)}`;
+    if (!(error instanceof TransportError)) this.#o.log.error(`${message}\n${(error as Error)?.stack ?? ""}`);
+    else this.#o.log.warn(`${pending.method} (id ${JSON.stringify(pending.id)}) failed: ${message}`);
+    const data = error instanceof TransportError && error.status !== undefined
+      ? { status: error.status }
+      : undefined;
+    await this.#o.out.write(errorResponse(pending.id, ErrorCode.TransportError, message, data));
+  }
+
+  async #forward(text: string, envelope: Envelope): Promise<void> {
+    try {
+      await this.#o.transport.send(text, envelope);
+    } catch (error) {
+      const what = envelope.kind === "notification" ? envelope.method : "a response";
+      this.#o.log.warn(`Cannot deliver ${what} to the server: ${(error as Error).message}`);
+    }
+  }
+
+  #cancel(text: string, envelope: Extract<Envelope, { kind: "notification" }>): void {
+    const requestId = (envelope.value.params as { requestId?: unknown } | undefined)?.requestId;
+    const key = typeof requestId === "string" || typeof requestId === "number" ? idKey(requestId) : undefined;
+    const pending = key === undefined ? undefined : this.#pending.get(key);
+    this.#track(
+      this.#forward(text, envelope).then(() => {
+        // The host gave up on the request: it expects no response, so stop waiting for one.
+        if (pending && this.#pending.get(key!) === pending) {
+          this.#pending.delete(key!);
+          pending.abort.abort();
+        }
+      }),
+    );
+  }
+
+  #track(promise: Promise<void>): void {
+    this.#inFlight.add(promise);
+    void promise.finally(() => this.#inFlight.delete(promise));
+  }
+}

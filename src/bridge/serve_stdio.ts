@@ -1,0 +1,86 @@
+/**
+ * Runs the bridge on the process's stdio until the host goes away: stdin EOF, SIGINT or SIGTERM.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import { readLines } from "../stdio/line_reader.ts";
+import type { LineWriter } from "../stdio/stdout_writer.ts";
+import type { Bridge } from "./bridge.ts";
+
+/** Options for {@linkcode serveStdio}. */
+export interface ServeStdioOptions {
+  /** The router. */
+  bridge: Bridge;
+  /** The host's stdin. */
+  stdin: ReadableStream<Uint8Array>;
+  /** The host's stdout writer (flushed before exit). */
+  out: LineWriter;
+  /** The logger. */
+  log: Logger;
+  /** The whole shutdown must fit in this many milliseconds. */
+  shutdownBudgetMs?: number;
+}
+
+function onSignals(handler: (signal: string) => void): () => void {
+  const removers: (() => void)[] = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const listener = () => handler(signal);
+    try {
+      Deno.addSignalListener(signal, listener);
+      removers.push(() => Deno.removeSignalListener(signal, listener));
+    } catch {
+      // SIGTERM cannot be listened to on Windows.
+    }
+  }
+  return () => removers.forEach((remove) => remove());
+}
+
+/**
+ * Reads host lines into the bridge until the host goes away, then shuts down within the budget:
+ * in-flight sends are abandoned, the session is deleted, stdout is flushed.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { serveStdio } from "./serve_stdio.ts";
+ * const exitCode = await serveStdio({ bridge, stdin: Deno.stdin.readable, out, log });
+ * ```
+ *
+ * @param options The bridge and the streams.
+ * @returns The exit code (0).
+ */
+export async function serveStdio(options: ServeStdioOptions): Promise<number> {
+  const { bridge, log } = options;
+  let stop!: (why: string) => void;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const removeSignals = onSignals((signal) => stop(`received ${signal}`));
+  const reading = (async () => {
+    for await (const line of readLines(options.stdin)) await bridge.fromHost(line);
+    stop("stdin closed");
+  })().catch((error) => stop(`stdin failed: ${(error as Error).message}`));
+  const why = await stopped;
+  removeSignals();
+  log.debug(`Shutting down: ${why}`);
+  const budget = options.shutdownBudgetMs ?? 900;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    (async () => {
+      // After EOF a piped host may still read stdout: give answers already under way a moment.
+      if (why === "stdin closed" && bridge.pendingCount > 0) {
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          bridge.drain(),
+          new Promise((resolve) => (grace = setTimeout(resolve, budget / 2))),
+        ]);
+        clearTimeout(grace);
+      }
+      await bridge.close();
+      await options.out.flush();
+    })().catch((error) => log.debug(`Shutdown: ${(error as Error).message}`)),
+    new Promise((resolve) => (timer = setTimeout(resolve, budget))),
+  ]);
+  clearTimeout(timer);
+  void reading;
+  return 0;
+}

@@ -1,0 +1,72 @@
+/**
+ * Environment access that asks for permission first, so a missing `--allow-env` becomes a clear
+ * message naming the flag instead of a crash.
+ *
+ * @module
+ */
+
+/** Reads one environment variable; `undefined` when unset. */
+export type EnvGetter = (name: string) => string | undefined;
+
+/** A variable the bridge was not allowed to read. */
+export class EnvPermissionError extends Error {
+  /** The variable. */
+  readonly variable: string;
+  /** @param variable The variable that could not be read. */
+  constructor(variable: string) {
+    super(`Cannot read environment variable ${variable}: run again with --allow-env=${variable}`);
+    this.name = "EnvPermissionError";
+    this.variable = variable;
+  }
+}
+
+/**
+ * Whether the process may read a variable (never prompts).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { canReadEnv } from "./env.ts";
+ * if (canReadEnv("HOME")) console.log(Deno.env.get("HOME"));
+ * ```
+ *
+ * @param name The variable.
+ * @returns True when `--allow-env` covers it.
+ */
+export function canReadEnv(name: string): boolean {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+}
+
+/**
+ * Reads a variable the user referred to (in `${VAR}`): a missing permission is an error.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { requireEnv } from "./env.ts";
+ * const token = requireEnv("API_TOKEN");
+ * ```
+ *
+ * @param name The variable.
+ * @returns Its value, or `undefined` when unset.
+ * @throws {EnvPermissionError} When `--allow-env` does not cover it.
+ */
+export function requireEnv(name: string): string | undefined {
+  if (!canReadEnv(name)) throw new EnvPermissionError(name);
+  return Deno.env.get(name);
+}
+
+/**
+ * Reads a variable the bridge consults by itself (config dir defaults): without permission it
+ * counts as unset.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { optionalEnv } from "./env.ts";
+ * const dir = optionalEnv("MCP_BRIDGE_CONFIG_DIR");
+ * ```
+ *
+ * @param name The variable.
+ * @returns Its value, or `undefined` when unset or not permitted.
+ */
+export function optionalEnv(name: string): string | undefined {
+  return canReadEnv(name) ? Deno.env.get(name) : undefined;
+}

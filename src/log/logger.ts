@@ -1,0 +1,146 @@
+/**
+ * The one logger. It writes to stderr (never stdout, which is the protocol channel) and, with
+ * `--debug`, appends to a log file. Every line goes through {@linkcode redact}.
+ *
+ * @module
+ */
+
+import { redact } from "./redact.ts";
+
+/** How much the logger says. */
+export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
+
+const RANK: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
+
+/** Where log lines go; injectable for tests. */
+export interface LogSink {
+  /** Writes one finished line (with its trailing newline). */
+  write(line: string): void;
+}
+
+/** A sink that writes synchronously to stderr. */
+export const stderrSink: LogSink = {
+  write(line: string): void {
+    const bytes = new TextEncoder().encode(line);
+    let written = 0;
+    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  },
+};
+
+/** Options for {@linkcode Logger}. */
+export interface LoggerOptions {
+  /** The level for the stderr sink. */
+  level: LogLevel;
+  /** The stderr sink (default: {@linkcode stderrSink}). */
+  sink?: LogSink;
+  /** A second sink that receives every line at debug level (the `--debug` log file). */
+  file?: LogSink;
+  /** A clock for the timestamps of file lines. */
+  now?: () => Date;
+}
+
+/** The bridge's logger: levels, redaction, an optional debug file. */
+export class Logger {
+  #level: number;
+  #sink: LogSink;
+  #file: LogSink | undefined;
+  #secrets = new Set<string>();
+  #now: () => Date;
+
+  /**
+   * Creates a logger.
+   *
+   * @example Usage
+   * ```ts
+   * import { Logger } from "./logger.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const lines: string[] = [];
+   * const log = new Logger({ level: "info", sink: { write: (l) => lines.push(l) } });
+   * log.addSecret("hunter22");
+   * log.info("password is hunter22");
+   * assert.deepEqual(lines, ["[mcp-bridge] password is [redacted]\n"]);
+   * ```
+   *
+   * @param options Level and sinks.
+   */
+  constructor(options: LoggerOptions) {
+    this.#level = RANK[options.level];
+    this.#sink = options.sink ?? stderrSink;
+    this.#file = options.file;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Registers a value that must never appear in a log line.
+   *
+   * @param secret The secret value (a header value, a token).
+   */
+  addSecret(secret: string): void {
+    if (secret.length > 0) this.#secrets.add(secret);
+  }
+
+  /**
+   * Attaches (or replaces) the debug file sink.
+   *
+   * @param file The sink.
+   */
+  setFile(file: LogSink | undefined): void {
+    this.#file = file;
+  }
+
+  /**
+   * Whether debug lines are wanted anywhere; use it to skip building expensive messages.
+   *
+   * @returns True when a debug line would be written.
+   */
+  get debugEnabled(): boolean {
+    return this.#level >= RANK.debug || this.#file !== undefined;
+  }
+
+  /** Logs an error. @param message The text. */
+  error(message: string): void {
+    this.#log("error", message);
+  }
+
+  /** Logs a warning. @param message The text. */
+  warn(message: string): void {
+    this.#log("warn", message);
+  }
+
+  /** Logs progress a user may want to see. @param message The text. */
+  info(message: string): void {
+    this.#log("info", message);
+  }
+
+  /** Logs detail for troubleshooting. @param message The text. */
+  debug(message: string): void {
+    this.#log("debug", message);
+  }
+
+  #log(level: LogLevel, message: string): void {
+    const rank = RANK[level];
+    const toSink = rank <= this.#level;
+    if (!toSink && this.#file === undefined) return;
+    const clean = redact(message, this.#secrets);
+    if (toSink) {
+      const prefix = level === "error"
+        ? "[mcp-bridge] error: "
+        : level === "warn"
+        ? "[mcp-bridge] warning: "
+        : "[mcp-bridge] ";
+      try {
+        this.#sink.write(`${prefix}${clean}\n`);
+      } catch {
+        // stderr is gone (the host closed it); there is nowhere left to report to.
+      }
+    }
+    if (this.#file) {
+      try {
+        this.#file.write(`${this.#now().toISOString()} ${level} ${clean}\n`);
+      } catch {
+        this.#file = undefined;
+      }
+    }
+  }
+}

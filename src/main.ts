@@ -1,0 +1,169 @@
+/**
+ * mcp-bridge: connects a stdio MCP host to a remote MCP server.
+ *
+ * Run it as the host's server command:
+ *
+ * ```sh
+ * deno run --allow-net=mcp.example.com:443 jsr:@mcp-bridge/mcp-bridge https://mcp.example.com/mcp
+ * ```
+ *
+ * This module only wires the pieces together.
+ *
+ * @module
+ */
+
+import { type CliOptions, parseCommandLine, UsageError } from "./cli/args.ts";
+import { resolveConfigDir } from "./cli/config_dir.ts";
+import { optionalEnv, requireEnv } from "./cli/env.ts";
+import { type HeaderTemplate, parseHeaderFile, resolveHeaders } from "./cli/headers.ts";
+import { HELP } from "./cli/help.ts";
+import { Bridge } from "./bridge/bridge.ts";
+import { serveStdio } from "./bridge/serve_stdio.ts";
+import { ToolFilter } from "./bridge/tool_filter.ts";
+import { openDebugLog } from "./log/debug_file.ts";
+import { Logger } from "./log/logger.ts";
+import { LineWriter } from "./stdio/stdout_writer.ts";
+import { ConnectingTransport } from "./transport/connect.ts";
+import { HttpSseTransport } from "./transport/http_sse.ts";
+import { StreamableHttpTransport } from "./transport/streamable_http.ts";
+import type { MessageSink, RemoteTransport } from "./transport/transport.ts";
+import { VERSION } from "./version.ts";
+
+function writeStdout(text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+function readHeaderFiles(paths: readonly string[]): HeaderTemplate[] {
+  const out: HeaderTemplate[] = [];
+  for (const path of paths) {
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      throw new UsageError(`Cannot read header file ${path}: run again with --allow-read=${path}`);
+    }
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (error) {
+      throw new UsageError(`Cannot read header file ${path}: ${(error as Error).message}`);
+    }
+    out.push(...parseHeaderFile(text, path));
+  }
+  return out;
+}
+
+/**
+ * Builds the transport strategy for the options (no request is sent until the first message).
+ *
+ * @param options The command line.
+ * @param headers The final headers.
+ * @param sink Where server messages go.
+ * @param log The logger.
+ * @returns The transport.
+ */
+export function createTransport(
+  options: CliOptions,
+  headers: [string, string][],
+  sink: MessageSink,
+  log: Logger,
+): RemoteTransport {
+  const common = {
+    url: options.serverUrl,
+    headers,
+    fetch,
+    sink,
+    log,
+    connectTimeoutMs: options.connectTimeoutMs,
+  };
+  return new ConnectingTransport({
+    mode: options.transport,
+    log,
+    create: (kind) =>
+      kind === "streamable-http" ? new StreamableHttpTransport(common) : new HttpSseTransport(common),
+  });
+}
+
+/**
+ * Runs mcp-bridge with command-line arguments.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["--version"]));
+ * ```
+ *
+ * @param args The arguments after the program name.
+ * @returns The exit code.
+ */
+export async function main(args: readonly string[]): Promise<number> {
+  const early = new Logger({ level: "error" });
+  let options: CliOptions;
+  let headers: [string, string][];
+  try {
+    const parsed = parseCommandLine(args);
+    if (parsed.kind === "help") {
+      writeStdout(HELP);
+      return 0;
+    }
+    if (parsed.kind === "version") {
+      writeStdout(`${VERSION}\n`);
+      return 0;
+    }
+    options = parsed.options;
+    const templates = [...readHeaderFiles(options.headerFiles), ...options.headers];
+    headers = resolveHeaders(templates, requireEnv);
+  } catch (error) {
+    early.error((error as Error).message);
+    return 2;
+  }
+
+  const log = new Logger({ level: options.debug ? "debug" : options.silent ? "error" : "info" });
+  for (const [, value] of headers) log.addSecret(value);
+  let closeDebugLog: (() => void) | undefined;
+  if (options.debug) {
+    const dir = resolveConfigDir(options.configDir, Deno.build.os, optionalEnv);
+    if ("missing" in dir) {
+      log.warn(`No debug log file: run again with --config-dir, or --allow-env=${dir.missing}`);
+    } else {
+      const opened = openDebugLog(dir.path);
+      if ("problem" in opened) log.warn(opened.problem);
+      else {
+        log.setFile(opened.sink);
+        closeDebugLog = opened.close;
+        log.debug(`mcp-bridge ${VERSION} debug log: ${opened.path}`);
+      }
+    }
+  }
+  log.debug(
+    `Server ${options.serverUrl.href}, transport ${options.transport}, headers: ${
+      headers.map(([name]) => name).join(", ") || "none"
+    }`,
+  );
+  const filter = new ToolFilter(options.ignoreTools, options.includeTools);
+  try {
+    if (options.command === "client") {
+      const { runClient } = await import("./client/client_command.ts");
+      return await runClient({
+        serverUrl: options.serverUrl,
+        filter,
+        log,
+        print: writeStdout,
+        connect: (sink) => createTransport(options, headers, sink, log),
+      });
+    }
+    const out = new LineWriter(Deno.stdout.writable);
+    let bridge: Bridge | undefined;
+    const transport = createTransport(
+      options,
+      headers,
+      (text, envelope) => bridge!.fromServer(text, envelope),
+      log,
+    );
+    bridge = new Bridge({ transport, out, log, filter });
+    return await serveStdio({ bridge, stdin: Deno.stdin.readable, out, log });
+  } finally {
+    closeDebugLog?.();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,126 @@
+/**
+ * HTTP helpers shared by the transports (private).
+ *
+ * @module
+ */
+
+import { type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
+import { describeHttpFailure, describeUnexpectedBody } from "./http_errors.ts";
+import { type FetchLike, TransportError } from "./transport.ts";
+
+/** Whether a response body is an event stream. */
+export function isEventStream(res: Response): boolean {
+  return (res.headers.get("content-type") ?? "").toLowerCase().startsWith("text/event-stream");
+}
+
+/** Whether a response body is JSON. */
+export function isJson(res: Response): boolean {
+  const type = (res.headers.get("content-type") ?? "").toLowerCase();
+  return type.startsWith("application/json") || /^application\/[^;]*\+json/.test(type);
+}
+
+/** Discards a body so that its connection can be reused. */
+export async function drain(res: Response): Promise<void> {
+  await res.body?.cancel().catch(() => {});
+}
+
+/** Reads at most `max` characters of a body, then cancels the rest. */
+export async function readSnippet(res: Response, max = 2048): Promise<string> {
+  if (!res.body) return "";
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  try {
+    while (text.length < max) {
+      const { done, value } = await reader.read();
+      if (done) return text;
+      text += value;
+    }
+  } catch {
+    return text;
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return text.slice(0, max);
+}
+
+/**
+ * Sleeps, waking early (without error) when the signal aborts. The timer is always cleared.
+ *
+ * @param ms How long.
+ * @param signal Ends the sleep early.
+ */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/**
+ * Runs `fetch`, turning a network failure or a missing `--allow-net` into a readable
+ * {@linkcode TransportError}.
+ */
+export async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason ?? error;
+    if (error instanceof Deno.errors.NotCapable) {
+      const port = url.port || (url.protocol === "https:" ? "443" : "80");
+      throw new TransportError(
+        `Cannot connect to ${url.host}: mcp-bridge lacks network permission: add --allow-net=${url.hostname}:${port}`,
+        { cause: error },
+      );
+    }
+    const detail = (error as Error).message?.replace(/^error sending request for url \([^)]*\): /, "");
+    throw new TransportError(
+      describeHttpFailure({ host: url.host, path: url.pathname, networkError: detail }),
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * Builds the error for a non-2xx answer. When the body is the server's own JSON-RPC error response
+ * to the request, it is kept so that the router can forward it unchanged.
+ */
+export async function failureFromResponse(
+  res: Response,
+  url: URL,
+  expectId: JsonRpcId | undefined,
+): Promise<TransportError> {
+  const body = await readSnippet(res, 8192);
+  let serverResponse: string | undefined;
+  if (expectId !== undefined && isJson(res)) {
+    const env = parseMessage(body);
+    if (env.kind === "response" && env.id === expectId) serverResponse = body;
+  }
+  const message = describeHttpFailure({
+    host: url.host,
+    path: url.pathname,
+    status: res.status,
+    statusText: res.statusText,
+    contentType: res.headers.get("content-type"),
+    body,
+  });
+  return new TransportError(message, { status: res.status, serverResponse });
+}
+
+/** Builds the error for a 2xx answer that is neither JSON nor an event stream. */
+export async function unexpectedBody(res: Response, url: URL): Promise<TransportError> {
+  const body = await readSnippet(res, 512);
+  return new TransportError(
+    describeUnexpectedBody(url.host, url.pathname, res.headers.get("content-type"), body),
+    {
+      status: res.status,
+    },
+  );
+}

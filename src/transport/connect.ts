@@ -1,0 +1,94 @@
+/**
+ * Picks the wire transport with the host's first message, and falls back when the strategy allows.
+ * No request is made before the host's first message.
+ *
+ * @module
+ */
+
+import type { Envelope } from "../jsonrpc/message.ts";
+import type { Logger } from "../log/logger.ts";
+import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
+import { type RemoteTransport, TransportError } from "./transport.ts";
+
+/** Options for {@linkcode ConnectingTransport}. */
+export interface ConnectingOptions {
+  /** `--transport`. */
+  mode: TransportMode;
+  /** Builds a transport of a kind. */
+  create: (kind: TransportKind) => RemoteTransport;
+  /** The logger. */
+  log: Logger;
+}
+
+/** A transport that becomes Streamable HTTP or HTTP+SSE when the first message is sent. */
+export class ConnectingTransport implements RemoteTransport {
+  #o: ConnectingOptions;
+  #current: RemoteTransport | undefined;
+  #first: Promise<void> | undefined;
+
+  /**
+   * Creates the strategy; nothing is sent yet.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { ConnectingTransport } from "./connect.ts";
+   * const transport = new ConnectingTransport({ mode: "http-first", create: (kind) => make(kind), log });
+   * ```
+   *
+   * @param options The mode and the factory.
+   */
+  constructor(options: ConnectingOptions) {
+    this.#o = options;
+  }
+
+  /** The chosen wire protocol, once chosen. */
+  get kind(): string {
+    return this.#current?.kind ?? "unconnected";
+  }
+
+  /**
+   * Sends one host message; the first one chooses the transport.
+   *
+   * @param text The message text.
+   * @param envelope Its envelope.
+   * @param signal Aborts the exchange.
+   */
+  async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+    if (this.#first === undefined) {
+      this.#first = this.#sendFirst(text, envelope, signal);
+      return await this.#first;
+    }
+    await this.#first.catch(() => {});
+    await this.#current!.send(text, envelope, signal);
+  }
+
+  /** Closes the chosen transport. */
+  async close(): Promise<void> {
+    await this.#first?.catch(() => {});
+    await this.#current?.close();
+  }
+
+  async #sendFirst(text: string, envelope: Envelope, signal: AbortSignal | undefined): Promise<void> {
+    const first = firstTransport(this.#o.mode);
+    this.#current = this.#o.create(first);
+    try {
+      await this.#current.send(text, envelope, signal);
+      return;
+    } catch (error) {
+      const isInitialize = envelope.kind === "request" && envelope.method === "initialize";
+      const other = error instanceof TransportError && isInitialize
+        ? shouldFallBack(this.#o.mode, error.status, error.notAStream)
+        : undefined;
+      if (other === undefined) throw error;
+      this.#o.log.info(
+        `${first === "streamable-http" ? "Streamable HTTP" : "HTTP+SSE"} failed (${
+          (error as Error).message
+        }); ` +
+          `trying ${other === "streamable-http" ? "Streamable HTTP" : "HTTP+SSE"}`,
+      );
+      await this.#current.close();
+      this.#current = this.#o.create(other);
+    }
+    await this.#current.send(text, envelope, signal);
+  }
+}

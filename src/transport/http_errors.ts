@@ -1,0 +1,116 @@
+/**
+ * Readable explanations of HTTP and network failures. Pure.
+ *
+ * @module
+ */
+
+/** What is known about a failed HTTP exchange. */
+export interface HttpFailure {
+  /** The server's `host[:port]`. */
+  host: string;
+  /** The request path. */
+  path: string;
+  /** The status, or `undefined` when no response arrived. */
+  status?: number;
+  /** The status text. */
+  statusText?: string;
+  /** The response `Content-Type`. */
+  contentType?: string | null;
+  /** The first bytes of the body. */
+  body?: string;
+  /** The network error's message, when no response arrived. */
+  networkError?: string;
+}
+
+const HINTS: Record<number, string> = {
+  400: "the server rejected the request as malformed",
+  401: "the server requires authorization: OAuth sign-in is not implemented in this release, " +
+    'pass a token with --header "Authorization: Bearer ${TOKEN}"',
+  403: "the server refused access: check the credentials passed with --header",
+  404: "there is no MCP endpoint at this URL: check the server URL",
+  405: "the endpoint does not accept this method: check --transport and the server URL",
+  406: "the server does not accept JSON or event streams: is this an MCP endpoint?",
+  408: "the server timed out: try again",
+  413: "the message is too large for the server",
+  415: "the server does not accept JSON: is this an MCP endpoint?",
+  429: "the server is rate-limiting requests: wait and try again",
+};
+
+function hintFor(status: number): string {
+  if (HINTS[status]) return HINTS[status];
+  if (status >= 500) return "the server failed: try again later or contact its operator";
+  return "check the server URL and flags";
+}
+
+function summarise(body: string, contentType: string | null | undefined): string | undefined {
+  const trimmed = body.trim();
+  if (trimmed === "") return undefined;
+  if (/html/i.test(contentType ?? "") || /^<(!doctype|html)/i.test(trimmed)) {
+    return "the body is an HTML page";
+  }
+  try {
+    const parsed = JSON.parse(trimmed);
+    const message = parsed?.error?.message ?? parsed?.error_description ?? parsed?.message ?? parsed?.error;
+    if (typeof message === "string") return `the server says "${message.slice(0, 200)}"`;
+  } catch {
+    // Not JSON: quote the text itself.
+  }
+  return `the body starts "${trimmed.slice(0, 120).replace(/\s+/g, " ")}"`;
+}
+
+/**
+ * Explains a failed exchange in one sentence: what happened, where, and what to try.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeHttpFailure } from "./http_errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = describeHttpFailure({ host: "example.com", path: "/mcp", status: 502, statusText: "Bad Gateway" });
+ * assert.match(text, /HTTP 502 Bad Gateway/);
+ * assert.match(text, /try again later/);
+ * ```
+ *
+ * @param failure What is known.
+ * @returns The explanation.
+ */
+export function describeHttpFailure(failure: HttpFailure): string {
+  if (failure.status === undefined) {
+    return `Cannot reach ${failure.host}: ${failure.networkError ?? "the connection failed"}: ` +
+      "check the URL, your network, and that --allow-net covers the server";
+  }
+  const status = `HTTP ${failure.status}${failure.statusText ? ` ${failure.statusText}` : ""}`;
+  const detail = failure.body !== undefined ? summarise(failure.body, failure.contentType) : undefined;
+  return `The server at ${failure.host} answered ${status} for ${failure.path}` +
+    `${detail ? ` (${detail})` : ""}: ${hintFor(failure.status)}`;
+}
+
+/**
+ * Explains a 2xx answer whose body is neither JSON nor an event stream.
+ *
+ * @example Usage
+ * ```ts
+ * import { describeUnexpectedBody } from "./http_errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(describeUnexpectedBody("example.com", "/mcp", "text/html", "<html>"), /HTML page/);
+ * ```
+ *
+ * @param host The server's host.
+ * @param path The request path.
+ * @param contentType The response `Content-Type`.
+ * @param body The first bytes of the body.
+ * @returns The explanation.
+ */
+export function describeUnexpectedBody(
+  host: string,
+  path: string,
+  contentType: string | null,
+  body: string,
+): string {
+  const what = /html/i.test(contentType ?? "") || /^\s*<(!doctype|html)/i.test(body)
+    ? "an HTML page"
+    : `"${contentType ?? "no content type"}"`;
+  return `The server at ${host} answered ${path} with ${what} instead of JSON or an event stream: ` +
+    "check that the URL is the MCP endpoint (often ending in /mcp or /sse)";
+}

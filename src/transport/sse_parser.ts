@@ -1,0 +1,167 @@
+/**
+ * Server-sent events framing, as the WHATWG HTML standard defines the `text/event-stream` format.
+ * Pure: text goes in, events come out; no sockets.
+ *
+ * @module
+ */
+
+/** One dispatched server-sent event. */
+export interface SseEvent {
+  /** The `event` field, `"message"` when absent. */
+  event: string;
+  /** The `data` lines joined with `\n`. */
+  data: string;
+  /** The last event id seen on the stream (set by this or an earlier event), `""` when none. */
+  id: string;
+  /** Whether this very event carried an `id` field. */
+  hasId: boolean;
+}
+
+/** An incremental parser for a `text/event-stream` body. */
+export class SseParser {
+  #partial: string[] = [];
+  #pendingCr = false;
+  #data: string[] = [];
+  #event = "";
+  #eventHasId = false;
+  /** The stream's last event id, kept across events as the standard says. */
+  lastEventId = "";
+  /** The reconnection time in milliseconds from the last valid `retry` field, if any. */
+  retry: number | undefined = undefined;
+
+  /**
+   * Feeds decoded text and returns the events it completes.
+   *
+   * @example Usage
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser();
+   * assert.deepEqual(parser.push("data: a\n"), []);
+   * const [event] = parser.push("\n");
+   * assert.equal(event?.data, "a");
+   * ```
+   *
+   * @param chunk The next piece of the body, already decoded as UTF-8.
+   * @returns The events dispatched by this chunk, in order.
+   */
+  push(chunk: string): SseEvent[] {
+    const events: SseEvent[] = [];
+    let text = chunk;
+    if (this.#pendingCr) {
+      // A CR ended the previous chunk: a LF right after it belongs to the same line break.
+      this.#pendingCr = false;
+      if (text.startsWith("\n")) text = text.slice(1);
+    }
+    // Only the new text is scanned for line breaks, so a 1 MiB line arriving in many chunks costs
+    // linear time; the unfinished line is kept as parts and joined once.
+    let start = 0;
+    let cr = text.indexOf("\r");
+    while (start < text.length) {
+      const lf = text.indexOf("\n", start);
+      if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
+      let end: number;
+      let next: number;
+      if (cr >= start && (lf === -1 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < text.length) {
+          next = text[cr + 1] === "\n" ? cr + 2 : cr + 1;
+        } else {
+          this.#pendingCr = true;
+          next = cr + 1;
+        }
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+      } else {
+        break;
+      }
+      const piece = text.slice(start, end);
+      if (this.#partial.length > 0) {
+        this.#partial.push(piece);
+        this.#line(this.#partial.join(""), events);
+        this.#partial = [];
+      } else {
+        this.#line(piece, events);
+      }
+      start = next;
+    }
+    if (start < text.length) this.#partial.push(text.slice(start));
+    return events;
+  }
+
+  /**
+   * Ends the stream. An event not terminated by a blank line is discarded, as the standard says.
+   *
+   * @example Usage
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser();
+   * parser.push("data: unfinished");
+   * parser.end();
+   * assert.equal(parser.lastEventId, "");
+   * ```
+   */
+  end(): void {
+    this.#partial = [];
+    this.#data = [];
+    this.#event = "";
+    this.#eventHasId = false;
+  }
+
+  #line(line: string, events: SseEvent[]): void {
+    if (line === "") {
+      this.#dispatch(events);
+      return;
+    }
+    if (line.startsWith(":")) return;
+    const colon = line.indexOf(":");
+    let field: string;
+    let value: string;
+    if (colon === -1) {
+      field = line;
+      value = "";
+    } else {
+      field = line.slice(0, colon);
+      value = line.slice(colon + 1);
+      if (value.startsWith(" ")) value = value.slice(1);
+    }
+    switch (field) {
+      case "data":
+        this.#data.push(value);
+        break;
+      case "event":
+        this.#event = value;
+        break;
+      case "id":
+        if (!value.includes("\0")) {
+          this.lastEventId = value;
+          this.#eventHasId = true;
+        }
+        break;
+      case "retry":
+        if (/^\d+$/.test(value)) this.retry = Number(value);
+        break;
+    }
+  }
+
+  #dispatch(events: SseEvent[]): void {
+    const hasId = this.#eventHasId;
+    this.#eventHasId = false;
+    if (this.#data.length === 0) {
+      this.#event = "";
+      return;
+    }
+    events.push({
+      event: this.#event || "message",
+      data: this.#data.join("\n"),
+      id: this.lastEventId,
+      hasId,
+    });
+    this.#data = [];
+    this.#event = "";
+  }
+}
