@@ -152,14 +152,17 @@ export async function main(args: readonly string[]): Promise<number> {
       });
     }
     const out = new LineWriter(Deno.stdout.writable);
-    let bridge: Bridge | undefined;
-    const transport = createTransport(
-      options,
-      headers,
-      (text, envelope) => bridge!.fromServer(text, envelope),
+    const bridge: Bridge = new Bridge({
+      transport: createTransport(
+        options,
+        headers,
+        (text, envelope) => bridge.fromServer(text, envelope),
+        log,
+      ),
+      out,
       log,
-    );
-    bridge = new Bridge({ transport, out, log, filter });
+      filter,
+    });
     return await serveStdio({ bridge, stdin: Deno.stdin.readable, out, log });
   } finally {
     closeDebugLog?.();

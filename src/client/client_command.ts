@@ -6,7 +6,7 @@
  */
 
 import type { ToolFilter } from "../bridge/tool_filter.ts";
-import { type Envelope, ErrorCode, errorResponse, idKey, parseMessage } from "../jsonrpc/message.ts";
+import { type Envelope, errorResponse, idKey, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MessageSink, RemoteTransport } from "../transport/transport.ts";
 import { VERSION } from "../version.ts";
