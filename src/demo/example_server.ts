@@ -36,8 +36,11 @@ export function createExampleServer(): McpServer {
   }, ({ a, b }) => ({ content: [{ type: "text", text: String(a + b) }] }));
   server.registerTool("countdown", {
     description: "Counts down from n, reporting progress at each step",
-    inputSchema: z.object({ n: z.number().int().min(1).max(10_000) }),
-  }, async ({ n }, ctx) => {
+    inputSchema: z.object({
+      n: z.number().int().min(1).max(10_000),
+      delayMs: z.number().min(0).max(1000).optional(),
+    }),
+  }, async ({ n, delayMs }, ctx) => {
     const token = ctx.mcpReq._meta?.progressToken;
     for (let i = 1; i <= n; i++) {
       if (token !== undefined) {
@@ -46,6 +49,7 @@ export function createExampleServer(): McpServer {
           params: { progressToken: token, progress: i, total: n, message: `${n - i} to go` },
         });
       }
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
     return { content: [{ type: "text", text: "Lift-off!" }] };
   });
@@ -128,10 +132,9 @@ export function serveExample(options: ServeOptions = {}): Promise<RunningServer>
         sessionIdGenerator: undefined,
         ...transportOptions(),
       });
+      servers.push(server);
       await server.connect(transport);
-      const response = await transport.handleRequest(request);
-      if (!response.body) await server.close();
-      return response;
+      return await transport.handleRequest(request);
     }
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId) {

@@ -1,0 +1,226 @@
+/**
+ * Test fixtures that play the host: the MCP SDK's `Client` over stdio spawning the real CLI with an
+ * exact permission record (never `-A`), and a raw spawner for byte-level tests.
+ *
+ * @module
+ */
+
+import { Client, type ClientOptions } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+
+/** The CLI entry point. */
+export const MAIN: string = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** The permissions granted to the bridge process, turned into exact `--allow-*` flags. */
+export interface Permissions {
+  /** `--allow-net` entries (`host:port`). */
+  net?: string[];
+  /** `--allow-env` entries. */
+  env?: string[];
+  /** `--allow-read` paths. */
+  read?: string[];
+  /** `--allow-write` paths. */
+  write?: string[];
+  /** `--allow-run` programs. */
+  run?: string[];
+}
+
+/**
+ * Turns a permission record into Deno flags.
+ *
+ * @param permissions The record.
+ * @returns The flags.
+ */
+export function permissionFlags(permissions: Permissions): string[] {
+  const flags = ["--no-prompt"];
+  for (const [name, list] of Object.entries(permissions) as [string, string[] | undefined][]) {
+    if (list && list.length > 0) flags.push(`--allow-${name}=${list.join(",")}`);
+  }
+  return flags;
+}
+
+/** The `deno run` arguments for the bridge. */
+export function bridgeArgs(cliArgs: readonly string[], permissions: Permissions): string[] {
+  return ["run", "--quiet", "--frozen", ...permissionFlags(permissions), MAIN, ...cliArgs];
+}
+
+/** The net permission for a server URL. */
+export function netFor(url: URL | string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
+}
+
+/** A host connected to the bridge. */
+export interface Host {
+  /** The SDK client. */
+  client: Client;
+  /** Everything the bridge wrote to stderr so far. */
+  stderr(): string;
+  /** The bridge's pid. */
+  pid: number | null;
+  /** Closes the client (stdin EOF) and waits for the bridge to exit. */
+  close(): Promise<void>;
+}
+
+/** Options for {@linkcode connectHost}. */
+export interface HostOptions {
+  /** Extra CLI arguments after the URL. */
+  args?: string[];
+  /** The permission record (default: net access to the server only). */
+  permissions?: Permissions;
+  /** The client's options (capabilities). */
+  clientOptions?: ClientOptions;
+  /** Environment variables for the bridge. */
+  env?: Record<string, string>;
+  /** Called before connecting, to register handlers on the client. */
+  setup?: (client: Client) => void;
+}
+
+/**
+ * Starts the bridge for a server URL and connects the SDK client to it (initialize included).
+ *
+ * @param url The remote server.
+ * @param options Arguments, permissions, client options.
+ * @returns The connected host.
+ */
+export async function connectHost(url: URL | string, options: HostOptions = {}): Promise<Host> {
+  const permissions = options.permissions ?? { net: [netFor(url)] };
+  const transport = new StdioClientTransport({
+    command: "deno",
+    args: bridgeArgs([String(url), ...(options.args ?? [])], permissions),
+    env: { ...(options.env ?? {}), NO_COLOR: "1" },
+    stderr: "pipe",
+  });
+  let stderr = "";
+  transport.stderr?.on("data", (chunk: Uint8Array) => {
+    stderr += new TextDecoder().decode(chunk);
+  });
+  const client = new Client({ name: "test-host", version: "1.0.0" }, options.clientOptions);
+  options.setup?.(client);
+  let exited!: () => void;
+  const exit = new Promise<void>((resolve) => (exited = resolve));
+  transport.onclose = () => exited();
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    await transport.close().catch(() => {});
+    await exit;
+    throw new Error(`${(error as Error).message}\n--- bridge stderr ---\n${stderr}`);
+  }
+  return {
+    client,
+    stderr: () => stderr,
+    pid: transport.pid,
+    close: async () => {
+      // End the bridge's stdin ourselves and wait for it to exit: the SDK's own close() races the
+      // exit against a 2 s timer that it never clears, which the op sanitizer rightly reports.
+      const child = (transport as unknown as { _process?: { stdin?: { end(): void } } })._process;
+      if (child?.stdin) child.stdin.end();
+      else if (transport.pid !== null) Deno.kill(transport.pid, "SIGTERM");
+      await exit;
+      await client.close();
+    },
+  };
+}
+
+/** A bridge process driven byte by byte. */
+export interface RawBridge {
+  /** Writes raw bytes (or text) to the bridge's stdin. */
+  write(data: string | Uint8Array): Promise<void>;
+  /** Reads the next stdout line, failing after `timeoutMs`. */
+  readLine(timeoutMs?: number): Promise<string>;
+  /** Every stdout byte so far, decoded. */
+  stdout(): string;
+  /** Every stderr byte so far, decoded. */
+  stderr(): string;
+  /** Closes stdin. */
+  closeStdin(): Promise<void>;
+  /** Sends a signal. */
+  kill(signal?: Deno.Signal): void;
+  /** Waits for the exit status. */
+  status: Promise<Deno.CommandStatus>;
+  /** Waits until stdout and stderr are fully read. */
+  done: Promise<void>;
+}
+
+/**
+ * Spawns the bridge with piped stdio, for tests that need exact bytes.
+ *
+ * @param cliArgs The CLI arguments.
+ * @param permissions The permission record.
+ * @param env Extra environment.
+ * @returns The process handle.
+ */
+export function spawnRaw(
+  cliArgs: readonly string[],
+  permissions: Permissions,
+  env: Record<string, string> = {},
+): RawBridge {
+  const child = new Deno.Command("deno", {
+    args: bridgeArgs(cliArgs, permissions),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", ...env },
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  let out = "";
+  let err = "";
+  let lineWaiters: (() => void)[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      onText(decoder.decode(chunk, { stream: true }));
+      const waiters = lineWaiters;
+      lineWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  };
+  const done = Promise.all([
+    pump(child.stdout, (t) => (out += t)),
+    pump(child.stderr, (t) => (err += t)),
+  ]).then(() => {
+    const waiters = lineWaiters;
+    lineWaiters = [];
+    waiters.forEach((w) => w());
+  });
+  let consumed = 0;
+  return {
+    write: async (data) => {
+      await writer.write(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    },
+    readLine: async (timeoutMs = 10_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (true) {
+        const nl = out.indexOf("\n", consumed);
+        if (nl !== -1) {
+          const line = out.slice(consumed, nl);
+          consumed = nl + 1;
+          return line;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`No stdout line within ${timeoutMs} ms; stderr:\n${err}`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await new Promise<void>((resolve) => {
+          lineWaiters.push(resolve);
+          timer = setTimeout(resolve, left);
+        });
+        clearTimeout(timer);
+        if (
+          !out.includes("\n", consumed) &&
+          (await Promise.race([done.then(() => true), Promise.resolve(false)]))
+        ) {
+          throw new Error(`The bridge exited without another line; stderr:\n${err}`);
+        }
+      }
+    },
+    stdout: () => out,
+    stderr: () => err,
+    closeStdin: async () => {
+      await writer.close().catch(() => {});
+    },
+    kill: (signal = "SIGTERM") => child.kill(signal),
+    status: child.status,
+    done,
+  };
+}
