@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+
+Deno.test("deno task demo shows what a host sees through the bridge and exits by itself", async () => {
+  const demo = new URL("../../src/demo/demo.ts", import.meta.url).pathname;
+  const output = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "--quiet",
+      "--frozen",
+      "--allow-net=127.0.0.1",
+      "--allow-run=deno",
+      "--allow-env",
+      "--allow-read=.",
+      demo,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const stdout = new TextDecoder().decode(output.stdout);
+  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  assert.match(stdout, /Server info: +mcp-bridge-example 1\.0\.0/);
+  assert.match(stdout, /Tools \(3\):/);
+  assert.match(stdout, /tools\/call add \{a: 2, b: 40\} -> \[\{"type":"text","text":"42"\}\]/);
+  assert.match(stdout, /progress 3\/3/);
+  assert.match(stdout, /Lift-off!/);
+  assert.match(stdout, /Say hello to Ada/);
+});
