@@ -61,7 +61,7 @@ function readHeaderFiles(paths: readonly string[]): HeaderTemplate[] {
  * @param log The logger.
  * @returns The transport.
  */
-export function createTransport(
+function createTransport(
   options: CliOptions,
   headers: [string, string][],
   sink: MessageSink,

@@ -152,9 +152,25 @@ export class Bridge {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** Aborts what is in flight and closes the transport. */
-  async close(): Promise<void> {
-    for (const pending of this.#pending.values()) pending.abort.abort();
+  /**
+   * Answers every request still waiting with an error (a host may still read stdout), aborts
+   * what is in flight and closes the transport.
+   *
+   * @param why Why the bridge stops, for the error messages.
+   */
+  async close(why = "the bridge is shutting down"): Promise<void> {
+    const waiting = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const pending of waiting) {
+      pending.abort.abort();
+      void this.#o.out.write(
+        errorResponse(
+          pending.id,
+          ErrorCode.TransportError,
+          `No response from the server before mcp-bridge stopped: ${why}`,
+        ),
+      );
+    }
     await this.#o.transport.close();
   }
 

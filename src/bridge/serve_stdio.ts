@@ -75,7 +75,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
         ]);
         clearTimeout(grace);
       }
-      await bridge.close();
+      await bridge.close(why);
       await options.out.flush();
     })().catch((error) => log.debug(`Shutdown: ${(error as Error).message}`)),
     new Promise((resolve) => (timer = setTimeout(resolve, budget))),

@@ -90,17 +90,20 @@ export class ToolFilter {
    * @returns The filtered response text.
    */
   filterListResponse(text: string): string {
-    let value: { result?: { tools?: unknown } };
+    let value: { result?: { tools?: unknown } } | null;
     try {
       value = JSON.parse(text);
     } catch {
       return text;
     }
-    const tools = value.result?.tools;
+    const tools = value?.result?.tools;
     if (!Array.isArray(tools)) return text;
-    value.result!.tools = tools.filter((tool) =>
+    const kept = tools.filter((tool) =>
       typeof tool?.name !== "string" || this.blockReason(tool.name) === undefined
     );
+    // Nothing hidden: forward the server's text untouched.
+    if (kept.length === tools.length) return text;
+    value!.result!.tools = kept;
     return JSON.stringify(value);
   }
 }

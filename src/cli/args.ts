@@ -56,6 +56,9 @@ export class UsageError extends Error {
   }
 }
 
+/** The longest delay a timer supports (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** The default `--connect-timeout`: how long connection set-up may take. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
@@ -279,6 +282,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       throw new UsageError(`Cannot use --connect-timeout: ${(error as Error).message}`);
     }
     if (connectTimeoutMs <= 0) throw new UsageError("Cannot use --connect-timeout: it must be positive");
+    if (connectTimeoutMs > MAX_TIMER_MS) {
+      throw new UsageError(
+        "Cannot use --connect-timeout: it must be at most 596h (the longest timer there is)",
+      );
+    }
   }
 
   let headers: HeaderTemplate[];

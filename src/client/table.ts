@@ -28,10 +28,14 @@ export function formatTable(
 ): string {
   const clean = (cell: string) => {
     const flat = cell.replace(/\s+/g, " ").trim();
-    return flat.length > maxWidth ? `${flat.slice(0, maxWidth - 1)}…` : flat;
+    // Cut by code points, never inside a surrogate pair.
+    const points = Array.from(flat);
+    return points.length > maxWidth ? `${points.slice(0, maxWidth - 1).join("")}…` : flat;
   };
   const all = [header.map(clean), ...rows.map((row) => header.map((_, i) => clean(row[i] ?? "")))];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd();
+  const width = (cell: string) => Array.from(cell).length;
+  const widths = header.map((_, i) => Math.max(...all.map((row) => width(row[i]!))));
+  const line = (row: string[]) =>
+    row.map((cell, i) => cell + " ".repeat(widths[i]! - width(cell))).join("  ").trimEnd();
   return [line(all[0]!), line(widths.map((w) => "-".repeat(w))), ...all.slice(1).map(line)].join("\n") + "\n";
 }

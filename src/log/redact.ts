@@ -5,20 +5,22 @@
  */
 
 const PATTERNS: [RegExp, string][] = [
-  // Authorization-style headers, whatever the scheme.
+  // Authorization-style headers, whatever the scheme: `Name: value`, `Name=value` or JSON
+  // `"Name":"value"` (a quoted name counts only when a quoted value follows, so a sentence that
+  // quotes a header name keeps its words).
   [
-    /\b(authorization|proxy-authorization|cookie|set-cookie)(["']?\s*[:=]\s*["']?)[^"'\r\n,}]+/gi,
+    /\b(authorization|proxy-authorization|cookie|set-cookie)(\s*[:=]\s*|["']\s*:\s*["'])[^"'\r\n,}]+/gi,
     "$1$2[redacted]",
   ],
   // Bearer and DPoP tokens anywhere in text.
-  [/\b(Bearer|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/g, "$1 [redacted]"],
+  [/\b(Bearer|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi, "$1 [redacted]"],
   // OAuth secrets as JSON members, query or form parameters.
   [
-    /\b(access_token|refresh_token|id_token|client_secret|code_verifier|assertion|client_assertion|subject_token|device_code)(["']?\s*[:=]\s*["']?)[^"'&\s,}]+/g,
+    /\b(access_token|refresh_token|id_token|client_secret|code_verifier|assertion|client_assertion|subject_token|device_code)(["']?\s*[:=]\s*["']?)[^"'&\s,}#]+/gi,
     "$1$2[redacted]",
   ],
-  // An authorization code in a redirect URL (not JSON-RPC's numeric "code" member).
-  [/([?&]code=)[^&\s#"']+/g, "$1[redacted]"],
+  // An authorization code in a redirect URL or form body (not JSON-RPC's numeric "code" member).
+  [/((?:^|[?&])code=)[^&\s#"']+/gm, "$1[redacted]"],
 ];
 
 /**
@@ -39,9 +41,9 @@ const PATTERNS: [RegExp, string][] = [
  */
 export function redact(text: string, secrets: Iterable<string>): string {
   let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.replaceAll(secret, "[redacted]");
-  }
+  // Longest first, so that a secret containing a shorter one is removed whole.
+  const sorted = [...secrets].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
+  for (const secret of sorted) out = out.replaceAll(secret, "[redacted]");
   for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
   return out;
 }

@@ -63,6 +63,22 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * The most specific reason in a network error's `cause` chain, without the URL prefix Deno adds
+ * (`fetch failed` alone says nothing; `tcp connect error: Connection refused` does).
+ */
+export function networkReason(error: unknown): string {
+  let deepest = error as { message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && deepest?.cause instanceof Error; depth++) {
+    deepest = deepest.cause as { message?: string; cause?: unknown };
+  }
+  const message = deepest?.message ?? String(error);
+  return message.replace(/^error sending request for url \([^)]*\):\s*/, "").replace(
+    /^client error \((\w+)\):\s*/,
+    "",
+  );
+}
+
+/**
  * Runs `fetch`, turning a network failure or a missing `--allow-net` into a readable
  * {@linkcode TransportError}.
  */
@@ -78,7 +94,7 @@ export async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestIn
         { cause: error },
       );
     }
-    const detail = (error as Error).message?.replace(/^error sending request for url \([^)]*\): /, "");
+    const detail = networkReason(error);
     throw new TransportError(
       describeHttpFailure({ host: url.host, path: url.pathname, networkError: detail }),
       {

@@ -24,6 +24,7 @@ export class SseParser {
   #data: string[] = [];
   #event = "";
   #eventHasId = false;
+  #idBuffer = "";
   /** The stream's last event id, kept across events as the standard says. */
   lastEventId = "";
   /** The reconnection time in milliseconds from the last valid `retry` field, if any. */
@@ -48,6 +49,7 @@ export class SseParser {
    */
   push(chunk: string): SseEvent[] {
     const events: SseEvent[] = [];
+    if (chunk === "") return events;
     let text = chunk;
     if (this.#pendingCr) {
       // A CR ended the previous chunk: a LF right after it belongs to the same line break.
@@ -110,6 +112,7 @@ export class SseParser {
     this.#data = [];
     this.#event = "";
     this.#eventHasId = false;
+    this.#idBuffer = this.lastEventId;
   }
 
   #line(line: string, events: SseEvent[]): void {
@@ -138,7 +141,9 @@ export class SseParser {
         break;
       case "id":
         if (!value.includes("\0")) {
-          this.lastEventId = value;
+          // The buffer becomes the stream's last event id only when the event is dispatched, so
+          // an event cut off mid-way is never named in a Last-Event-ID.
+          this.#idBuffer = value;
           this.#eventHasId = true;
         }
         break;
@@ -149,6 +154,7 @@ export class SseParser {
   }
 
   #dispatch(events: SseEvent[]): void {
+    this.lastEventId = this.#idBuffer;
     const hasId = this.#eventHasId;
     this.#eventHasId = false;
     if (this.#data.length === 0) {

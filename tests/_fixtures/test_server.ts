@@ -8,7 +8,12 @@
 import type { EventId, EventStore, McpServer, StreamId } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/server";
 import { z } from "zod";
-import { createExampleServer, type RunningServer, serveExample, type ServeOptions } from "../../src/demo/example_server.ts";
+import {
+  createExampleServer,
+  type RunningServer,
+  serveExample,
+  type ServeOptions,
+} from "../../src/demo/example_server.ts";
 
 /** What the test server observed. */
 export interface Observations {
@@ -58,25 +63,39 @@ function delay(ms: number): Promise<void> {
  */
 export function createTestServer(seen: Observations): McpServer {
   const server = createExampleServer();
-  server.registerTool("ask_sampling", { description: "Asks the host's model", inputSchema: z.object({}) }, async (_a, ctx) => {
-    const result = await ctx.mcpReq.requestSampling({
-      messages: [{ role: "user", content: { type: "text", text: "What is 2+2?" } }],
-      maxTokens: 10,
-    });
-    return { content: [{ type: "text", text: `model said: ${JSON.stringify(result.content)}` }] };
-  });
-  server.registerTool("ask_elicitation", { description: "Asks the user", inputSchema: z.object({}) }, async (_a, ctx) => {
-    const result = await ctx.mcpReq.elicitInput({
-      mode: "form",
-      message: "Your name?",
-      requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
-    });
-    return { content: [{ type: "text", text: `${result.action}: ${JSON.stringify(result.content ?? {})}` }] };
-  });
-  server.registerTool("ask_roots", { description: "Lists the host's roots", inputSchema: z.object({}) }, async (_a, ctx) => {
-    const result = await ctx.mcpReq.send({ method: "roots/list" });
-    return { content: [{ type: "text", text: JSON.stringify(result) }] };
-  });
+  server.registerTool(
+    "ask_sampling",
+    { description: "Asks the host's model", inputSchema: z.object({}) },
+    async (_a, ctx) => {
+      const result = await ctx.mcpReq.requestSampling({
+        messages: [{ role: "user", content: { type: "text", text: "What is 2+2?" } }],
+        maxTokens: 10,
+      });
+      return { content: [{ type: "text", text: `model said: ${JSON.stringify(result.content)}` }] };
+    },
+  );
+  server.registerTool(
+    "ask_elicitation",
+    { description: "Asks the user", inputSchema: z.object({}) },
+    async (_a, ctx) => {
+      const result = await ctx.mcpReq.elicitInput({
+        mode: "form",
+        message: "Your name?",
+        requestedSchema: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+      });
+      return {
+        content: [{ type: "text", text: `${result.action}: ${JSON.stringify(result.content ?? {})}` }],
+      };
+    },
+  );
+  server.registerTool(
+    "ask_roots",
+    { description: "Lists the host's roots", inputSchema: z.object({}) },
+    async (_a, ctx) => {
+      const result = await ctx.mcpReq.send({ method: "roots/list" });
+      return { content: [{ type: "text", text: JSON.stringify(result) }] };
+    },
+  );
   server.registerTool("log", {
     description: "Logs messages",
     inputSchema: z.object({ count: z.number() }),
@@ -105,10 +124,16 @@ export function createTestServer(seen: Observations): McpServer {
     inputSchema: z.object({}),
   }, async (_a, ctx) => {
     const token = ctx.mcpReq._meta?.progressToken ?? "cut";
-    await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: 1 } });
+    await ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: 1 },
+    });
     ctx.http?.closeSSE?.();
     await delay(100);
-    await ctx.mcpReq.notify({ method: "notifications/progress", params: { progressToken: token, progress: 2 } });
+    await ctx.mcpReq.notify({
+      method: "notifications/progress",
+      params: { progressToken: token, progress: 2 },
+    });
     await delay(20);
     return { content: [{ type: "text", text: "survived the cut" }] };
   });

@@ -1,0 +1,350 @@
+import assert from "node:assert/strict";
+import {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  isLoopbackHost,
+  NOT_IMPLEMENTED,
+  parseCommandLine,
+  parseServerUrl,
+  UsageError,
+} from "../../src/cli/args.ts";
+import { TRANSPORT_MODES } from "../../src/transport/fallback.ts";
+
+const URL_TEXT = "https://example.com/mcp";
+
+function run(argv: string[]) {
+  const parsed = parseCommandLine(argv);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") throw new Error("unreachable");
+  return parsed.options;
+}
+
+function usageError(argv: string[], pattern: RegExp): void {
+  assert.throws(() => parseCommandLine(argv), (error: unknown) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${error}`);
+    assert.equal(error.name, "UsageError");
+    assert.match(error.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("isLoopbackHost() accepts localhost, 127.0.0.0/8 and [::1]", () => {
+  for (const host of ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "127.255.255.255", "[::1]"]) {
+    assert.equal(isLoopbackHost(host), true, host);
+  }
+});
+
+Deno.test("isLoopbackHost() refuses other hosts", () => {
+  for (
+    const host of [
+      "example.com",
+      "localhost.example.com",
+      "mylocalhost",
+      "128.0.0.1",
+      "10.0.0.1",
+      "127.0.0.1.example.com",
+      "::1",
+      "[::2]",
+      "0.0.0.0",
+      "",
+    ]
+  ) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
+});
+
+Deno.test("parseServerUrl() accepts https and drops the fragment", () => {
+  const url = parseServerUrl("https://example.com:8443/mcp?x=1#frag", false);
+  assert.equal(url.href, "https://example.com:8443/mcp?x=1");
+});
+
+Deno.test("parseServerUrl() refuses plain http on a public host without --allow-http", () => {
+  assert.throws(() => parseServerUrl("http://example.com/mcp", false), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /--allow-http/);
+    assert.match(error.message, /example\.com/);
+    return true;
+  });
+});
+
+Deno.test("parseServerUrl() accepts plain http on a public host with --allow-http", () => {
+  assert.equal(parseServerUrl("http://example.com/mcp", true).protocol, "http:");
+});
+
+Deno.test("parseServerUrl() accepts plain http on loopback hosts without --allow-http", () => {
+  for (const text of ["http://localhost:3000/mcp", "http://127.0.0.1:8080/sse", "http://[::1]:9000/mcp"]) {
+    assert.equal(parseServerUrl(text, false).protocol, "http:", text);
+  }
+});
+
+Deno.test("parseServerUrl() refuses text that is not a URL", () => {
+  assert.throws(() => parseServerUrl("example.com/mcp", false), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /Cannot parse server URL "example\.com\/mcp"/);
+    return true;
+  });
+});
+
+Deno.test("parseServerUrl() refuses schemes other than http and https", () => {
+  for (const text of ["ftp://example.com/mcp", "ws://example.com/mcp", "file:///tmp/x"]) {
+    assert.throws(() => parseServerUrl(text, true), /the scheme must be https:/, text);
+  }
+});
+
+Deno.test("parseServerUrl() refuses credentials in the URL without echoing them", () => {
+  for (const text of ["https://user:hunter22@example.com/mcp", "https://user@example.com/mcp"]) {
+    assert.throws(() => parseServerUrl(text, false), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.match(error.message, /credentials in the URL are not allowed/);
+      assert.doesNotMatch(error.message, /hunter22|user@/);
+      return true;
+    });
+  }
+});
+
+Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
+  const options = run([URL_TEXT]);
+  assert.deepEqual(options, {
+    command: "bridge",
+    serverUrl: new URL(URL_TEXT),
+    headers: [],
+    headerFiles: [],
+    allowHttp: false,
+    transport: "http-first",
+    debug: false,
+    silent: false,
+    ignoreTools: [],
+    includeTools: [],
+    configDir: undefined,
+    connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+  });
+  assert.equal(DEFAULT_CONNECT_TIMEOUT_MS, 30_000);
+});
+
+Deno.test("parseCommandLine() reads every implemented flag", () => {
+  const options = run([
+    "--header",
+    "X-A: 1",
+    "--header=X-B: ${B}",
+    "--header-file",
+    "one.txt",
+    "--header-file",
+    "two.txt",
+    "--allow-http",
+    "--transport",
+    "sse-only",
+    "--protocol",
+    "legacy",
+    "--debug",
+    "--silent",
+    "--ignore-tool",
+    "delete_*",
+    "--ignore-tool",
+    "drop_*",
+    "--include-tool",
+    "list_*",
+    "--config-dir",
+    "/tmp/cfg",
+    "--connect-timeout",
+    "5s",
+    "http://example.com/mcp",
+  ]);
+  assert.deepEqual(options.headers, [
+    { name: "X-A", template: "1", source: "--header" },
+    { name: "X-B", template: "${B}", source: "--header" },
+  ]);
+  assert.deepEqual(options.headerFiles, ["one.txt", "two.txt"]);
+  assert.equal(options.allowHttp, true);
+  assert.equal(options.serverUrl.href, "http://example.com/mcp");
+  assert.equal(options.transport, "sse-only");
+  assert.equal(options.debug, true);
+  assert.equal(options.silent, true);
+  assert.deepEqual(options.ignoreTools, ["delete_*", "drop_*"]);
+  assert.deepEqual(options.includeTools, ["list_*"]);
+  assert.equal(options.configDir, "/tmp/cfg");
+  assert.equal(options.connectTimeoutMs, 5000);
+});
+
+Deno.test("parseCommandLine() refuses plain http on a public host without --allow-http", () => {
+  usageError(["http://example.com/mcp"], /--allow-http/);
+});
+
+Deno.test("parseCommandLine() turns a bad --header into a UsageError", () => {
+  usageError([URL_TEXT, "--header", "Mcp-Session-Id: x"], /Mcp-Session-Id.*sets it itself/);
+  usageError([URL_TEXT, "--header", "no colon"], /missing ":"/);
+});
+
+Deno.test("parseCommandLine() returns help for --help and -h, even with other arguments", () => {
+  assert.deepEqual(parseCommandLine(["--help"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine(["-h"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine([URL_TEXT, "--help", "--host", "x"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine(["--help", "--version"]), { kind: "help" });
+});
+
+Deno.test("parseCommandLine() returns version for --version and -v", () => {
+  assert.deepEqual(parseCommandLine(["--version"]), { kind: "version" });
+  assert.deepEqual(parseCommandLine(["-v"]), { kind: "version" });
+  assert.deepEqual(parseCommandLine(["login", "--version"]), { kind: "version" });
+});
+
+Deno.test("parseCommandLine() refuses an unknown flag and points at --help", () => {
+  usageError([URL_TEXT, "--frobnicate"], /frobnicate.*: see mcp-bridge --help$/s);
+});
+
+Deno.test("parseCommandLine() refuses a string flag without its value", () => {
+  usageError([URL_TEXT, "--transport"], /transport.*see mcp-bridge --help/s);
+});
+
+Deno.test("parseCommandLine() refuses a missing server URL", () => {
+  usageError([], /Missing the server URL/);
+  usageError(["--debug"], /Missing the server URL/);
+});
+
+for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
+  Deno.test(`parseCommandLine() refuses --${flag} as not implemented, naming the flag`, () => {
+    const isBoolean = [
+      "device-code",
+      "client-credentials",
+      "use-id-token",
+      "disable-resource-parameter",
+      "no-browser",
+      "ipv4",
+      "enable-proxy",
+      "keep-alive",
+      "disable-cookies",
+    ].includes(flag);
+    const argv = isBoolean ? [URL_TEXT, `--${flag}`] : [URL_TEXT, `--${flag}`, "value"];
+    const escaped = flag.replace(/-/g, "\\-");
+    usageError(argv, new RegExp(`^Option --${escaped} is not implemented yet: ${area} arrives`));
+  });
+}
+
+Deno.test("parseCommandLine() lists the not-implemented flags of every area", () => {
+  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 23);
+  assert.deepEqual(
+    new Set(Object.values(NOT_IMPLEMENTED)),
+    new Set([
+      "OAuth sign-in",
+      "network tuning",
+      "proxy support",
+      "reconnection and keep-alive",
+      "cookie handling",
+    ]),
+  );
+});
+
+Deno.test("parseCommandLine() refuses a not-implemented flag before checking the server URL", () => {
+  usageError(["--host", "localhost"], /--host is not implemented yet/);
+});
+
+for (const mode of TRANSPORT_MODES) {
+  Deno.test(`parseCommandLine() accepts --transport ${mode}`, () => {
+    assert.equal(run([URL_TEXT, "--transport", mode]).transport, mode);
+  });
+}
+
+Deno.test("parseCommandLine() refuses an unknown --transport, listing the modes", () => {
+  usageError(
+    [URL_TEXT, "--transport", "websocket"],
+    /Cannot use --transport "websocket": expected one of http-first, sse-first, http-only, sse-only/,
+  );
+  usageError([URL_TEXT, "--transport", "HTTP-FIRST"], /Cannot use --transport "HTTP-FIRST"/);
+});
+
+Deno.test("parseCommandLine() accepts --protocol legacy", () => {
+  assert.equal(run([URL_TEXT, "--protocol", "legacy"]).command, "bridge");
+});
+
+Deno.test("parseCommandLine() refuses --protocol auto and modern as not implemented", () => {
+  usageError([URL_TEXT, "--protocol", "auto"], /--protocol auto is not implemented yet/);
+  usageError([URL_TEXT, "--protocol", "modern"], /--protocol modern is not implemented yet/);
+});
+
+Deno.test("parseCommandLine() refuses an unknown --protocol", () => {
+  usageError(
+    [URL_TEXT, "--protocol", "2026"],
+    /Cannot use --protocol "2026": expected legacy, auto or modern/,
+  );
+});
+
+Deno.test("parseCommandLine() refuses a valid positional callback port as not implemented", () => {
+  for (const port of ["1", "3334", "65535"]) {
+    usageError([URL_TEXT, port], /callback port argument is not implemented yet/);
+  }
+});
+
+Deno.test("parseCommandLine() refuses a positional callback port that is not a port number", () => {
+  for (const port of ["0", "65536", "abc", "-1", "12.5", "3334x"]) {
+    usageError(
+      [URL_TEXT, "--", port],
+      new RegExp(`Cannot parse callback port "${port.replace(".", "\\.")}"`),
+    );
+  }
+});
+
+Deno.test("parseCommandLine() refuses a third positional argument", () => {
+  usageError([URL_TEXT, "3334", "extra"], /Unexpected argument "extra"/);
+});
+
+Deno.test("parseCommandLine() reads the client subcommand", () => {
+  const options = run(["client", URL_TEXT, "--transport", "sse-first"]);
+  assert.equal(options.command, "client");
+  assert.equal(options.serverUrl.href, URL_TEXT);
+  assert.equal(options.transport, "sse-first");
+});
+
+Deno.test("parseCommandLine() refuses the client subcommand without a URL", () => {
+  usageError(["client"], /Missing the server URL/);
+});
+
+Deno.test("parseCommandLine() refuses a callback port after the client subcommand", () => {
+  usageError(["client", URL_TEXT, "3334"], /Unexpected argument "3334"/);
+});
+
+for (const command of ["login", "logout", "status"]) {
+  Deno.test(`parseCommandLine() refuses the ${command} subcommand as not implemented`, () => {
+    usageError(
+      [command, URL_TEXT],
+      new RegExp(`^Command "${command}" is not implemented yet: OAuth sign-in`),
+    );
+    usageError([command], new RegExp(`^Command "${command}" is not implemented yet`));
+  });
+}
+
+Deno.test("parseCommandLine() treats a subcommand name after the URL as a callback port", () => {
+  usageError([URL_TEXT, "login"], /Cannot parse callback port "login"/);
+});
+
+Deno.test("parseCommandLine() reads --connect-timeout durations", () => {
+  const cases: [string, number][] = [
+    ["90", 90_000],
+    ["500ms", 500],
+    ["1.5s", 1500],
+    ["2m", 120_000],
+    ["1h", 3_600_000],
+  ];
+  for (const [text, ms] of cases) {
+    assert.equal(run([URL_TEXT, "--connect-timeout", text]).connectTimeoutMs, ms, text);
+  }
+});
+
+Deno.test("parseCommandLine() refuses an unparsable --connect-timeout, quoting it", () => {
+  usageError(
+    [URL_TEXT, "--connect-timeout", "soon"],
+    /^Cannot use --connect-timeout: Cannot parse duration "soon"/,
+  );
+  usageError([URL_TEXT, "--connect-timeout=-5"], /^Cannot use --connect-timeout: Cannot parse duration "-5"/);
+});
+
+Deno.test("parseCommandLine() refuses a zero --connect-timeout", () => {
+  for (const text of ["0", "0s", "0ms", "0.4ms"]) {
+    usageError([URL_TEXT, "--connect-timeout", text], /^Cannot use --connect-timeout: it must be positive$/);
+  }
+});
+
+Deno.test({
+  name: "parseCommandLine() refuses a --connect-timeout that setTimeout cannot represent",
+  fn() {
+    usageError([URL_TEXT, "--connect-timeout", "600h"], /--connect-timeout/);
+    usageError([URL_TEXT, "--connect-timeout", "9".repeat(400)], /--connect-timeout/);
+  },
+});

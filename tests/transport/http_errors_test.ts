@@ -1,0 +1,181 @@
+import assert from "node:assert/strict";
+import { describeHttpFailure, describeUnexpectedBody } from "../../src/transport/http_errors.ts";
+
+const BASE = { host: "example.com:8443", path: "/mcp" };
+
+Deno.test("describeHttpFailure() explains a network error and names --allow-net", () => {
+  assert.equal(
+    describeHttpFailure({ ...BASE, networkError: "connection refused" }),
+    "Cannot reach example.com:8443: connection refused: check the URL, your network, and that --allow-net covers the server",
+  );
+});
+
+Deno.test("describeHttpFailure() explains a network error without a message", () => {
+  assert.match(describeHttpFailure(BASE), /^Cannot reach example\.com:8443: the connection failed: /);
+});
+
+Deno.test("describeHttpFailure() explains 401 with the --header workaround", () => {
+  const text = describeHttpFailure({ ...BASE, status: 401, statusText: "Unauthorized" });
+  assert.match(text, /^The server at example\.com:8443 answered HTTP 401 Unauthorized for \/mcp: /);
+  assert.match(text, /requires authorization/);
+  assert.match(text, /--header "Authorization: Bearer \$\{TOKEN\}"/);
+});
+
+Deno.test("describeHttpFailure() explains 403 as refused access", () => {
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 403, statusText: "Forbidden" }),
+    /HTTP 403 Forbidden for \/mcp: the server refused access: check the credentials passed with --header$/,
+  );
+});
+
+Deno.test("describeHttpFailure() explains 404 as a wrong URL", () => {
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 404, statusText: "Not Found" }),
+    /HTTP 404 Not Found for \/mcp: there is no MCP endpoint at this URL: check the server URL$/,
+  );
+});
+
+Deno.test("describeHttpFailure() explains 429 as rate limiting", () => {
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 429 }),
+    /HTTP 429 for \/mcp: the server is rate-limiting/,
+  );
+});
+
+Deno.test("describeHttpFailure() explains every 5xx as a server failure", () => {
+  for (const status of [500, 502, 503, 504, 599]) {
+    assert.match(
+      describeHttpFailure({ ...BASE, status }),
+      new RegExp(`HTTP ${status} for /mcp: the server failed: try again later or contact its operator$`),
+    );
+  }
+});
+
+Deno.test("describeHttpFailure() gives specific hints for the other known statuses", () => {
+  const hints: [number, RegExp][] = [
+    [400, /malformed/],
+    [405, /check --transport/],
+    [406, /does not accept JSON or event streams/],
+    [408, /timed out/],
+    [413, /too large/],
+    [415, /does not accept JSON/],
+  ];
+  for (const [status, hint] of hints) {
+    assert.match(describeHttpFailure({ ...BASE, status }), hint, String(status));
+  }
+});
+
+Deno.test("describeHttpFailure() gives a generic hint for an unknown status", () => {
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 418 }),
+    /HTTP 418 for \/mcp: check the server URL and flags$/,
+  );
+});
+
+Deno.test("describeHttpFailure() quotes the message of a JSON-RPC error body", () => {
+  const body = JSON.stringify({
+    jsonrpc: "2.0",
+    id: null,
+    error: { code: -32000, message: "No valid session" },
+  });
+  assert.equal(
+    describeHttpFailure({
+      ...BASE,
+      status: 400,
+      statusText: "Bad Request",
+      contentType: "application/json",
+      body,
+    }),
+    'The server at example.com:8443 answered HTTP 400 Bad Request for /mcp (the server says "No valid session"): ' +
+      "the server rejected the request as malformed",
+  );
+});
+
+Deno.test("describeHttpFailure() quotes OAuth error_description, then error", () => {
+  const described = JSON.stringify({ error: "invalid_token", error_description: "The token expired" });
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 401, body: described }),
+    /\(the server says "The token expired"\)/,
+  );
+  const bare = JSON.stringify({ error: "invalid_token" });
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 401, body: bare }),
+    /\(the server says "invalid_token"\)/,
+  );
+});
+
+Deno.test("describeHttpFailure() quotes a top-level message member", () => {
+  const body = JSON.stringify({ message: "Route not found" });
+  assert.match(describeHttpFailure({ ...BASE, status: 404, body }), /\(the server says "Route not found"\)/);
+});
+
+Deno.test("describeHttpFailure() cuts a long server message at 200 characters", () => {
+  const body = JSON.stringify({ error: { message: "m".repeat(500) } });
+  const text = describeHttpFailure({ ...BASE, status: 500, body });
+  assert.ok(text.includes(`"${"m".repeat(200)}"`));
+  assert.ok(!text.includes("m".repeat(201)));
+});
+
+Deno.test("describeHttpFailure() quotes the start of JSON without a message", () => {
+  const body = JSON.stringify({ status: "down" });
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 503, body }),
+    /\(the body starts "\{"status":"down"\}"\)/,
+  );
+});
+
+Deno.test("describeHttpFailure() says an HTML body is an HTML page, by content type or by its start", () => {
+  const page = "<!DOCTYPE html><html><body><h1>Not Found</h1><script>secret()</script></body></html>";
+  for (
+    const failure of [
+      { contentType: "text/html; charset=utf-8", body: "Not Found" },
+      { contentType: null, body: page },
+      { contentType: "text/plain", body: "  \n<HTML><body>x</body></HTML>" },
+    ]
+  ) {
+    const text = describeHttpFailure({ ...BASE, status: 404, ...failure });
+    assert.match(text, /\(the body is an HTML page\): there is no MCP endpoint/);
+    assert.doesNotMatch(text, /script|Not Found<|body>/);
+  }
+});
+
+Deno.test("describeHttpFailure() quotes the start of a text body with whitespace collapsed, at most 120 characters", () => {
+  const body = "  upstream\n\n  connect   error " + "z".repeat(300);
+  const text = describeHttpFailure({ ...BASE, status: 502, contentType: "text/plain", body });
+  const quoted = /\(the body starts "([^"]*)"\)/.exec(text)?.[1];
+  assert.ok(quoted !== undefined, text);
+  assert.ok(quoted.startsWith("upstream connect error z"), quoted);
+  assert.equal(quoted.length <= 120, true);
+});
+
+Deno.test("describeHttpFailure() adds no detail for an empty or missing body", () => {
+  assert.equal(
+    describeHttpFailure({ ...BASE, status: 404, body: "  \n " }),
+    "The server at example.com:8443 answered HTTP 404 for /mcp: there is no MCP endpoint at this URL: check the server URL",
+  );
+  assert.doesNotMatch(describeHttpFailure({ ...BASE, status: 404 }), /\(/);
+});
+
+Deno.test("describeUnexpectedBody() says an HTML answer is an HTML page", () => {
+  assert.equal(
+    describeUnexpectedBody("example.com", "/mcp", "text/html", "<html>"),
+    "The server at example.com answered /mcp with an HTML page instead of JSON or an event stream: " +
+      "check that the URL is the MCP endpoint (often ending in /mcp or /sse)",
+  );
+  assert.match(describeUnexpectedBody("example.com", "/", null, "\n  <!doctype html>"), /with an HTML page/);
+  assert.match(describeUnexpectedBody("example.com", "/", "TEXT/HTML", "x"), /with an HTML page/);
+});
+
+Deno.test("describeUnexpectedBody() quotes another content type", () => {
+  assert.match(
+    describeUnexpectedBody("example.com", "/api", "text/plain", "hello"),
+    /^The server at example\.com answered \/api with "text\/plain" instead of JSON or an event stream/,
+  );
+});
+
+Deno.test("describeUnexpectedBody() says when there is no content type", () => {
+  assert.match(
+    describeUnexpectedBody("example.com", "/api", null, "hello"),
+    /with "no content type" instead/,
+  );
+});
