@@ -76,8 +76,19 @@ export interface HostOptions {
   setup?: (client: Client) => void;
 }
 
+interface ChildLike {
+  stdin?: { end(): void } | null;
+  exitCode: number | null;
+  once(event: "close", listener: () => void): void;
+}
+
 /**
  * Starts the bridge for a server URL and connects the SDK client to it (initialize included).
+ * A failed connect rejects with the client's error and the bridge's stderr, after the bridge exited.
+ *
+ * The transport's `close()` is replaced, on this instance, by one that ends the bridge's stdin
+ * and waits for the exit: the SDK's own races the exit against a 2 s timer it never clears (the
+ * client calls it itself when `initialize` fails), which the op sanitizer rightly reports.
  *
  * @param url The remote server.
  * @param options Arguments, permissions, client options.
@@ -95,32 +106,61 @@ export async function connectHost(url: URL | string, options: HostOptions = {}):
   transport.stderr?.on("data", (chunk: Uint8Array) => {
     stderr += new TextDecoder().decode(chunk);
   });
+  const internals = transport as unknown as { _process?: ChildLike };
+  let closing: Promise<void> | undefined;
+  transport.close = () => {
+    closing ??= (async () => {
+      const child = internals._process;
+      if (child && child.exitCode === null) {
+        const closed = new Promise<void>((resolve) => child.once("close", resolve));
+        child.stdin?.end();
+        await closed;
+      }
+    })();
+    return closing;
+  };
   const client = new Client({ name: "test-host", version: "1.0.0" }, options.clientOptions);
   options.setup?.(client);
   let exited!: () => void;
   const exit = new Promise<void>((resolve) => (exited = resolve));
-  transport.onclose = () => exited();
   try {
     await client.connect(transport);
   } catch (error) {
-    await transport.close().catch(() => {});
-    await exit;
-    throw new Error(`${(error as Error).message}\n--- bridge stderr ---\n${stderr}`);
+    await transport.close(); // waits for the bridge to exit
+    throw new HostConnectError(error as Error, stderr);
   }
+  const previous = transport.onclose;
+  transport.onclose = () => {
+    previous?.();
+    exited();
+  };
   return {
     client,
     stderr: () => stderr,
     pid: transport.pid,
     close: async () => {
-      // End the bridge's stdin ourselves and wait for it to exit: the SDK's own close() races the
-      // exit against a 2 s timer that it never clears, which the op sanitizer rightly reports.
-      const child = (transport as unknown as { _process?: { stdin?: { end(): void } } })._process;
-      if (child?.stdin) child.stdin.end();
-      else if (transport.pid !== null) Deno.kill(transport.pid, "SIGTERM");
+      await transport.close();
       await exit;
       await client.close();
     },
   };
+}
+
+/** A connect that failed: the client's error, with what the bridge wrote to stderr. */
+export class HostConnectError extends Error {
+  /** The SDK client's error. */
+  readonly clientError: Error;
+  /** Everything the bridge wrote to stderr. */
+  readonly stderr: string;
+  /**
+   * @param clientError The SDK client's error.
+   * @param stderr The bridge's stderr.
+   */
+  constructor(clientError: Error, stderr: string) {
+    super(`${clientError.message}\n--- bridge stderr ---\n${stderr}`);
+    this.clientError = clientError;
+    this.stderr = stderr;
+  }
 }
 
 /** A bridge process driven byte by byte. */
@@ -167,6 +207,7 @@ export function spawnRaw(
   let out = "";
   let err = "";
   let lineWaiters: (() => void)[] = [];
+  let finished = false;
   const pump = async (stream: ReadableStream<Uint8Array>, onText: (t: string) => void) => {
     const decoder = new TextDecoder();
     for await (const chunk of stream) {
@@ -180,6 +221,7 @@ export function spawnRaw(
     pump(child.stdout, (t) => (out += t)),
     pump(child.stderr, (t) => (err += t)),
   ]).then(() => {
+    finished = true;
     const waiters = lineWaiters;
     lineWaiters = [];
     waiters.forEach((w) => w());
@@ -206,10 +248,7 @@ export function spawnRaw(
           timer = setTimeout(resolve, left);
         });
         clearTimeout(timer);
-        if (
-          !out.includes("\n", consumed) &&
-          (await Promise.race([done.then(() => true), Promise.resolve(false)]))
-        ) {
+        if (!out.includes("\n", consumed) && finished) {
           throw new Error(`The bridge exited without another line; stderr:\n${err}`);
         }
       }
@@ -223,4 +262,71 @@ export function spawnRaw(
     status: child.status,
     done,
   };
+}
+
+/** One JSON-RPC message as read from the bridge's stdout. */
+export type StdoutMessage = {
+  jsonrpc: "2.0";
+  id?: string | number | null;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: unknown };
+};
+
+/**
+ * Parses everything a bridge wrote to stdout, failing unless every line is one JSON-RPC 2.0 message
+ * (a request, a notification or a response) and the output ends with a newline.
+ *
+ * @param stdout The bridge's stdout text.
+ * @returns The messages, in order.
+ */
+export function stdoutMessages(stdout: string): StdoutMessage[] {
+  if (stdout === "") return [];
+  if (!stdout.endsWith("\n")) throw new Error(`stdout does not end with a newline: ${stdout.slice(-200)}`);
+  return stdout.slice(0, -1).split("\n").map((line) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      throw new Error(`stdout carries a line that is not JSON: ${line.slice(0, 200)}`);
+    }
+    const m = value as Record<string, unknown>;
+    const ok = typeof m === "object" && m !== null && !Array.isArray(m) && m.jsonrpc === "2.0" &&
+      (typeof m.method === "string" || ("id" in m && ("result" in m || "error" in m)));
+    if (!ok) throw new Error(`stdout carries a line that is not a JSON-RPC message: ${line.slice(0, 200)}`);
+    return m as StdoutMessage;
+  });
+}
+
+/**
+ * The host's `initialize` request as one line.
+ *
+ * @param id The request id.
+ * @param protocolVersion The version the host asks for.
+ * @returns The line, newline included.
+ */
+export function initializeLine(id: string | number = 1, protocolVersion = "2025-11-25"): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: "raw-host", version: "1.0.0" } },
+  }) + "\n";
+}
+
+/** The host's `notifications/initialized` as one line. */
+export const INITIALIZED_LINE: string = '{"jsonrpc":"2.0","method":"notifications/initialized"}\n';
+
+/**
+ * Closes the bridge's stdin and waits for it to exit and for its output to be read.
+ *
+ * @param raw The bridge.
+ * @returns The exit status.
+ */
+export async function finishRaw(raw: RawBridge): Promise<Deno.CommandStatus> {
+  await raw.closeStdin();
+  const status = await raw.status;
+  await raw.done;
+  return status;
 }

@@ -1,19 +1,10 @@
 /**
- * A host whose connection to the bridge is expected to FAIL (the initialize gets an error), for
- * tests that run under the op sanitizer.
- *
- * `connectHost` in `bridge_host.ts` cleans up a failed connect with the SDK's
- * `StdioClientTransport.close()`, which races the child's exit against a 2 s timer it never
- * clears; the SDK `Client` also calls that `close()` itself when `initialize` fails. Here the
- * transport's `close()` is replaced, on this instance only, by one that ends the bridge's stdin
- * and waits for the exit, with no timer.
+ * A host whose connection to the bridge is expected to FAIL (the initialize gets an error).
  *
  * @module
  */
 
-import { Client } from "@modelcontextprotocol/client";
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
-import { bridgeArgs, type HostOptions, netFor } from "./bridge_host.ts";
+import { connectHost, HostConnectError, type HostOptions } from "./bridge_host.ts";
 
 /** How a connect attempt failed. */
 export interface ConnectFailure {
@@ -21,12 +12,6 @@ export interface ConnectFailure {
   error: Error;
   /** Everything the bridge wrote to stderr. */
   stderr: string;
-}
-
-interface ChildLike {
-  stdin?: { end(): void } | null;
-  exitCode: number | null;
-  once(event: "close", listener: () => void): void;
 }
 
 /**
@@ -48,48 +33,14 @@ export async function expectConnectFailure(
   url: URL | string,
   options: HostOptions = {},
 ): Promise<ConnectFailure> {
-  const permissions = options.permissions ?? { net: [netFor(url)] };
-  const transport = new StdioClientTransport({
-    command: "deno",
-    args: bridgeArgs([String(url), ...(options.args ?? [])], permissions),
-    env: { ...(options.env ?? {}), NO_COLOR: "1" },
-    stderr: "pipe",
-  });
-  let stderr = "";
-  transport.stderr?.on("data", (chunk: Uint8Array) => {
-    stderr += new TextDecoder().decode(chunk);
-  });
-  let exited!: () => void;
-  const exit = new Promise<void>((resolve) => (exited = resolve));
-  const internals = transport as unknown as { _process?: ChildLike };
-  let closing: Promise<void> | undefined;
-  transport.close = () => {
-    closing ??= (async () => {
-      const child = internals._process;
-      // The transport's own "close" listener reports the exit through onclose.
-      if (child && child.exitCode === null) {
-        const closed = new Promise<void>((resolve) => child.once("close", resolve));
-        child.stdin?.end();
-        await closed;
-      }
-    })();
-    return closing;
-  };
-  const client = new Client({ name: "test-host", version: "1.0.0" }, options.clientOptions);
-  options.setup?.(client);
-  const previous = transport.onclose;
-  transport.onclose = () => {
-    previous?.();
-    exited();
-  };
+  let host;
   try {
-    await client.connect(transport);
+    host = await connectHost(url, options);
   } catch (error) {
-    await transport.close();
-    await exit;
-    return { error: error as Error, stderr };
+    if (error instanceof HostConnectError) return { error: error.clientError, stderr: error.stderr };
+    throw error;
   }
-  await client.close();
-  await exit;
+  const stderr = host.stderr();
+  await host.close();
   throw new Error(`The connect was expected to fail but succeeded; bridge stderr:\n${stderr}`);
 }

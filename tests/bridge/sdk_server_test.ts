@@ -9,7 +9,9 @@ function text(result: { content?: unknown }): string {
 Deno.test("bridge passes sampling, elicitation and roots requests to the host and its answers back", async () => {
   const server = await serveTestServer({ mode: "stateful" });
   const host = await connectHost(server.url, {
-    clientOptions: { capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } } },
+    clientOptions: {
+      capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
+    },
     setup: (client) => {
       client.setRequestHandler("sampling/createMessage", () => ({
         model: "test-model",
@@ -63,7 +65,9 @@ Deno.test("bridge forwards the host's cancellation and stops waiting for the res
     await new Promise((r) => setTimeout(r, 200));
     abort.abort("user pressed stop");
     await assert.rejects(call);
-    for (let i = 0; i < 100 && server.seen.cancelled.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && server.seen.cancelled.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     assert.equal(server.seen.cancelled.length, 1, "the server's handler saw the cancellation");
     // The bridge is still healthy afterwards.
     const echo = await host.client.callTool({ name: "echo", arguments: { text: "after" } });
@@ -75,7 +79,11 @@ Deno.test("bridge forwards the host's cancellation and stops waiting for the res
 });
 
 Deno.test("bridge resumes a cut response stream with GET and Last-Event-ID", async () => {
-  const server = await serveTestServer({ mode: "stateful", eventStore: () => new MemoryEventStore(), retryInterval: 50 });
+  const server = await serveTestServer({
+    mode: "stateful",
+    eventStore: () => new MemoryEventStore(),
+    retryInterval: 50,
+  });
   const host = await connectHost(server.url);
   try {
     const progress: number[] = [];
@@ -114,7 +122,11 @@ Deno.test("bridge re-initializes transparently when the server forgets the sessi
 });
 
 Deno.test("bridge re-sends requests that were in flight when the session ended", async () => {
-  const server = await serveTestServer({ mode: "stateful", eventStore: () => new MemoryEventStore(), retryInterval: 50 });
+  const server = await serveTestServer({
+    mode: "stateful",
+    eventStore: () => new MemoryEventStore(),
+    retryInterval: 50,
+  });
   const host = await connectHost(server.url);
   try {
     const calls = [1, 2, 3].map((i) => host.client.callTool({ name: "slow", arguments: { ms: 300 + i } }));
@@ -127,7 +139,10 @@ Deno.test("bridge re-sends requests that were in flight when the session ended",
     assert.ok(host.stderr().includes("starting a new one transparently"), host.stderr());
     const initializes = server.seen.requests.filter((r) => r.method === "POST" && r.session === null);
     assert.equal(initializes.length, 2, "one re-initialize for all three broken requests");
-    assert.ok(server.seen.requests.some((r) => r.method === "GET" && r.lastEventId), "resumption was tried first");
+    assert.ok(
+      server.seen.requests.some((r) => r.method === "GET" && r.lastEventId),
+      "resumption was tried first",
+    );
   } finally {
     await host.close();
     await server.close();
