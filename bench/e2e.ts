@@ -1,0 +1,1163 @@
+/**
+ * The end-to-end benchmark: one workload run through (a) the MCP SDK's own Streamable HTTP client
+ * (no bridge), (b) mcp-bridge and (c) mcp-remote, against the same MCP server on 127.0.0.1, in
+ * alternation, for a few rounds. It prints a markdown table and writes `bench/RESULTS.md`.
+ *
+ * ```sh
+ * deno task bench              # 3 rounds
+ * deno run --frozen --allow-net=127.0.0.1 --allow-run --allow-env --allow-read \
+ *   --allow-write=./bench,./.tmp bench/e2e.ts --rounds 5
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import type { McpServer } from "@modelcontextprotocol/server";
+import { z } from "zod";
+import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Workload and limits
+// ---------------------------------------------------------------------------------------------
+
+const MIB = 1024 * 1024;
+const WARMUP_CALLS = 20;
+const SEQUENTIAL_CALLS = 500;
+const CONCURRENT_CALLS = 2000;
+const IN_FLIGHT = 64;
+const BLOB_CALLS = 20;
+const BLOB_BYTES = MIB;
+const NOTIFICATIONS = 1000;
+
+const CALL_TIMEOUT_MS = 30_000;
+const PHASE_TIMEOUT_MS = {
+  connect: 30_000,
+  warmup: 30_000,
+  sequential: 60_000,
+  concurrent: 60_000,
+  blob: 60_000,
+  notify: 60_000,
+  close: 10_000,
+} as const;
+/** The whole run is abandoned (everything killed) after this long. */
+const WATCHDOG_MS = 15 * 60_000;
+
+const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
+const MAIN = `${ROOT}/src/main.ts`;
+const REMOTE_DIR = `${ROOT}/.tmp/bench-mcp-remote`;
+const REMOTE_VERSION = "0.15.1";
+const REMOTE_PROXY = `${REMOTE_DIR}/node_modules/mcp-remote/dist/proxy.js`;
+const REMOTE_CONFIG_DIR = `${ROOT}/.tmp/bench-mcp-auth`;
+const RESULTS_FILE = `${ROOT}/bench/RESULTS.md`;
+
+type Kind = "direct" | "bridge" | "remote";
+const KINDS: readonly Kind[] = ["direct", "bridge", "remote"];
+const LABEL: Record<Kind, string> = {
+  direct: "direct SDK client",
+  bridge: "mcp-bridge",
+  remote: `mcp-remote ${REMOTE_VERSION}`,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers (exported ones are pure and documented)
+// ---------------------------------------------------------------------------------------------
+
+const encoder = new TextEncoder();
+
+function print(text: string): void {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+function progress(text: string): void {
+  const bytes = encoder.encode(`${text}\n`);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+}
+
+/**
+ * The nearest-rank percentile of a list of numbers.
+ *
+ * @example Usage
+ * ```ts
+ * import { percentile } from "./e2e.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
+ * assert.equal(percentile([], 50), NaN);
+ * ```
+ *
+ * @param values The samples (not modified).
+ * @param p The percentile, 0 to 100.
+ * @returns The value, `NaN` for an empty list.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+/**
+ * The median of the finite numbers in a list (the mean of the middle two for an even count).
+ *
+ * @example Usage
+ * ```ts
+ * import { median } from "./e2e.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(median([3, NaN, 1, 2]), 2);
+ * assert.equal(median([1, 2, 3, 4]), 2.5);
+ * ```
+ *
+ * @param values The samples; `NaN` (a failed round) is left out.
+ * @returns The median, `NaN` when no value is finite.
+ */
+export function median(values: readonly number[]): number {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (finite.length === 0) return NaN;
+  const mid = Math.floor(finite.length / 2);
+  return finite.length % 2 === 1 ? finite[mid]! : (finite[mid - 1]! + finite[mid]!) / 2;
+}
+
+/**
+ * Parses the output of `cat /proc/<pid>/status /proc/<pid>/stat`: the peak resident set size and
+ * the CPU time of a Linux process.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseProcessStats } from "./e2e.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const text = "Name:\tdeno\nVmHWM:\t   51200 kB\n7 (my prog) S 1 7 7 0 -1 0 0 0 0 0 30 12 0 0\n";
+ * assert.deepEqual(parseProcessStats(text, 7, 100), { peakRssMiB: 50, cpuMs: 420 });
+ * ```
+ *
+ * @param text The two files, concatenated.
+ * @param pid The process id (finds the `stat` line).
+ * @param clockTicks Clock ticks per second (`getconf CLK_TCK`, almost always 100).
+ * @returns `VmHWM` in MiB and `utime + stime` in milliseconds, or `undefined` when unreadable.
+ */
+export function parseProcessStats(
+  text: string,
+  pid: number,
+  clockTicks: number,
+): { peakRssMiB: number; cpuMs: number } | undefined {
+  const hwm = /^VmHWM:\s+(\d+)\s+kB/m.exec(text);
+  const stat = text.split("\n").find((line) => line.startsWith(`${pid} (`));
+  if (!hwm || stat === undefined) return undefined;
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).trim().split(/\s+/);
+  // fields[0] is field 3 (state): utime is field 14, stime field 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return { peakRssMiB: Number(hwm[1]) / 1024, cpuMs: ((utime + stime) * 1000) / clockTicks };
+}
+
+/**
+ * Reads another process's `/proc` files through `cat`: Deno grants `/proc/<pid>` reads only with
+ * `--allow-all`, and the bench task grants `--allow-run` instead.
+ */
+async function readProcessStats(
+  pid: number,
+  clockTicks: number,
+): Promise<{ peakRssMiB: number; cpuMs: number } | undefined> {
+  const text = await commandOutput("cat", [`/proc/${pid}/status`, `/proc/${pid}/stat`], 5000);
+  return text === undefined ? undefined : parseProcessStats(text, pid, clockTicks);
+}
+
+/**
+ * Races a promise against a timer that is always cleared.
+ *
+ * @example Usage
+ * ```ts
+ * import { withTimeout } from "./e2e.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(await withTimeout(Promise.resolve(1), 100, "one"), 1);
+ * ```
+ *
+ * @param promise The work.
+ * @param ms The limit.
+ * @param what Named in the error.
+ * @returns The promise's value; rejects after `ms` milliseconds.
+ */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits for a promise at most `ms` milliseconds; `true` when it settled in time. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  try {
+    await withTimeout(promise.then(() => {}, () => {}), ms, "wait");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Formats a number for the results table.
+ *
+ * @example Usage
+ * ```ts
+ * import { fmt } from "./e2e.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(fmt(1234.567), "1235");
+ * assert.equal(fmt(1.2345), "1.23");
+ * assert.equal(fmt(NaN), "n/a");
+ * ```
+ *
+ * @param value The number.
+ * @returns About three significant digits, or `n/a`.
+ */
+export function fmt(value: number): string {
+  if (!Number.isFinite(value)) return "n/a";
+  const abs = Math.abs(value);
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+async function commandOutput(cmd: string, args: string[], timeoutMs = 10_000): Promise<string | undefined> {
+  try {
+    const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null", stdin: "null" }).spawn();
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }, timeoutMs);
+    const out = await child.output().finally(() => clearTimeout(timer));
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------------------------
+
+let blobCache = "";
+function blobText(bytes: number): string {
+  if (blobCache.length !== bytes) {
+    // Varied ASCII, so nothing along the way can shortcut a run of one character.
+    const unit = "The quick brown fox jumps over the lazy dog 0123456789. ";
+    blobCache = unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
+  }
+  return blobCache;
+}
+
+/**
+ * The example server plus the benchmark's tools: `blob` (a text result of a given size) and
+ * `notify` (interleaved progress and log notifications, numbered, before the result).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { createBenchServer } from "./e2e.ts";
+ * const server = createBenchServer();
+ * ```
+ *
+ * @returns A server not yet connected to a transport.
+ */
+export function createBenchServer(): McpServer {
+  const server = createExampleServer();
+  server.registerTool("blob", {
+    description: "Returns a text of the requested size",
+    inputSchema: z.object({ bytes: z.number().int().min(0).max(16 * MIB) }),
+  }, ({ bytes }) => ({ content: [{ type: "text", text: blobText(bytes) }] }));
+  server.registerTool("notify", {
+    description: "Sends n progress and n logging notifications, interleaved, then answers",
+    inputSchema: z.object({ n: z.number().int().min(1).max(10_000) }),
+  }, async ({ n }, ctx) => {
+    const token = ctx.mcpReq._meta?.progressToken;
+    if (token === undefined) throw new Error("notify needs a progress token");
+    for (let i = 1; i <= n; i++) {
+      await ctx.mcpReq.notify({
+        method: "notifications/progress",
+        params: { progressToken: token, progress: i, total: n },
+      });
+      await ctx.mcpReq.notify({
+        method: "notifications/message",
+        params: { level: "info", logger: "bench", data: { seq: i } },
+      });
+    }
+    return { content: [{ type: "text", text: String(n) }] };
+  });
+  return server;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connecting the three clients
+// ---------------------------------------------------------------------------------------------
+
+/** Receives the notifications of the `notify` phase. */
+interface NotificationRecorder {
+  token: string;
+  /** Arrival order, coded: progress i → 2(i-1), log i → 2(i-1)+1. */
+  arrivals: number[];
+  expected: number;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+interface Connection {
+  kind: Kind;
+  client: Client;
+  pid: number | null;
+  recorder: NotificationRecorder | undefined;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** Everything that must be stopped if the run is cut short. */
+const live = new Set<() => Promise<void>>();
+
+function bridgeEnv(): Record<string, string> {
+  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+  const denoDir = Deno.env.get("DENO_DIR");
+  if (denoDir) env.DENO_DIR = denoDir;
+  return env;
+}
+
+function stdioParams(kind: "bridge" | "remote", url: URL) {
+  if (kind === "bridge") {
+    return {
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--quiet",
+        "--frozen",
+        "--no-prompt",
+        `--allow-net=127.0.0.1:${url.port}`,
+        MAIN,
+        url.href,
+      ],
+      env: bridgeEnv(),
+    };
+  }
+  return {
+    command: "node",
+    args: [REMOTE_PROXY, url.href, "--allow-http"],
+    env: { MCP_REMOTE_CONFIG_DIR: REMOTE_CONFIG_DIR, NO_COLOR: "1" },
+  };
+}
+
+function newClient(): { client: Client; holder: { recorder: NotificationRecorder | undefined } } {
+  const holder: { recorder: NotificationRecorder | undefined } = { recorder: undefined };
+  const client = new Client({ name: "mcp-bridge-bench", version: "1.0.0" });
+  // Our own progress handler (replacing the SDK's per-request one): the SDK drops progress that it
+  // dispatches after the response, so counting arrivals here is what measures the bridge.
+  client.setNotificationHandler("notifications/progress", (n) => {
+    const r = holder.recorder;
+    if (!r || n.params.progressToken !== r.token) return;
+    r.arrivals.push(2 * (n.params.progress - 1));
+    if (r.arrivals.length >= r.expected) r.resolve();
+  });
+  client.setNotificationHandler("notifications/message", (n) => {
+    const r = holder.recorder;
+    const seq = (n.params.data as { seq?: unknown } | undefined)?.seq;
+    if (!r || n.params.logger !== "bench" || typeof seq !== "number") return;
+    r.arrivals.push(2 * (seq - 1) + 1);
+    if (r.arrivals.length >= r.expected) r.resolve();
+  });
+  return { client, holder };
+}
+
+/** Connects one client; returns the connection and the cold-start time (spawn → initialize result). */
+async function connect(kind: Kind, url: URL): Promise<{ connection: Connection; coldMs: number }> {
+  const { client, holder } = newClient();
+  let exited!: () => void;
+  const exit = new Promise<void>((resolve) => (exited = resolve));
+  client.onclose = () => exited();
+  let stderr = "";
+  let pid: number | null = null;
+  let transport: StdioClientTransport | StreamableHTTPClientTransport;
+  if (kind === "direct") {
+    transport = new StreamableHTTPClientTransport(url);
+  } else {
+    const stdio = new StdioClientTransport({ ...stdioParams(kind, url), cwd: ROOT, stderr: "pipe" });
+    const decoder = new TextDecoder();
+    stdio.stderr?.on("data", (chunk: Uint8Array) => {
+      stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-16_384);
+    });
+    transport = stdio;
+  }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    closing ??= (async () => {
+      const p = pid ?? (transport instanceof StdioClientTransport ? transport.pid : null);
+      await withTimeout(client.close(), PHASE_TIMEOUT_MS.close, "close").catch(() => {});
+      if (kind !== "direct" && p !== null && !(await settledWithin(exit, 1000))) {
+        try {
+          Deno.kill(p, "SIGKILL");
+        } catch { /* already gone */ }
+        await settledWithin(exit, 2000);
+      }
+      live.delete(close);
+    })();
+  live.add(close);
+  const start = performance.now();
+  try {
+    await withTimeout(client.connect(transport), PHASE_TIMEOUT_MS.connect, "connect");
+  } catch (error) {
+    await close();
+    throw new Error(`${(error as Error).message}${stderr ? `\n--- stderr ---\n${stderr}` : ""}`);
+  }
+  const coldMs = performance.now() - start;
+  if (transport instanceof StdioClientTransport) pid = transport.pid;
+  const connection: Connection = {
+    kind,
+    client,
+    pid,
+    get recorder() {
+      return holder.recorder;
+    },
+    set recorder(r) {
+      holder.recorder = r;
+    },
+    stderr: () => stderr,
+    close,
+  };
+  return { connection, coldMs };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workload
+// ---------------------------------------------------------------------------------------------
+
+/** One client's numbers in one round. */
+interface Sample {
+  kind: Kind;
+  round: number;
+  coldMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  callsPerS: number;
+  mibPerS: number;
+  notifyMs: number;
+  ordered: boolean | undefined;
+  peakRssMiB: number;
+  cpuMs: number;
+  error?: string;
+}
+
+function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content;
+  const first = content?.[0];
+  if (first?.type !== "text" || typeof first.text !== "string") {
+    throw new Error(`unexpected tool result: ${JSON.stringify(result).slice(0, 200)}`);
+  }
+  return first.text;
+}
+
+async function echo(client: Client, text: string): Promise<void> {
+  const result = await client.callTool({ name: "echo", arguments: { text } }, { timeout: CALL_TIMEOUT_MS });
+  const got = textOf(result);
+  if (got !== text) throw new Error(`echo returned ${JSON.stringify(got)} for ${JSON.stringify(text)}`);
+}
+
+async function phaseSequential(client: Client): Promise<number[]> {
+  const latencies: number[] = [];
+  for (let i = 0; i < SEQUENTIAL_CALLS; i++) {
+    const start = performance.now();
+    await echo(client, `sequential ${i}`);
+    latencies.push(performance.now() - start);
+  }
+  return latencies;
+}
+
+async function phaseConcurrent(client: Client): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async () => {
+    while (next < CONCURRENT_CALLS) {
+      const i = next++;
+      await echo(client, `concurrent ${i}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  return (CONCURRENT_CALLS * 1000) / (performance.now() - start);
+}
+
+async function phaseBlob(client: Client): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < BLOB_CALLS; i++) {
+    const result = await client.callTool({ name: "blob", arguments: { bytes: BLOB_BYTES } }, {
+      timeout: CALL_TIMEOUT_MS,
+    });
+    const length = textOf(result).length;
+    if (length !== BLOB_BYTES) throw new Error(`blob returned ${length} characters, not ${BLOB_BYTES}`);
+  }
+  return (BLOB_CALLS * BLOB_BYTES) / MIB / ((performance.now() - start) / 1000);
+}
+
+async function phaseNotify(connection: Connection, token: string): Promise<{ ms: number; ordered: boolean }> {
+  let resolve!: () => void;
+  const done = new Promise<void>((r) => (resolve = r));
+  const recorder: NotificationRecorder = { token, arrivals: [], expected: 2 * NOTIFICATIONS, done, resolve };
+  connection.recorder = recorder;
+  try {
+    const start = performance.now();
+    const result = await connection.client.callTool(
+      { name: "notify", arguments: { n: NOTIFICATIONS }, _meta: { progressToken: token } },
+      { timeout: CALL_TIMEOUT_MS },
+    );
+    if (textOf(result) !== String(NOTIFICATIONS)) throw new Error("notify returned an unexpected result");
+    // Notifications are dispatched on microtasks and may trail the response a little.
+    if (!(await settledWithin(done, 5000))) {
+      throw new Error(`received ${recorder.arrivals.length} of ${recorder.expected} notifications`);
+    }
+    const ms = performance.now() - start;
+    const ordered = recorder.arrivals.length === recorder.expected &&
+      recorder.arrivals.every((code, k) => code === k);
+    return { ms, ordered };
+  } finally {
+    connection.recorder = undefined;
+  }
+}
+
+async function runOnce(kind: Kind, url: URL, round: number, clockTicks: number): Promise<Sample> {
+  const sample: Sample = {
+    kind,
+    round,
+    coldMs: NaN,
+    p50Ms: NaN,
+    p90Ms: NaN,
+    p99Ms: NaN,
+    callsPerS: NaN,
+    mibPerS: NaN,
+    notifyMs: NaN,
+    ordered: undefined,
+    peakRssMiB: NaN,
+    cpuMs: NaN,
+  };
+  let connection: Connection | undefined;
+  let phase = "connect";
+  try {
+    const connected = await connect(kind, url);
+    connection = connected.connection;
+    sample.coldMs = connected.coldMs;
+    const client = connection.client;
+
+    phase = "warmup";
+    await withTimeout(
+      (async () => {
+        for (let i = 0; i < WARMUP_CALLS; i++) await echo(client, `warmup ${i}`);
+      })(),
+      PHASE_TIMEOUT_MS.warmup,
+      phase,
+    );
+
+    phase = "sequential";
+    const latencies = await withTimeout(phaseSequential(client), PHASE_TIMEOUT_MS.sequential, phase);
+    sample.p50Ms = percentile(latencies, 50);
+    sample.p90Ms = percentile(latencies, 90);
+    sample.p99Ms = percentile(latencies, 99);
+
+    phase = "concurrent";
+    sample.callsPerS = await withTimeout(phaseConcurrent(client), PHASE_TIMEOUT_MS.concurrent, phase);
+
+    phase = "blob";
+    sample.mibPerS = await withTimeout(phaseBlob(client), PHASE_TIMEOUT_MS.blob, phase);
+
+    phase = "notify";
+    const notified = await withTimeout(
+      phaseNotify(connection, `bench-${kind}-${round}`),
+      PHASE_TIMEOUT_MS.notify,
+      phase,
+    );
+    sample.notifyMs = notified.ms;
+    sample.ordered = notified.ordered;
+
+    phase = "stats";
+    if (connection.pid !== null) {
+      const stats = await readProcessStats(connection.pid, clockTicks);
+      if (stats) {
+        sample.peakRssMiB = stats.peakRssMiB;
+        sample.cpuMs = stats.cpuMs;
+      }
+    }
+  } catch (error) {
+    const stderr = connection?.stderr().trim();
+    sample.error = `${phase}: ${(error as Error).message}${
+      stderr && !(error as Error).message.includes("--- stderr ---")
+        ? `\n--- stderr (tail) ---\n${stderr.slice(-2000)}`
+        : ""
+    }`;
+  } finally {
+    await connection?.close();
+  }
+  return sample;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime floors: what an idle Deno and an idle Node cost before any MCP work
+// ---------------------------------------------------------------------------------------------
+
+interface Floor {
+  startMs: number;
+  peakRssMiB: number;
+  cpuMs: number;
+}
+
+interface Floors {
+  deno?: Floor;
+  node?: Floor;
+  /** What the SDK's stdio host transport alone reads of 1 MiB lines, in MiB/s. */
+  hostMiBPerS?: number;
+}
+
+async function measureIdle(command: string, args: string[], clockTicks: number): Promise<Floor | undefined> {
+  let child: Deno.ChildProcess | undefined;
+  try {
+    const start = performance.now();
+    child = new Deno.Command(command, {
+      args,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+      env: bridgeEnv(),
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const ready = (async () => {
+      let text = "";
+      while (!text.includes("ready")) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error("exited early");
+        text += new TextDecoder().decode(value);
+      }
+    })();
+    await withTimeout(ready, 10_000, "idle start");
+    const startMs = performance.now() - start;
+    const stats = await readProcessStats(child.pid, clockTicks);
+    await child.stdin.close();
+    await reader.cancel().catch(() => {});
+    if (!(await settledWithin(child.status, 3000))) child.kill("SIGKILL");
+    await settledWithin(child.status, 2000);
+    return stats ? { startMs, ...stats } : undefined;
+  } catch {
+    try {
+      child?.kill("SIGKILL");
+      await child?.stdin.close().catch(() => {});
+      await child?.stdout.cancel().catch(() => {});
+    } catch { /* gone */ }
+    if (child) await settledWithin(child.status, 2000);
+    return undefined;
+  }
+}
+
+async function measureFloors(clockTicks: number): Promise<Floors> {
+  const denoArgs = [
+    "eval",
+    "--quiet",
+    "console.log('ready'); for await (const _ of Deno.stdin.readable) { /* wait for EOF */ }",
+  ];
+  const nodeArgs = [
+    "-e",
+    "process.stdout.write('ready\\n'); process.stdin.resume(); process.stdin.on('end', () => process.exit(0));",
+  ];
+  const denoRuns: Floor[] = [];
+  const nodeRuns: Floor[] = [];
+  for (let i = 0; i < 3; i++) {
+    const d = await measureIdle(Deno.execPath(), denoArgs, clockTicks);
+    if (d) denoRuns.push(d);
+    const n = await measureIdle("node", nodeArgs, clockTicks);
+    if (n) nodeRuns.push(n);
+  }
+  const summarize = (runs: Floor[]): Floor | undefined =>
+    runs.length === 0 ? undefined : {
+      startMs: median(runs.map((r) => r.startMs)),
+      peakRssMiB: median(runs.map((r) => r.peakRssMiB)),
+      cpuMs: median(runs.map((r) => r.cpuMs)),
+    };
+  return { deno: summarize(denoRuns), node: summarize(nodeRuns), hostMiBPerS: await measureHostFloor() };
+}
+
+/**
+ * The host side alone: the SDK's `StdioClientTransport` (as the harness runs it, under Deno's Node
+ * compatibility) reading the 20 x 1 MiB tool results from `cat`, with no bridge and no network.
+ * Every stdio bridge pays this on top of its own work; the direct client does not.
+ */
+async function measureHostFloor(): Promise<number | undefined> {
+  const file = `${ROOT}/.tmp/bench-host-floor.jsonl`;
+  const runs: number[] = [];
+  try {
+    const line = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      result: { content: [{ type: "text", text: blobText(BLOB_BYTES) }] },
+    }) + "\n";
+    Deno.writeTextFileSync(file, line.repeat(BLOB_CALLS));
+    for (let i = 0; i < 3; i++) {
+      const transport = new StdioClientTransport({ command: "cat", args: [file] });
+      let messages = 0;
+      const closed = new Promise<void>((resolve) => (transport.onclose = () => resolve()));
+      transport.onmessage = () => void messages++;
+      const start = performance.now();
+      await transport.start();
+      const ok = await settledWithin(closed, 30_000);
+      const ms = performance.now() - start;
+      if (!ok) await transport.close();
+      if (ok && messages === BLOB_CALLS) runs.push((BLOB_CALLS * BLOB_BYTES) / MIB / (ms / 1000));
+    }
+  } catch {
+    // Reported as n/a.
+  } finally {
+    try {
+      Deno.removeSync(file);
+    } catch { /* never written */ }
+  }
+  return runs.length > 0 ? median(runs) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Setup: mcp-remote, machine description
+// ---------------------------------------------------------------------------------------------
+
+async function ensureMcpRemote(): Promise<string | undefined> {
+  try {
+    Deno.statSync(REMOTE_PROXY);
+    return undefined;
+  } catch { /* not installed yet */ }
+  progress(`Installing mcp-remote@${REMOTE_VERSION} into ${REMOTE_DIR} …`);
+  const out = await commandOutput("npm", [
+    "install",
+    "--prefix",
+    REMOTE_DIR,
+    `mcp-remote@${REMOTE_VERSION}`,
+    "--no-audit",
+    "--no-fund",
+  ], 180_000);
+  try {
+    Deno.statSync(REMOTE_PROXY);
+    return undefined;
+  } catch {
+    return `npm install mcp-remote@${REMOTE_VERSION} failed${out === undefined ? "" : `: ${out}`}`;
+  }
+}
+
+interface Machine {
+  date: string;
+  cpus: number;
+  model: string;
+  memory: string;
+  kernel: string;
+  load: string;
+  deno: string;
+  node: string;
+  mcpRemote: string;
+}
+
+async function describeMachine(): Promise<Machine> {
+  // Deno grants /proc reads only with --allow-all: read through `cat` (--allow-run).
+  const read = async (path: string) => (await commandOutput("cat", [path], 5000)) ?? "";
+  const [cpuinfo, meminfo, osrelease, loadavg] = await Promise.all(
+    ["/proc/cpuinfo", "/proc/meminfo", "/proc/sys/kernel/osrelease", "/proc/loadavg"].map(read),
+  );
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
+  const memKiB = Number(/^MemTotal:\s+(\d+)\s+kB/m.exec(meminfo)?.[1] ?? NaN);
+  let remoteVersion = "not installed";
+  try {
+    remoteVersion =
+      JSON.parse(Deno.readTextFileSync(`${REMOTE_DIR}/node_modules/mcp-remote/package.json`)).version;
+  } catch { /* not installed */ }
+  return {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    cpus: navigator.hardwareConcurrency,
+    model,
+    memory: Number.isFinite(memKiB) ? `${(memKiB / 1024 / 1024).toFixed(1)} GiB` : "unknown",
+    kernel: osrelease.trim() || "unknown",
+    load: loadavg.split(" ").slice(0, 3).join(" ") || "unknown",
+    deno: Deno.version.deno,
+    node: (await commandOutput("node", ["--version"])) ?? "not found",
+    mcpRemote: remoteVersion,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+interface Metric {
+  label: string;
+  key: keyof Pick<
+    Sample,
+    "coldMs" | "p50Ms" | "p90Ms" | "p99Ms" | "callsPerS" | "mibPerS" | "notifyMs" | "peakRssMiB" | "cpuMs"
+  >;
+  better: "lower" | "higher";
+}
+
+const METRICS: Metric[] = [
+  { label: "cold start: spawn → initialize result (ms)", key: "coldMs", better: "lower" },
+  { label: `echo latency p50, ${SEQUENTIAL_CALLS} sequential (ms)`, key: "p50Ms", better: "lower" },
+  { label: "echo latency p90 (ms)", key: "p90Ms", better: "lower" },
+  { label: "echo latency p99 (ms)", key: "p99Ms", better: "lower" },
+  {
+    label: `throughput, ${CONCURRENT_CALLS} echo calls, ${IN_FLIGHT} in flight (calls/s)`,
+    key: "callsPerS",
+    better: "higher",
+  },
+  { label: `${BLOB_CALLS} x 1 MiB results (MiB/s)`, key: "mibPerS", better: "higher" },
+  {
+    label: `${NOTIFICATIONS} progress + ${NOTIFICATIONS} log notifications (ms)`,
+    key: "notifyMs",
+    better: "lower",
+  },
+  { label: "peak RSS of the bridge process, VmHWM (MiB)", key: "peakRssMiB", better: "lower" },
+  { label: "CPU time of the bridge process, user+sys (ms)", key: "cpuMs", better: "lower" },
+];
+
+type Medians = Record<Kind, Record<Metric["key"], number>>;
+
+function computeMedians(samples: Sample[]): Medians {
+  const out = {} as Medians;
+  for (const kind of KINDS) {
+    const mine = samples.filter((s) => s.kind === kind);
+    out[kind] = {} as Record<Metric["key"], number>;
+    for (const metric of METRICS) out[kind][metric.key] = median(mine.map((s) => s[metric.key]));
+  }
+  return out;
+}
+
+interface Target {
+  name: string;
+  ratio: number;
+  limit: number;
+  op: "<=" | ">=";
+  versus: string;
+  reason: string;
+}
+
+function targets(m: Medians, floors: Floors): Target[] {
+  const f = (x: number | undefined, unit: string) => (x === undefined ? "n/a" : `${fmt(x)} ${unit}`);
+  return [
+    {
+      name: "cold start <= 0.15x mcp-remote",
+      ratio: m.bridge.coldMs / m.remote.coldMs,
+      limit: 0.15,
+      op: "<=",
+      versus: "mcp-remote",
+      reason:
+        `an idle \`deno eval\` alone takes ${
+          f(floors.deno?.startMs, "ms")
+        } from spawn to its first output here (Node: ${f(floors.node?.startMs, "ms")}), ` +
+        "so the runtime start-up, not the bridge's code, sets the floor; the initialize round trip adds the rest",
+    },
+    {
+      name: "echo p50 <= 1.15x direct",
+      ratio: m.bridge.p50Ms / m.direct.p50Ms,
+      limit: 1.15,
+      op: "<=",
+      versus: "direct",
+      reason: "every call crosses two extra pipes and a second event loop (host → bridge stdin, bridge → " +
+        "host stdout) on top of the same HTTP exchange; with sub-millisecond HTTP round trips on loopback " +
+        "that fixed hop cost is a large share of the total",
+    },
+    {
+      name: "1 MiB throughput >= 0.9x direct",
+      ratio: m.bridge.mibPerS / m.direct.mibPerS,
+      limit: 0.9,
+      op: ">=",
+      versus: "direct",
+      reason: `the host's side of the pipe is the larger cost: the SDK's \`StdioClientTransport\` alone ` +
+        `(re-concatenating its read buffer on every 64 KiB chunk, then validating each message), reading the ` +
+        `same 20 x 1 MiB lines from \`cat\`, tops out at ${f(floors.hostMiBPerS, "MiB/s")} here ` +
+        `(${floors.hostMiBPerS ? fmt(1000 / floors.hostMiBPerS) : "n/a"} ms per MiB that the direct client ` +
+        `never pays, and mcp-remote pays too); the bridge's own work per result (SSE decoding, one JSON.parse ` +
+        `for the envelope peek, UTF-8 encoding for stdout) comes on top`,
+    },
+    {
+      name: "peak RSS <= 0.3x mcp-remote",
+      ratio: m.bridge.peakRssMiB / m.remote.peakRssMiB,
+      limit: 0.3,
+      op: "<=",
+      versus: "mcp-remote",
+      reason:
+        `an idle Deno process already peaks at ${
+          f(floors.deno?.peakRssMiB, "MiB")
+        } here and an idle Node at ${f(floors.node?.peakRssMiB, "MiB")}: ` +
+        "the runtimes' own baselines (V8 heap, snapshot, Rust/C++ runtime) bound the ratio from below; " +
+        "the 1 MiB messages (held as bytes, string, parsed value and encoded line) add transient peaks",
+    },
+    {
+      name: "CPU <= 0.3x mcp-remote",
+      ratio: m.bridge.cpuMs / m.remote.cpuMs,
+      limit: 0.3,
+      op: "<=",
+      versus: "mcp-remote",
+      reason:
+        `an idle Deno start costs ${f(floors.deno?.cpuMs, "ms")} of CPU (Node: ${
+          f(floors.node?.cpuMs, "ms")
+        }); beyond that, the bridge still parses every message in full (JSON.parse for the envelope peek) ` +
+        "and runs fetch + SSE decoding per call, so the per-message work is the same order as mcp-remote's",
+    },
+  ];
+}
+
+function met(t: Target): boolean | undefined {
+  if (!Number.isFinite(t.ratio)) return undefined;
+  return t.op === "<=" ? t.ratio <= t.limit : t.ratio >= t.limit;
+}
+
+function renderTable(m: Medians, samples: Sample[]): string {
+  const orderedCell = (kind: Kind) => {
+    const mine = samples.filter((s) => s.kind === kind && s.ordered !== undefined);
+    const good = mine.filter((s) => s.ordered).length;
+    return mine.length === 0 ? "n/a" : `${good}/${mine.length} rounds`;
+  };
+  const lines = [
+    `| metric (median of rounds) | ${LABEL.direct} | ${LABEL.bridge} | ${LABEL.remote} | bridge / direct | bridge / mcp-remote |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const metric of METRICS) {
+    const d = m.direct[metric.key];
+    const b = m.bridge[metric.key];
+    const r = m.remote[metric.key];
+    lines.push(
+      `| ${metric.label} | ${fmt(d)} | ${fmt(b)} | ${fmt(r)} | ${
+        Number.isFinite(d) ? `${fmt(b / d)}x` : "n/a"
+      } | ${Number.isFinite(r) ? `${fmt(b / r)}x` : "n/a"} |`,
+    );
+  }
+  lines.push(
+    `| notifications received complete and in order | ${orderedCell("direct")} | ${orderedCell("bridge")} | ${
+      orderedCell("remote")
+    } | | |`,
+  );
+  return lines.join("\n");
+}
+
+function renderRounds(samples: Sample[]): string {
+  const lines = [
+    "| round | client | cold ms | p50 ms | p90 ms | p99 ms | calls/s | MiB/s | notify ms | in order | RSS MiB | CPU ms |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+  ];
+  for (const s of samples) {
+    lines.push(
+      `| ${s.round} | ${LABEL[s.kind]} | ${fmt(s.coldMs)} | ${fmt(s.p50Ms)} | ${fmt(s.p90Ms)} | ${
+        fmt(s.p99Ms)
+      } | ${fmt(s.callsPerS)} | ${fmt(s.mibPerS)} | ${fmt(s.notifyMs)} | ${
+        s.ordered === undefined ? "n/a" : s.ordered ? "yes" : "NO"
+      } | ${fmt(s.peakRssMiB)} | ${fmt(s.cpuMs)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function renderTargets(list: Target[]): string {
+  const lines = ["| target | measured ratio | result |", "| --- | ---: | --- |"];
+  for (const t of list) {
+    const verdict = met(t);
+    lines.push(
+      `| ${t.name} | ${Number.isFinite(t.ratio) ? `${fmt(t.ratio)}x` : "n/a"} | ${
+        verdict === undefined ? "not measured" : verdict ? "met" : "**not met**"
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function renderResults(
+  machine: Machine,
+  rounds: number,
+  wallS: number,
+  m: Medians,
+  samples: Sample[],
+  floors: Floors,
+  notes: string[],
+): string {
+  const list = targets(m, floors);
+  const failing = list.filter((t) => met(t) === false);
+  const errors = samples.filter((s) => s.error);
+  const floorRow = (name: string, f: Floor | undefined) =>
+    f
+      ? `| ${name} | ${fmt(f.startMs)} | ${fmt(f.peakRssMiB)} | ${fmt(f.cpuMs)} |`
+      : `| ${name} | n/a | n/a | n/a |`;
+  return [
+    "# mcp-bridge benchmark results",
+    "",
+    "Generated by `deno task bench` (`bench/e2e.ts`); do not edit by hand.",
+    "",
+    `- Date: ${machine.date}`,
+    `- Machine: ${machine.cpus} CPUs (nproc), ${machine.model}, ${machine.memory} RAM, Linux ${machine.kernel}`,
+    `- Load average (1, 5, 15 min) when the run started: ${machine.load}`,
+    `- Runtimes: Deno ${machine.deno}, Node ${machine.node}; mcp-remote ${machine.mcpRemote}`,
+    `- Rounds: ${rounds} (clients alternate direct, mcp-bridge, mcp-remote in each round); wall time ${
+      fmt(wallS)
+    } s`,
+    "",
+    "## Setup",
+    "",
+    "- Server: the bundled example server (`src/demo/example_server.ts`, MCP SDK 2.4.0, stateful Streamable " +
+    "HTTP with SSE responses) plus `blob` and `notify` tools, in the harness process on 127.0.0.1.",
+    "- direct: the SDK's `Client` + `StreamableHTTPClientTransport`, in the harness process (no bridge).",
+    "- mcp-bridge: the SDK's `Client` + `StdioClientTransport` spawning `deno run --quiet --frozen --no-prompt " +
+    "--allow-net=127.0.0.1:<port> src/main.ts <url>`.",
+    `- mcp-remote: the same host spawning \`node ${
+      REMOTE_PROXY.slice(ROOT.length + 1)
+    } <url> --allow-http\` (default options: \`http-first\`, which probes the server with a second ` +
+    "client before proxying).",
+    `- Per client and round: cold start; ${WARMUP_CALLS} unmeasured warm-up calls; ${SEQUENTIAL_CALLS} sequential ` +
+    `\`echo\` calls; ${CONCURRENT_CALLS} \`echo\` calls with ${IN_FLIGHT} in flight; ${BLOB_CALLS} sequential 1 MiB ` +
+    `\`blob\` results; one \`notify\` call sending ${NOTIFICATIONS} progress and ${NOTIFICATIONS} log notifications ` +
+    "interleaved (timed until the result and every notification arrived; order checked on the host's " +
+    "notification handlers); then `VmHWM` and `utime+stime` of the bridge process from `/proc`, just before it is closed.",
+    "- Before round 1, one unmeasured start of each bridge warms the module and disk caches.",
+    "",
+    "## Results",
+    "",
+    renderTable(m, samples),
+    "",
+    "## Targets",
+    "",
+    renderTargets(list),
+    "",
+    ...(failing.length === 0 ? ["Every target is met."] : [
+      "Likely reasons for the targets not met:",
+      "",
+      ...failing.map((t) => `- **${t.name}** (measured ${fmt(t.ratio)}x): ${t.reason}.`),
+    ]),
+    "",
+    "## Runtime floors",
+    "",
+    "An idle process of each runtime (prints one line, then waits for stdin EOF), median of 3 starts:",
+    "",
+    "| runtime | spawn → first output (ms) | peak RSS (MiB) | CPU (ms) |",
+    "| --- | ---: | ---: | ---: |",
+    floorRow(`Deno ${machine.deno} (\`deno eval\`)`, floors.deno),
+    floorRow(`Node ${machine.node} (\`node -e\`)`, floors.node),
+    "",
+    `The host side alone (the SDK's \`StdioClientTransport\` in this Deno harness reading ${BLOB_CALLS} x 1 MiB ` +
+    `result lines from \`cat\`, median of 3): ${fmt(floors.hostMiBPerS ?? NaN)} MiB/s.`,
+    "",
+    "## Every round",
+    "",
+    renderRounds(samples),
+    ...(errors.length > 0
+      ? ["", "## Failures", "", ...errors.map((s) => `- round ${s.round}, ${LABEL[s.kind]}: ${s.error}`)]
+      : []),
+    ...(notes.length > 0 ? ["", "## Notes", "", ...notes.map((n) => `- ${n}`)] : []),
+    "",
+  ].join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function cleanupAll(): Promise<void> {
+  await Promise.allSettled([...live].map((close) => close()));
+}
+
+async function main(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { rounds: { type: "string", default: "3" } },
+    strict: true,
+  });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) {
+    progress("--rounds must be an integer from 1 to 20");
+    return 2;
+  }
+  const wallStart = performance.now();
+  const notes: string[] = [];
+  const remoteProblem = await ensureMcpRemote();
+  const kinds = remoteProblem ? KINDS.filter((k) => k !== "remote") : KINDS;
+  if (remoteProblem) {
+    progress(remoteProblem);
+    notes.push(`mcp-remote was not measured: ${remoteProblem}`);
+  }
+  const clockTicks = Number(await commandOutput("getconf", ["CLK_TCK"])) || 100;
+  const machine = await describeMachine();
+
+  progress("Measuring the idle runtime floors …");
+  const floors = await measureFloors(clockTicks);
+
+  const server: RunningServer = await serveExample({ mode: "stateful", create: createBenchServer });
+  live.add(() => withTimeout(server.close(), 5000, "server close").catch(() => {}));
+  const samples: Sample[] = [];
+  try {
+    progress(`Server at ${server.url.href}; warming up the bridges …`);
+    for (const kind of kinds.filter((k) => k !== "direct")) {
+      try {
+        const { connection } = await connect(kind, server.url);
+        await echo(connection.client, "warm");
+        await connection.close();
+      } catch (error) {
+        progress(`warm-up of ${LABEL[kind]} failed: ${(error as Error).message}`);
+      }
+    }
+    for (let round = 1; round <= rounds; round++) {
+      for (const kind of kinds) {
+        const t0 = performance.now();
+        const sample = await runOnce(kind, server.url, round, clockTicks);
+        samples.push(sample);
+        progress(
+          `round ${round}/${rounds} ${LABEL[kind].padEnd(18)} ${
+            ((performance.now() - t0) / 1000).toFixed(1)
+          } s` +
+            (sample.error ? `  FAILED ${sample.error.split("\n")[0]}` : ""),
+        );
+      }
+    }
+  } finally {
+    await cleanupAll();
+  }
+
+  const medians = computeMedians(samples);
+  const wallS = (performance.now() - wallStart) / 1000;
+  const table = renderTable(medians, samples);
+  const list = targets(medians, floors);
+  print(`\n${table}\n\n${renderTargets(list)}\n\n`);
+  Deno.writeTextFileSync(
+    RESULTS_FILE,
+    renderResults(machine, rounds, wallS, medians, samples, floors, notes),
+  );
+  // Keep the generated file as `deno fmt --check` (in `deno task test`) wants it.
+  await commandOutput(Deno.execPath(), ["fmt", "--quiet", RESULTS_FILE], 30_000);
+  progress(`Wrote ${RESULTS_FILE.slice(ROOT.length + 1)} (${wallS.toFixed(0)} s)`);
+  return samples.some((s) => s.error) ? 1 : 0;
+}
+
+if (import.meta.main) {
+  const watchdog = setTimeout(async () => {
+    progress(`The benchmark did not finish within ${WATCHDOG_MS / 60_000} minutes: stopping everything`);
+    await withTimeout(cleanupAll(), 10_000, "cleanup").catch(() => {});
+    Deno.exit(3);
+  }, WATCHDOG_MS);
+  const onSignal = async () => {
+    progress("Interrupted: stopping the server and every child process");
+    await withTimeout(cleanupAll(), 10_000, "cleanup").catch(() => {});
+    Deno.exit(130);
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  let code = 1;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    progress(`The benchmark failed: ${(error as Error).stack ?? error}`);
+    await withTimeout(cleanupAll(), 10_000, "cleanup").catch(() => {});
+  }
+  clearTimeout(watchdog);
+  Deno.exit(code);
+}
