@@ -151,7 +151,7 @@ export async function main(args: readonly string[]): Promise<number> {
         connect: (sink) => createTransport(options, headers, sink, log),
       });
     }
-    const out = new LineWriter(Deno.stdout.writable);
+    const out = new LineWriter(Deno.stdout);
     const bridge: Bridge = new Bridge({
       transport: createTransport(
         options,
@@ -163,7 +163,7 @@ export async function main(args: readonly string[]): Promise<number> {
       log,
       filter,
     });
-    return await serveStdio({ bridge, stdin: Deno.stdin.readable, out, log });
+    return await serveStdio({ bridge, stdin: Deno.stdin, out, log });
   } finally {
     closeDebugLog?.();
   }

@@ -5,7 +5,7 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { readLines } from "../stdio/line_reader.ts";
+import { type ByteReader, readLines } from "../stdio/line_reader.ts";
 import type { LineWriter } from "../stdio/stdout_writer.ts";
 import type { Bridge } from "./bridge.ts";
 
@@ -14,7 +14,7 @@ export interface ServeStdioOptions {
   /** The router. */
   bridge: Bridge;
   /** The host's stdin. */
-  stdin: ReadableStream<Uint8Array>;
+  stdin: ReadableStream<Uint8Array> | ByteReader;
   /** The host's stdout writer (flushed before exit). */
   out: LineWriter;
   /** The logger. */

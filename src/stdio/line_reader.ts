@@ -7,6 +7,26 @@
 /** One line from the host: its text, or why it could not be read. */
 export type HostLine = { text: string } | { error: string };
 
+/** A byte source read directly, such as `Deno.stdin` (cheaper than a `ReadableStream`). */
+export interface ByteReader {
+  /** Reads into the buffer; resolves with the byte count, or `null` at the end. */
+  read(buffer: Uint8Array): Promise<number | null>;
+}
+
+async function* chunks(source: ReadableStream<Uint8Array> | ByteReader): AsyncGenerator<Uint8Array> {
+  if (source instanceof ReadableStream) {
+    yield* source;
+    return;
+  }
+  while (true) {
+    // A fresh buffer each time: the line being assembled keeps views into earlier ones.
+    const buffer = new Uint8Array(64 * 1024);
+    const n = await source.read(buffer);
+    if (n === null) return;
+    if (n > 0) yield buffer.subarray(0, n);
+  }
+}
+
 /** The longest line accepted (bytes); a longer one is discarded and reported. */
 export const MAX_LINE_BYTES = 128 * 1024 * 1024;
 
@@ -36,12 +56,12 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
  * assert.deepEqual(lines, [{ text: '{"a":1}' }, { text: '{"b":2}' }]);
  * ```
  *
- * @param stream The host's stdin.
+ * @param stream The host's stdin: a `ReadableStream`, or a direct reader such as `Deno.stdin`.
  * @param maxBytes The longest line accepted.
  * @returns The lines, until the stream ends.
  */
 export async function* readLines(
-  stream: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array> | ByteReader,
   maxBytes: number = MAX_LINE_BYTES,
 ): AsyncGenerator<HostLine> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -59,7 +79,7 @@ export async function* readLines(
     }
     return text.trim() === "" ? undefined : { text };
   };
-  for await (const chunk of stream) {
+  for await (const chunk of chunks(stream)) {
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(0x0a, start);

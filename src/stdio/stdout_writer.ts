@@ -4,9 +4,15 @@
  * @module
  */
 
+/** A byte sink written to directly, such as `Deno.stdout` (cheaper than a `WritableStream`). */
+export interface ByteWriter {
+  /** Writes some of the bytes; resolves with how many were written. */
+  write(bytes: Uint8Array): Promise<number>;
+}
+
 /** Writes whole lines to a byte stream with backpressure. */
 export class LineWriter {
-  #writer: WritableStreamDefaultWriter<Uint8Array>;
+  #write: (bytes: Uint8Array) => Promise<void>;
   #encoder = new TextEncoder();
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
@@ -25,10 +31,21 @@ export class LineWriter {
    * assert.equal(new TextDecoder().decode(chunks[0]), '{"jsonrpc":"2.0","method":"x"}\n');
    * ```
    *
-   * @param stream The destination.
+   * @param stream The destination: a `WritableStream`, or a direct writer such as `Deno.stdout`.
    */
-  constructor(stream: WritableStream<Uint8Array>) {
-    this.#writer = stream.getWriter();
+  constructor(stream: WritableStream<Uint8Array> | ByteWriter) {
+    if (stream instanceof WritableStream) {
+      const writer = stream.getWriter();
+      this.#write = async (bytes) => {
+        await writer.ready;
+        await writer.write(bytes);
+      };
+    } else {
+      this.#write = async (bytes) => {
+        let written = 0;
+        while (written < bytes.length) written += await stream.write(bytes.subarray(written));
+      };
+    }
   }
 
   /**
@@ -45,8 +62,7 @@ export class LineWriter {
     const next = this.#tail.then(async () => {
       if (this.#closed) return;
       try {
-        await this.#writer.ready;
-        await this.#writer.write(bytes);
+        await this.#write(bytes);
       } catch {
         this.#closed = true;
       }

@@ -32,13 +32,15 @@ export async function readSseEvents(
   onEvent: (event: SseEvent) => Promise<boolean | void>,
 ): Promise<SseReadOutcome> {
   const parser = new SseParser();
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
   let events = 0;
   let error: unknown;
   let finished = false;
   try {
     while (true) {
-      let chunk: ReadableStreamReadResult<string>;
+      let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
         chunk = await reader.read();
       } catch (e) {
@@ -49,7 +51,7 @@ export async function readSseEvents(
         finished = true;
         break;
       }
-      for (const event of parser.push(chunk.value)) {
+      for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
         events++;
         if (await onEvent(event)) {
           return { events, lastEventId: parser.lastEventId, retry: parser.retry, error };

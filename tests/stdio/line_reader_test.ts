@@ -132,3 +132,24 @@ Deno.test("readLines() reports an over-long last line without a newline", async 
 Deno.test("readLines() accepts 128 MiB lines by default", () => {
   assert.equal(MAX_LINE_BYTES, 128 * 1024 * 1024);
 });
+
+Deno.test("readLines() reads from a direct reader and keeps lines intact across reads", async () => {
+  const data = new TextEncoder().encode('{"a":1}\n{"b":"' + "x".repeat(200_000) + '"}\n{"c":3}');
+  let offset = 0;
+  // A reader that returns small, uneven pieces, reusing nothing the caller may keep.
+  const reader = {
+    read(buffer: Uint8Array): Promise<number | null> {
+      if (offset >= data.length) return Promise.resolve(null);
+      const n = Math.min(buffer.length, 7_777, data.length - offset);
+      buffer.set(data.subarray(offset, offset + n));
+      offset += n;
+      return Promise.resolve(n);
+    },
+  };
+  const lines = [];
+  for await (const line of readLines(reader)) lines.push(line);
+  assert.equal(lines.length, 3);
+  assert.deepEqual(lines[0], { text: '{"a":1}' });
+  assert.equal(JSON.parse((lines[1] as { text: string }).text).b.length, 200_000);
+  assert.deepEqual(lines[2], { text: '{"c":3}' });
+});

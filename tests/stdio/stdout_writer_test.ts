@@ -137,3 +137,18 @@ Deno.test("LineWriter ignores writes after the stream errored", async () => {
   await out.flush();
   assert.deepEqual(chunks, ["before\n"]);
 });
+
+Deno.test("LineWriter writes to a direct writer, finishing partial writes", async () => {
+  const received: number[] = [];
+  // A writer that takes at most 3 bytes per call, as a pipe under pressure may.
+  const writer = {
+    write(bytes: Uint8Array): Promise<number> {
+      const n = Math.min(3, bytes.length);
+      received.push(...bytes.subarray(0, n));
+      return Promise.resolve(n);
+    },
+  };
+  const out = new LineWriter(writer);
+  await Promise.all([out.write('{"a":"héllo"}'), out.write('{"b":2}')]);
+  assert.equal(new TextDecoder().decode(new Uint8Array(received)), '{"a":"héllo"}\n{"b":2}\n');
+});
