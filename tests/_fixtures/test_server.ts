@@ -140,6 +140,9 @@ export function createTestServer(seen: Observations): McpServer {
   return server;
 }
 
+/** A running test server with what it observed. */
+export type TestServer = RunningServer & { seen: Observations };
+
 /**
  * Serves the test server and records what it sees.
  *
@@ -148,7 +151,7 @@ export function createTestServer(seen: Observations): McpServer {
  */
 export async function serveTestServer(
   options: ServeOptions = {},
-): Promise<RunningServer & { seen: Observations }> {
+): Promise<TestServer> {
   const seen: Observations = { requests: [], getStatuses: [], cancelled: [] };
   const running = await serveExample({
     ...options,

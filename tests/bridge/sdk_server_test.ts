@@ -1,14 +1,33 @@
 import assert from "node:assert/strict";
-import { connectHost } from "../_fixtures/bridge_host.ts";
-import { MemoryEventStore, serveTestServer } from "../_fixtures/test_server.ts";
+import type { ServeOptions } from "../../src/demo/example_server.ts";
+import { connectHost, type Host, type HostOptions } from "../_fixtures/bridge_host.ts";
+import { MemoryEventStore, serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
 
 function text(result: { content?: unknown }): string {
   return ((result.content as { text?: string }[] | undefined)?.[0]?.text) ?? "";
 }
 
+/** Runs `fn` with a test server and a host connected to it through the bridge, then stops both. */
+async function withBridge(
+  serverOptions: ServeOptions,
+  hostOptions: HostOptions,
+  fn: (server: TestServer, host: Host) => Promise<void>,
+): Promise<void> {
+  const server = await serveTestServer(serverOptions);
+  try {
+    const host = await connectHost(server.url, hostOptions);
+    try {
+      await fn(server, host);
+    } finally {
+      await host.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 Deno.test("bridge passes sampling, elicitation and roots requests to the host and its answers back", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
-  const host = await connectHost(server.url, {
+  await withBridge({ mode: "stateful" }, {
     clientOptions: {
       capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
     },
@@ -21,45 +40,34 @@ Deno.test("bridge passes sampling, elicitation and roots requests to the host an
       client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { name: "Ada" } }));
       client.setRequestHandler("roots/list", () => ({ roots: [{ uri: "file:///work", name: "work" }] }));
     },
-  });
-  try {
+  }, async (_server, host) => {
     const sampled = await host.client.callTool({ name: "ask_sampling", arguments: {} });
     assert.match(text(sampled), /model said: .*four/);
     const elicited = await host.client.callTool({ name: "ask_elicitation", arguments: {} });
     assert.equal(text(elicited), 'accept: {"name":"Ada"}');
     const roots = await host.client.callTool({ name: "ask_roots", arguments: {} });
     assert.deepEqual(JSON.parse(text(roots)).roots, [{ uri: "file:///work", name: "work" }]);
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("bridge relays logging notifications in order", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
   const lines: string[] = [];
-  const host = await connectHost(server.url, {
+  await withBridge({ mode: "stateful" }, {
     setup: (client) => {
       client.setNotificationHandler("notifications/message", (n) => void lines.push(String(n.params.data)));
     },
-  });
-  try {
+  }, async (_server, host) => {
     await host.client.setLoggingLevel("debug");
     const result = await host.client.callTool({ name: "log", arguments: { count: 50 } });
     assert.equal(text(result), "logged");
     // Notification handlers run asynchronously in the SDK: give the last ones a moment.
     for (let i = 0; i < 50 && lines.length < 50; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(lines, Array.from({ length: 50 }, (_, i) => `line ${i}`));
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("bridge forwards the host's cancellation and stops waiting for the response", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
-  const host = await connectHost(server.url);
-  try {
+  await withBridge({ mode: "stateful" }, {}, async (server, host) => {
     const abort = new AbortController();
     const call = host.client.callTool({ name: "slow", arguments: { ms: 5000 } }, { signal: abort.signal });
     await new Promise((r) => setTimeout(r, 200));
@@ -72,38 +80,32 @@ Deno.test("bridge forwards the host's cancellation and stops waiting for the res
     // The bridge is still healthy afterwards.
     const echo = await host.client.callTool({ name: "echo", arguments: { text: "after" } });
     assert.equal(text(echo), "after");
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("bridge resumes a cut response stream with GET and Last-Event-ID", async () => {
-  const server = await serveTestServer({
-    mode: "stateful",
-    eventStore: () => new MemoryEventStore(),
-    retryInterval: 50,
-  });
-  const host = await connectHost(server.url);
-  try {
-    const progress: number[] = [];
-    const result = await host.client.callTool({ name: "cut", arguments: {} }, {
-      onprogress: (p) => void progress.push(p.progress),
-    });
-    assert.equal(text(result), "survived the cut");
-    assert.deepEqual(progress, [1, 2]);
-    const resumes = server.seen.requests.filter((r) => r.method === "GET" && r.lastEventId);
-    assert.ok(resumes.length >= 1, "a GET with Last-Event-ID resumed the stream");
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  await withBridge(
+    {
+      mode: "stateful",
+      eventStore: () => new MemoryEventStore(),
+      retryInterval: 50,
+    },
+    {},
+    async (server, host) => {
+      const progress: number[] = [];
+      const result = await host.client.callTool({ name: "cut", arguments: {} }, {
+        onprogress: (p) => void progress.push(p.progress),
+      });
+      assert.equal(text(result), "survived the cut");
+      assert.deepEqual(progress, [1, 2]);
+      const resumes = server.seen.requests.filter((r) => r.method === "GET" && r.lastEventId);
+      assert.ok(resumes.length >= 1, "a GET with Last-Event-ID resumed the stream");
+    },
+  );
 });
 
 Deno.test("bridge re-initializes transparently when the server forgets the session", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
-  const host = await connectHost(server.url);
-  try {
+  await withBridge({ mode: "stateful" }, {}, async (server, host) => {
     const before = await host.client.callTool({ name: "echo", arguments: { text: "one" } });
     assert.equal(text(before), "one");
     const [oldSession] = [...server.sessions.keys()];
@@ -115,66 +117,59 @@ Deno.test("bridge re-initializes transparently when the server forgets the sessi
     const posts = server.seen.requests.filter((r) => r.method === "POST");
     assert.equal(posts.filter((r) => r.session === null).length, 2, "exactly two initialize POSTs");
     assert.ok(host.stderr().includes("starting a new one transparently"));
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("bridge re-sends requests that were in flight when the session ended", async () => {
-  const server = await serveTestServer({
-    mode: "stateful",
-    eventStore: () => new MemoryEventStore(),
-    retryInterval: 50,
-  });
-  const host = await connectHost(server.url);
-  try {
-    const calls = [1, 2, 3].map((i) => host.client.callTool({ name: "slow", arguments: { ms: 300 + i } }));
-    await new Promise((r) => setTimeout(r, 100));
-    const old = [...server.sessions.values()];
-    server.sessions.clear();
-    for (const transport of old) await transport.close(); // streams break; the session is gone
-    const results = await Promise.all(calls);
-    assert.deepEqual(results.map(text), ["waited 301", "waited 302", "waited 303"]);
-    assert.ok(host.stderr().includes("starting a new one transparently"), host.stderr());
-    const initializes = server.seen.requests.filter((r) => r.method === "POST" && r.session === null);
-    assert.equal(initializes.length, 2, "one re-initialize for all three broken requests");
-    assert.ok(
-      server.seen.requests.some((r) => r.method === "GET" && r.lastEventId),
-      "resumption was tried first",
-    );
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  await withBridge(
+    {
+      mode: "stateful",
+      eventStore: () => new MemoryEventStore(),
+      retryInterval: 50,
+    },
+    {},
+    async (server, host) => {
+      const calls = [1, 2, 3].map((i) => host.client.callTool({ name: "slow", arguments: { ms: 300 + i } }));
+      await new Promise((r) => setTimeout(r, 100));
+      const old = [...server.sessions.values()];
+      server.sessions.clear();
+      for (const transport of old) await transport.close(); // streams break; the session is gone
+      const results = await Promise.all(calls);
+      assert.deepEqual(results.map(text), ["waited 301", "waited 302", "waited 303"]);
+      assert.ok(host.stderr().includes("starting a new one transparently"), host.stderr());
+      const initializes = server.seen.requests.filter((r) => r.method === "POST" && r.session === null);
+      assert.equal(initializes.length, 2, "one re-initialize for all three broken requests");
+      assert.ok(
+        server.seen.requests.some((r) => r.method === "GET" && r.lastEventId),
+        "resumption was tried first",
+      );
+    },
+  );
 });
 
 Deno.test("bridge takes 405 on GET as 'no stream' and does not retry it", async () => {
   let gets = 0;
-  const server = await serveTestServer({
-    mode: "stateful",
-    intercept: (request) => {
-      if (request.method !== "GET") return undefined;
-      gets++;
-      return new Response(null, { status: 405, headers: { allow: "POST, DELETE" } });
+  await withBridge(
+    {
+      mode: "stateful",
+      intercept: (request) => {
+        if (request.method !== "GET") return undefined;
+        gets++;
+        return new Response(null, { status: 405, headers: { allow: "POST, DELETE" } });
+      },
     },
-  });
-  const host = await connectHost(server.url);
-  try {
-    await host.client.listTools();
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(gets, 1);
-    assert.equal(text(await host.client.callTool({ name: "echo", arguments: { text: "ok" } })), "ok");
-  } finally {
-    await host.close();
-    await server.close();
-  }
+    {},
+    async (_server, host) => {
+      await host.client.listTools();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(gets, 1);
+      assert.equal(text(await host.client.callTool({ name: "echo", arguments: { text: "ok" } })), "ok");
+    },
+  );
 });
 
 Deno.test("bridge sends the session id and negotiated protocol version after initialize", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
-  const host = await connectHost(server.url);
-  try {
+  await withBridge({ mode: "stateful" }, {}, async (server, host) => {
     await host.client.listTools();
     const [init, ...rest] = server.seen.requests;
     assert.equal(init?.session, null);
@@ -184,42 +179,37 @@ Deno.test("bridge sends the session id and negotiated protocol version after ini
       assert.ok(request.session, `${request.method} carried the session id`);
       assert.equal(request.version, version);
     }
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("--ignore-tool hides tools and answers calls to them locally", async () => {
-  const server = await serveTestServer({ mode: "stateful" });
-  const host = await connectHost(server.url, { args: ["--ignore-tool", "ASK_*", "--ignore-tool", "echo"] });
-  try {
-    const names = (await host.client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ["add", "countdown", "cut", "log", "slow"]);
-    const before = server.seen.requests.length;
-    const blocked = await host.client.callTool({ name: "echo", arguments: { text: "x" } }).then(
-      (r) => ({ error: undefined, result: r }),
-      (e: Error) => ({ error: e, result: undefined }),
-    );
-    const message = blocked.error?.message ?? text(blocked.result ?? {});
-    assert.match(message, /Tool "echo" is not available: it matches --ignore-tool "echo"/);
-    assert.equal(server.seen.requests.length, before, "the blocked call never reached the server");
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  await withBridge(
+    { mode: "stateful" },
+    { args: ["--ignore-tool", "ASK_*", "--ignore-tool", "echo"] },
+    async (server, host) => {
+      const names = (await host.client.listTools()).tools.map((t) => t.name).sort();
+      assert.deepEqual(names, ["add", "countdown", "cut", "log", "slow"]);
+      const before = server.seen.requests.length;
+      const blocked = await host.client.callTool({ name: "echo", arguments: { text: "x" } }).then(
+        (r) => ({ error: undefined, result: r }),
+        (e: Error) => ({ error: e, result: undefined }),
+      );
+      const message = blocked.error?.message ?? text(blocked.result ?? {});
+      assert.match(message, /Tool "echo" is not available: it matches --ignore-tool "echo"/);
+      assert.equal(server.seen.requests.length, before, "the blocked call never reached the server");
+    },
+  );
 });
 
 Deno.test("--include-tool shows only matching tools", async () => {
-  const server = await serveTestServer({ mode: "stateless" });
-  const host = await connectHost(server.url, { args: ["--include-tool", "add", "--include-tool", "e*o"] });
-  try {
-    const names = (await host.client.listTools()).tools.map((t) => t.name).sort();
-    assert.deepEqual(names, ["add", "echo"]);
-    const sum = await host.client.callTool({ name: "add", arguments: { a: 2, b: 3 } });
-    assert.equal(text(sum), "5");
-  } finally {
-    await host.close();
-    await server.close();
-  }
+  await withBridge(
+    { mode: "stateless" },
+    { args: ["--include-tool", "add", "--include-tool", "e*o"] },
+    async (_server, host) => {
+      const names = (await host.client.listTools()).tools.map((t) => t.name).sort();
+      assert.deepEqual(names, ["add", "echo"]);
+      const sum = await host.client.callTool({ name: "add", arguments: { a: 2, b: 3 } });
+      assert.equal(text(sum), "5");
+    },
+  );
 });
