@@ -623,6 +623,47 @@ interface Floors {
   node?: Floor;
   /** What the SDK's stdio host transport alone reads of 1 MiB lines, in MiB/s. */
   hostMiBPerS?: number;
+  /** Peak RSS of a bare Deno script making 2000 sequential echo calls with `fetch` (no bridge), MiB. */
+  fetchRssMiB?: number;
+}
+
+/**
+ * What Deno's own `fetch` costs in memory: a bare script (no bridge code) that opens a session and
+ * makes 2000 sequential echo calls against the same server, then reports its peak RSS.
+ */
+async function measureFetchFloor(url: URL): Promise<number | undefined> {
+  const script = `
+const url = ${JSON.stringify(url.href)};
+const h = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+const post = (headers, body) => fetch(url, { method: "POST", headers, body: JSON.stringify(body) });
+let r = await post(h, { jsonrpc: "2.0", id: 0, method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "floor", version: "1" } } });
+const session = { ...h, "mcp-session-id": r.headers.get("mcp-session-id"), "mcp-protocol-version": "2025-11-25" };
+await r.text();
+await (await post(session, { jsonrpc: "2.0", method: "notifications/initialized" })).text();
+for (let i = 1; i <= 2000; i++) {
+  const t = await (await post(session, { jsonrpc: "2.0", id: i, method: "tools/call",
+    params: { name: "echo", arguments: { text: "hi" } } })).text();
+  JSON.parse(t.slice(t.indexOf("data: ") + 6));
+}
+await fetch(url, { method: "DELETE", headers: session }).then((x) => x.body?.cancel());
+console.log("hwm " + /VmHWM:\\s+(\\d+)/.exec(Deno.readTextFileSync("/proc/self/status"))[1]);`;
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = await withTimeout(
+      new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--quiet", script],
+        stdout: "piped",
+        stderr: "null",
+        env: bridgeEnv(),
+      }).output(),
+      60_000,
+      "fetch floor",
+    ).catch(() => undefined);
+    const kib = out ? /hwm (\d+)/.exec(new TextDecoder().decode(out.stdout))?.[1] : undefined;
+    if (kib) runs.push(Number(kib) / 1024);
+  }
+  return runs.length === 0 ? undefined : median(runs);
 }
 
 async function measureIdle(command: string, args: string[], clockTicks: number): Promise<Floor | undefined> {
@@ -895,7 +936,10 @@ function targets(m: Medians, floors: Floors): Target[] {
           f(floors.deno?.peakRssMiB, "MiB")
         } here and an idle Node at ${f(floors.node?.peakRssMiB, "MiB")}: ` +
         "the runtimes' own baselines (V8 heap, snapshot, Rust/C++ runtime) bound the ratio from below; " +
-        "the 1 MiB messages (held as bytes, string, parsed value and encoded line) add transient peaks",
+        `a bare Deno script making 2000 echo calls with \`fetch\` and no bridge code peaks at ${
+          f(floors.fetchRssMiB, "MiB")
+        }, so most of the bridge's peak is the runtime's HTTP client and V8's lazily collected young ` +
+        "generation; the 1 MiB messages (held as bytes, string, parsed value and encoded line) add transient peaks",
     },
     {
       name: "CPU <= 0.3x mcp-remote",
@@ -1048,6 +1092,9 @@ function renderResults(
     `The host side alone (the SDK's \`StdioClientTransport\` in this Deno harness reading ${BLOB_CALLS} x 1 MiB ` +
     `result lines from \`cat\`, median of 3): ${fmt(floors.hostMiBPerS ?? NaN)} MiB/s.`,
     "",
+    "Deno's HTTP client alone (a bare `deno eval` script making 2000 sequential echo calls with `fetch` against " +
+    `the same server, no bridge code, median of 3): peak RSS ${fmt(floors.fetchRssMiB ?? NaN)} MiB.`,
+    "",
     "## Every round",
     "",
     renderRounds(samples),
@@ -1094,6 +1141,8 @@ async function main(args: string[]): Promise<number> {
 
   const server: RunningServer = await serveExample({ mode: "stateful", create: createBenchServer });
   live.add(() => withTimeout(server.close(), 5000, "server close").catch(() => {}));
+  progress("Measuring the memory floor of Deno's fetch …");
+  floors.fetchRssMiB = await measureFetchFloor(server.url);
   const samples: Sample[] = [];
   try {
     progress(`Server at ${server.url.href}; warming up the bridges …`);
