@@ -18,7 +18,15 @@ import {
 /** What the test server observed. */
 export interface Observations {
   /** Every HTTP request: method, session id header, protocol version header. */
-  requests: { method: string; session: string | null; version: string | null; lastEventId: string | null }[];
+  requests: {
+    method: string;
+    session: string | null;
+    version: string | null;
+    lastEventId: string | null;
+    at: number;
+  }[];
+  /** When the `cut` tool closed its stream (performance.now()). */
+  cutAt: number[];
   /** Responses to GET requests, by status. */
   getStatuses: number[];
   /** Requests whose handler saw its cancellation signal. */
@@ -129,6 +137,7 @@ export function createTestServer(seen: Observations): McpServer {
       params: { progressToken: token, progress: 1 },
     });
     ctx.http?.closeSSE?.();
+    seen.cutAt.push(performance.now());
     await delay(100);
     await ctx.mcpReq.notify({
       method: "notifications/progress",
@@ -152,7 +161,7 @@ export type TestServer = RunningServer & { seen: Observations };
 export async function serveTestServer(
   options: ServeOptions = {},
 ): Promise<TestServer> {
-  const seen: Observations = { requests: [], getStatuses: [], cancelled: [] };
+  const seen: Observations = { requests: [], getStatuses: [], cancelled: [], cutAt: [] };
   const running = await serveExample({
     ...options,
     create: () => createTestServer(seen),
@@ -162,6 +171,7 @@ export async function serveTestServer(
         session: request.headers.get("mcp-session-id"),
         version: request.headers.get("mcp-protocol-version"),
         lastEventId: request.headers.get("last-event-id"),
+        at: performance.now(),
       });
       return await options.intercept?.(request);
     },

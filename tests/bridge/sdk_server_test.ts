@@ -104,6 +104,23 @@ Deno.test("bridge resumes a cut response stream with GET and Last-Event-ID", asy
   );
 });
 
+Deno.test("bridge waits the SSE retry interval the server asked for before resuming", async () => {
+  await withBridge(
+    { mode: "stateful", eventStore: () => new MemoryEventStore(), retryInterval: 1500 },
+    {},
+    async (server, host) => {
+      const result = await host.client.callTool({ name: "cut", arguments: {} });
+      assert.equal(text(result), "survived the cut");
+      const resume = server.seen.requests.find((r) => r.method === "GET" && r.lastEventId);
+      assert.ok(resume && server.seen.cutAt[0] !== undefined, "the stream was cut and resumed");
+      const waited = resume.at - server.seen.cutAt[0]!;
+      // The default delay is 1 s: only honouring `retry: 1500` makes the wait this long.
+      assert.ok(waited >= 1400, `resumed after ${waited.toFixed(0)} ms`);
+      assert.ok(waited < 4000, `resumed after ${waited.toFixed(0)} ms`);
+    },
+  );
+});
+
 Deno.test("bridge re-initializes transparently when the server forgets the session", async () => {
   await withBridge({ mode: "stateful" }, {}, async (server, host) => {
     const before = await host.client.callTool({ name: "echo", arguments: { text: "one" } });
