@@ -1,0 +1,21 @@
+/**
+ * The error of the authorization flow: its message is written for the user (it reaches the host as
+ * a JSON-RPC error, and the terminal in `mcp-bridge login`), and never contains a secret.
+ *
+ * @module
+ */
+
+/** Why authorization failed, and what to do. */
+export class AuthError extends Error {
+  /** The OAuth `error` code, when an authorization server sent one (e.g. `invalid_grant`). */
+  readonly oauthError: string | undefined;
+  /**
+   * @param message What happened, where, and what to try.
+   * @param options The OAuth error code and the cause.
+   */
+  constructor(message: string, options: { oauthError?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = "AuthError";
+    this.oauthError = options.oauthError;
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Credential storage behind an interface: a file backend now, memory for tests, a keychain later.
+ *
+ * @module
+ */
+
+import type { ServerRecord } from "../types.ts";
+
+/** Where credentials live. Every method is safe to call from several processes at once. */
+export interface CredentialStore {
+  /** Reads the record of a store key; `undefined` when absent (or unreadable: a warning is logged). */
+  read(key: string): Promise<ServerRecord | undefined>;
+  /** Replaces the record of a store key atomically. */
+  write(key: string, record: ServerRecord): Promise<void>;
+  /** Deletes the record of a store key (no error when absent). */
+  delete(key: string): Promise<void>;
+  /** Lists every stored key with its record. */
+  list(): Promise<{ key: string; record: ServerRecord }[]>;
+  /**
+   * Runs `fn` while holding a named cross-process lock for a store key (e.g. `signin`, `refresh`),
+   * waiting for it at most `waitMs`. A lock whose owner process is gone, or older than its
+   * staleness limit, is taken over.
+   */
+  withLock<T>(key: string, name: string, waitMs: number, fn: () => Promise<T>): Promise<T>;
+}

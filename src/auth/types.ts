@@ -1,0 +1,98 @@
+/**
+ * Shared OAuth types for the authorization flow (MCP 2025-11-25 and 2026-07-28 authorization).
+ *
+ * @module
+ */
+
+/** RFC 9728 Protected Resource Metadata (the members the bridge uses). */
+export interface ProtectedResourceMetadata {
+  /** The protected resource's identifier. */
+  resource: string;
+  /** Issuers of the authorization servers that protect it. */
+  authorization_servers?: string[];
+  /** Scopes the resource understands. */
+  scopes_supported?: string[];
+  [key: string]: unknown;
+}
+
+/** RFC 8414 / OpenID Connect Discovery authorization server metadata (the members the bridge uses). */
+export interface AuthServerMetadata {
+  issuer: string;
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  registration_endpoint?: string;
+  revocation_endpoint?: string;
+  device_authorization_endpoint?: string;
+  scopes_supported?: string[];
+  response_types_supported?: string[];
+  grant_types_supported?: string[];
+  code_challenge_methods_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  client_id_metadata_document_supported?: boolean;
+  authorization_response_iss_parameter_supported?: boolean;
+  [key: string]: unknown;
+}
+
+/** A `Bearer` challenge from `WWW-Authenticate` (RFC 6750 §3, RFC 9728 §5.1). */
+export interface BearerChallenge {
+  /** `resource_metadata`: where the PRM document is. */
+  resourceMetadata?: string;
+  /** `scope`: the scopes the request needs (space-separated, as sent). */
+  scope?: string;
+  /** `error`, e.g. `invalid_token` or `insufficient_scope`. */
+  error?: string;
+  /** `error_description`. */
+  errorDescription?: string;
+}
+
+/** The client's identity at one authorization server. */
+export interface ClientInfo {
+  /** The client id (for a CIMD client, the metadata document URL). */
+  client_id: string;
+  /** The client secret, for confidential clients. */
+  client_secret?: string;
+  /** When the secret expires (seconds since the epoch, RFC 7591); 0 or absent: never. */
+  client_secret_expires_at?: number;
+  /** How the client authenticates at the token endpoint. */
+  token_endpoint_auth_method?: string;
+  /** The redirect URIs registered. */
+  redirect_uris?: string[];
+  /** How the identity was obtained. */
+  source: "static" | "cimd" | "dcr";
+}
+
+/** Tokens from a token response, with the absolute expiry the bridge computed. */
+export interface TokenSet {
+  access_token: string;
+  token_type: string;
+  refresh_token?: string;
+  id_token?: string;
+  /** The scopes granted (space-separated), when the AS said or we asked. */
+  scope?: string;
+  /** Milliseconds since the epoch when the access token expires; absent: unknown. */
+  expires_at?: number;
+  /** Milliseconds since the epoch when these tokens were obtained. */
+  obtained_at: number;
+}
+
+/** What the store keeps for one server (store key). */
+export interface ServerRecord {
+  /** The layout version of this record (not the package version). */
+  version: 1;
+  /** The server URL, for `mcp-bridge status`. */
+  server_url: string;
+  /** The resource the tokens are for (as sent in `resource`), if any. */
+  resource?: string;
+  /** The issuer of the authorization server the client and tokens belong to. */
+  issuer?: string;
+  /** The client identity at that issuer (never a static one from the command line). */
+  client?: ClientInfo;
+  /** The current tokens. */
+  tokens?: TokenSet;
+  /** The scopes last requested (space-separated). */
+  requested_scope?: string;
+  /** Milliseconds since the epoch of the last successful refresh. */
+  last_refresh?: number;
+  /** True once this server was seen to require authorization (to start discovery early). */
+  needs_auth?: boolean;
+}
