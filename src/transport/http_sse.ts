@@ -10,7 +10,13 @@ import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, fetchOrExplain, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
 import { INTERNAL_ID_PREFIX } from "./streamable_http.ts";
-import { type FetchLike, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+import {
+  type AuthHook,
+  type FetchLike,
+  type MessageSink,
+  type RemoteTransport,
+  TransportError,
+} from "./transport.ts";
 
 /** Options for {@linkcode HttpSseTransport}. */
 export interface HttpSseOptions {
@@ -26,6 +32,8 @@ export interface HttpSseOptions {
   log: Logger;
   /** How long opening the stream and receiving `endpoint` may take. */
   connectTimeoutMs: number;
+  /** OAuth credentials, when the bridge signs in by itself. */
+  auth?: AuthHook;
 }
 
 interface Waiter {
@@ -137,22 +145,20 @@ export class HttpSseTransport implements RemoteTransport {
   async #open(): Promise<Connection> {
     const url = this.#o.url;
     const abort = new AbortController();
+    const res = await this.#authorizedFetch(
+      url,
+      "GET",
+      { accept: "text/event-stream" },
+      undefined,
+      abort.signal,
+      "GET stream",
+    );
+    // From here on the timeout bounds the wait for the `endpoint` event.
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       abort.abort();
     }, this.#o.connectTimeoutMs);
-    let res: Response;
-    try {
-      res = await fetchOrExplain(this.#o.fetch, url, {
-        method: "GET",
-        headers: this.#headers({ accept: "text/event-stream" }),
-        signal: abort.signal,
-      });
-    } catch (error) {
-      clearTimeout(timer);
-      throw timedOut ? this.#timeoutError() : error;
-    }
     if (!res.ok) {
       clearTimeout(timer);
       throw await failureFromResponse(res, url, undefined);
@@ -268,12 +274,14 @@ export class HttpSseTransport implements RemoteTransport {
     }
     const signals = [connection.abort.signal, ...(signal ? [signal] : [])];
     try {
-      const res = await fetchOrExplain(this.#o.fetch, connection.endpoint, {
-        method: "POST",
-        headers: this.#headers({ "content-type": "application/json" }),
-        body: text,
-        signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals),
-      });
+      const res = await this.#authorizedFetch(
+        connection.endpoint,
+        "POST",
+        { "content-type": "application/json" },
+        text,
+        signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
+        "message",
+      );
       if (!res.ok) throw await failureFromResponse(res, connection.endpoint, undefined);
       await drain(res);
     } catch (error) {
@@ -324,9 +332,67 @@ export class HttpSseTransport implements RemoteTransport {
     for (const waiter of waiters) waiter.reject(error);
   }
 
-  #headers(own: Record<string, string>): Headers {
+  async #headers(own: Record<string, string>): Promise<Headers> {
     const headers = new Headers(this.#o.headers as [string, string][]);
     for (const [name, value] of Object.entries(own)) headers.set(name, value);
+    if (this.#o.auth) {
+      const authorization = await this.#o.auth.header();
+      if (authorization !== undefined) headers.set("authorization", authorization);
+    }
     return headers;
+  }
+
+  /**
+   * One request with the current credentials; a 401 or 403 goes to the auth hook and the request is
+   * sent again when it has new credentials. Each attempt gets the connect timeout for its headers;
+   * time spent signing in is not counted.
+   */
+  async #authorizedFetch(
+    url: URL,
+    method: string,
+    own: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal,
+    operation: string,
+  ): Promise<Response> {
+    for (let attempt = 1;; attempt++) {
+      const headers = await this.#headers(own);
+      const attemptAbort = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        attemptAbort.abort();
+      }, this.#o.connectTimeoutMs);
+      let res: Response;
+      try {
+        res = await fetchOrExplain(this.#o.fetch, url, {
+          method,
+          headers,
+          body,
+          signal: AbortSignal.any([signal, attemptAbort.signal]),
+        });
+      } catch (error) {
+        throw timedOut ? this.#timeoutError() : error;
+      } finally {
+        clearTimeout(timer);
+      }
+      if ((res.status !== 401 && res.status !== 403) || !this.#o.auth || attempt >= 5) return res;
+      const failure = await failureFromResponse(res, url, undefined);
+      let retry: boolean;
+      try {
+        retry = await this.#o.auth.challenge(
+          res.status,
+          res.headers.get("www-authenticate"),
+          headers.get("authorization") ?? undefined,
+          operation,
+        );
+      } catch (error) {
+        throw new TransportError(`Cannot authorize with ${url.host}: ${(error as Error).message}`, {
+          status: res.status,
+          cause: error,
+        });
+      }
+      if (!retry) throw failure;
+    }
   }
 }

@@ -19,7 +19,13 @@ import {
   unexpectedBody,
 } from "./_http.ts";
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
-import { type FetchLike, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+import {
+  type AuthHook,
+  type FetchLike,
+  type MessageSink,
+  type RemoteTransport,
+  TransportError,
+} from "./transport.ts";
 
 /** Options for {@linkcode StreamableHttpTransport}. */
 export interface StreamableHttpOptions {
@@ -39,6 +45,8 @@ export interface StreamableHttpOptions {
   reconnectDelayMs?: number;
   /** How many reconnections in a row may fail (or bring nothing) before giving up on a stream. */
   maxReconnectAttempts?: number;
+  /** OAuth credentials, when the bridge signs in by itself. */
+  auth?: AuthHook;
 }
 
 /** Ids of the bridge's own requests start with this; responses to them never reach the host. */
@@ -62,11 +70,26 @@ class SessionExpired extends Error {
   }
 }
 
+/** The server refused the credentials (401) or their scope (403); the auth hook decides what next. */
+class AuthChallenge extends Error {
+  constructor(
+    readonly status: number,
+    readonly wwwAuthenticate: string | null,
+    readonly sentHeader: string | undefined,
+    readonly failure: TransportError,
+  ) {
+    super(failure.message);
+  }
+}
+
+/** The most attempts of one exchange through sign-ins and step-ups (1 + a refresh + 3 step-ups). */
+const MAX_AUTH_ATTEMPTS = 5;
+
 /** The Streamable HTTP client transport. */
 export class StreamableHttpTransport implements RemoteTransport {
   /** The wire protocol. */
   readonly kind = "streamable-http";
-  #o: Required<StreamableHttpOptions>;
+  #o: Required<Omit<StreamableHttpOptions, "auth">> & { auth?: AuthHook };
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #initializeText: string | undefined;
@@ -119,11 +142,16 @@ export class StreamableHttpTransport implements RemoteTransport {
     if (isInitialize) this.#initializeText = text;
     const isInitialized = envelope.kind === "notification" && envelope.method === "notifications/initialized";
     if (isInitialized) this.#initializedText = text;
-    await this.#run(text, {
-      expectId: envelope.kind === "request" ? envelope.id : undefined,
-      internal: false,
-      isInitialize,
-    }, signal);
+    await this.#run(
+      text,
+      {
+        expectId: envelope.kind === "request" ? envelope.id : undefined,
+        internal: false,
+        isInitialize,
+      },
+      signal,
+      envelope.kind === "response" ? "response" : envelope.kind === "invalid" ? "message" : envelope.method,
+    );
     if (isInitialized) this.#startGetStream();
   }
 
@@ -138,7 +166,7 @@ export class StreamableHttpTransport implements RemoteTransport {
     const id = `${INTERNAL_ID_PREFIX}${++this.#internalSeq}`;
     const body = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
     const exchange: Exchange = { expectId: id, internal: true, isInitialize: method === "initialize" };
-    await this.#run(body, exchange, undefined);
+    await this.#run(body, exchange, undefined, method);
     return exchange.response!;
   }
 
@@ -154,7 +182,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       try {
         const res = await this.#o.fetch(this.#o.url, {
           method: "DELETE",
-          headers: this.#headers({}),
+          headers: await this.#headers({}),
           signal: deadline.signal,
         });
         await drain(res);
@@ -169,45 +197,78 @@ export class StreamableHttpTransport implements RemoteTransport {
   }
 
   /** One exchange, re-sent once after a transparent re-initialization when the session expired. */
-  async #run(body: string, exchange: Exchange, signal: AbortSignal | undefined): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const signals = [this.#abort.signal];
-    if (signal) signals.push(signal);
-    if (exchange.isInitialize) {
-      const timeout = new AbortController();
-      timer = setTimeout(
-        () =>
-          timeout.abort(
-            new TransportError(
-              `Timed out after ${
-                this.#o.connectTimeoutMs / 1000
-              } s waiting for ${this.#o.url.host} to answer ` +
-                "initialize: check that the server is up, or raise --connect-timeout",
+  async #run(
+    body: string,
+    exchange: Exchange,
+    signal: AbortSignal | undefined,
+    operation = "request",
+  ): Promise<void> {
+    let sessionRetried = false;
+    for (let attempt = 1;; attempt++) {
+      if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
+      // The connect timeout bounds each attempt of initialize, never the time spent signing in.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const signals = [this.#abort.signal];
+      if (signal) signals.push(signal);
+      if (exchange.isInitialize) {
+        const timeout = new AbortController();
+        timer = setTimeout(
+          () =>
+            timeout.abort(
+              new TransportError(
+                `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for ${this.#o.url.host} to ` +
+                  "answer initialize: check that the server is up, or raise --connect-timeout",
+              ),
             ),
-          ),
-        this.#o.connectTimeoutMs,
-      );
-      signals.push(timeout.signal);
-    }
-    const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-    try {
-      for (let attempt = 0;; attempt++) {
-        if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
-        try {
-          await this.#exchange(body, exchange, combined);
-          return;
-        } catch (error) {
-          if (error instanceof SessionExpired && attempt === 0 && !exchange.isInitialize) {
-            await this.#recoverSession(error.sessionId);
-            continue;
-          }
-          if (combined.aborted) throw this.#abortReason(combined);
-          throw error;
-        }
+          this.#o.connectTimeoutMs,
+        );
+        signals.push(timeout.signal);
       }
-    } finally {
-      clearTimeout(timer);
+      const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+      try {
+        await this.#exchange(body, exchange, combined);
+        return;
+      } catch (error) {
+        if (combined.aborted) throw this.#abortReason(combined);
+        if (error instanceof SessionExpired && !sessionRetried && !exchange.isInitialize) {
+          sessionRetried = true;
+          await this.#recoverSession(error.sessionId);
+          continue;
+        }
+        if (error instanceof AuthChallenge) {
+          if (attempt < MAX_AUTH_ATTEMPTS && await this.#challenge(error, operation)) continue;
+          throw error.failure;
+        }
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
     }
+  }
+
+  /** Lets the auth hook react to a refusal; its failure becomes the host's error. */
+  async #challenge(refusal: AuthChallenge, operation: string): Promise<boolean> {
+    try {
+      return await this.#o.auth!.challenge(
+        refusal.status,
+        refusal.wwwAuthenticate,
+        refusal.sentHeader,
+        operation,
+      );
+    } catch (error) {
+      throw new TransportError(`Cannot authorize with ${this.#o.url.host}: ${(error as Error).message}`, {
+        status: refusal.status,
+        cause: error,
+      });
+    }
+  }
+
+  /** Throws an {@linkcode AuthChallenge} for a 401 or 403 when an auth hook can react to it. */
+  async #refusal(res: Response, sent: Headers, expectId: JsonRpcId | undefined): Promise<void> {
+    if ((res.status !== 401 && res.status !== 403) || !this.#o.auth) return;
+    const wwwAuthenticate = res.headers.get("www-authenticate");
+    const failure = await failureFromResponse(res, this.#o.url, expectId);
+    throw new AuthChallenge(res.status, wwwAuthenticate, sent.get("authorization") ?? undefined, failure);
   }
 
   #abortReason(signal: AbortSignal): TransportError {
@@ -217,15 +278,12 @@ export class StreamableHttpTransport implements RemoteTransport {
 
   async #exchange(body: string, exchange: Exchange, signal: AbortSignal): Promise<void> {
     const sentSession = this.#sessionId;
-    const res = await fetchOrExplain(this.#o.fetch, this.#o.url, {
-      method: "POST",
-      headers: this.#headers({
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-      }, exchange.isInitialize),
-      body,
-      signal,
-    });
+    const headers = await this.#headers({
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    }, exchange.isInitialize);
+    const res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "POST", headers, body, signal });
+    await this.#refusal(res, headers, exchange.expectId);
     if (res.status === 404 && sentSession !== undefined && !exchange.isInitialize) {
       await drain(res);
       throw new SessionExpired(sentSession);
@@ -346,11 +404,9 @@ export class StreamableHttpTransport implements RemoteTransport {
       const sentSession = this.#sessionId;
       let res: Response;
       try {
-        res = await fetchOrExplain(this.#o.fetch, this.#o.url, {
-          method: "GET",
-          headers: this.#headers({ accept: "text/event-stream", "last-event-id": lastEventId }),
-          signal,
-        });
+        const headers = await this.#headers({ accept: "text/event-stream", "last-event-id": lastEventId });
+        res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "GET", headers, signal });
+        await this.#refusal(res, headers, exchange.expectId);
       } catch (error) {
         if (signal.aborted) throw error;
         failures++;
@@ -440,14 +496,13 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (failures > 0) await sleep(retry ?? this.#o.reconnectDelayMs * 1.5 ** (failures - 1), signal);
       if (this.#closed || this.#sessionId !== session) return;
       let res: Response;
+      let sentAuth: string | undefined;
       try {
-        const headers: Record<string, string> = { accept: "text/event-stream" };
-        if (lastEventId !== "") headers["last-event-id"] = lastEventId;
-        res = await fetchOrExplain(this.#o.fetch, this.#o.url, {
-          method: "GET",
-          headers: this.#headers(headers),
-          signal,
-        });
+        const own: Record<string, string> = { accept: "text/event-stream" };
+        if (lastEventId !== "") own["last-event-id"] = lastEventId;
+        const headers = await this.#headers(own);
+        sentAuth = headers.get("authorization") ?? undefined;
+        res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "GET", headers, signal });
       } catch (error) {
         if (this.#closed) return;
         failures++;
@@ -455,6 +510,19 @@ export class StreamableHttpTransport implements RemoteTransport {
         if (failures > this.#o.maxReconnectAttempts) {
           return this.#o.log.warn(`Giving up on the GET stream: ${(error as Error).message}`);
         }
+        continue;
+      }
+      if ((res.status === 401 || res.status === 403) && this.#o.auth) {
+        await drain(res);
+        failures++;
+        const challenge = res.headers.get("www-authenticate");
+        const retry = await this.#o.auth.challenge(res.status, challenge, sentAuth, "GET stream").catch(
+          (e) => {
+            this.#o.log.warn(`GET stream: ${(e as Error).message}`);
+            return false;
+          },
+        );
+        if (!retry || failures > this.#o.maxReconnectAttempts) return;
         continue;
       }
       if (res.status === 405) {
@@ -485,9 +553,13 @@ export class StreamableHttpTransport implements RemoteTransport {
     }
   }
 
-  #headers(own: Record<string, string>, isInitialize = false): Headers {
+  async #headers(own: Record<string, string>, isInitialize = false): Promise<Headers> {
     const headers = new Headers(this.#o.headers as [string, string][]);
     for (const [name, value] of Object.entries(own)) headers.set(name, value);
+    if (this.#o.auth) {
+      const authorization = await this.#o.auth.header();
+      if (authorization !== undefined) headers.set("authorization", authorization);
+    }
     if (!isInitialize) {
       if (this.#sessionId !== undefined) headers.set("mcp-session-id", this.#sessionId);
       if (this.#protocolVersion !== undefined) headers.set("mcp-protocol-version", this.#protocolVersion);

@@ -29,6 +29,31 @@ export interface RemoteTransport {
   close(): Promise<void>;
 }
 
+/**
+ * Supplies credentials to the transports and reacts when the server refuses them. Implemented by
+ * the OAuth client; absent when the user passed their own `Authorization` header.
+ */
+export interface AuthHook {
+  /** The `Authorization` header value for the next request, if there are credentials. */
+  header(): Promise<string | undefined>;
+  /**
+   * The server answered 401, or 403. Resolves `true` when new credentials are ready and the request
+   * should be sent again, `false` to report the refusal as it is; rejects (with a message for the
+   * user) when signing in failed.
+   *
+   * @param status 401 or 403.
+   * @param wwwAuthenticate The `WWW-Authenticate` header of the refusal.
+   * @param sentHeader The `Authorization` value the refused request carried.
+   * @param operation What was refused (a method name), to bound step-up attempts per operation.
+   */
+  challenge(
+    status: number,
+    wwwAuthenticate: string | null,
+    sentHeader: string | undefined,
+    operation: string,
+  ): Promise<boolean>;
+}
+
 /** Why a message could not be delivered or answered. The message is meant for the user. */
 export class TransportError extends Error {
   /** The HTTP status, when the server answered with one. */
