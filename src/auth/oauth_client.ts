@@ -1,0 +1,688 @@
+/**
+ * The OAuth client of the bridge: keeps credentials for one server, refreshes them, and signs the
+ * user in when the server asks (401, or 403 `insufficient_scope`). It is the transports'
+ * {@linkcode AuthHook}. Loaded with a dynamic `import()` only when authorization is needed.
+ *
+ * Several bridge processes share the store: sign-in and refresh run under cross-process locks, so
+ * exactly one instance opens the browser and a rotating refresh token is never sent twice.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import type { AuthHook, FetchLike } from "../transport/transport.ts";
+import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
+import { callbackPortCandidates } from "./callback_port.ts";
+import { type CallbackServer, startCallbackServer } from "./callback_server.ts";
+import { checkFetchableUrl, discover, type Discovery } from "./discover.ts";
+import { AuthError } from "./errors.ts";
+import { createPkce, requireS256 } from "./pkce.ts";
+import { chooseResource } from "./resource.ts";
+import { selectScopes } from "./scopes.ts";
+import type { CredentialStore } from "./store/credential_store.ts";
+import {
+  clientCredentialsToken,
+  exchangeCode,
+  pollDeviceToken,
+  refreshTokens,
+  registerClient,
+  requestDeviceCode,
+} from "./token_client.ts";
+import type { AuthServerMetadata, BearerChallenge, ClientInfo, ServerRecord, TokenSet } from "./types.ts";
+import { bearerChallenge } from "./www_authenticate.ts";
+
+/** A pre-registered client from `--static-oauth-client-info`. */
+export interface StaticClient {
+  /** The client id. */
+  client_id: string;
+  /** The client secret, for a confidential client. */
+  client_secret?: string;
+  /** How to authenticate at the token endpoint (default: from the AS metadata). */
+  token_endpoint_auth_method?: string;
+}
+
+/** Options for {@linkcode OAuthClient}. */
+export interface OAuthClientOptions {
+  /** The MCP server. */
+  serverUrl: URL;
+  /** The fetch seam. */
+  fetch: FetchLike;
+  /** The logger. */
+  log: Logger;
+  /** Where credentials live. */
+  store: CredentialStore;
+  /** This configuration's store key. */
+  storeKey: string;
+  /** `--allow-http`. */
+  allowHttp: boolean;
+  /** `--resource` (a string), `--resource ""` or `--disable-resource-parameter` (`null`), or absent. */
+  resource?: string | null;
+  /** `--static-oauth-client-info`. */
+  staticClient?: StaticClient;
+  /** `--static-oauth-client-metadata`, merged over the registration metadata. */
+  staticClientMetadata?: Record<string, unknown>;
+  /** `--client-metadata-url` (a Client ID Metadata Document). */
+  clientMetadataUrl?: string;
+  /** The redirect URI's host, explicit port, path, and `--auth-success-url`. */
+  callback: { host: string; port?: number; path: string; successUrl?: string };
+  /** How long to wait for the user to finish signing in. */
+  authTimeoutMs: number;
+  /** `--authorize-param` pairs. */
+  authorizeParams: [string, string][];
+  /** `--use-id-token`. */
+  useIdToken: boolean;
+  /** Which grant signs in. */
+  grant: "authorization_code" | "client_credentials" | "device_code";
+  /** `--token-endpoint` (client credentials without discovery). */
+  tokenEndpoint?: string;
+  /** Opens (or prints) the authorization URL. */
+  openUrl: (url: string) => Promise<"opened" | "printed">;
+  /** A URL the user pasted (the `login` command over SSH); resolves `undefined` when none. */
+  pastedRedirect?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** Aborts a sign-in in progress (the host went away). */
+  signal?: AbortSignal;
+  /** The clock (milliseconds since the epoch). */
+  now?: () => number;
+}
+
+/** How long before expiry an access token is refreshed. */
+const REFRESH_MARGIN_MS = 60_000;
+/** Storm brakes: at most this many sign-ins, and token requests, per minute in one process. */
+const MAX_SIGN_INS_PER_MINUTE = 3;
+const MAX_TOKEN_REQUESTS_PER_MINUTE = 12;
+/** Step-up re-authorizations per operation. */
+const MAX_STEP_UPS = 3;
+
+function bearer(tokens: TokenSet, useIdToken: boolean): string | undefined {
+  const token = useIdToken ? tokens.id_token : tokens.access_token;
+  return token ? `Bearer ${token}` : undefined;
+}
+
+function randomState(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The OAuth client for one server configuration. */
+export class OAuthClient implements AuthHook {
+  #o: OAuthClientOptions;
+  #now: () => number;
+  #record: ServerRecord | undefined;
+  #loaded: Promise<void> | undefined;
+  #discovery: Promise<Discovery> | undefined;
+  #busy: Promise<void> | undefined;
+  #stepUps = new Map<string, number>();
+  #signIns: number[] = [];
+  #tokenRequests: number[] = [];
+  #warnedNoIdToken = false;
+
+  /**
+   * Creates the client; nothing is read or sent yet.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { OAuthClient } from "./oauth_client.ts";
+   * const oauth = new OAuthClient({ serverUrl, fetch, log, store, storeKey, allowHttp: false, ... });
+   * const header = await oauth.header();
+   * ```
+   *
+   * @param options The server, the store and the flags.
+   */
+  constructor(options: OAuthClientOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Starts discovery early when the store says this server needs authorization and holds no
+   * usable tokens (so that the host's `initialize` does not wait for it).
+   */
+  async prepare(): Promise<void> {
+    await this.#load();
+    const record = this.#record;
+    if (record?.needs_auth && !this.#usable(record.tokens) && !record.tokens?.refresh_token) {
+      this.#o.log.debug("This server needed authorization before: discovering its authorization server now");
+      this.#discoverOnce(undefined).catch((error) =>
+        this.#o.log.debug(`Early discovery: ${(error as Error).message}`)
+      );
+    }
+  }
+
+  /** The `Authorization` header for the next request, refreshing tokens about to expire. */
+  async header(): Promise<string | undefined> {
+    await this.#load();
+    const tokens = this.#record?.tokens;
+    if (!tokens) return undefined;
+    if (!this.#usable(tokens) && tokens.refresh_token && this.#o.grant !== "client_credentials") {
+      await this.#exclusive(() => this.#refreshIfStill(tokens)).catch((error) =>
+        this.#o.log.debug(`Refresh before expiry failed: ${(error as Error).message}`)
+      );
+    } else if (!this.#usable(tokens) && this.#o.grant === "client_credentials") {
+      await this.#exclusive(() => this.#signIn(undefined, false, bearer(tokens, false))).catch((error) =>
+        this.#o.log.debug(`Renewing client credentials failed: ${(error as Error).message}`)
+      );
+    }
+    const current = this.#record?.tokens;
+    if (!current) return undefined;
+    const value = bearer(current, this.#o.useIdToken);
+    if (value === undefined && this.#o.useIdToken && !this.#warnedNoIdToken) {
+      this.#warnedNoIdToken = true;
+      this.#o.log.warn(
+        "--use-id-token: the authorization server issued no id_token; sending the access token",
+      );
+    }
+    return value ?? bearer(current, false);
+  }
+
+  /**
+   * Reacts to a refusal by the server (see {@linkcode AuthHook.challenge}).
+   *
+   * @param status 401 or 403.
+   * @param wwwAuthenticate The `WWW-Authenticate` header.
+   * @param sentHeader The `Authorization` value the refused request carried.
+   * @param operation What was refused.
+   * @returns Whether to send the request again.
+   */
+  async challenge(
+    status: number,
+    wwwAuthenticate: string | null,
+    sentHeader: string | undefined,
+    operation: string,
+  ): Promise<boolean> {
+    const challenge = bearerChallenge(wwwAuthenticate);
+    if (status === 403) {
+      if (challenge?.error !== "insufficient_scope") return false;
+      const attempts = (this.#stepUps.get(operation) ?? 0) + 1;
+      if (attempts > MAX_STEP_UPS) {
+        throw new AuthError(
+          `The server still refuses ${operation} for lack of scope after ${MAX_STEP_UPS} re-authorizations` +
+            (challenge.scope ? ` (it asks for "${challenge.scope}")` : "") +
+            ": ask its operator to grant those scopes to your account",
+        );
+      }
+      this.#stepUps.set(operation, attempts);
+      this.#o.log.info(
+        `The server needs more scope for ${operation}${
+          challenge.scope ? ` (${challenge.scope})` : ""
+        }: signing in again`,
+      );
+      await this.#exclusive(() => this.#signIn(challenge, true, sentHeader));
+      return true;
+    }
+    if (status !== 401) return false;
+    await this.#exclusive(async () => {
+      const record = await this.#reload();
+      const current = record?.tokens ? bearer(record.tokens, this.#o.useIdToken) : undefined;
+      // Another request, or another bridge process, already has new credentials.
+      if (current !== undefined && current !== sentHeader && this.#usable(record?.tokens)) return;
+      if (record?.tokens?.refresh_token && this.#o.grant !== "client_credentials") {
+        try {
+          await this.#refreshIfStill(record.tokens);
+          if (bearer(this.#record!.tokens!, this.#o.useIdToken) !== sentHeader) return;
+        } catch (error) {
+          if (!(error instanceof AuthError)) throw error;
+          this.#o.log.info(`Refreshing the tokens failed (${error.message}); signing in again`);
+        }
+      }
+      await this.#signIn(challenge, false, sentHeader);
+    });
+    return true;
+  }
+
+  /**
+   * Signs in now (the `login` command), whatever the store holds.
+   *
+   * @returns The record saved.
+   */
+  async login(): Promise<ServerRecord> {
+    await this.#load();
+    await this.#exclusive(() => this.#signIn(undefined, false, "force"));
+    return this.#record!;
+  }
+
+  #usable(tokens: TokenSet | undefined): boolean {
+    if (!tokens) return false;
+    return tokens.expires_at === undefined || tokens.expires_at - REFRESH_MARGIN_MS > this.#now();
+  }
+
+  /** Runs one credential operation at a time in this process; callers that arrive meanwhile share it. */
+  async #exclusive(fn: () => Promise<void>): Promise<void> {
+    while (this.#busy) await this.#busy.catch(() => {});
+    const run = fn();
+    this.#busy = run;
+    try {
+      await run;
+    } finally {
+      if (this.#busy === run) this.#busy = undefined;
+    }
+  }
+
+  async #load(): Promise<void> {
+    this.#loaded ??= this.#o.store.read(this.#o.storeKey).then((record) => {
+      this.#record = record;
+    });
+    await this.#loaded;
+  }
+
+  async #reload(): Promise<ServerRecord | undefined> {
+    this.#record = await this.#o.store.read(this.#o.storeKey);
+    return this.#record;
+  }
+
+  #brake(kind: "sign-in" | "token request"): void {
+    const list = kind === "sign-in" ? this.#signIns : this.#tokenRequests;
+    const limit = kind === "sign-in" ? MAX_SIGN_INS_PER_MINUTE : MAX_TOKEN_REQUESTS_PER_MINUTE;
+    const now = this.#now();
+    while (list.length > 0 && list[0]! < now - 60_000) list.shift();
+    if (list.length >= limit) {
+      throw new AuthError(
+        `Stopped after ${limit} ${kind}s within a minute: the server keeps refusing fresh credentials ` +
+          "(check the server and the authorization server configuration, then try again)",
+      );
+    }
+    list.push(now);
+  }
+
+  #discoverOnce(challenge: BearerChallenge | undefined): Promise<Discovery> {
+    if (!this.#discovery || challenge?.resourceMetadata) {
+      this.#discovery = discover({
+        fetch: this.#o.fetch,
+        serverUrl: this.#o.serverUrl,
+        challenge,
+        allowHttp: this.#o.allowHttp,
+        log: this.#o.log,
+      });
+      this.#discovery.catch(() => (this.#discovery = undefined));
+    }
+    return this.#discovery;
+  }
+
+  /** Refreshes under the cross-process refresh lock, unless someone already rotated the tokens. */
+  async #refreshIfStill(seen: TokenSet): Promise<void> {
+    await this.#o.store.withLock(this.#o.storeKey, "refresh", 30_000, async () => {
+      const record = await this.#reload();
+      const tokens = record?.tokens;
+      if (!record || !tokens?.refresh_token) throw new AuthError("No refresh token is stored");
+      if (tokens.refresh_token !== seen.refresh_token || tokens.access_token !== seen.access_token) {
+        this.#o.log.debug("Another bridge process refreshed the tokens already");
+        return;
+      }
+      const discovery = await this.#discoverOnce(undefined);
+      const client = this.#clientForRefresh(record, discovery);
+      const tokenEndpoint = this.#tokenEndpoint(discovery.metadata);
+      this.#brake("token request");
+      let next: TokenSet;
+      try {
+        next = await refreshTokens(this.#o.fetch, {
+          tokenEndpoint,
+          client,
+          refreshToken: tokens.refresh_token,
+          ...(record.requested_scope ? { scope: record.requested_scope } : {}),
+          ...(record.resource ? { resource: record.resource } : {}),
+          allowHttp: this.#o.allowHttp,
+          now: this.#now,
+        });
+      } catch (error) {
+        if (error instanceof AuthError && error.oauthError === "invalid_grant") {
+          // The refresh token is dead (revoked, expired, or used): forget the tokens, keep the client.
+          const cleared: ServerRecord = { ...record, tokens: undefined };
+          await this.#o.store.write(this.#o.storeKey, cleared);
+          this.#record = cleared;
+        }
+        throw error;
+      }
+      const updated: ServerRecord = { ...record, tokens: next, last_refresh: this.#now() };
+      await this.#o.store.write(this.#o.storeKey, updated);
+      this.#record = updated;
+      this.#o.log.debug("Refreshed the access token");
+    });
+  }
+
+  #clientForRefresh(record: ServerRecord, discovery: Discovery): ClientInfo {
+    if (this.#o.staticClient) return this.#staticClientInfo(discovery.metadata);
+    if (record.client && record.issuer === discovery.issuer) return record.client;
+    if (this.#o.clientMetadataUrl) {
+      return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
+    }
+    throw new AuthError("No client registration is stored for this authorization server");
+  }
+
+  #tokenEndpoint(metadata: AuthServerMetadata): string {
+    const endpoint = this.#o.tokenEndpoint ?? metadata.token_endpoint;
+    if (!endpoint) throw new AuthError(`The authorization server ${metadata.issuer} has no token endpoint`);
+    checkFetchableUrl(endpoint, this.#o.allowHttp, "token endpoint");
+    return endpoint;
+  }
+
+  #staticClientInfo(metadata: AuthServerMetadata | undefined): ClientInfo {
+    const s = this.#o.staticClient!;
+    return {
+      client_id: s.client_id,
+      ...(s.client_secret !== undefined ? { client_secret: s.client_secret } : {}),
+      token_endpoint_auth_method: s.token_endpoint_auth_method ??
+        (s.client_secret === undefined
+          ? "none"
+          : chooseSecretMethod(metadata?.token_endpoint_auth_methods_supported)),
+      source: "static",
+    };
+  }
+
+  /** Signs in under the cross-process sign-in lock. */
+  async #signIn(
+    challenge: BearerChallenge | undefined,
+    stepUp: boolean,
+    refused: string | undefined,
+  ): Promise<void> {
+    this.#o.signal?.throwIfAborted();
+    const discovery: Discovery = this.#o.grant === "client_credentials" && this.#o.tokenEndpoint
+      ? {
+        issuer: new URL(this.#o.tokenEndpoint).origin,
+        metadata: { issuer: new URL(this.#o.tokenEndpoint).origin },
+        legacy: false,
+      }
+      : await this.#discoverOnce(challenge);
+    const waitMs = this.#o.authTimeoutMs + 60_000;
+    await this.#o.store.withLock(this.#o.storeKey, "signin", waitMs, async () => {
+      const stored = await this.#reload();
+      const storedHeader = stored?.tokens ? bearer(stored.tokens, this.#o.useIdToken) : undefined;
+      if (
+        !stepUp && refused !== "force" && storedHeader !== undefined && storedHeader !== refused &&
+        stored?.issuer === discovery.issuer && this.#usable(stored.tokens)
+      ) {
+        this.#o.log.debug("Another bridge process signed in meanwhile: using its tokens");
+        return;
+      }
+      this.#brake("sign-in");
+      let record: ServerRecord = stored ?? { version: 1, server_url: this.#o.serverUrl.href };
+      if (record.issuer !== undefined && record.issuer !== discovery.issuer) {
+        // Credentials are bound to their issuer: a new authorization server means a new client.
+        this.#o.log.info(
+          `The authorization server changed from ${record.issuer} to ${discovery.issuer}: registering again`,
+        );
+        record = { version: 1, server_url: record.server_url };
+      }
+      const scope = selectScopes({
+        challengeScope: challenge?.scope,
+        prmScopesSupported: discovery.prm?.scopes_supported,
+        asScopesSupported: discovery.metadata.scopes_supported,
+        previouslyRequested: record.requested_scope,
+        stepUp,
+      });
+      const resource = chooseResource({
+        serverUrl: this.#o.serverUrl,
+        ...(discovery.prm?.resource !== undefined ? { prmResource: discovery.prm.resource } : {}),
+        ...(this.#o.resource !== undefined ? { override: this.#o.resource } : {}),
+      });
+      let tokens: TokenSet;
+      let client: ClientInfo | undefined = record.client;
+      if (this.#o.grant === "client_credentials") {
+        if (!this.#o.staticClient?.client_secret) {
+          throw new AuthError(
+            "--client-credentials needs a client id and secret from --static-oauth-client-info",
+          );
+        }
+        this.#brake("token request");
+        tokens = await clientCredentialsToken(this.#o.fetch, {
+          tokenEndpoint: this.#tokenEndpoint(discovery.metadata),
+          client: this.#staticClientInfo(discovery.metadata),
+          ...(scope ? { scope } : {}),
+          ...(resource ? { resource } : {}),
+          allowHttp: this.#o.allowHttp,
+          now: this.#now,
+        });
+        client = undefined;
+      } else if (this.#o.grant === "device_code") {
+        ({ tokens, client } = await this.#deviceFlow(discovery, record, scope, resource));
+      } else {
+        ({ tokens, client } = await this.#codeFlow(discovery, record, scope, resource));
+      }
+      record = {
+        ...record,
+        version: 1,
+        server_url: this.#o.serverUrl.href,
+        issuer: discovery.issuer,
+        tokens,
+        needs_auth: true,
+        ...(resource !== undefined ? { resource } : {}),
+        ...(scope !== undefined ? { requested_scope: scope } : {}),
+      };
+      // A static client is never written to disk; a registered or CIMD one is, keyed by issuer.
+      if (client && client.source !== "static") record.client = client;
+      else delete record.client;
+      await this.#o.store.write(this.#o.storeKey, record);
+      this.#record = record;
+      this.#o.log.info(`Signed in to ${this.#o.serverUrl.host}`);
+    });
+  }
+
+  /** The client identity at this authorization server for a redirect URI. */
+  async #clientFor(discovery: Discovery, record: ServerRecord, redirectUris: string[]): Promise<ClientInfo> {
+    const metadata = discovery.metadata;
+    if (this.#o.staticClient) return this.#staticClientInfo(metadata);
+    if (this.#o.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
+      return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
+    }
+    const stored = record.client;
+    const expired = stored?.client_secret_expires_at !== undefined && stored.client_secret_expires_at !== 0 &&
+      stored.client_secret_expires_at * 1000 < this.#now();
+    if (
+      stored && stored.source === "dcr" && record.issuer === discovery.issuer && !expired &&
+      redirectUris.every((uri) => stored.redirect_uris?.includes(uri))
+    ) {
+      return stored;
+    }
+    if (!metadata.registration_endpoint) {
+      throw new AuthError(
+        `The authorization server ${discovery.issuer} does not offer dynamic client registration: ` +
+          "pass a registered client with --static-oauth-client-info",
+      );
+    }
+    const endpoint = checkFetchableUrl(
+      metadata.registration_endpoint,
+      this.#o.allowHttp,
+      "registration endpoint",
+    );
+    const grantTypes = this.#o.grant === "device_code"
+      ? ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
+      : ["authorization_code", "refresh_token"];
+    const body: Record<string, unknown> = {
+      client_name: "mcp-bridge",
+      application_type: "native",
+      redirect_uris: redirectUris,
+      grant_types: grantTypes,
+      response_types: this.#o.grant === "device_code" ? [] : ["code"],
+      token_endpoint_auth_method: chooseRegistrationMethod(metadata.token_endpoint_auth_methods_supported),
+      ...(this.#o.staticClientMetadata ?? {}),
+    };
+    this.#o.log.info(`Registering mcp-bridge with ${discovery.issuer}`);
+    const client = await registerClient(this.#o.fetch, endpoint.href, body, { allowHttp: this.#o.allowHttp });
+    return { ...client, redirect_uris: client.redirect_uris ?? redirectUris, source: "dcr" };
+  }
+
+  async #listen(state: string, signal: AbortSignal): Promise<CallbackServer> {
+    const { host, port, path, successUrl } = this.#o.callback;
+    const candidates = callbackPortCandidates(this.#o.storeKey, port);
+    let lastError: unknown;
+    for (const candidate of candidates) {
+      try {
+        return await startCallbackServer({
+          host,
+          port: candidate,
+          path,
+          state,
+          signal,
+          log: this.#o.log,
+          ...(successUrl ? { successUrl } : {}),
+        });
+      } catch (error) {
+        if (!(error instanceof AuthError)) throw error;
+        lastError = error;
+        this.#o.log.debug(`Callback port ${candidate}: ${error.message}`);
+      }
+    }
+    throw port !== undefined
+      ? new AuthError(
+        `Cannot listen for the sign-in callback on port ${port}: it is in use (it was given explicitly)`,
+        {
+          cause: lastError,
+        },
+      )
+      : new AuthError(
+        `Cannot listen for the sign-in callback: ports ${candidates.join(", ")} are all in use`,
+        {
+          cause: lastError,
+        },
+      );
+  }
+
+  async #codeFlow(
+    discovery: Discovery,
+    record: ServerRecord,
+    scope: string | undefined,
+    resource: string | undefined,
+    retried = false,
+  ): Promise<{ tokens: TokenSet; client: ClientInfo }> {
+    const metadata = discovery.metadata;
+    requireS256(metadata);
+    if (!metadata.authorization_endpoint) {
+      throw new AuthError(`The authorization server ${discovery.issuer} has no authorization endpoint`);
+    }
+    const state = randomState();
+    const stop = new AbortController();
+    const signals = [stop.signal, ...(this.#o.signal ? [this.#o.signal] : [])];
+    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const server = await this.#listen(state, signal);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const client = await this.#clientFor(discovery, record, [server.redirectUri]);
+      const pkce = await createPkce();
+      const url = buildAuthorizationUrl({
+        endpoint: metadata.authorization_endpoint,
+        clientId: client.client_id,
+        redirectUri: server.redirectUri,
+        state,
+        codeChallenge: pkce.challenge,
+        ...(scope ? { scope } : {}),
+        ...(resource ? { resource } : {}),
+        extraParams: this.#o.authorizeParams,
+      });
+      // The listener is up before the URL is shown or a browser is opened.
+      this.#o.log.info(`Sign in to ${this.#o.serverUrl.host} in your browser`);
+      await this.#o.openUrl(url.href);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new AuthError(
+                `Nobody finished signing in within ${Math.round(this.#o.authTimeoutMs / 1000)} s: ` +
+                  "run `mcp-bridge login <url>` in a terminal, or raise --auth-timeout",
+              ),
+            ),
+          this.#o.authTimeoutMs,
+        );
+      });
+      const waits: Promise<URLSearchParams>[] = [server.result, timeout];
+      if (this.#o.pastedRedirect) {
+        waits.push(
+          this.#o.pastedRedirect(signal).then((text) =>
+            text === undefined ? new Promise<never>(() => {}) : new URL(text.trim()).searchParams
+          ),
+        );
+      }
+      const params = await Promise.race(waits);
+      const code = validateAuthorizationResponse(params, {
+        state,
+        issuer: discovery.issuer,
+        issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
+      });
+      this.#brake("token request");
+      try {
+        const tokens = await exchangeCode(this.#o.fetch, {
+          tokenEndpoint: this.#tokenEndpoint(metadata),
+          client,
+          code,
+          codeVerifier: pkce.verifier,
+          redirectUri: server.redirectUri,
+          ...(resource ? { resource } : {}),
+          allowHttp: this.#o.allowHttp,
+          now: this.#now,
+        });
+        return { tokens, client };
+      } catch (error) {
+        // The AS forgot the registration: register again, once.
+        if (
+          error instanceof AuthError && error.oauthError === "invalid_client" && client.source === "dcr" &&
+          !retried
+        ) {
+          this.#o.log.info("The authorization server no longer knows this client: registering again");
+          clearTimeout(timer);
+          stop.abort();
+          await server.close();
+          return await this.#codeFlow(discovery, { ...record, client: undefined }, scope, resource, true);
+        }
+        throw error;
+      }
+    } finally {
+      clearTimeout(timer);
+      stop.abort();
+      await server.close();
+    }
+  }
+
+  async #deviceFlow(
+    discovery: Discovery,
+    record: ServerRecord,
+    scope: string | undefined,
+    resource: string | undefined,
+  ): Promise<{ tokens: TokenSet; client: ClientInfo }> {
+    const metadata = discovery.metadata;
+    if (!metadata.device_authorization_endpoint) {
+      throw new AuthError(
+        `The authorization server ${discovery.issuer} does not support the device flow (RFC 8628)`,
+      );
+    }
+    if (
+      metadata.grant_types_supported &&
+      !metadata.grant_types_supported.includes("urn:ietf:params:oauth:grant-type:device_code")
+    ) {
+      throw new AuthError(
+        `The authorization server ${discovery.issuer} does not allow the device code grant`,
+      );
+    }
+    const client = await this.#clientFor(discovery, record, []);
+    this.#brake("token request");
+    const device = await requestDeviceCode(this.#o.fetch, {
+      endpoint:
+        checkFetchableUrl(metadata.device_authorization_endpoint, this.#o.allowHttp, "device endpoint").href,
+      client,
+      ...(scope ? { scope } : {}),
+      ...(resource ? { resource } : {}),
+      allowHttp: this.#o.allowHttp,
+    });
+    this.#o.log.info(
+      `To sign in to ${this.#o.serverUrl.host}, visit ${device.verification_uri} and enter the code ${device.user_code}`,
+    );
+    const tokens = await pollDeviceToken(this.#o.fetch, {
+      tokenEndpoint: this.#tokenEndpoint(metadata),
+      client,
+      device,
+      allowHttp: this.#o.allowHttp,
+      now: this.#now,
+      ...(this.#o.signal ? { signal: this.#o.signal } : {}),
+    });
+    return { tokens, client };
+  }
+}
+
+/** The client authentication a registration asks for: public (`none`) where the AS allows it. */
+function chooseRegistrationMethod(supported: string[] | undefined): string {
+  if (supported === undefined || supported.includes("none")) return "none";
+  return chooseSecretMethod(supported);
+}
+
+/** For a client with a secret: Basic where allowed (RFC 8414's default), else in the body. */
+function chooseSecretMethod(supported: string[] | undefined): string {
+  if (supported === undefined || supported.includes("client_secret_basic")) return "client_secret_basic";
+  if (supported.includes("client_secret_post")) return "client_secret_post";
+  return supported[0] ?? "client_secret_basic";
+}

@@ -1,0 +1,666 @@
+/**
+ * The bridge's OAuth HTTP calls to an authorization server: dynamic client registration (RFC 7591),
+ * the token endpoint (authorization code with PKCE, refresh, client credentials, device code),
+ * device authorization (RFC 8628) and revocation (RFC 7009).
+ *
+ * Every call goes through the injected `fetch`, refuses plain `http:` except on loopback (or with
+ * `allowHttp`), never follows a redirect (a `3xx` is an error, so credentials never travel to
+ * another origin), and turns an authorization server's error response into an {@linkcode AuthError}
+ * whose message names the host and the OAuth `error` but never a token or a secret.
+ *
+ * @module
+ */
+
+import { isLoopbackHost } from "../cli/args.ts";
+import type { FetchLike } from "../transport/transport.ts";
+import { AuthError } from "./errors.ts";
+import type { ClientInfo, TokenSet } from "./types.ts";
+
+/** Options every call takes. */
+export interface RequestOptions {
+  /** `--allow-http`: plain `http:` endpoints on hosts other than loopback. */
+  allowHttp?: boolean;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+  /** The clock, in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Options of {@linkcode exchangeCode}. */
+export interface ExchangeCodeOptions extends RequestOptions {
+  /** The authorization server's token endpoint. */
+  tokenEndpoint: string;
+  /** The client identity. */
+  client: ClientInfo;
+  /** The authorization code from the redirect. */
+  code: string;
+  /** The PKCE code verifier. */
+  codeVerifier: string;
+  /** The redirect URI sent in the authorization request. */
+  redirectUri: string;
+  /** The RFC 8707 resource (the MCP server's canonical URI). */
+  resource?: string;
+  /** The scopes requested, recorded in the token set when the response names none. */
+  scope?: string;
+}
+
+/** Options of {@linkcode refreshTokens}. */
+export interface RefreshTokensOptions extends RequestOptions {
+  /** The authorization server's token endpoint. */
+  tokenEndpoint: string;
+  /** The client identity. */
+  client: ClientInfo;
+  /** The refresh token. */
+  refreshToken: string;
+  /** A narrower scope to ask for. */
+  scope?: string;
+  /** The RFC 8707 resource. */
+  resource?: string;
+}
+
+/** Options of {@linkcode clientCredentialsToken}. */
+export interface ClientCredentialsOptions extends RequestOptions {
+  /** The authorization server's token endpoint. */
+  tokenEndpoint: string;
+  /** The (confidential) client identity. */
+  client: ClientInfo;
+  /** The scopes to ask for. */
+  scope?: string;
+  /** The RFC 8707 resource. */
+  resource?: string;
+}
+
+/** Options of {@linkcode requestDeviceCode}. */
+export interface DeviceCodeOptions extends RequestOptions {
+  /** The authorization server's `device_authorization_endpoint`. */
+  endpoint: string;
+  /** The client identity. */
+  client: ClientInfo;
+  /** The scopes to ask for. */
+  scope?: string;
+  /** The RFC 8707 resource. */
+  resource?: string;
+}
+
+/** A device authorization response (RFC 8628 §3.2), with the absolute expiry computed. */
+export interface DeviceAuthorization {
+  /** The device verification code (secret: only sent to the token endpoint). */
+  device_code: string;
+  /** The code the user enters. */
+  user_code: string;
+  /** Where the user goes. */
+  verification_uri: string;
+  /** The verification URI with the user code in it, when the server sent one. */
+  verification_uri_complete?: string;
+  /** Lifetime of the codes in seconds. */
+  expires_in: number;
+  /** Seconds to wait between polls (5 when the server said nothing). */
+  interval: number;
+  /** Milliseconds since the epoch when the codes expire. */
+  expires_at: number;
+}
+
+/** Options of {@linkcode pollDeviceToken}. */
+export interface PollDeviceTokenOptions extends RequestOptions {
+  /** The authorization server's token endpoint. */
+  tokenEndpoint: string;
+  /** The client identity. */
+  client: ClientInfo;
+  /** The device authorization to complete (from {@linkcode requestDeviceCode}). */
+  device: Pick<DeviceAuthorization, "device_code" | "interval" | "expires_at">;
+  /** The RFC 8707 resource. */
+  resource?: string;
+  /** The scopes requested, recorded in the token set when the response names none. */
+  scope?: string;
+  /** Waits (default a timer); rejects when the signal aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Options of {@linkcode revokeToken}. */
+export interface RevokeTokenOptions extends RequestOptions {
+  /** The authorization server's `revocation_endpoint`. */
+  revocationEndpoint: string;
+  /** The client identity. */
+  client: ClientInfo;
+  /** The token to revoke. */
+  token: string;
+  /** Which kind of token it is. */
+  tokenTypeHint?: "access_token" | "refresh_token";
+}
+
+const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+
+/** The largest part of a server-sent description put into a message. */
+const MAX_DESCRIPTION = 200;
+
+function checkEndpoint(text: string, allowHttp: boolean | undefined, what: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new AuthError(`Invalid ${what}: not an absolute URL`);
+  }
+  if (url.username || url.password) throw new AuthError(`Invalid ${what} at ${url.host}: it has credentials`);
+  if (url.protocol === "https:") return url;
+  if (url.protocol === "http:" && (allowHttp || isLoopbackHost(url.hostname))) return url;
+  throw new AuthError(
+    `Refused the ${what} ${url.origin}: it must use https (http only on loopback, or with --allow-http)`,
+  );
+}
+
+/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+function base64Utf8(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** Removes control characters and every secret we sent from a server-supplied text. */
+function clean(text: string, secrets: string[]): string {
+  // deno-lint-ignore no-control-regex
+  let out = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "[redacted]");
+  return out.length > MAX_DESCRIPTION ? `${out.slice(0, MAX_DESCRIPTION)}…` : out;
+}
+
+function clientAuthentication(
+  client: ClientInfo,
+  body: URLSearchParams,
+  headers: Headers,
+  what: string,
+  host: string,
+): void {
+  const method = client.token_endpoint_auth_method ?? (client.client_secret ? "client_secret_basic" : "none");
+  switch (method) {
+    case "client_secret_basic":
+      if (!client.client_secret) {
+        throw new AuthError(
+          `Cannot authenticate to the ${what} of ${host}: client_secret_basic needs a client secret`,
+        );
+      }
+      headers.set(
+        "authorization",
+        `Basic ${base64Utf8(`${formEncode(client.client_id)}:${formEncode(client.client_secret)}`)}`,
+      );
+      return;
+    case "client_secret_post":
+      if (!client.client_secret) {
+        throw new AuthError(
+          `Cannot authenticate to the ${what} of ${host}: client_secret_post needs a client secret`,
+        );
+      }
+      body.set("client_id", client.client_id);
+      body.set("client_secret", client.client_secret);
+      return;
+    case "none":
+      body.set("client_id", client.client_id);
+      return;
+    default:
+      throw new AuthError(
+        `Cannot authenticate to the ${what} of ${host}: unsupported token_endpoint_auth_method ${
+          JSON.stringify(method)
+        }`,
+      );
+  }
+}
+
+interface Exchange {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function send(
+  fetch: FetchLike,
+  url: URL,
+  what: string,
+  init: RequestInit,
+  secrets: string[],
+): Promise<Exchange> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, redirect: "manual" });
+  } catch (error) {
+    if (init.signal?.aborted) throw init.signal.reason;
+    throw new AuthError(
+      `Cannot reach the ${what} of ${url.host}: ${
+        clean(error instanceof Error ? error.message : String(error), secrets)
+      }`,
+      { cause: error },
+    );
+  }
+  if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
+    await response.body?.cancel();
+    throw new AuthError(
+      `The ${what} of ${url.host} answered with a redirect (${response.status}): redirects are not followed`,
+    );
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text === "" ? {} : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (response.status < 200 || response.status >= 300) {
+    const record = typeof body === "object" && body !== null ? body as Record<string, unknown> : {};
+    const error = typeof record.error === "string" ? clean(record.error, secrets) : undefined;
+    const description = typeof record.error_description === "string"
+      ? clean(record.error_description, secrets)
+      : "";
+    const detail = error
+      ? `${error}${description ? ` (${description})` : ""}`
+      : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+    throw new AuthError(`The ${what} of ${url.host} refused the request: ${detail}`, {
+      oauthError: error,
+    });
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new AuthError(`The ${what} of ${url.host} answered ${response.status} without a JSON object`);
+  }
+  return { status: response.status, body: body as Record<string, unknown> };
+}
+
+function formHeaders(): Headers {
+  return new Headers({
+    "content-type": "application/x-www-form-urlencoded",
+    accept: "application/json",
+  });
+}
+
+async function postForm(
+  fetch: FetchLike,
+  endpoint: string,
+  what: string,
+  params: Record<string, string | undefined>,
+  client: ClientInfo,
+  options: RequestOptions,
+): Promise<Exchange> {
+  const url = checkEndpoint(endpoint, options.allowHttp, what);
+  const body = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
+  const headers = formHeaders();
+  clientAuthentication(client, body, headers, what, url.host);
+  const secrets = [client.client_secret, ...Object.values(params)].filter((s): s is string => !!s);
+  return await send(fetch, url, what, { method: "POST", headers, body, signal: options.signal }, secrets);
+}
+
+function expiresIn(value: unknown): number | undefined {
+  const seconds = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+}
+
+function toTokenSet(
+  body: Record<string, unknown>,
+  host: string,
+  options: RequestOptions & { scope?: string; refreshToken?: string },
+): TokenSet {
+  const now = (options.now ?? Date.now)();
+  if (typeof body.access_token !== "string" || body.access_token === "") {
+    throw new AuthError(`The token endpoint of ${host} sent no access_token`);
+  }
+  const tokenType = typeof body.token_type === "string" ? body.token_type : "Bearer";
+  if (tokenType.toLowerCase() !== "bearer") {
+    throw new AuthError(
+      `The token endpoint of ${host} issued an unsupported token type: ${clean(tokenType, [])} (only Bearer)`,
+    );
+  }
+  const seconds = expiresIn(body.expires_in);
+  const tokens: TokenSet = { access_token: body.access_token, token_type: "Bearer", obtained_at: now };
+  const refresh = typeof body.refresh_token === "string" && body.refresh_token !== ""
+    ? body.refresh_token
+    : options.refreshToken;
+  if (refresh) tokens.refresh_token = refresh;
+  if (typeof body.id_token === "string") tokens.id_token = body.id_token;
+  const scope = typeof body.scope === "string" ? body.scope : options.scope;
+  if (scope !== undefined) tokens.scope = scope;
+  if (seconds !== undefined) tokens.expires_at = now + seconds * 1000;
+  return tokens;
+}
+
+/**
+ * Registers a client dynamically (RFC 7591): POSTs the metadata as JSON.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { registerClient } from "./token_client.ts";
+ * const client = await registerClient(fetch, "https://as.example.com/register", {
+ *   client_name: "mcp-bridge",
+ *   application_type: "native",
+ *   redirect_uris: ["http://127.0.0.1:33418/oauth/callback"],
+ *   grant_types: ["authorization_code", "refresh_token"],
+ *   response_types: ["code"],
+ *   token_endpoint_auth_method: "none",
+ * });
+ * console.log(client.client_id);
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param endpoint The authorization server's `registration_endpoint`.
+ * @param metadata The client metadata.
+ * @param options `allowHttp` and a signal.
+ * @returns The registered client (`source: "dcr"`).
+ * @throws {AuthError} When the endpoint may not be used, or the server refuses (with its `error`).
+ */
+export async function registerClient(
+  fetch: FetchLike,
+  endpoint: string,
+  metadata: Record<string, unknown>,
+  options: RequestOptions = {},
+): Promise<ClientInfo> {
+  const what = "registration endpoint";
+  const url = checkEndpoint(endpoint, options.allowHttp, what);
+  const { body } = await send(fetch, url, what, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(metadata),
+    signal: options.signal,
+  }, []);
+  if (typeof body.client_id !== "string" || body.client_id === "") {
+    throw new AuthError(`The registration endpoint of ${url.host} sent no client_id`);
+  }
+  const secret = typeof body.client_secret === "string" && body.client_secret !== ""
+    ? body.client_secret
+    : undefined;
+  const method = typeof body.token_endpoint_auth_method === "string"
+    ? body.token_endpoint_auth_method
+    : typeof metadata.token_endpoint_auth_method === "string"
+    ? metadata.token_endpoint_auth_method
+    : secret
+    ? "client_secret_basic"
+    : "none";
+  const client: ClientInfo = { client_id: body.client_id, token_endpoint_auth_method: method, source: "dcr" };
+  if (secret) client.client_secret = secret;
+  if (typeof body.client_secret_expires_at === "number") {
+    client.client_secret_expires_at = body.client_secret_expires_at;
+  }
+  const redirectUris = Array.isArray(body.redirect_uris) ? body.redirect_uris : metadata.redirect_uris;
+  if (Array.isArray(redirectUris) && redirectUris.every((u) => typeof u === "string")) {
+    client.redirect_uris = redirectUris;
+  }
+  return client;
+}
+
+/**
+ * Exchanges an authorization code for tokens (`grant_type=authorization_code` with the PKCE
+ * verifier and the RFC 8707 `resource`).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { exchangeCode } from "./token_client.ts";
+ * const tokens = await exchangeCode(fetch, {
+ *   tokenEndpoint: "https://as.example.com/token",
+ *   client: { client_id: "abc", token_endpoint_auth_method: "none", source: "dcr" },
+ *   code,
+ *   codeVerifier,
+ *   redirectUri: "http://127.0.0.1:33418/oauth/callback",
+ *   resource: "https://mcp.example.com/mcp",
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, code, verifier, redirect URI and resource.
+ * @returns The tokens, with `expires_at` computed from `expires_in`.
+ * @throws {AuthError} When the server refuses (e.g. `invalid_grant`) or answers badly.
+ */
+export async function exchangeCode(fetch: FetchLike, options: ExchangeCodeOptions): Promise<TokenSet> {
+  const { body } = await postForm(
+    fetch,
+    options.tokenEndpoint,
+    "token endpoint",
+    {
+      grant_type: "authorization_code",
+      code: options.code,
+      code_verifier: options.codeVerifier,
+      redirect_uri: options.redirectUri,
+      resource: options.resource,
+    },
+    options.client,
+    options,
+  );
+  return toTokenSet(body, new URL(options.tokenEndpoint).host, options);
+}
+
+/**
+ * Refreshes tokens (`grant_type=refresh_token`). A rotating server returns a new refresh token;
+ * otherwise the old one is kept in the result.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { refreshTokens } from "./token_client.ts";
+ * const next = await refreshTokens(fetch, {
+ *   tokenEndpoint: "https://as.example.com/token",
+ *   client,
+ *   refreshToken: tokens.refresh_token!,
+ *   resource: "https://mcp.example.com/mcp",
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, refresh token, scope and resource.
+ * @returns The new tokens.
+ * @throws {AuthError} With `oauthError` `invalid_grant` when the refresh token is no longer valid.
+ */
+export async function refreshTokens(fetch: FetchLike, options: RefreshTokensOptions): Promise<TokenSet> {
+  const { body } = await postForm(
+    fetch,
+    options.tokenEndpoint,
+    "token endpoint",
+    {
+      grant_type: "refresh_token",
+      refresh_token: options.refreshToken,
+      scope: options.scope,
+      resource: options.resource,
+    },
+    options.client,
+    options,
+  );
+  return toTokenSet(body, new URL(options.tokenEndpoint).host, {
+    ...options,
+    refreshToken: options.refreshToken,
+  });
+}
+
+/**
+ * Gets a token for the client itself (`grant_type=client_credentials`).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { clientCredentialsToken } from "./token_client.ts";
+ * const tokens = await clientCredentialsToken(fetch, {
+ *   tokenEndpoint: "https://as.example.com/token",
+ *   client: { client_id: "svc", client_secret: "…", token_endpoint_auth_method: "client_secret_basic", source: "static" },
+ *   scope: "mcp:read",
+ *   resource: "https://mcp.example.com/mcp",
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, scope and resource.
+ * @returns The tokens.
+ * @throws {AuthError} When the server refuses or answers badly.
+ */
+export async function clientCredentialsToken(
+  fetch: FetchLike,
+  options: ClientCredentialsOptions,
+): Promise<TokenSet> {
+  const { body } = await postForm(
+    fetch,
+    options.tokenEndpoint,
+    "token endpoint",
+    {
+      grant_type: "client_credentials",
+      scope: options.scope,
+      resource: options.resource,
+    },
+    options.client,
+    options,
+  );
+  return toTokenSet(body, new URL(options.tokenEndpoint).host, options);
+}
+
+/**
+ * Starts the device authorization grant (RFC 8628 §3.1).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { requestDeviceCode } from "./token_client.ts";
+ * const device = await requestDeviceCode(fetch, {
+ *   endpoint: "https://as.example.com/device",
+ *   client,
+ *   scope: "mcp:read",
+ * });
+ * console.error(`Visit ${device.verification_uri} and enter ${device.user_code}`);
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, scope and resource.
+ * @returns The codes, the verification URI, the interval and the absolute expiry.
+ * @throws {AuthError} When the server refuses or answers badly.
+ */
+export async function requestDeviceCode(
+  fetch: FetchLike,
+  options: DeviceCodeOptions,
+): Promise<DeviceAuthorization> {
+  const what = "device authorization endpoint";
+  const { body } = await postForm(
+    fetch,
+    options.endpoint,
+    what,
+    {
+      scope: options.scope,
+      resource: options.resource,
+    },
+    options.client,
+    options,
+  );
+  const host = new URL(options.endpoint).host;
+  for (const key of ["device_code", "user_code", "verification_uri"] as const) {
+    if (typeof body[key] !== "string" || body[key] === "") {
+      throw new AuthError(`The ${what} of ${host} sent no ${key}`);
+    }
+  }
+  const lifetime = expiresIn(body.expires_in);
+  if (lifetime === undefined) throw new AuthError(`The ${what} of ${host} sent no valid expires_in`);
+  const interval = expiresIn(body.interval) ?? 5;
+  const result: DeviceAuthorization = {
+    device_code: body.device_code as string,
+    user_code: body.user_code as string,
+    verification_uri: body.verification_uri as string,
+    expires_in: lifetime,
+    interval,
+    expires_at: (options.now ?? Date.now)() + lifetime * 1000,
+  };
+  if (typeof body.verification_uri_complete === "string") {
+    result.verification_uri_complete = body.verification_uri_complete;
+  }
+  return result;
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Polls the token endpoint until the user completes a device authorization (RFC 8628 §3.4–3.5):
+ * waits `interval` seconds before each request, keeps going on `authorization_pending`, adds 5
+ * seconds to the interval on `slow_down`, and stops at `expires_at`, on any other error, or when
+ * the signal aborts (rejecting with its reason).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { pollDeviceToken, requestDeviceCode } from "./token_client.ts";
+ * const device = await requestDeviceCode(fetch, { endpoint: deviceAuthorizationEndpoint, client });
+ * const tokens = await pollDeviceToken(fetch, { tokenEndpoint, client, device, signal });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, device authorization, signal and (for tests) sleep and clock.
+ * @returns The tokens once the user approved.
+ * @throws {AuthError} On `access_denied`, `expired_token`, expiry or any other error.
+ */
+export async function pollDeviceToken(fetch: FetchLike, options: PollDeviceTokenOptions): Promise<TokenSet> {
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  const host = checkEndpoint(options.tokenEndpoint, options.allowHttp, "token endpoint").host;
+  let interval = options.device.interval;
+  for (;;) {
+    if (now() + interval * 1000 >= options.device.expires_at) {
+      throw new AuthError(`The device authorization at ${host} expired: start again and approve it sooner`, {
+        oauthError: "expired_token",
+      });
+    }
+    options.signal?.throwIfAborted();
+    await sleep(interval * 1000, options.signal);
+    options.signal?.throwIfAborted();
+    try {
+      const { body } = await postForm(
+        fetch,
+        options.tokenEndpoint,
+        "token endpoint",
+        {
+          grant_type: DEVICE_CODE_GRANT,
+          device_code: options.device.device_code,
+          resource: options.resource,
+        },
+        options.client,
+        options,
+      );
+      return toTokenSet(body, host, options);
+    } catch (error) {
+      if (!(error instanceof AuthError)) throw error;
+      if (error.oauthError === "authorization_pending") continue;
+      if (error.oauthError === "slow_down") {
+        interval += 5;
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * Revokes a token (RFC 7009). The server answers 200 for unknown tokens too.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { revokeToken } from "./token_client.ts";
+ * await revokeToken(fetch, {
+ *   revocationEndpoint: "https://as.example.com/revoke",
+ *   client,
+ *   token: tokens.refresh_token!,
+ *   tokenTypeHint: "refresh_token",
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, token and its type hint.
+ * @throws {AuthError} When the server refuses (e.g. `unsupported_token_type`) or cannot be reached.
+ */
+export async function revokeToken(fetch: FetchLike, options: RevokeTokenOptions): Promise<void> {
+  await postForm(
+    fetch,
+    options.revocationEndpoint,
+    "revocation endpoint",
+    {
+      token: options.token,
+      token_type_hint: options.tokenTypeHint,
+    },
+    options.client,
+    options,
+  );
+}

@@ -1,0 +1,364 @@
+/**
+ * A real OAuth 2.1 / OpenID Connect authorization server for tests: the npm package `oidc-provider`
+ * served by `node:http` on 127.0.0.1, configured the way an MCP authorization server is:
+ *
+ * - dynamic client registration (RFC 7591), `application_type: native` with loopback `http`
+ *   redirect URIs (any port, RFC 8252 §7.3);
+ * - PKCE required for every authorization request, `S256` only;
+ * - resource indicators (RFC 8707): `resource=<the MCP URL>` yields a JWT access token (RFC 9068,
+ *   `typ: at+jwt`, RS256) whose `aud` is that URL and whose `scope` holds the resource's scopes;
+ * - refresh tokens for every client allowed the `refresh_token` grant, rotated on every use (reusing a
+ *   rotated one is `invalid_grant`, and oidc-provider then revokes the whole grant);
+ * - revocation, introspection, client credentials and the device authorization grant (RFC 8628);
+ * - `authorization_response_iss_parameter_supported` (RFC 9207, always on in oidc-provider 9);
+ * - no login or consent page: the interaction URL approves at once and redirects back.
+ *
+ * @module
+ */
+
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import Provider, { errors } from "oidc-provider";
+
+/** The scopes the MCP resource understands. */
+export const RESOURCE_SCOPES = ["mcp:read", "mcp:write"] as const;
+
+/** How the authorization server behaves. */
+export interface OAuthServerOptions {
+  /** Lifetime of access tokens in seconds (default 3600). */
+  accessTokenTtl?: number;
+  /** Lifetime of refresh tokens in seconds (default 14 days). */
+  refreshTokenTtl?: number;
+  /** Lifetime of device codes in seconds (default 600). */
+  deviceCodeTtl?: number;
+  /** The scopes the resource servers accept (default {@linkcode RESOURCE_SCOPES}). */
+  resourceScopes?: readonly string[];
+  /** Resource indicators accepted (default: any `http(s)` URL on 127.0.0.1). */
+  acceptResource?: (resource: string) => boolean;
+  /** Deny every authorization at the interaction (`error=access_denied`) instead of approving. */
+  deny?: boolean;
+  /** Clients registered up front (oidc-provider client metadata). */
+  clients?: Record<string, unknown>[];
+}
+
+/** What the authorization server saw. */
+export interface OAuthCounters {
+  /** Successful dynamic client registrations. */
+  registrations: number;
+  /** Requests to the authorization endpoint (`GET|POST /auth`, not the resumes after interactions). */
+  authorizations: number;
+  /** Interactions auto-approved (a login and a consent count one each). */
+  interactions: number;
+  /** Token endpoint requests by `grant_type` (successful and failed). */
+  tokenRequests: Record<string, number>;
+  /** Token endpoint failures by `grant_type`, then by OAuth `error`. */
+  tokenErrors: Record<string, Record<string, number>>;
+  /** Failed refresh-token requests by OAuth `error` (e.g. `invalid_grant`). */
+  refreshFailures: Record<string, number>;
+  /** Successful revocation requests (RFC 7009 answers 200 for unknown tokens too). */
+  revocations: number;
+  /** Introspection requests. */
+  introspections: number;
+}
+
+/** A running authorization server. */
+export interface OAuthServer {
+  /** The issuer, `http://127.0.0.1:<port>` (no trailing slash). */
+  issuer: string;
+  /** Endpoints as advertised in the discovery document. */
+  endpoints: {
+    authorization: string;
+    token: string;
+    registration: string;
+    revocation: string;
+    introspection: string;
+    jwks: string;
+    deviceAuthorization: string;
+  };
+  /** What it saw so far. */
+  counters: OAuthCounters;
+  /** The oidc-provider instance, for tests that need more. */
+  // deno-lint-ignore no-explicit-any
+  provider: any;
+  /** Stops the server and closes every connection. */
+  close(): Promise<void>;
+}
+
+function count(record: Record<string, number>, key: string): void {
+  record[key] = (record[key] ?? 0) + 1;
+}
+
+async function rsaSigningKey(): Promise<JsonWebKey & { kid: string; alg: string; use: string }> {
+  const pair = await crypto.subtle.generateKey(
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-256",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const jwk = await crypto.subtle.exportKey("jwk", pair.privateKey);
+  delete jwk.key_ops;
+  delete jwk.ext;
+  return { ...jwk, kid: `k-${crypto.randomUUID().slice(0, 8)}`, alg: "RS256", use: "sig" };
+}
+
+/** One stored oidc-provider model instance. */
+interface Stored {
+  payload: Record<string, unknown>;
+  expiresAt: number;
+}
+
+/**
+ * Builds an oidc-provider storage adapter keeping everything in one `Map` per server (no timers:
+ * expired entries are dropped when read), so servers in one process never share state.
+ */
+function memoryAdapter(): (name: string) => unknown {
+  const store = new Map<string, Stored>();
+  const read = (key: string) => {
+    const entry = store.get(key);
+    if (entry && entry.expiresAt <= Date.now()) {
+      store.delete(key);
+      return undefined;
+    }
+    return entry;
+  };
+  return (name: string) => ({
+    upsert(id: string, payload: Record<string, unknown>, expiresIn?: number): Promise<void> {
+      store.set(`${name}:${id}`, {
+        payload,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : Infinity,
+      });
+      return Promise.resolve();
+    },
+    find(id: string): Promise<Record<string, unknown> | undefined> {
+      return Promise.resolve(read(`${name}:${id}`)?.payload);
+    },
+    findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+      for (const [key, entry] of store) {
+        if (key.startsWith(`${name}:`) && entry.payload.uid === uid) {
+          return Promise.resolve(read(key)?.payload);
+        }
+      }
+      return Promise.resolve(undefined);
+    },
+    findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined> {
+      for (const [key, entry] of store) {
+        if (key.startsWith(`${name}:`) && entry.payload.userCode === userCode) {
+          return Promise.resolve(read(key)?.payload);
+        }
+      }
+      return Promise.resolve(undefined);
+    },
+    consume(id: string): Promise<void> {
+      const entry = read(`${name}:${id}`);
+      if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
+    },
+    destroy(id: string): Promise<void> {
+      store.delete(`${name}:${id}`);
+      return Promise.resolve();
+    },
+    revokeByGrantId(grantId: string): Promise<void> {
+      for (const [key, entry] of store) {
+        if (entry.payload.grantId === grantId) store.delete(key);
+      }
+      return Promise.resolve();
+    },
+  });
+}
+
+function loopbackResource(resource: string): boolean {
+  try {
+    const url = new URL(resource);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname === "127.0.0.1" &&
+      url.hash === "";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the authorization server on 127.0.0.1 (a free port).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { startOAuthServer } from "./oauth_server.ts";
+ * const as = await startOAuthServer({ accessTokenTtl: 2 });
+ * console.log(as.endpoints.token, as.counters.tokenRequests);
+ * await as.close();
+ * ```
+ *
+ * @param options Token lifetimes and behaviour.
+ * @returns The running server.
+ */
+export async function startOAuthServer(options: OAuthServerOptions = {}): Promise<OAuthServer> {
+  const accessTokenTtl = options.accessTokenTtl ?? 3600;
+  const resourceScopes = (options.resourceScopes ?? RESOURCE_SCOPES).join(" ");
+  const acceptResource = options.acceptResource ?? loopbackResource;
+  const counters: OAuthCounters = {
+    registrations: 0,
+    authorizations: 0,
+    interactions: 0,
+    tokenRequests: {},
+    tokenErrors: {},
+    refreshFailures: {},
+    revocations: 0,
+    introspections: 0,
+  };
+
+  const httpServer = createServer();
+  await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  const issuer = `http://127.0.0.1:${port}`;
+
+  const provider = new Provider(issuer, {
+    adapter: memoryAdapter(),
+    clients: options.clients ?? [],
+    jwks: { keys: [await rsaSigningKey()] },
+    cookies: { keys: [crypto.randomUUID()] },
+    scopes: ["openid", "offline_access"],
+    claims: { openid: ["sub"] },
+    findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
+    clientDefaults: {
+      grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+      id_token_signed_response_alg: "RS256",
+    },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: () => true },
+      introspection: { enabled: true, allowedPolicy: () => true },
+      clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => {
+          if (!acceptResource(resourceIndicator)) throw new errors.InvalidTarget();
+          return {
+            audience: resourceIndicator,
+            scope: resourceScopes,
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: "jwt",
+            jwt: { sign: { alg: "RS256" } },
+          };
+        },
+      },
+    },
+    pkce: { required: () => true },
+    // Refresh tokens for every client allowed the grant (not only with offline_access), never bound
+    // to the browser session, and rotated on every use.
+    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
+      client.grantTypeAllowed("refresh_token"),
+    expiresWithSession: () => false,
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      ClientCredentials: accessTokenTtl,
+      RefreshToken: options.refreshTokenTtl ?? 14 * 24 * 3600,
+      DeviceCode: options.deviceCodeTtl ?? 600,
+      AuthorizationCode: 60,
+      Grant: 14 * 24 * 3600,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 14 * 24 * 3600,
+    },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    renderError: (
+      ctx: { type: string; body: string },
+      out: Record<string, string>,
+    ) => {
+      ctx.type = "text/plain";
+      ctx.body = `oauth error: ${out.error}: ${out.error_description ?? ""}`;
+    },
+  });
+
+  provider.on("registration_create.success", () => counters.registrations++);
+  provider.on("grant.success", (ctx: { oidc: { params?: { grant_type?: string } } }) => {
+    count(counters.tokenRequests, ctx.oidc.params?.grant_type ?? "unknown");
+  });
+  provider.on(
+    "grant.error",
+    (ctx: { oidc?: { params?: { grant_type?: string } } }, error: { error?: string }) => {
+      const grant = ctx.oidc?.params?.grant_type ?? "unknown";
+      const code = error.error ?? "server_error";
+      count(counters.tokenRequests, grant);
+      count(counters.tokenErrors[grant] ??= {}, code);
+      if (grant === "refresh_token") count(counters.refreshFailures, code);
+    },
+  );
+
+  const callback = provider.callback();
+
+  const interact = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const details = await provider.interactionDetails(req, res);
+      counters.interactions++;
+      let result: Record<string, unknown>;
+      if (options.deny) {
+        result = { error: "access_denied", error_description: "The user denied the request" };
+      } else if (details.prompt.name === "login") {
+        result = { login: { accountId: "user" } };
+      } else {
+        const grant = details.grantId
+          ? await provider.Grant.find(details.grantId)
+          : new provider.Grant({ accountId: details.session.accountId, clientId: details.params.client_id });
+        const missing = details.prompt.details as {
+          missingOIDCScope?: string[];
+          missingOIDCClaims?: string[];
+          missingResourceScopes?: Record<string, string[]>;
+        };
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(" "));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+          grant.addResourceScope(indicator, scopes.join(" "));
+        }
+        result = { consent: { grantId: await grant.save() } };
+      }
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
+    } catch (error) {
+      res.statusCode = 400;
+      res.setHeader("content-type", "text/plain");
+      res.end(`interaction failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", issuer).pathname;
+    if (path === "/auth") counters.authorizations++;
+    if (path === "/token/introspection") counters.introspections++;
+    if (path === "/token/revocation" && req.method === "POST") {
+      res.on("finish", () => {
+        if (res.statusCode === 200) counters.revocations++;
+      });
+    }
+    if (path.startsWith("/interaction/")) return void interact(req, res);
+    callback(req, res);
+  });
+
+  return {
+    issuer,
+    endpoints: {
+      authorization: `${issuer}/auth`,
+      token: `${issuer}/token`,
+      registration: `${issuer}/reg`,
+      revocation: `${issuer}/token/revocation`,
+      introspection: `${issuer}/token/introspection`,
+      jwks: `${issuer}/jwks`,
+      deviceAuthorization: `${issuer}/device/auth`,
+    },
+    counters,
+    provider,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        httpServer.close((error) => error ? reject(error) : resolve());
+        httpServer.closeAllConnections();
+      }),
+  };
+}

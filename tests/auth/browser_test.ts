@@ -1,0 +1,330 @@
+import assert from "node:assert/strict";
+import { checkBrowserUrl, openBrowser, type OpenBrowserOptions } from "../../src/auth/browser.ts";
+import { AuthError } from "../../src/auth/errors.ts";
+import { Logger } from "../../src/log/logger.ts";
+
+const AUTH_URL = "https://auth.example.com/authorize?response_type=code&client_id=abc&state=xyz";
+
+function harness(overrides: Partial<OpenBrowserOptions> = {}) {
+  const lines: string[] = [];
+  const calls: { command: string; args: string[] }[] = [];
+  const queried: string[] = [];
+  const options: OpenBrowserOptions = {
+    log: new Logger({ level: "info", sink: { write: (line) => void lines.push(line) } }),
+    os: "linux",
+    env: () => undefined,
+    canRun: (command) => {
+      queried.push(command);
+      return true;
+    },
+    run: (command, args) => {
+      calls.push({ command, args });
+      return Promise.resolve(true);
+    },
+    ...overrides,
+  };
+  return { options, lines, calls, queried };
+}
+
+const REFUSED: [string, string, RegExp][] = [
+  ["javascript: URL", "javascript:alert(1)", /scheme is javascript:/],
+  ["javascript: URL with mixed case", "JavaScript:alert(document.cookie)", /scheme is javascript:/],
+  ["file: URL", "file:///etc/passwd", /scheme is file:/],
+  ["data: URL", "data:text/html,<script>alert(1)</script>", /scheme is data:/],
+  ["vbscript: URL", "vbscript:msgbox(1)", /scheme is vbscript:/],
+  ["ftp: URL", "ftp://example.com/x", /scheme is ftp:/],
+  ["custom scheme", "ms-settings:privacy", /scheme is ms-settings:/],
+  ["http on a remote host", "http://example.com/authorize", /only on loopback/],
+  ["credentials", "https://user:pw@x.example/authorize", /credentials/],
+  ["user name only", "https://user@x.example/authorize", /credentials/],
+  ["empty user info", "https://@x.example/authorize", /credentials/],
+  ["tab in the scheme", "java\tscript:alert(1)", /control characters/],
+  ["newline", "https://x.example/a\nb", /control characters/],
+  ["NUL", "https://x.example/a\u0000b", /control characters/],
+  ["escape sequence", "https://x.example/\u001b[2J", /control characters/],
+  ["DEL", "https://x.example/\u007f", /control characters/],
+  ["C1 control", "https://x.example/\u0085", /control characters/],
+  ["relative URL", "/authorize?x=1", /not an absolute URL/],
+  ["empty", "", /not an absolute URL/],
+];
+
+for (const [name, url, message] of REFUSED) {
+  Deno.test(`openBrowser() refuses ${name} and neither prints nor opens it`, async () => {
+    const h = harness();
+    await assert.rejects(openBrowser(url, h.options), (error) => {
+      assert.ok(error instanceof AuthError);
+      assert.match(error.message, /^Refused to open the authorization URL: /);
+      assert.match(error.message, message);
+      if (url.length > 0) assert.ok(!error.message.includes(url), "the message does not repeat the URL");
+      return true;
+    });
+    assert.deepEqual(h.calls, []);
+    assert.deepEqual(h.queried, []);
+    assert.deepEqual(h.lines, []);
+  });
+}
+
+const ALLOWED: [string, boolean, string][] = [
+  ["https://auth.example.com/authorize?x=1", false, "https://auth.example.com/authorize?x=1"],
+  ["http://127.0.0.1:1234/cb", false, "http://127.0.0.1:1234/cb"],
+  ["http://localhost:8080/authorize", false, "http://localhost:8080/authorize"],
+  ["http://[::1]:8080/authorize", false, "http://[::1]:8080/authorize"],
+  ["http://example.com/authorize", true, "http://example.com/authorize"],
+  ['HTTPS://Auth.Example.COM/a b?q="x y"', false, "https://auth.example.com/a%20b?q=%22x%20y%22"],
+  [
+    "https://auth.example.com/authorize?login_hint=a@b.example",
+    false,
+    "https://auth.example.com/authorize?login_hint=a@b.example",
+  ],
+];
+
+for (const [url, allowHttp, href] of ALLOWED) {
+  Deno.test(`checkBrowserUrl() accepts ${JSON.stringify(url)}${allowHttp ? " with allowHttp" : ""}`, () => {
+    assert.equal(checkBrowserUrl(url, allowHttp).href, href);
+  });
+}
+
+Deno.test("openBrowser() allows http to a loopback host, and to any host with allowHttp", async () => {
+  const h = harness();
+  assert.equal(await openBrowser("http://127.0.0.1:1234/cb", h.options), "opened");
+  await assert.rejects(openBrowser("http://example.com/a", h.options), AuthError);
+  assert.equal(await openBrowser("http://example.com/a", { ...h.options, allowHttp: true }), "opened");
+  assert.deepEqual(h.calls.map((call) => call.args), [["http://127.0.0.1:1234/cb"], [
+    "http://example.com/a",
+  ]]);
+});
+
+const NASTY = "https://auth.example.com/authorize?state=a;b&x=$(touch%20pwned)&y=`id`|cat&z=a b\"c'd&w=%26";
+const NASTY_HREF = new URL(NASTY).href;
+
+const PLATFORMS: [typeof Deno.build.os, string, string[]][] = [
+  ["linux", "xdg-open", [NASTY_HREF]],
+  ["freebsd", "xdg-open", [NASTY_HREF]],
+  ["darwin", "open", [NASTY_HREF]],
+  ["windows", "rundll32", ["url.dll,FileProtocolHandler", NASTY_HREF]],
+];
+
+for (const [os, command, args] of PLATFORMS) {
+  Deno.test(`openBrowser() on ${os} runs ${command} with the URL as one argument, no shell`, async () => {
+    const h = harness({ os });
+    assert.equal(await openBrowser(NASTY, h.options), "opened");
+    assert.deepEqual(h.calls, [{ command, args }]);
+    assert.deepEqual(h.queried, [command]);
+    assert.ok(NASTY_HREF.includes(";b&x=$(touch%20pwned)&y=`id`|cat"));
+    assert.deepEqual(h.lines, []);
+  });
+}
+
+Deno.test("openBrowser() runs $BROWSER with its fixed arguments and the URL last", async () => {
+  const h = harness({
+    env: (name) => name === "BROWSER" ? "  /opt/firefox/firefox   --new-window -P work " : undefined,
+  });
+  assert.equal(await openBrowser(NASTY, h.options), "opened");
+  assert.deepEqual(h.calls, [{
+    command: "/opt/firefox/firefox",
+    args: ["--new-window", "-P", "work", NASTY_HREF],
+  }]);
+  assert.deepEqual(h.queried, ["/opt/firefox/firefox"]);
+});
+
+Deno.test("openBrowser() treats a blank $BROWSER as unset", async () => {
+  const h = harness({ os: "darwin", env: () => "   " });
+  assert.equal(await openBrowser(AUTH_URL, h.options), "opened");
+  assert.deepEqual(h.calls, [{ command: "open", args: [AUTH_URL] }]);
+});
+
+for (
+  const browser of [
+    "sh -c",
+    "/bin/bash -c",
+    "cmd.exe /c start",
+    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -Command",
+    "env firefox",
+  ]
+) {
+  Deno.test(`openBrowser() does not run a shell named by $BROWSER: ${browser}`, async () => {
+    const h = harness({ env: () => browser });
+    assert.equal(await openBrowser(AUTH_URL, h.options), "printed");
+    assert.deepEqual(h.calls, []);
+    assert.match(h.lines.join(""), /Not using \$BROWSER: .* is a shell or script host/);
+    assert.ok(h.lines.join("").includes(AUTH_URL));
+  });
+}
+
+Deno.test("openBrowser() without permission to run the opener prints the URL and how to enable opening", async () => {
+  const h = harness({ canRun: () => false });
+  assert.equal(await openBrowser(AUTH_URL, h.options), "printed");
+  assert.deepEqual(h.calls, []);
+  assert.deepEqual(h.lines, [
+    "[mcp-bridge] warning: Cannot open a browser: run again with --allow-run=xdg-open to open it automatically\n",
+    `[mcp-bridge] warning: Open this URL in your browser to sign in: ${AUTH_URL}\n`,
+  ]);
+});
+
+Deno.test("openBrowser() names the $BROWSER program in the permission hint", async () => {
+  const h = harness({ env: () => "firefox --private-window", canRun: () => false });
+  assert.equal(await openBrowser(AUTH_URL, h.options), "printed");
+  assert.match(h.lines[0]!, /--allow-run=firefox /);
+});
+
+Deno.test("openBrowser() prints the URL when the opener fails or cannot be spawned", async () => {
+  const failing = harness({ run: () => Promise.resolve(false) });
+  assert.equal(await openBrowser(AUTH_URL, failing.options), "printed");
+  assert.match(failing.lines[0]!, /^\[mcp-bridge\] warning: Could not open a browser with xdg-open: /);
+  assert.ok(failing.lines[1]!.includes(AUTH_URL));
+
+  const throwing = harness({
+    run: () => Promise.reject(new Deno.errors.NotFound("No such file or directory")),
+  });
+  assert.equal(await openBrowser(AUTH_URL, throwing.options), "printed");
+  assert.ok(throwing.lines.join("").includes(AUTH_URL));
+});
+
+Deno.test("openBrowser() default env and canRun do not throw without permission", {
+  permissions: { env: false, run: false },
+}, async () => {
+  const lines: string[] = [];
+  const outcome = await openBrowser(AUTH_URL, {
+    log: new Logger({ level: "info", sink: { write: (line) => void lines.push(line) } }),
+    os: "linux",
+    run: () => Promise.reject(new Error("must not run")),
+  });
+  assert.equal(outcome, "printed");
+  assert.match(lines[0]!, /--allow-run=xdg-open/);
+});
+
+// --- A real subprocess: a tiny Deno program as $BROWSER, spawned with exact permissions. ---
+
+interface Scenario {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const POSIX = Deno.build.os !== "windows";
+
+async function withFakeBrowser(fn: (dir: string, browser: string) => Promise<void>): Promise<void> {
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.realPath(await Deno.makeTempDir({ dir: ".tmp", prefix: "browser-" }));
+  try {
+    const browser = `${dir}/fake-browser.ts`;
+    await Deno.writeTextFile(
+      browser,
+      `#!/usr/bin/env -S deno run --quiet --no-prompt --no-config --allow-write=${dir}
+const [mode, out, ...rest] = Deno.args;
+if (mode === "record") await Deno.writeTextFile(out, JSON.stringify(rest));
+if (mode === "hang") await Deno.writeTextFile(out, String(Deno.pid)), await new Promise((r) => setTimeout(r, 60_000));
+if (mode === "fail") Deno.exit(3);
+`,
+    );
+    await Deno.chmod(browser, 0o755);
+    await fn(dir, browser);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function runScenario(
+  dir: string,
+  permissions: string[],
+  browserEnv: string,
+  url: string,
+  timeoutMs = 5_000,
+): Promise<Scenario> {
+  const scenario = `${dir}/scenario.ts`;
+  await Deno.writeTextFile(
+    scenario,
+    `import { openBrowser } from ${
+      JSON.stringify(new URL("../../src/auth/browser.ts", import.meta.url).href)
+    };
+import { Logger } from ${JSON.stringify(new URL("../../src/log/logger.ts", import.meta.url).href)};
+const outcome = await openBrowser(Deno.args[0], { log: new Logger({ level: "debug" }), timeoutMs: Number(Deno.args[1]) });
+Deno.stdout.writeSync(new TextEncoder().encode(outcome));
+`,
+  );
+  const output = await new Deno.Command("deno", {
+    args: ["run", "--quiet", "--no-prompt", ...permissions, scenario, url, String(timeoutMs)],
+    env: { BROWSER: browserEnv, NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+const REAL_URL =
+  "https://auth.example.com/authorize?state=a;b&x=$(touch%20pwned)&y=`id`|cat&z=%22q%22&u=%C3%A9#frag";
+
+Deno.test({
+  name: "openBrowser() with the default run passes the URL byte-exact to $BROWSER under --allow-run=<it>",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeBrowser(async (dir, browser) => {
+      assert.equal(new URL(REAL_URL).href, REAL_URL, "the test URL is already canonical");
+      const out = `${dir}/args.json`;
+      const result = await runScenario(
+        dir,
+        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
+        `${browser} record ${out}`,
+        REAL_URL,
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "opened", result.stderr);
+      assert.deepEqual(JSON.parse(await Deno.readTextFile(out)), [REAL_URL]);
+    }),
+});
+
+Deno.test({
+  name: "openBrowser() without --allow-run for $BROWSER prints the URL and the flag to add",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeBrowser(async (dir, browser) => {
+      const out = `${dir}/args.json`;
+      const result = await runScenario(dir, ["--allow-env=BROWSER"], `${browser} record ${out}`, AUTH_URL);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout, "printed");
+      assert.ok(result.stderr.includes(`--allow-run=${browser}`), result.stderr);
+      assert.ok(result.stderr.includes(AUTH_URL), result.stderr);
+      await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+    }),
+});
+
+Deno.test({
+  name: "openBrowser() prints the URL when $BROWSER exits non-zero",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeBrowser(async (dir, browser) => {
+      const result = await runScenario(
+        dir,
+        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
+        `${browser} fail x`,
+        AUTH_URL,
+      );
+      assert.equal(result.stdout, "printed", result.stderr);
+      assert.match(result.stderr, /exited with code 3/);
+      assert.ok(result.stderr.includes(AUTH_URL));
+    }),
+});
+
+Deno.test({
+  name: "openBrowser() kills an opener that outlives the timeout and prints the URL",
+  ignore: !POSIX,
+  fn: () =>
+    withFakeBrowser(async (dir, browser) => {
+      const pidFile = `${dir}/pid`;
+      const result = await runScenario(
+        dir,
+        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
+        `${browser} hang ${pidFile}`,
+        AUTH_URL,
+        2_500,
+      );
+      assert.equal(result.stdout, "printed", result.stderr);
+      assert.match(result.stderr, /did not finish within 2500 ms; stopping it/);
+      const pid = Number(await Deno.readTextFile(pidFile));
+      assert.ok(pid > 0);
+      // The process is gone: signal 0 probes for existence.
+      assert.throws(() => Deno.kill(pid, "SIGCONT"));
+    }),
+});
