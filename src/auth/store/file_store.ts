@@ -1,0 +1,367 @@
+/**
+ * The file backend of {@linkcode CredentialStore}:
+ *
+ * ```
+ * <dir>/v1/servers/<key>.json         one ServerRecord per store key (mode 0600)
+ * <dir>/v1/locks/<key>.<name>.lock    cross-process locks (see lock.ts)
+ * ```
+ *
+ * `v1` is the layout version; it never follows the package version, so an upgrade keeps the
+ * tokens. Directories are made (or tightened to) mode 0700, files are written to a temporary file
+ * in the same directory and renamed over the old one, so a reader in another process sees the old
+ * record or the new one, never half of one. A file that is not a valid record counts as absent,
+ * with one warning naming the file (never its content).
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import type { Logger } from "../../log/logger.ts";
+import type { ServerRecord } from "../types.ts";
+import type { CredentialStore } from "./credential_store.ts";
+import { withFileLock } from "./lock.ts";
+import { assertLockName, assertStoreKey, isStoreKey } from "./names.ts";
+import { permissionError, requireAccess } from "./permissions.ts";
+import { isServerRecord } from "./record.ts";
+
+/** The layout version: the name of the store's subdirectory. */
+export const LAYOUT_VERSION = "v1";
+
+/** Options for {@linkcode FileStore}. */
+export interface FileStoreOptions {
+  /** The config directory (`--config-dir`, `MCP_BRIDGE_CONFIG_DIR` or the platform default). */
+  dir: string;
+  /** Where warnings about unreadable files and lock takeovers go. */
+  log: Logger;
+  /** The clock for lock records and staleness (default: `Date.now`). */
+  now?: () => number;
+  /** The pid written into locks and temporary file names (default: `Deno.pid`). */
+  pid?: number;
+  /** Lock timing (defaults: stale after 10 minutes, heartbeat every 1 s, abandoned after 10 s). */
+  lock?: { staleMs?: number; heartbeatMs?: number; abandonedMs?: number };
+}
+
+const encoder = new TextEncoder();
+
+/** Credentials in JSON files under the config directory, safe to share between processes. */
+export class FileStore implements CredentialStore {
+  /** The config directory, as given. */
+  readonly dir: string;
+  /** Where records live: `<dir>/v1/servers`. */
+  readonly serversDir: string;
+  /** Where lock files live: `<dir>/v1/locks`. */
+  readonly locksDir: string;
+  #layoutDir: string;
+  #log: Logger;
+  #now: () => number;
+  #pid: number;
+  #lock: { staleMs?: number; heartbeatMs?: number; abandonedMs?: number };
+  /** Files already warned about, until they are read fine, rewritten or deleted. */
+  #warned = new Set<string>();
+
+  /**
+   * Creates a store; nothing touches the disk until the first call.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/home/me/.config/mcp-bridge", log: new Logger({ level: "warn" }) });
+   * const record = await store.read("3f2a9c");
+   * ```
+   *
+   * @param options The directory, the logger, and test seams.
+   */
+  constructor(options: FileStoreOptions) {
+    this.dir = options.dir;
+    this.#layoutDir = join(options.dir, LAYOUT_VERSION);
+    this.serversDir = join(this.#layoutDir, "servers");
+    this.locksDir = join(this.#layoutDir, "locks");
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#pid = options.pid ?? Deno.pid;
+    this.#lock = options.lock ?? {};
+  }
+
+  /**
+   * The file of a store key.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * store.pathOf("k"); // "/x/v1/servers/k.json"
+   * ```
+   *
+   * @param key The store key.
+   * @returns `<dir>/v1/servers/<key>.json`.
+   */
+  pathOf(key: string): string {
+    assertStoreKey(key);
+    return join(this.serversDir, `${key}.json`);
+  }
+
+  /**
+   * Reads the record of a store key. A missing file is `undefined`; so is a file that is not JSON
+   * or not a version 1 record, with one warning naming it.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * const record = await store.read("k");
+   * ```
+   *
+   * @param key The store key.
+   * @returns The record, or `undefined`.
+   * @throws {StorePermissionError} When `--allow-read` does not cover the config dir.
+   */
+  async read(key: string): Promise<ServerRecord | undefined> {
+    return await this.#readFile(this.pathOf(key));
+  }
+
+  /**
+   * Replaces the record of a store key atomically (temporary file, then rename), with mode 0600.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * await store.write("k", { version: 1, server_url: "https://example.com/mcp" });
+   * ```
+   *
+   * @param key The store key.
+   * @param record The record.
+   * @throws {StorePermissionError} When `--allow-read` or `--allow-write` does not cover the config dir.
+   * @throws {TypeError} When `record` is not a version 1 record.
+   */
+  async write(key: string, record: ServerRecord): Promise<void> {
+    const path = this.pathOf(key);
+    const action = `Cannot write credentials to ${path}`;
+    if (!isServerRecord(record)) {
+      throw new TypeError(`${action}: the record is not a version 1 server record`);
+    }
+    // The rename needs read access too.
+    requireAccess(action, this.dir, path, ["read", "write"]);
+    try {
+      await this.#ensureDirs(this.serversDir);
+      const temp = join(this.serversDir, `.${key}.json.${this.#pid}.${crypto.randomUUID()}.tmp`);
+      await writeNewFile(temp, JSON.stringify(record, null, 2) + "\n");
+      try {
+        await Deno.rename(temp, path);
+      } catch (error) {
+        await Deno.remove(temp).catch(() => {});
+        throw error;
+      }
+    } catch (error) {
+      throw describe(error, action, this.dir);
+    }
+    this.#warned.delete(path);
+  }
+
+  /**
+   * Deletes the record of a store key; no error when it is absent.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * await store.delete("k");
+   * ```
+   *
+   * @param key The store key.
+   * @throws {StorePermissionError} When `--allow-write` does not cover the config dir.
+   */
+  async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
+    const action = `Cannot delete credentials ${path}`;
+    requireAccess(action, this.dir, path, ["write"]);
+    try {
+      await Deno.remove(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw describe(error, action, this.dir);
+    }
+    this.#warned.delete(path);
+  }
+
+  /**
+   * Lists every valid record, sorted by key; invalid files are skipped with a warning.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * for (const { key, record } of await store.list()) console.log(key, record.server_url);
+   * ```
+   *
+   * @returns The keys with their records.
+   * @throws {StorePermissionError} When `--allow-read` does not cover the config dir.
+   */
+  async list(): Promise<{ key: string; record: ServerRecord }[]> {
+    const action = `Cannot list credentials in ${this.serversDir}`;
+    requireAccess(action, this.dir, this.serversDir, ["read"]);
+    const keys: string[] = [];
+    try {
+      for await (const entry of Deno.readDir(this.serversDir)) {
+        if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+        const key = entry.name.slice(0, -".json".length);
+        if (isStoreKey(key)) keys.push(key);
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return [];
+      throw describe(error, action, this.dir);
+    }
+    keys.sort();
+    const out: { key: string; record: ServerRecord }[] = [];
+    for (const key of keys) {
+      const record = await this.#readFile(this.pathOf(key));
+      if (record !== undefined) out.push({ key, record });
+    }
+    return out;
+  }
+
+  /**
+   * Runs `fn` while holding the lock file `<dir>/v1/locks/<key>.<name>.lock` (see lock.ts).
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { FileStore } from "./file_store.ts";
+   * import { Logger } from "../../log/logger.ts";
+   *
+   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * await store.withLock("k", "refresh", 30_000, async () => {
+   *   const record = await store.read("k");
+   *   // refresh, then store.write("k", …)
+   * });
+   * ```
+   *
+   * @typeParam T What `fn` returns.
+   * @param key The store key.
+   * @param name The lock name (`signin`, `refresh`, …).
+   * @param waitMs How long to wait at most.
+   * @param fn The work to do under the lock.
+   * @returns What `fn` returned.
+   * @throws {LockTimeoutError} When the lock is still held after `waitMs`, naming the holder's pid.
+   * @throws {StorePermissionError} When `--allow-read` or `--allow-write` does not cover the config dir.
+   */
+  async withLock<T>(key: string, name: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
+    assertStoreKey(key);
+    assertLockName(name);
+    const path = join(this.locksDir, `${key}.${name}.lock`);
+    const action = `Cannot take lock ${path}`;
+    requireAccess(action, this.dir, path, ["read", "write"]);
+    try {
+      await this.#ensureDirs(this.locksDir);
+    } catch (error) {
+      throw describe(error, action, this.dir);
+    }
+    return await withFileLock({
+      path,
+      waitMs,
+      root: this.dir,
+      log: this.#log,
+      pid: this.#pid,
+      now: this.#now,
+      ...this.#lock,
+    }, fn);
+  }
+
+  async #readFile(path: string): Promise<ServerRecord | undefined> {
+    const action = `Cannot read credentials from ${path}`;
+    requireAccess(action, this.dir, path, ["read"]);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) {
+        this.#warned.delete(path);
+        return undefined;
+      }
+      if (error instanceof Deno.errors.NotCapable) throw permissionError(error, action, this.dir);
+      const reason = error instanceof Error ? error.name : "unknown error";
+      this.#warnOnce(path, `Ignoring credentials file ${path}: cannot read it (${reason})`);
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      this.#warnOnce(path, `Ignoring credentials file ${path}: it is not valid JSON`);
+      return undefined;
+    }
+    if (!isServerRecord(value)) {
+      this.#warnOnce(path, `Ignoring credentials file ${path}: it is not a version 1 server record`);
+      return undefined;
+    }
+    this.#warned.delete(path);
+    return value;
+  }
+
+  #warnOnce(path: string, message: string): void {
+    if (this.#warned.has(path)) return;
+    this.#warned.add(path);
+    this.#log.warn(message);
+  }
+
+  /** Makes `<dir>`, `<dir>/v1` and `leaf` (mode 0700), tightening looser existing modes. */
+  async #ensureDirs(leaf: string): Promise<void> {
+    await this.#ensureDir(this.dir, true);
+    await this.#ensureDir(this.#layoutDir, false);
+    await this.#ensureDir(leaf, false);
+  }
+
+  async #ensureDir(path: string, recursive: boolean): Promise<void> {
+    try {
+      await Deno.mkdir(path, { recursive, mode: 0o700 });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+    const info = await Deno.stat(path);
+    if (!info.isDirectory) throw new Error(`${path} is not a directory`);
+    if (Deno.build.os === "windows" || info.mode === null) return;
+    if ((info.mode & 0o777) !== 0o700) {
+      await Deno.chmod(path, 0o700);
+      this.#log.debug(`Set the mode of ${path} to 0700 (was 0${(info.mode & 0o777).toString(8)})`);
+    }
+  }
+}
+
+/** Creates a new file with mode 0600, writes it fully and flushes it to disk. */
+async function writeNewFile(path: string, text: string): Promise<void> {
+  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  try {
+    const bytes = encoder.encode(text);
+    let written = 0;
+    while (written < bytes.length) written += await file.write(bytes.subarray(written));
+    await file.syncData();
+  } catch (error) {
+    file.close();
+    await Deno.remove(path).catch(() => {});
+    throw error;
+  }
+  file.close();
+}
+
+/** Turns a file system error into one whose message says what failed and why. */
+function describe(error: unknown, action: string, root: string): Error {
+  const translated = permissionError(error, action, root);
+  if (translated !== error) return translated as Error;
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new Error(`${action}: the operating system denied access (check the owner and mode of ${root})`, {
+      cause: error,
+    });
+  }
+  const detail = error instanceof Error ? error.message : String(error);
+  return new Error(`${action}: ${detail}`, { cause: error });
+}

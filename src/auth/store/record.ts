@@ -1,0 +1,65 @@
+/**
+ * Validation of stored records: what comes back from disk is checked member by member before the
+ * rest of the bridge sees it.
+ *
+ * @module
+ */
+
+import type { ClientInfo, ServerRecord, TokenSet } from "../types.ts";
+
+type Obj = Record<string, unknown>;
+
+function isObject(value: unknown): value is Obj {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optional(obj: Obj, name: string, type: "string" | "number" | "boolean"): boolean {
+  const value = obj[name];
+  if (value === undefined) return true;
+  if (type === "number") return typeof value === "number" && Number.isFinite(value);
+  return type === "string" ? typeof value === "string" : typeof value === "boolean";
+}
+
+function isClientInfo(value: unknown): value is ClientInfo {
+  if (!isObject(value)) return false;
+  if (typeof value.client_id !== "string") return false;
+  if (value.source !== "static" && value.source !== "cimd" && value.source !== "dcr") return false;
+  const uris = value.redirect_uris;
+  if (uris !== undefined && !(Array.isArray(uris) && uris.every((u) => typeof u === "string"))) return false;
+  return optional(value, "client_secret", "string") &&
+    optional(value, "client_secret_expires_at", "number") &&
+    optional(value, "token_endpoint_auth_method", "string");
+}
+
+function isTokenSet(value: unknown): value is TokenSet {
+  if (!isObject(value)) return false;
+  if (typeof value.access_token !== "string" || typeof value.token_type !== "string") return false;
+  if (typeof value.obtained_at !== "number" || !Number.isFinite(value.obtained_at)) return false;
+  return optional(value, "refresh_token", "string") && optional(value, "id_token", "string") &&
+    optional(value, "scope", "string") && optional(value, "expires_at", "number");
+}
+
+/**
+ * Whether a parsed value is a {@linkcode ServerRecord} of layout version 1. Unknown members are
+ * allowed (a newer bridge may add some); known members must have their types.
+ *
+ * @example Usage
+ * ```ts
+ * import { isServerRecord } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isServerRecord({ version: 1, server_url: "https://example.com/mcp" }), true);
+ * assert.equal(isServerRecord({ version: 2, server_url: "https://example.com/mcp" }), false);
+ * ```
+ *
+ * @param value The parsed JSON.
+ * @returns True when the bridge can use it.
+ */
+export function isServerRecord(value: unknown): value is ServerRecord {
+  if (!isObject(value) || value.version !== 1 || typeof value.server_url !== "string") return false;
+  if (value.client !== undefined && !isClientInfo(value.client)) return false;
+  if (value.tokens !== undefined && !isTokenSet(value.tokens)) return false;
+  return optional(value, "resource", "string") && optional(value, "issuer", "string") &&
+    optional(value, "requested_scope", "string") && optional(value, "last_refresh", "number") &&
+    optional(value, "needs_auth", "boolean");
+}
