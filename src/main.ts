@@ -16,6 +16,7 @@ import { type CliOptions, parseCommandLine, UsageError } from "./cli/args.ts";
 import { resolveConfigDir } from "./cli/config_dir.ts";
 import { optionalEnv, requireEnv } from "./cli/env.ts";
 import { type HeaderTemplate, parseHeaderFile, resolveHeaders } from "./cli/headers.ts";
+import { LazyAuthHook } from "./auth/lazy_hook.ts";
 import { HELP } from "./cli/help.ts";
 import { Bridge } from "./bridge/bridge.ts";
 import { serveStdio } from "./bridge/serve_stdio.ts";
@@ -26,7 +27,7 @@ import { LineWriter } from "./stdio/stdout_writer.ts";
 import { ConnectingTransport } from "./transport/connect.ts";
 import { HttpSseTransport } from "./transport/http_sse.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
-import type { MessageSink, RemoteTransport } from "./transport/transport.ts";
+import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { VERSION } from "./version.ts";
 
 function writeStdout(text: string): void {
@@ -66,6 +67,7 @@ function createTransport(
   headers: [string, string][],
   sink: MessageSink,
   log: Logger,
+  auth: AuthHook | undefined,
 ): RemoteTransport {
   const common = {
     url: options.serverUrl,
@@ -74,6 +76,7 @@ function createTransport(
     sink,
     log,
     connectTimeoutMs: options.connectTimeoutMs,
+    ...(auth ? { auth } : {}),
   };
   return new ConnectingTransport({
     mode: options.transport,
@@ -99,6 +102,7 @@ export async function main(args: readonly string[]): Promise<number> {
   const early = new Logger({ level: "error" });
   let options: CliOptions;
   let headers: [string, string][];
+  let templates: HeaderTemplate[];
   try {
     const parsed = parseCommandLine(args);
     if (parsed.kind === "help") {
@@ -110,7 +114,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     options = parsed.options;
-    const templates = [...readHeaderFiles(options.headerFiles), ...options.headers];
+    templates = [...readHeaderFiles(options.headerFiles), ...options.headers];
     headers = resolveHeaders(templates, requireEnv);
   } catch (error) {
     early.error((error as Error).message);
@@ -140,7 +144,26 @@ export async function main(args: readonly string[]): Promise<number> {
     }`,
   );
   const filter = new ToolFilter(options.ignoreTools, options.includeTools);
+  // With the user's own Authorization header there is no OAuth at all: no discovery, no store.
+  const ownAuthorization = headers.some(([name]) => name.toLowerCase() === "authorization");
+  const oauthSetup = {
+    serverUrl: options.serverUrl,
+    auth: options.auth,
+    allowHttp: options.allowHttp,
+    configDir: options.configDir,
+    headers: templates,
+    fetch,
+    log,
+  };
+  const auth = ownAuthorization
+    ? undefined
+    : new LazyAuthHook(() => import("./auth/setup.ts").then((m) => m.createOAuthClient(oauthSetup)), log);
   try {
+    if (options.command === "login" || options.command === "logout" || options.command === "status") {
+      const commands = await import("./auth/commands.ts");
+      return await commands.run(options.command, { ...oauthSetup, all: options.all, print: writeStdout });
+    }
+    auth?.warmUp();
     if (options.command === "client") {
       const { runClient } = await import("./client/client_command.ts");
       return await runClient({
@@ -148,7 +171,7 @@ export async function main(args: readonly string[]): Promise<number> {
         filter,
         log,
         print: writeStdout,
-        connect: (sink) => createTransport(options, headers, sink, log),
+        connect: (sink) => createTransport(options, headers, sink, log, auth),
       });
     }
     const out = new LineWriter(Deno.stdout);
@@ -158,6 +181,7 @@ export async function main(args: readonly string[]): Promise<number> {
         headers,
         (text, envelope) => bridge.fromServer(text, envelope),
         log,
+        auth,
       ),
       out,
       log,

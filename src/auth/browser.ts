@@ -148,7 +148,7 @@ export async function openBrowser(url: string, options: OpenBrowserOptions): Pro
 
   const printUrl = (why: string): "printed" => {
     log.warn(why);
-    log.warn(`Open this URL in your browser to sign in: ${href}`);
+    log.notice(`Open this URL in your browser to sign in: ${href}`);
     return "printed";
   };
 

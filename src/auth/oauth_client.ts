@@ -115,6 +115,7 @@ export class OAuthClient implements AuthHook {
   #signIns: number[] = [];
   #tokenRequests: number[] = [];
   #warnedNoIdToken = false;
+  #refreshFailedFor: string | undefined;
 
   /**
    * Creates the client; nothing is read or sent yet.
@@ -153,10 +154,15 @@ export class OAuthClient implements AuthHook {
     await this.#load();
     const tokens = this.#record?.tokens;
     if (!tokens) return undefined;
-    if (!this.#usable(tokens) && tokens.refresh_token && this.#o.grant !== "client_credentials") {
-      await this.#exclusive(() => this.#refreshIfStill(tokens)).catch((error) =>
-        this.#o.log.debug(`Refresh before expiry failed: ${(error as Error).message}`)
-      );
+    if (
+      !this.#usable(tokens) && tokens.refresh_token && this.#o.grant !== "client_credentials" &&
+      this.#refreshFailedFor !== tokens.refresh_token
+    ) {
+      await this.#exclusive(() => this.#refreshIfStill(tokens)).catch((error) => {
+        // Not again for these tokens: the server's 401 will decide (refresh once more, or sign in).
+        this.#refreshFailedFor = tokens.refresh_token;
+        this.#o.log.debug(`Refresh before expiry failed: ${(error as Error).message}`);
+      });
     } else if (!this.#usable(tokens) && this.#o.grant === "client_credentials") {
       await this.#exclusive(() => this.#signIn(undefined, false, bearer(tokens, false))).catch((error) =>
         this.#o.log.debug(`Renewing client credentials failed: ${(error as Error).message}`)
@@ -242,7 +248,10 @@ export class OAuthClient implements AuthHook {
 
   #usable(tokens: TokenSet | undefined): boolean {
     if (!tokens) return false;
-    return tokens.expires_at === undefined || tokens.expires_at - REFRESH_MARGIN_MS > this.#now();
+    if (tokens.expires_at === undefined) return true;
+    // Refresh a minute early, or a fifth of the lifetime early for short-lived tokens.
+    const margin = Math.min(REFRESH_MARGIN_MS, (tokens.expires_at - tokens.obtained_at) / 5);
+    return tokens.expires_at - margin > this.#now();
   }
 
   /** Runs one credential operation at a time in this process; callers that arrive meanwhile share it. */
@@ -317,7 +326,7 @@ export class OAuthClient implements AuthHook {
           tokenEndpoint,
           client,
           refreshToken: tokens.refresh_token,
-          ...(record.requested_scope ? { scope: record.requested_scope } : {}),
+          // No scope: RFC 6749 §6 then grants what the refresh token carries (asking for more fails).
           ...(record.resource ? { resource: record.resource } : {}),
           allowHttp: this.#o.allowHttp,
           now: this.#now,
@@ -515,7 +524,8 @@ export class OAuthClient implements AuthHook {
           ...(successUrl ? { successUrl } : {}),
         });
       } catch (error) {
-        if (!(error instanceof AuthError)) throw error;
+        // Only a busy port moves on to the next candidate; anything else (a missing --allow-net) is final.
+        if (!(error instanceof AuthError) || !(error.cause instanceof Deno.errors.AddrInUse)) throw error;
         lastError = error;
         this.#o.log.debug(`Callback port ${candidate}: ${error.message}`);
       }

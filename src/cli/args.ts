@@ -11,7 +11,39 @@ import { parseDuration } from "./duration.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 
 /** The subcommands. */
-export type Command = "bridge" | "client";
+export type Command = "bridge" | "client" | "login" | "logout" | "status";
+
+/** The OAuth settings from the command line. */
+export interface AuthOptions {
+  /** The callback port (positional or `--callback-port`); absent: derived from the store key. */
+  callbackPort: number | undefined;
+  /** `--host`: the redirect URI's host (default `localhost`). */
+  host: string;
+  /** `--callback-path` (default `/oauth/callback`). */
+  callbackPath: string;
+  /** `--auth-success-url`. */
+  authSuccessUrl: string | undefined;
+  /** `--auth-timeout` in milliseconds (default 300 s). */
+  authTimeoutMs: number;
+  /** `--static-oauth-client-metadata`: JSON text or `@file`. */
+  staticClientMetadata: string | undefined;
+  /** `--static-oauth-client-info`: JSON text or `@file`, `${VAR}` expanded later. */
+  staticClientInfo: string | undefined;
+  /** `--client-metadata-url`. */
+  clientMetadataUrl: string | undefined;
+  /** Which grant signs in. */
+  grant: "authorization_code" | "client_credentials" | "device_code";
+  /** `--token-endpoint` (with `--client-credentials`). */
+  tokenEndpoint: string | undefined;
+  /** `--use-id-token`. */
+  useIdToken: boolean;
+  /** `--resource` (a URI), `null` when disabled (`--resource ""` or `--disable-resource-parameter`). */
+  resource: string | null | undefined;
+  /** `--authorize-param` pairs. */
+  authorizeParams: [string, string][];
+  /** `--no-browser`: print the URL instead of opening a browser. */
+  noBrowser: boolean;
+}
 
 /** Everything the command line decides. */
 export interface CliOptions {
@@ -39,6 +71,10 @@ export interface CliOptions {
   configDir: string | undefined;
   /** `--connect-timeout`, in milliseconds. */
   connectTimeoutMs: number;
+  /** OAuth settings. */
+  auth: AuthOptions;
+  /** `logout --all`. */
+  all: boolean;
 }
 
 /** What the command line asks for. */
@@ -94,6 +130,7 @@ const OPTIONS = {
   "disable-resource-parameter": { type: "boolean" },
   "authorize-param": { type: "string", multiple: true },
   "no-browser": { type: "boolean" },
+  all: { type: "boolean" },
   "headers-timeout": { type: "string" },
   "body-timeout": { type: "string" },
   ipv4: { type: "boolean" },
@@ -105,22 +142,6 @@ const OPTIONS = {
 
 /** Flags accepted for mcp-remote compatibility that this release does not implement yet, by area. */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
-  host: "OAuth sign-in",
-  "callback-port": "OAuth sign-in",
-  "callback-path": "OAuth sign-in",
-  "auth-success-url": "OAuth sign-in",
-  "auth-timeout": "OAuth sign-in",
-  "static-oauth-client-metadata": "OAuth sign-in",
-  "static-oauth-client-info": "OAuth sign-in",
-  "client-metadata-url": "OAuth sign-in",
-  "device-code": "OAuth sign-in",
-  "client-credentials": "OAuth sign-in",
-  "token-endpoint": "OAuth sign-in",
-  "use-id-token": "OAuth sign-in",
-  resource: "OAuth sign-in",
-  "disable-resource-parameter": "OAuth sign-in",
-  "authorize-param": "OAuth sign-in",
-  "no-browser": "OAuth sign-in",
   "headers-timeout": "network tuning",
   "body-timeout": "network tuning",
   ipv4: "network tuning",
@@ -130,7 +151,63 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   "disable-cookies": "cookie handling",
 };
 
-const SUBCOMMANDS_LATER = ["login", "logout", "status"];
+/** The default `--auth-timeout`. */
+export const DEFAULT_AUTH_TIMEOUT_MS = 300_000;
+
+/** Authorization request parameters the flow sets itself. */
+const OWNED_AUTHORIZE_PARAMS = [
+  "client_id",
+  "redirect_uri",
+  "response_type",
+  "state",
+  "code_challenge",
+  "code_challenge_method",
+];
+
+function parsePort(text: string, what: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 65535) {
+    throw new UsageError(`Cannot parse ${what} "${text}": expected a number from 1 to 65535`);
+  }
+  return Number(text);
+}
+
+function durationFlag(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`Cannot use --${flag}: ${(error as Error).message}`);
+  }
+  if (ms <= 0) throw new UsageError(`Cannot use --${flag}: it must be positive`);
+  if (ms > MAX_TIMER_MS) {
+    throw new UsageError(`Cannot use --${flag}: it must be at most 596h (the longest timer there is)`);
+  }
+  return ms;
+}
+
+function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`Cannot use --${flag} "${text}": it is not an absolute URL`);
+  }
+  if (url.username || url.password || url.hash) {
+    throw new UsageError(`Cannot use --${flag}: the URL must not contain credentials or a fragment`);
+  }
+  if (
+    url.protocol !== "https:" && !(url.protocol === "http:" && (allowHttp || isLoopbackHost(url.hostname)))
+  ) {
+    throw new UsageError(
+      `Cannot use --${flag} "${text}": it must be https (http only on loopback or with --allow-http)`,
+    );
+  }
+  return url.href;
+}
+
+const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
@@ -234,30 +311,38 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
   let rest = positionals;
   let command: Command = "bridge";
-  if (rest[0] === "client") {
-    command = "client";
+  if (rest[0] !== undefined && (COMMANDS as string[]).includes(rest[0])) {
+    command = rest[0] as Command;
     rest = rest.slice(1);
-  } else if (rest[0] !== undefined && SUBCOMMANDS_LATER.includes(rest[0])) {
+  }
+  const all = values.all ?? false;
+  if (all && command !== "logout") {
+    throw new UsageError("Option --all goes with logout: mcp-bridge logout --all");
+  }
+  const needsUrl = command !== "status" && !(command === "logout" && all);
+  if (needsUrl && rest.length === 0) {
     throw new UsageError(
-      `Command "${rest[0]}" is not implemented yet: OAuth sign-in arrives in a later release`,
+      `Missing the server URL: mcp-bridge ${command === "bridge" ? "" : `${command} `}<server-url> [flags]`,
     );
   }
-  if (rest.length === 0) throw new UsageError("Missing the server URL: mcp-bridge <server-url> [flags]");
-  if (rest.length > 2 || (command === "client" && rest.length > 1)) {
+  const maxPositionals = command === "bridge" || command === "login" ? 2 : needsUrl ? 1 : 0;
+  if (rest.length > maxPositionals) {
     throw new UsageError(`Unexpected argument "${rest[rest.length - 1]}": see mcp-bridge --help`);
   }
-  if (rest.length === 2) {
-    const port = rest[1]!;
-    if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
-      throw new UsageError(`Cannot parse callback port "${port}": expected a number from 1 to 65535`);
+  let callbackPort: number | undefined;
+  if (rest.length === 2) callbackPort = parsePort(rest[1]!, "callback port");
+  if (values["callback-port"] !== undefined) {
+    const flagPort = parsePort(values["callback-port"], "--callback-port");
+    if (callbackPort !== undefined && callbackPort !== flagPort) {
+      throw new UsageError(
+        `Two callback ports given (${callbackPort} and --callback-port ${flagPort}): keep one`,
+      );
     }
-    throw new UsageError(
-      `The callback port argument is not implemented yet: OAuth sign-in arrives in a later release of mcp-bridge`,
-    );
+    callbackPort = flagPort;
   }
 
   const allowHttp = values["allow-http"] ?? false;
-  const serverUrl = parseServerUrl(rest[0]!, allowHttp);
+  const serverUrl = needsUrl ? parseServerUrl(rest[0]!, allowHttp) : new URL("https://status.invalid/");
 
   const transport = (values.transport ?? "http-first") as TransportMode;
   if (!TRANSPORT_MODES.includes(transport)) {
@@ -296,9 +381,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError((error as Error).message);
   }
 
+  const auth = parseAuthOptions(values, allowHttp, callbackPort, headers);
+
   return {
     kind: "run",
     options: {
+      auth,
+      all,
       command,
       serverUrl,
       headers,
@@ -312,5 +401,89 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       configDir: values["config-dir"],
       connectTimeoutMs,
     },
+  };
+}
+
+type Values = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
+>["values"];
+
+/** A Client ID Metadata Document URL: https with a path (SEP-991), never plain http. */
+function clientMetadataUrl(text: string | undefined): string | undefined {
+  const url = httpsUrlFlag(text, "client-metadata-url", false);
+  if (url === undefined) return undefined;
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" || parsed.pathname === "/") {
+    throw new UsageError(`Cannot use --client-metadata-url "${text}": it must be https with a path`);
+  }
+  return url;
+}
+
+function parseAuthOptions(
+  values: Values,
+  allowHttp: boolean,
+  callbackPort: number | undefined,
+  headers: HeaderTemplate[],
+): AuthOptions {
+  const host = values.host ?? "localhost";
+  if (!isLoopbackHost(host)) {
+    throw new UsageError(
+      `Cannot use --host "${host}": the redirect URI must be on this machine (localhost or 127.0.0.1)`,
+    );
+  }
+  const callbackPath = values["callback-path"] ?? "/oauth/callback";
+  if (!callbackPath.startsWith("/") || /[?#\s]/.test(callbackPath)) {
+    throw new UsageError(
+      `Cannot use --callback-path "${callbackPath}": it must start with "/" and have no query`,
+    );
+  }
+  if (values["client-credentials"] && values["device-code"]) {
+    throw new UsageError("Options --client-credentials and --device-code exclude each other: keep one");
+  }
+  if (values["token-endpoint"] !== undefined && !values["client-credentials"]) {
+    throw new UsageError("Option --token-endpoint goes with --client-credentials");
+  }
+  let resource: string | null | undefined = values.resource;
+  if (resource === "") resource = null;
+  if (values["disable-resource-parameter"]) resource = null;
+  if (typeof resource === "string" && !URL.canParse(resource)) {
+    throw new UsageError(`Cannot use --resource "${resource}": it is not an absolute URI`);
+  }
+  const authorizeParams: [string, string][] = (values["authorize-param"] ?? []).map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`Cannot parse --authorize-param "${pair}": expected name=value`);
+    const name = pair.slice(0, eq);
+    if (OWNED_AUTHORIZE_PARAMS.includes(name)) {
+      throw new UsageError(`Cannot set --authorize-param ${name}: mcp-bridge sets it itself`);
+    }
+    if (name === "resource") throw new UsageError("Cannot set --authorize-param resource: use --resource");
+    return [name, pair.slice(eq + 1)];
+  });
+  const hasAuthorization = headers.some((h) => h.name.toLowerCase() === "authorization");
+  if (
+    hasAuthorization &&
+    (values["client-credentials"] || values["device-code"] || values["static-oauth-client-info"])
+  ) {
+    throw new UsageError("An Authorization header and OAuth sign-in options exclude each other: keep one");
+  }
+  return {
+    callbackPort,
+    host,
+    callbackPath,
+    authSuccessUrl: httpsUrlFlag(values["auth-success-url"], "auth-success-url", allowHttp),
+    authTimeoutMs: durationFlag(values["auth-timeout"], "auth-timeout", DEFAULT_AUTH_TIMEOUT_MS),
+    staticClientMetadata: values["static-oauth-client-metadata"],
+    staticClientInfo: values["static-oauth-client-info"],
+    clientMetadataUrl: clientMetadataUrl(values["client-metadata-url"]),
+    grant: values["client-credentials"]
+      ? "client_credentials"
+      : values["device-code"]
+      ? "device_code"
+      : "authorization_code",
+    tokenEndpoint: httpsUrlFlag(values["token-endpoint"], "token-endpoint", allowHttp),
+    useIdToken: values["use-id-token"] ?? false,
+    resource,
+    authorizeParams,
+    noBrowser: values["no-browser"] ?? false,
   };
 }

@@ -10,10 +10,13 @@ import { VERSION } from "../version.ts";
 export const HELP: string = `mcp-bridge ${VERSION}: connect a stdio MCP host to a remote MCP server
 
 Usage:
-  mcp-bridge <server-url> [flags]          run the bridge (the host starts this)
-  mcp-bridge client <server-url> [flags]   connect once and print what the server offers
+  mcp-bridge <server-url> [callback-port] [flags]   run the bridge (the host starts this)
+  mcp-bridge client <server-url> [flags]            connect once and print what the server offers
+  mcp-bridge login <server-url> [flags]             sign in from a terminal
+  mcp-bridge logout <server-url> [flags] | --all    revoke and delete stored credentials
+  mcp-bridge status                                 list stored credentials (no secrets)
 
-Flags:
+Connection:
   --header "Name: value"       add a header to every request (repeatable); \${VAR} is read
                                from the environment (an unset variable is an error)
   --header-file <path>         read headers from a file, one "Name: value" per line, # comments
@@ -22,28 +25,47 @@ Flags:
   --ignore-tool <glob>         hide matching tools (repeatable; * wildcard, case-insensitive)
   --include-tool <glob>        show only matching tools (repeatable)
   --connect-timeout <time>     how long connecting may take (default 30s; 90, 30s, 2m)
-  --config-dir <path>          where mcp-bridge keeps its files (else MCP_BRIDGE_CONFIG_DIR,
+  --protocol legacy            speak the 2025 protocol era (the only one in this release)
+
+Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization header):
+  --callback-port <port>       the sign-in callback port (also the positional [callback-port];
+                               default: derived from the server, with fallbacks when busy)
+  --host <host>                the redirect URI host: localhost (default) or 127.0.0.1
+  --callback-path <path>       the redirect URI path (default /oauth/callback)
+  --auth-timeout <time>        how long to wait for the sign-in (default 5m)
+  --auth-success-url <url>     where the browser goes after signing in
+  --no-browser                 print the sign-in URL instead of opening a browser
+  --static-oauth-client-info <json|@file>      a registered client_id/client_secret (\${VAR} expanded)
+  --static-oauth-client-metadata <json|@file>  merged into the dynamic registration
+  --client-metadata-url <url>  a Client ID Metadata Document (used when the server supports it)
+  --resource <uri>             the RFC 8707 resource ("" omits it); --disable-resource-parameter
+  --authorize-param <k=v>      an extra authorization request parameter (repeatable)
+  --client-credentials         sign in as the client itself (needs a client secret);
+                               --token-endpoint <url> skips discovery
+  --device-code                sign in with a code on another device (RFC 8628)
+  --use-id-token               send the OpenID id_token instead of the access token
+
+Output:
+  --config-dir <path>          where mcp-bridge keeps credentials and logs (else MCP_BRIDGE_CONFIG_DIR,
                                else the per-user config directory)
   --debug                      verbose stderr, and a log file in the config dir
-  --silent                     only errors on stderr
-  --protocol legacy            speak the 2025 protocol era (the only one in this release)
+  --silent                     only errors (and sign-in URLs) on stderr
   -h, --help                   show this help
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  OAuth: [callback-port] --host --callback-port --callback-path --auth-success-url --auth-timeout
-    --static-oauth-client-metadata --static-oauth-client-info --client-metadata-url --device-code
-    --client-credentials --token-endpoint --use-id-token --resource --disable-resource-parameter
-    --authorize-param --no-browser; commands login, logout, status
-  Network: --headers-timeout --body-timeout --ipv4 --enable-proxy --keep-alive --ping-interval
-    --disable-cookies
+  --headers-timeout --body-timeout --ipv4 --enable-proxy --keep-alive --ping-interval
+  --disable-cookies; --protocol auto|modern (the 2026-07-28 era)
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp
   mcp-bridge https://mcp.example.com/mcp --header "Authorization: Bearer \${API_TOKEN}"
   mcp-bridge https://legacy.example.com/sse --transport sse-only --ignore-tool "delete_*"
+  mcp-bridge login https://mcp.example.com/mcp --no-browser
   mcp-bridge client https://mcp.example.com/mcp
 
-Permissions (Deno): --allow-net=<server host:port>; --allow-env=<each \${VAR}>;
-  --allow-read=<header file>; with --debug, --allow-read/--allow-write=<config dir>.
+Permissions (Deno): --allow-net=<server host:port>,<authorization server host:port>,127.0.0.1;
+  --allow-read=<config dir> --allow-write=<config dir> (or --allow-env=HOME for the default one);
+  --allow-run=xdg-open (or open) to open the browser; --allow-env=<each \${VAR}>;
+  --allow-read=<header file>.
 `;

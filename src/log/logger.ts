@@ -10,7 +10,14 @@ import { redact } from "./redact.ts";
 /** How much the logger says. */
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
 
-const RANK: Record<LogLevel, number> = { silent: 0, error: 1, warn: 2, info: 3, debug: 4 };
+const RANK: Record<LogLevel | "notice", number> = {
+  silent: 0,
+  error: 1,
+  notice: 1,
+  warn: 2,
+  info: 3,
+  debug: 4,
+};
 
 /** Where log lines go; injectable for tests. */
 export interface LogSink {
@@ -108,6 +115,15 @@ export class Logger {
     this.#log("warn", message);
   }
 
+  /**
+   * Logs something the user must see even with `--silent` (a sign-in URL to open by hand).
+   *
+   * @param message The text.
+   */
+  notice(message: string): void {
+    this.#log("notice", message);
+  }
+
   /** Logs progress a user may want to see. @param message The text. */
   info(message: string): void {
     this.#log("info", message);
@@ -118,7 +134,7 @@ export class Logger {
     this.#log("debug", message);
   }
 
-  #log(level: LogLevel, message: string): void {
+  #log(level: LogLevel | "notice", message: string): void {
     const rank = RANK[level];
     const toSink = rank <= this.#level;
     if (!toSink && this.#file === undefined) return;

@@ -24,8 +24,8 @@ export interface HttpFailure {
 
 const HINTS: Record<number, string> = {
   400: "the server rejected the request as malformed",
-  401: "the server requires authorization: OAuth sign-in is not implemented in this release, " +
-    'pass a token with --header "Authorization: Bearer ${TOKEN}"',
+  401: "the server refused the credentials: check the token in your Authorization header, or leave it out " +
+    "so that mcp-bridge signs in by itself",
   403: "the server refused access: check the credentials passed with --header",
   404: "there is no MCP endpoint at this URL: check the server URL",
   405: "the endpoint does not accept this method: check --transport and the server URL",

@@ -387,10 +387,14 @@ export class HttpSseTransport implements RemoteTransport {
           operation,
         );
       } catch (error) {
-        throw new TransportError(`Cannot authorize with ${url.host}: ${(error as Error).message}`, {
-          status: res.status,
-          cause: error,
-        });
+        throw new TransportError(
+          `The server at ${url.host} requires authorization (HTTP ${res.status}) and signing in failed: ` +
+            (error as Error).message,
+          {
+            status: res.status,
+            cause: error,
+          },
+        );
       }
       if (!retry) throw failure;
     }

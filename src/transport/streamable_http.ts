@@ -256,10 +256,14 @@ export class StreamableHttpTransport implements RemoteTransport {
         operation,
       );
     } catch (error) {
-      throw new TransportError(`Cannot authorize with ${this.#o.url.host}: ${(error as Error).message}`, {
-        status: refusal.status,
-        cause: error,
-      });
+      throw new TransportError(
+        `The server at ${this.#o.url.host} requires authorization (HTTP ${refusal.status}) and signing in failed: ` +
+          (error as Error).message,
+        {
+          status: refusal.status,
+          cause: error,
+        },
+      );
     }
   }
 

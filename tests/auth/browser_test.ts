@@ -157,7 +157,7 @@ Deno.test("openBrowser() without permission to run the opener prints the URL and
   assert.deepEqual(h.calls, []);
   assert.deepEqual(h.lines, [
     "[mcp-bridge] warning: Cannot open a browser: run again with --allow-run=xdg-open to open it automatically\n",
-    `[mcp-bridge] warning: Open this URL in your browser to sign in: ${AUTH_URL}\n`,
+    `[mcp-bridge] Open this URL in your browser to sign in: ${AUTH_URL}\n`,
   ]);
 });
 

@@ -208,10 +208,20 @@ Deno.test("fault: HTTP 401 → one error that mentions authorization, no fallbac
     async (server) => {
       const run = await runFault(server.url, "auth-1");
       assert.deepEqual(run.messages, [run.answer]);
-      assertBridgeError(run, "auth-1", [hostOf(server), /HTTP 401/, /authori[sz]ation/i, /--header/]);
+      // Signing in needs a callback listener, which this exact permission set does not allow.
+      assertBridgeError(run, "auth-1", [
+        hostOf(server),
+        /HTTP 401/,
+        /requires authorization/,
+        /--allow-net=127\.0\.0\.1:\d+/,
+      ]);
       assert.deepEqual(run.answer.error?.data, { status: 401 });
-      // An authorization failure must not be taken for a legacy server.
-      assert.deepEqual(posts(server), ["POST initialize"]);
+      // An authorization failure must not be taken for a legacy server: one POST, and the GETs are
+      // authorization discovery (JSON), never an SSE stream.
+      assert.deepEqual(posts(server).filter((p) => p.startsWith("POST")), ["POST initialize"]);
+      for (const request of server.requests.filter((r) => r.method === "GET")) {
+        assert.equal(request.headers.accept, "application/json");
+      }
     },
   );
 });

@@ -116,6 +116,23 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     includeTools: [],
     configDir: undefined,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    all: false,
+    auth: {
+      callbackPort: undefined,
+      host: "localhost",
+      callbackPath: "/oauth/callback",
+      authSuccessUrl: undefined,
+      authTimeoutMs: 300_000,
+      staticClientMetadata: undefined,
+      staticClientInfo: undefined,
+      clientMetadataUrl: undefined,
+      grant: "authorization_code",
+      tokenEndpoint: undefined,
+      useIdToken: false,
+      resource: undefined,
+      authorizeParams: [],
+      noBrowser: false,
+    },
   });
   assert.equal(DEFAULT_CONNECT_TIMEOUT_MS, 30_000);
 });
@@ -202,11 +219,6 @@ Deno.test("parseCommandLine() refuses a missing server URL", () => {
 for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
   Deno.test(`parseCommandLine() refuses --${flag} as not implemented, naming the flag`, () => {
     const isBoolean = [
-      "device-code",
-      "client-credentials",
-      "use-id-token",
-      "disable-resource-parameter",
-      "no-browser",
       "ipv4",
       "enable-proxy",
       "keep-alive",
@@ -219,11 +231,10 @@ for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
 }
 
 Deno.test("parseCommandLine() lists the not-implemented flags of every area", () => {
-  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 23);
+  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 7);
   assert.deepEqual(
     new Set(Object.values(NOT_IMPLEMENTED)),
     new Set([
-      "OAuth sign-in",
       "network tuning",
       "proxy support",
       "reconnection and keep-alive",
@@ -233,7 +244,7 @@ Deno.test("parseCommandLine() lists the not-implemented flags of every area", ()
 });
 
 Deno.test("parseCommandLine() refuses a not-implemented flag before checking the server URL", () => {
-  usageError(["--host", "localhost"], /--host is not implemented yet/);
+  usageError(["--ipv4"], /--ipv4 is not implemented yet/);
 });
 
 for (const mode of TRANSPORT_MODES) {
@@ -266,10 +277,14 @@ Deno.test("parseCommandLine() refuses an unknown --protocol", () => {
   );
 });
 
-Deno.test("parseCommandLine() refuses a valid positional callback port as not implemented", () => {
+Deno.test("parseCommandLine() reads a positional callback port, or --callback-port", () => {
   for (const port of ["1", "3334", "65535"]) {
-    usageError([URL_TEXT, port], /callback port argument is not implemented yet/);
+    assert.equal(run([URL_TEXT, port]).auth.callbackPort, Number(port));
   }
+  assert.equal(run([URL_TEXT, "--callback-port", "4000"]).auth.callbackPort, 4000);
+  assert.equal(run([URL_TEXT, "4000", "--callback-port", "4000"]).auth.callbackPort, 4000);
+  usageError([URL_TEXT, "4000", "--callback-port", "4001"], /Two callback ports given/);
+  usageError([URL_TEXT, "--callback-port", "0"], /Cannot parse --callback-port "0"/);
 });
 
 Deno.test("parseCommandLine() refuses a positional callback port that is not a port number", () => {
@@ -300,15 +315,91 @@ Deno.test("parseCommandLine() refuses a callback port after the client subcomman
   usageError(["client", URL_TEXT, "3334"], /Unexpected argument "3334"/);
 });
 
-for (const command of ["login", "logout", "status"]) {
-  Deno.test(`parseCommandLine() refuses the ${command} subcommand as not implemented`, () => {
-    usageError(
-      [command, URL_TEXT],
-      new RegExp(`^Command "${command}" is not implemented yet: OAuth sign-in`),
-    );
-    usageError([command], new RegExp(`^Command "${command}" is not implemented yet`));
-  });
-}
+Deno.test("parseCommandLine() reads the login, logout and status commands", () => {
+  assert.equal(run(["login", URL_TEXT]).command, "login");
+  assert.equal(run(["login", URL_TEXT, "3334"]).auth.callbackPort, 3334);
+  assert.equal(run(["logout", URL_TEXT]).command, "logout");
+  const all = run(["logout", "--all"]);
+  assert.equal(all.command, "logout");
+  assert.equal(all.all, true);
+  assert.equal(run(["status"]).command, "status");
+  usageError(["login"], /Missing the server URL: mcp-bridge login <server-url>/);
+  usageError(["logout"], /Missing the server URL/);
+  usageError(["status", URL_TEXT], /Unexpected argument/);
+  usageError([URL_TEXT, "--all"], /--all goes with logout/);
+});
+
+Deno.test("parseCommandLine() reads the OAuth flags", () => {
+  const options = run([
+    URL_TEXT,
+    "--host",
+    "127.0.0.1",
+    "--callback-path",
+    "/cb",
+    "--auth-timeout",
+    "2m",
+    "--auth-success-url",
+    "https://example.com/done",
+    "--static-oauth-client-info",
+    '{"client_id":"abc"}',
+    "--static-oauth-client-metadata",
+    "@meta.json",
+    "--client-metadata-url",
+    "https://example.com/client.json",
+    "--use-id-token",
+    "--resource",
+    "https://example.com/tenant",
+    "--authorize-param",
+    "prompt=consent",
+    "--authorize-param",
+    "audience=a=b",
+    "--no-browser",
+  ]).auth;
+  assert.equal(options.host, "127.0.0.1");
+  assert.equal(options.callbackPath, "/cb");
+  assert.equal(options.authTimeoutMs, 120_000);
+  assert.equal(options.authSuccessUrl, "https://example.com/done");
+  assert.equal(options.staticClientInfo, '{"client_id":"abc"}');
+  assert.equal(options.staticClientMetadata, "@meta.json");
+  assert.equal(options.clientMetadataUrl, "https://example.com/client.json");
+  assert.equal(options.useIdToken, true);
+  assert.equal(options.resource, "https://example.com/tenant");
+  assert.deepEqual(options.authorizeParams, [["prompt", "consent"], ["audience", "a=b"]]);
+  assert.equal(options.noBrowser, true);
+  assert.equal(run([URL_TEXT, "--resource", ""]).auth.resource, null);
+  assert.equal(
+    run([URL_TEXT, "--resource", "https://x", "--disable-resource-parameter"]).auth.resource,
+    null,
+  );
+  assert.equal(run([URL_TEXT, "--device-code"]).auth.grant, "device_code");
+  const cc = run([URL_TEXT, "--client-credentials", "--token-endpoint", "https://as.example.com/token"]).auth;
+  assert.equal(cc.grant, "client_credentials");
+  assert.equal(cc.tokenEndpoint, "https://as.example.com/token");
+});
+
+Deno.test("parseCommandLine() refuses OAuth flags that cannot work", () => {
+  usageError(
+    [URL_TEXT, "--host", "example.com"],
+    /Cannot use --host "example\.com": the redirect URI must be on this machine/,
+  );
+  usageError([URL_TEXT, "--callback-path", "cb"], /must start with "\/"/);
+  usageError(
+    [URL_TEXT, "--authorize-param", "state=x"],
+    /Cannot set --authorize-param state: mcp-bridge sets it itself/,
+  );
+  usageError([URL_TEXT, "--authorize-param", "resource=x"], /use --resource/);
+  usageError([URL_TEXT, "--authorize-param", "novalue"], /expected name=value/);
+  usageError(
+    [URL_TEXT, "--token-endpoint", "https://x/token"],
+    /--token-endpoint goes with --client-credentials/,
+  );
+  usageError([URL_TEXT, "--client-credentials", "--device-code"], /exclude each other/);
+  usageError([URL_TEXT, "--auth-success-url", "http://example.com/"], /must be https/);
+  usageError([URL_TEXT, "--client-metadata-url", "http://127.0.0.1/c.json"], /must be https with a path/);
+  usageError([URL_TEXT, "--client-metadata-url", "https://example.com/"], /must be https with a path/);
+  usageError([URL_TEXT, "--auth-timeout", "soon"], /Cannot use --auth-timeout/);
+  usageError([URL_TEXT, "--resource", "not a uri"], /not an absolute URI/);
+});
 
 Deno.test("parseCommandLine() treats a subcommand name after the URL as a callback port", () => {
   usageError([URL_TEXT, "login"], /Cannot parse callback port "login"/);

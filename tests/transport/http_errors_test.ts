@@ -14,11 +14,11 @@ Deno.test("describeHttpFailure() explains a network error without a message", ()
   assert.match(describeHttpFailure(BASE), /^Cannot reach example\.com:8443: the connection failed: /);
 });
 
-Deno.test("describeHttpFailure() explains 401 with the --header workaround", () => {
+Deno.test("describeHttpFailure() explains 401 as refused credentials", () => {
   const text = describeHttpFailure({ ...BASE, status: 401, statusText: "Unauthorized" });
   assert.match(text, /^The server at example\.com:8443 answered HTTP 401 Unauthorized for \/mcp: /);
-  assert.match(text, /requires authorization/);
-  assert.match(text, /--header "Authorization: Bearer \$\{TOKEN\}"/);
+  assert.match(text, /refused the credentials: check the token in your Authorization header/);
+  assert.match(text, /signs in by itself/);
 });
 
 Deno.test("describeHttpFailure() explains 403 as refused access", () => {

@@ -1,0 +1,193 @@
+/**
+ * `mcp-bridge login`, `logout` and `status`: the terminal commands for stored credentials.
+ *
+ * @module
+ */
+
+import { formatTable } from "../client/table.ts";
+import { discover } from "./discover.ts";
+import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
+import { storeKey } from "./store/store_key.ts";
+import { revokeToken } from "./token_client.ts";
+import type { ClientInfo, ServerRecord } from "./types.ts";
+
+/** Options for {@linkcode run}. */
+export interface CommandOptions extends OAuthSetup {
+  /** `logout --all`. */
+  all: boolean;
+  /** Writes to the terminal. */
+  print: (text: string) => void;
+}
+
+/** Reads one line the user pastes in the terminal (never the MCP channel: this is a terminal command). */
+async function readPastedLine(signal: AbortSignal): Promise<string | undefined> {
+  if (!Deno.stdin.isTerminal()) return undefined;
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  const stop = () => reader.cancel().catch(() => {});
+  signal.addEventListener("abort", stop, { once: true });
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { done, value } = await reader.read();
+      if (done) return undefined;
+      text += value;
+    }
+    const line = text.slice(0, text.indexOf("\n")).trim();
+    return line.startsWith("http") ? line : undefined;
+  } finally {
+    signal.removeEventListener("abort", stop);
+    reader.releaseLock();
+  }
+}
+
+function when(ms: number | undefined): string {
+  return ms === undefined ? "" : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+}
+
+async function login(options: CommandOptions): Promise<number> {
+  const oauth = await createOAuthClient({
+    ...options,
+    pastedRedirect: (signal) => {
+      if (!Deno.stdin.isTerminal()) return Promise.resolve(undefined);
+      options.log.notice(
+        "If the browser cannot reach this machine (SSH), paste the address it ended on here and press Enter",
+      );
+      return readPastedLine(signal);
+    },
+  });
+  const record = await oauth.login();
+  options.print(
+    `Signed in to ${options.serverUrl.host} (issuer ${record.issuer ?? "?"}, scopes ${
+      record.requested_scope ?? "default"
+    }, expires ${when(record.tokens?.expires_at) || "unknown"})\n`,
+  );
+  return 0;
+}
+
+async function revokeAll(record: ServerRecord, options: CommandOptions): Promise<void> {
+  const tokens = record.tokens;
+  if (!tokens) return;
+  let client: ClientInfo | undefined = record.client;
+  if (!client && options.auth.staticClientInfo) {
+    client = { ...parseStaticClientInfo(options.auth.staticClientInfo), source: "static" };
+  }
+  if (!client) return;
+  let endpoint: string | undefined;
+  try {
+    const found = await discover({
+      fetch: options.fetch,
+      serverUrl: new URL(record.server_url),
+      allowHttp: options.allowHttp,
+      log: options.log,
+    });
+    endpoint = found.metadata.revocation_endpoint;
+  } catch (error) {
+    options.log.warn(`Cannot revoke the tokens of ${record.server_url}: ${(error as Error).message}`);
+    return;
+  }
+  if (!endpoint) {
+    options.log.info(
+      `${record.issuer ?? "The authorization server"} offers no revocation: deleting the tokens only`,
+    );
+    return;
+  }
+  for (
+    const [token, hint] of [[tokens.refresh_token, "refresh_token"], [
+      tokens.access_token,
+      "access_token",
+    ]] as const
+  ) {
+    if (!token) continue;
+    try {
+      await revokeToken(options.fetch, {
+        revocationEndpoint: endpoint,
+        client,
+        token,
+        tokenTypeHint: hint,
+        allowHttp: options.allowHttp,
+      });
+    } catch (error) {
+      options.log.warn(`Revoking the ${hint.replace("_", " ")} failed: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function logout(options: CommandOptions): Promise<number> {
+  const store = openStore(options.configDir, options.log);
+  const entries = options.all ? await store.list() : await (async () => {
+    const key = await storeKey({
+      serverUrl: options.serverUrl.href,
+      ...(options.auth.resource !== undefined ? { resource: options.auth.resource } : {}),
+      headers: options.headers.map((h) => ({ name: h.name, template: h.template })),
+      authorizeParams: options.auth.authorizeParams,
+      ...(options.auth.clientMetadataUrl ? { clientMetadataUrl: options.auth.clientMetadataUrl } : {}),
+    });
+    const record = await store.read(key);
+    return record ? [{ key, record }] : [];
+  })();
+  if (entries.length === 0) {
+    options.print(
+      options.all ? "No stored credentials\n" : `No stored credentials for ${options.serverUrl.href}\n`,
+    );
+    return 0;
+  }
+  for (const { key, record } of entries) {
+    await revokeAll(record, options);
+    await store.delete(key);
+    options.print(`Signed out of ${record.server_url}\n`);
+  }
+  return 0;
+}
+
+async function status(options: CommandOptions): Promise<number> {
+  const store = openStore(options.configDir, options.log);
+  const entries = await store.list();
+  if (entries.length === 0) {
+    options.print("No stored credentials\n");
+    return 0;
+  }
+  const now = Date.now();
+  options.print(formatTable(
+    ["server", "issuer", "client id", "scopes", "access token", "last refresh"],
+    entries.map(({ record }) => [
+      record.server_url,
+      record.issuer ?? "",
+      record.client?.client_id ?? "",
+      record.requested_scope ?? record.tokens?.scope ?? "",
+      !record.tokens
+        ? "none"
+        : record.tokens.expires_at === undefined
+        ? "valid (no expiry)"
+        : record.tokens.expires_at > now
+        ? `expires ${when(record.tokens.expires_at)}`
+        : `expired ${when(record.tokens.expires_at)}${record.tokens.refresh_token ? " (refreshable)" : ""}`,
+      when(record.last_refresh),
+    ]),
+    80,
+  ));
+  return 0;
+}
+
+/**
+ * Runs a credential command.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { run } from "./commands.ts";
+ * const code = await run("status", { ...setup, all: false, print: console.log });
+ * ```
+ *
+ * @param command `login`, `logout` or `status`.
+ * @param options The command line and seams.
+ * @returns The exit code.
+ */
+export async function run(command: "login" | "logout" | "status", options: CommandOptions): Promise<number> {
+  try {
+    if (command === "login") return await login(options);
+    if (command === "logout") return await logout(options);
+    return await status(options);
+  } catch (error) {
+    options.log.error((error as Error).message);
+    return 1;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * An {@linkcode AuthHook} that loads the OAuth client only when it is first used, keeping the OAuth
+ * code off the start-up path.
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import type { AuthHook } from "../transport/transport.ts";
+
+/** What the loaded client offers beyond the hook. */
+export interface PreparableAuthHook extends AuthHook {
+  /** Starts discovery early when the store says the server needs authorization. */
+  prepare(): Promise<void>;
+}
+
+/**
+ * Wraps a loader: the first call to the hook (or {@linkcode LazyAuthHook.warmUp}) runs it.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { LazyAuthHook } from "./lazy_hook.ts";
+ * const auth = new LazyAuthHook(() => import("./setup.ts").then((m) => m.createOAuthClient(setup)), log);
+ * ```
+ */
+export class LazyAuthHook implements AuthHook {
+  #load: () => Promise<PreparableAuthHook>;
+  #log: Logger;
+  #client: Promise<PreparableAuthHook> | undefined;
+  #reported = false;
+
+  /**
+   * @param load Builds the OAuth client.
+   * @param log The logger.
+   */
+  constructor(load: () => Promise<PreparableAuthHook>, log: Logger) {
+    this.#load = load;
+    this.#log = log;
+  }
+
+  #get(): Promise<PreparableAuthHook> {
+    this.#client ??= this.#load();
+    return this.#client;
+  }
+
+  /** Loads the client in the background and lets it start discovery early. */
+  warmUp(): void {
+    this.#get().then((client) => client.prepare()).catch((error) => this.#report(error));
+  }
+
+  /** The current credentials; a problem reading them is reported once and means none. */
+  async header(): Promise<string | undefined> {
+    try {
+      return await (await this.#get()).header();
+    } catch (error) {
+      this.#report(error);
+      return undefined;
+    }
+  }
+
+  /** See {@linkcode AuthHook.challenge}. */
+  async challenge(
+    status: number,
+    wwwAuthenticate: string | null,
+    sentHeader: string | undefined,
+    operation: string,
+  ): Promise<boolean> {
+    return await (await this.#get()).challenge(status, wwwAuthenticate, sentHeader, operation);
+  }
+
+  #report(error: unknown): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#log.warn(`Stored credentials are not available: ${(error as Error).message}`);
+  }
+}

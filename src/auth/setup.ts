@@ -1,0 +1,172 @@
+/**
+ * Builds the OAuth client from the command line: the store (file in the config dir, or memory when
+ * there is none), the store key, the static client settings and the browser opener. Loaded with a
+ * dynamic `import()`, off the start-up path.
+ *
+ * @module
+ */
+
+import type { AuthOptions } from "../cli/args.ts";
+import { resolveConfigDir } from "../cli/config_dir.ts";
+import { optionalEnv, requireEnv } from "../cli/env.ts";
+import { type HeaderTemplate, interpolate } from "../cli/headers.ts";
+import type { Logger } from "../log/logger.ts";
+import type { FetchLike } from "../transport/transport.ts";
+import { openBrowser } from "./browser.ts";
+import { AuthError } from "./errors.ts";
+import { OAuthClient, type StaticClient } from "./oauth_client.ts";
+import type { CredentialStore } from "./store/credential_store.ts";
+import { FileStore } from "./store/file_store.ts";
+import { MemoryStore } from "./store/memory_store.ts";
+import { storeKey } from "./store/store_key.ts";
+
+/** Everything {@linkcode createOAuthClient} needs. */
+export interface OAuthSetup {
+  /** The MCP server. */
+  serverUrl: URL;
+  /** The OAuth flags. */
+  auth: AuthOptions;
+  /** `--allow-http`. */
+  allowHttp: boolean;
+  /** `--config-dir`. */
+  configDir: string | undefined;
+  /** The header templates (their names and templates are part of the store key; values never). */
+  headers: HeaderTemplate[];
+  /** The fetch seam. */
+  fetch: FetchLike;
+  /** The logger (secrets it must hide are registered on it). */
+  log: Logger;
+  /** Aborts a sign-in in progress. */
+  signal?: AbortSignal;
+  /** Lets the user paste the redirected URL (the `login` command). */
+  pastedRedirect?: (signal: AbortSignal) => Promise<string | undefined>;
+}
+
+function readJsonOption(text: string, flag: string): unknown {
+  let source = text;
+  if (text.startsWith("@")) {
+    const path = text.slice(1);
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+      throw new AuthError(`Cannot read ${flag} file ${path}: run again with --allow-read=${path}`);
+    }
+    try {
+      source = Deno.readTextFileSync(path);
+    } catch (error) {
+      throw new AuthError(`Cannot read ${flag} file ${path}: ${(error as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(source);
+  } catch (error) {
+    throw new AuthError(`Cannot parse ${flag}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Reads `--static-oauth-client-info` (JSON or `@file`), expanding `${VAR}` in its string values.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { parseStaticClientInfo } from "./setup.ts";
+ * const client = parseStaticClientInfo('{"client_id":"abc","client_secret":"${SECRET}"}');
+ * ```
+ *
+ * @param text The flag's value.
+ * @returns The client.
+ * @throws {AuthError} When it cannot be read, or has no `client_id`.
+ */
+export function parseStaticClientInfo(text: string): StaticClient {
+  const value = readJsonOption(text, "--static-oauth-client-info") as Record<string, unknown>;
+  if (typeof value !== "object" || value === null || typeof value.client_id !== "string") {
+    throw new AuthError('Cannot use --static-oauth-client-info: it needs at least {"client_id": "…"}');
+  }
+  const expand = (v: unknown, name: string) =>
+    typeof v === "string" ? interpolate(v, requireEnv, name) : undefined;
+  const client: StaticClient = { client_id: expand(value.client_id, "client_id")! };
+  const secret = expand(value.client_secret, "client_secret");
+  if (secret !== undefined) client.client_secret = secret;
+  const method = expand(value.token_endpoint_auth_method, "token_endpoint_auth_method");
+  if (method !== undefined) client.token_endpoint_auth_method = method;
+  return client;
+}
+
+/**
+ * Opens the credential store: a file store in the config dir, or a memory store (with a warning)
+ * when no config dir can be found.
+ *
+ * @param configDir `--config-dir`.
+ * @param log The logger.
+ * @returns The store.
+ */
+export function openStore(configDir: string | undefined, log: Logger): CredentialStore {
+  const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
+  if ("missing" in dir) {
+    log.warn(
+      `Credentials will not be kept between runs: pass --config-dir, or --allow-env=${dir.missing} to use the default`,
+    );
+    return new MemoryStore();
+  }
+  return new FileStore({ dir: dir.path, log });
+}
+
+/**
+ * Builds the OAuth client for a server.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { createOAuthClient } from "./setup.ts";
+ * const oauth = await createOAuthClient({ serverUrl, auth, allowHttp, configDir, headers, fetch, log });
+ * ```
+ *
+ * @param setup The command line and seams.
+ * @returns The client.
+ */
+export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient> {
+  const { auth, log } = setup;
+  const staticClient = auth.staticClientInfo !== undefined
+    ? parseStaticClientInfo(auth.staticClientInfo)
+    : undefined;
+  if (staticClient?.client_secret) log.addSecret(staticClient.client_secret);
+  const staticClientMetadata = auth.staticClientMetadata !== undefined
+    ? readJsonOption(auth.staticClientMetadata, "--static-oauth-client-metadata") as Record<string, unknown>
+    : undefined;
+  const key = await storeKey({
+    serverUrl: setup.serverUrl.href,
+    ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
+    headers: setup.headers.map((h) => ({ name: h.name, template: h.template })),
+    authorizeParams: auth.authorizeParams,
+    ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
+  });
+  return new OAuthClient({
+    serverUrl: setup.serverUrl,
+    fetch: setup.fetch,
+    log,
+    store: openStore(setup.configDir, log),
+    storeKey: key,
+    allowHttp: setup.allowHttp,
+    ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
+    ...(staticClient ? { staticClient } : {}),
+    ...(staticClientMetadata ? { staticClientMetadata } : {}),
+    ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
+    callback: {
+      host: auth.host,
+      path: auth.callbackPath,
+      ...(auth.callbackPort !== undefined ? { port: auth.callbackPort } : {}),
+      ...(auth.authSuccessUrl ? { successUrl: auth.authSuccessUrl } : {}),
+    },
+    authTimeoutMs: auth.authTimeoutMs,
+    authorizeParams: auth.authorizeParams,
+    useIdToken: auth.useIdToken,
+    grant: auth.grant,
+    ...(auth.tokenEndpoint ? { tokenEndpoint: auth.tokenEndpoint } : {}),
+    openUrl: async (url) => {
+      if (auth.noBrowser) {
+        log.notice(`Open this URL in a browser to sign in: ${url}`);
+        return "printed";
+      }
+      return await openBrowser(url, { log, allowHttp: setup.allowHttp });
+    },
+    ...(setup.pastedRedirect ? { pastedRedirect: setup.pastedRedirect } : {}),
+    ...(setup.signal ? { signal: setup.signal } : {}),
+  });
+}
