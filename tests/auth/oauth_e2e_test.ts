@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { connectHost, type Host, type Permissions } from "../_fixtures/bridge_host.ts";
-import { type OAuthServer, startOAuthServer } from "../_fixtures/oauth_server.ts";
-import { type ProtectedServer, serveProtected } from "../_fixtures/protected_server.ts";
+import { type OAuthServer, startOAuthServer } from "../../src/demo/oauth_server.ts";
+import { type ProtectedServer, serveProtected } from "../../src/demo/protected_server.ts";
 
 const BROWSER = `deno run --quiet --no-prompt --allow-net=127.0.0.1 ${
-  new URL("../_fixtures/headless_browser.ts", import.meta.url).pathname
+  new URL("../../src/demo/headless_browser.ts", import.meta.url).pathname
 }`;
 
 interface World {

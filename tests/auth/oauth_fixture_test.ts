@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { startOAuthServer } from "../_fixtures/oauth_server.ts";
-import { serveProtected } from "../_fixtures/protected_server.ts";
-import { browse } from "../_fixtures/headless_browser.ts";
+import { startOAuthServer } from "../../src/demo/oauth_server.ts";
+import { serveProtected } from "../../src/demo/protected_server.ts";
+import { browse } from "../../src/demo/headless_browser.ts";
 
 function base64Url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -380,7 +380,7 @@ Deno.test("oauth fixture: the headless browser runs as a program, with and witho
         "--quiet",
         "--allow-net=127.0.0.1",
         "--allow-env=HEADLESS_BROWSER_NO_CALLBACK",
-        new URL("../_fixtures/headless_browser.ts", import.meta.url).pathname,
+        new URL("../../src/demo/headless_browser.ts", import.meta.url).pathname,
         url.href,
       ],
       env,

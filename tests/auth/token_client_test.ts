@@ -10,9 +10,9 @@ import {
   revokeToken,
 } from "../../src/auth/token_client.ts";
 import type { ClientInfo } from "../../src/auth/types.ts";
-import { browse } from "../_fixtures/headless_browser.ts";
-import { startOAuthServer } from "../_fixtures/oauth_server.ts";
-import { serveProtected } from "../_fixtures/protected_server.ts";
+import { browse } from "../../src/demo/headless_browser.ts";
+import { startOAuthServer } from "../../src/demo/oauth_server.ts";
+import { serveProtected } from "../../src/demo/protected_server.ts";
 
 function base64Url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");

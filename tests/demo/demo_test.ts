@@ -11,6 +11,7 @@ Deno.test("deno task demo shows what a host sees through the bridge and exits by
       "--allow-run=deno",
       "--allow-env",
       "--allow-read=.",
+      "--allow-write=./.tmp",
       demo,
     ],
     stdout: "piped",
@@ -25,4 +26,8 @@ Deno.test("deno task demo shows what a host sees through the bridge and exits by
   assert.match(stdout, /progress 3\/3/);
   assert.match(stdout, /Lift-off!/);
   assert.match(stdout, /Say hello to Ada/);
+  assert.match(stdout, /== OAuth sign-in \(demo: /);
+  assert.match(stdout, /Signed in\. Tools \(3\): echo, add, countdown/);
+  assert.match(stdout, /tools\/call echo -> \[\{"type":"text","text":"hello with a token"\}\]/);
+  assert.match(stdout, /saw 1 registration, 1 sign-in and 1 code exchange/);
 });

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type RunningServer, serveExample, type ServeOptions } from "../../src/demo/example_server.ts";
+import { type RunningServer, serveExample, type ServeOptions } from "./example_server.ts";
 import { RESOURCE_SCOPES } from "./oauth_server.ts";
 
 /** How the protected server checks requests. */
