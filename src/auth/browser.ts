@@ -225,14 +225,12 @@ async function runProgram(command: string, args: string[], timeoutMs: number, lo
   try {
     const outcome = await Promise.race([child.status, timedOut]);
     if (outcome === "timeout") {
-      log.debug(`${command} did not finish within ${timeoutMs} ms; stopping it`);
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // It exited in the meantime.
-      }
-      await child.status;
-      return false;
+      // A program still running is most likely the browser itself ($BROWSER=firefox with no window
+      // open yet): killing it would close the page the user signs in on. Leave it, without letting it
+      // keep the bridge alive.
+      log.debug(`${command} is still running after ${timeoutMs} ms: taking it for the browser itself`);
+      child.unref();
+      return true;
     }
     if (!outcome.success) log.debug(`${command} exited with code ${outcome.code}`);
     return outcome.success;

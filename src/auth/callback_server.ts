@@ -161,13 +161,13 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     resolveResult(new URLSearchParams(params));
     const error = params.get("error");
     if (error !== null) {
-      const description = params.get("error_description");
+      // The text is not shown: until the issuer (`iss`) is checked, it may come from an attacker's
+      // authorization server (RFC 9207 mix-up). The bridge reports the checked error itself.
       log.debug("Received a sign-in callback with an error");
       return page(
         200,
         "Sign-in failed",
-        `The authorization server answered: ${error}${description ? `: ${description}` : ""}. ` +
-          "Return to your application for details.",
+        "The sign-in did not complete. Return to your application for details.",
       );
     }
     log.debug("Received the sign-in callback");

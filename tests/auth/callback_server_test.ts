@@ -108,7 +108,7 @@ Deno.test("startCallbackServer() answers with security headers and an HTML page"
   }
 });
 
-Deno.test("startCallbackServer() resolves an error response and escapes it in the page", async () => {
+Deno.test("startCallbackServer() resolves an error response without showing its unchecked text", async () => {
   const server = await startCallbackServer({
     host: "127.0.0.1",
     port: 0,
@@ -122,9 +122,8 @@ Deno.test("startCallbackServer() resolves an error response and escapes it in th
     const { response, body } = await get(`${server.redirectUri}?${query}`);
     assert.equal(response.status, 200);
     assert.equal(response.headers.get("content-type"), "text/html; charset=utf-8");
-    assert.doesNotMatch(body, /<script>|<img|<b>/);
-    assert.ok(body.includes(escapeHtml(evil)), body);
-    assert.ok(body.includes("access_denied&lt;b&gt;"), body);
+    assert.doesNotMatch(body, /<script>|<img|<b>|access_denied|alert/);
+    assert.match(body, /The sign-in did not complete/);
     const params = await server.result;
     assert.equal(params.get("error"), "access_denied<b>");
     assert.equal(params.get("error_description"), evil);
