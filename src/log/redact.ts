@@ -5,13 +5,15 @@
  */
 
 const PATTERNS: [RegExp, string][] = [
-  // Authorization-style headers, whatever the scheme: `Name: value`, `Name=value` or JSON
-  // `"Name":"value"` (a quoted name counts only when a quoted value follows, so a sentence that
-  // quotes a header name keeps its words).
+  // Authorization headers: the credential after a scheme (`Authorization: Basic …`), or a quoted JSON
+  // value (`"authorization":"…"`). Prose such as "for authorization: add --allow-net" keeps its words.
   [
-    /\b(authorization|proxy-authorization|cookie|set-cookie)(\s*[:=]\s*|["']\s*:\s*["'])[^"'\r\n,}]+/gi,
+    /\b(authorization|proxy-authorization)(\s*[:=]\s*["']?)(Basic|Bearer|Digest|DPoP|Negotiate|Token|MAC)\s+[^\s"',}]+/gi,
     "$1$2[redacted]",
   ],
+  [/\b(authorization|proxy-authorization)(["']\s*:\s*["'])[^"']+/gi, "$1$2[redacted]"],
+  // Cookies, in header or JSON form.
+  [/\b(cookie|set-cookie)(\s*[:=]\s*|["']\s*:\s*["'])[^"'\r\n,}]+/gi, "$1$2[redacted]"],
   // Bearer and DPoP tokens anywhere in text.
   [/\b(Bearer|DPoP)\s+[A-Za-z0-9\-._~+/]+=*/gi, "$1 [redacted]"],
   // OAuth secrets as JSON members, query or form parameters.

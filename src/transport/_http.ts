@@ -5,7 +5,7 @@
  */
 
 import { type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
-import { describeHttpFailure, describeUnexpectedBody } from "./http_errors.ts";
+import { describeHttpFailure, describeUnexpectedBody, summarise } from "./http_errors.ts";
 import { type FetchLike, TransportError } from "./transport.ts";
 
 /** Whether a response body is an event stream. */
@@ -127,7 +127,8 @@ export async function failureFromResponse(
     contentType: res.headers.get("content-type"),
     body,
   });
-  return new TransportError(message, { status: res.status, serverResponse });
+  const detail = summarise(body, res.headers.get("content-type"));
+  return new TransportError(message, { status: res.status, serverResponse, ...(detail ? { detail } : {}) });
 }
 
 /** Builds the error for a 2xx answer that is neither JSON nor an event stream. */

@@ -42,7 +42,22 @@ function hintFor(status: number): string {
   return "check the server URL and flags";
 }
 
-function summarise(body: string, contentType: string | null | undefined): string | undefined {
+/**
+ * Says in a few words what an error body holds: the server's own message, "an HTML page", or its start.
+ *
+ * @example Usage
+ * ```ts
+ * import { summarise } from "./http_errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(summarise('{"error":"invalid_token"}', "application/json"), 'the server says "invalid_token"');
+ * ```
+ *
+ * @param body The first bytes of the body.
+ * @param contentType The response `Content-Type`.
+ * @returns The summary, or `undefined` for an empty body.
+ */
+export function summarise(body: string, contentType: string | null | undefined): string | undefined {
   const trimmed = body.trim();
   if (trimmed === "") return undefined;
   if (/html/i.test(contentType ?? "") || /^<(!doctype|html)/i.test(trimmed)) {
@@ -113,4 +128,30 @@ export function describeUnexpectedBody(
     : `"${contentType ?? "no content type"}"`;
   return `The server at ${host} answered ${path} with ${what} instead of JSON or an event stream: ` +
     "check that the URL is the MCP endpoint (often ending in /mcp or /sse)";
+}
+
+/**
+ * Explains a 401 or 403 that persists although mcp-bridge signed in by itself (the user passed no
+ * `Authorization` header, so the generic hint about it would mislead).
+ *
+ * @example Usage
+ * ```ts
+ * import { describeRefusedAfterSignIn } from "./http_errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(describeRefusedAfterSignIn("example.com", 401), /still refuses the credentials/);
+ * ```
+ *
+ * @param host The server's host.
+ * @param status 401 or 403.
+ * @param detail What the response body said (see {@linkcode summarise}).
+ * @returns The explanation.
+ */
+export function describeRefusedAfterSignIn(host: string, status: number, detail?: string): string {
+  const why = detail ? `, ${detail}` : "";
+  return status === 401
+    ? `The server at ${host} still refuses the credentials mcp-bridge signed in for (HTTP 401${why}): check --resource ` +
+      "and the scopes the server needs, or run `mcp-bridge logout <url>` and sign in again"
+    : `The server at ${host} refuses access (HTTP ${status}${why}) with the credentials mcp-bridge signed in for: ` +
+      "ask its operator for access";
 }

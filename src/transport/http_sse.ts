@@ -9,6 +9,7 @@ import { type Envelope, idKey, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, fetchOrExplain, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
+import { describeRefusedAfterSignIn } from "./http_errors.ts";
 import { INTERNAL_ID_PREFIX } from "./streamable_http.ts";
 import {
   type AuthHook,
@@ -376,7 +377,11 @@ export class HttpSseTransport implements RemoteTransport {
       } finally {
         clearTimeout(timer);
       }
-      if ((res.status !== 401 && res.status !== 403) || !this.#o.auth || attempt >= 5) return res;
+      if ((res.status !== 401 && res.status !== 403) || !this.#o.auth) return res;
+      if (attempt >= 5) {
+        await drain(res);
+        throw new TransportError(describeRefusedAfterSignIn(url.host, res.status), { status: res.status });
+      }
       const failure = await failureFromResponse(res, url, undefined);
       let retry: boolean;
       try {
@@ -396,7 +401,12 @@ export class HttpSseTransport implements RemoteTransport {
           },
         );
       }
-      if (!retry) throw failure;
+      if (!retry) {
+        throw new TransportError(describeRefusedAfterSignIn(url.host, res.status, failure.detail), {
+          status: res.status,
+          cause: failure,
+        });
+      }
     }
   }
 }

@@ -19,6 +19,7 @@ import {
   unexpectedBody,
 } from "./_http.ts";
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
+import { describeRefusedAfterSignIn } from "./http_errors.ts";
 import {
   type AuthHook,
   type FetchLike,
@@ -237,7 +238,13 @@ export class StreamableHttpTransport implements RemoteTransport {
         }
         if (error instanceof AuthChallenge) {
           if (attempt < MAX_AUTH_ATTEMPTS && await this.#challenge(error, operation)) continue;
-          throw error.failure;
+          throw new TransportError(
+            describeRefusedAfterSignIn(this.#o.url.host, error.status, error.failure.detail),
+            {
+              status: error.status,
+              ...(error.failure.serverResponse ? { serverResponse: error.failure.serverResponse } : {}),
+            },
+          );
         }
         throw error;
       } finally {

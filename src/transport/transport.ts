@@ -62,18 +62,27 @@ export class TransportError extends Error {
   readonly serverResponse: string | undefined;
   /** A GET that should have opened an event stream answered with something else. */
   readonly notAStream: boolean;
+  /** What the error response's body said, in a few words. */
+  readonly detail: string | undefined;
   /**
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
    */
   constructor(
     message: string,
-    options: { status?: number; serverResponse?: string; notAStream?: boolean; cause?: unknown } = {},
+    options: {
+      status?: number;
+      serverResponse?: string;
+      notAStream?: boolean;
+      detail?: string;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "TransportError";
     this.status = options.status;
     this.serverResponse = options.serverResponse;
     this.notAStream = options.notAStream ?? false;
+    this.detail = options.detail;
   }
 }

@@ -112,3 +112,12 @@ Deno.test("redact() removes both a known secret and secret-shaped text in one li
     "X-Api-Key: [redacted]; Authorization: [redacted]",
   );
 });
+
+Deno.test("redact() keeps prose that merely mentions authorization", () => {
+  const text = "Cannot reach 127.0.0.1:9 for authorization: add --allow-net=127.0.0.1:9";
+  assert.equal(redact(text, []), text);
+  assert.equal(
+    redact("The server refused the authorization: access_denied", []),
+    "The server refused the authorization: access_denied",
+  );
+});
