@@ -146,7 +146,9 @@ export async function main(args: readonly string[]): Promise<number> {
   const filter = new ToolFilter(options.ignoreTools, options.includeTools);
   // With the user's own Authorization header there is no OAuth at all: no discovery, no store.
   const ownAuthorization = headers.some(([name]) => name.toLowerCase() === "authorization");
+  const shutdown = new AbortController();
   const oauthSetup = {
+    signal: shutdown.signal,
     serverUrl: options.serverUrl,
     auth: options.auth,
     allowHttp: options.allowHttp,
@@ -187,7 +189,7 @@ export async function main(args: readonly string[]): Promise<number> {
       log,
       filter,
     });
-    return await serveStdio({ bridge, stdin: Deno.stdin, out, log });
+    return await serveStdio({ bridge, stdin: Deno.stdin, out, log, onStop: () => shutdown.abort() });
   } finally {
     closeDebugLog?.();
   }

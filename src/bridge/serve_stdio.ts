@@ -21,6 +21,8 @@ export interface ServeStdioOptions {
   log: Logger;
   /** The whole shutdown must fit in this many milliseconds. */
   shutdownBudgetMs?: number;
+  /** Called as soon as shutdown starts (to cancel a sign-in in progress). */
+  onStop?: () => void;
 }
 
 function onSignals(handler: (signal: string) => void): () => void {
@@ -61,6 +63,7 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   })().catch((error) => stop(`stdin failed: ${(error as Error).message}`));
   const why = await stopped;
   removeSignals();
+  options.onStop?.();
   log.debug(`Shutting down: ${why}`);
   const budget = options.shutdownBudgetMs ?? 900;
   let timer: ReturnType<typeof setTimeout> | undefined;

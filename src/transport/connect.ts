@@ -25,6 +25,7 @@ export class ConnectingTransport implements RemoteTransport {
   #o: ConnectingOptions;
   #current: RemoteTransport | undefined;
   #first: Promise<void> | undefined;
+  #closed = false;
 
   /**
    * Creates the strategy; nothing is sent yet.
@@ -62,9 +63,9 @@ export class ConnectingTransport implements RemoteTransport {
     await this.#current!.send(text, envelope, signal);
   }
 
-  /** Closes the chosen transport. */
+  /** Closes the chosen transport at once (a first exchange still under way is aborted with it). */
   async close(): Promise<void> {
-    await this.#first?.catch(() => {});
+    this.#closed = true;
     await this.#current?.close();
   }
 
@@ -79,7 +80,7 @@ export class ConnectingTransport implements RemoteTransport {
       const other = error instanceof TransportError && isInitialize
         ? shouldFallBack(this.#o.mode, error.status, error.notAStream)
         : undefined;
-      if (other === undefined) throw error;
+      if (other === undefined || this.#closed) throw error;
       this.#o.log.info(
         `${first === "streamable-http" ? "Streamable HTTP" : "HTTP+SSE"} failed (${
           (error as Error).message

@@ -1,65 +1,6 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { connectHost, type Host, type Permissions } from "../_fixtures/bridge_host.ts";
-import { type OAuthServer, startOAuthServer } from "../../src/demo/oauth_server.ts";
-import { type ProtectedServer, serveProtected } from "../../src/demo/protected_server.ts";
-
-const BROWSER = `deno run --quiet --no-prompt --allow-net=127.0.0.1 ${
-  new URL("../../src/demo/headless_browser.ts", import.meta.url).pathname
-}`;
-
-interface World {
-  as: OAuthServer;
-  mcp: ProtectedServer;
-  dir: string;
-}
-
-async function withWorld(
-  options: { accessTokenTtl?: number; requiredScope?: string },
-  fn: (world: World) => Promise<void>,
-): Promise<void> {
-  const as = await startOAuthServer(options.accessTokenTtl ? { accessTokenTtl: options.accessTokenTtl } : {});
-  const mcp = await serveProtected({
-    issuer: as.issuer,
-    ...(options.requiredScope ? { requiredScope: options.requiredScope } : {}),
-  });
-  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "oauth-e2e-" });
-  try {
-    await fn({ as, mcp, dir: await Deno.realPath(dir) });
-  } finally {
-    await mcp.close();
-    await as.close();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function permissions(world: World): Permissions {
-  return {
-    net: ["127.0.0.1"],
-    run: ["deno"],
-    env: ["BROWSER"],
-    read: [world.dir],
-    write: [world.dir],
-  };
-}
-
-async function bridge(world: World, args: string[] = []): Promise<Host> {
-  return await connectHost(world.mcp.url, {
-    args: ["--config-dir", world.dir, "--host", "127.0.0.1", "--debug", ...args],
-    permissions: permissions(world),
-    env: { BROWSER },
-  });
-}
-
-async function allFiles(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory) out.push(path, ...(await allFiles(path)));
-    else out.push(path);
-  }
-  return out;
-}
+import { connectHost } from "../_fixtures/bridge_host.ts";
+import { allFiles, bridge, BROWSER, permissions, withWorld } from "../_fixtures/oauth_world.ts";
 
 Deno.test("OAuth: the first 401 signs in through the browser; tokens are stored and reused by the next run", async () => {
   await withWorld({}, async (world) => {
