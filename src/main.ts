@@ -26,6 +26,8 @@ import { Logger } from "./log/logger.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
 import { ConnectingTransport } from "./transport/connect.ts";
 import { HttpSseTransport } from "./transport/http_sse.ts";
+import { ModernHttpClient } from "./transport/modern_http.ts";
+import { ModernSession } from "./era/modern_session.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
 import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { VERSION } from "./version.ts";
@@ -80,6 +82,21 @@ function createTransport(
   };
   return new ConnectingTransport({
     mode: options.transport,
+    protocol: options.protocol,
+    createModern: () =>
+      new ModernSession({
+        client: new ModernHttpClient({
+          url: options.serverUrl,
+          headers,
+          fetch,
+          log,
+          ...(auth ? { auth } : {}),
+        }),
+        sink,
+        log,
+        clientInfo: { name: "mcp-bridge", version: VERSION },
+        connectTimeoutMs: options.connectTimeoutMs,
+      }),
     log,
     create: (kind) =>
       kind === "streamable-http" ? new StreamableHttpTransport(common) : new HttpSseTransport(common),

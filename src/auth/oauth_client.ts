@@ -337,6 +337,13 @@ export class OAuthClient implements AuthHook {
           const cleared: ServerRecord = { ...record, tokens: undefined };
           await this.#o.store.write(this.#o.storeKey, cleared);
           this.#record = cleared;
+        } else if (
+          error instanceof AuthError && error.oauthError === "invalid_client" && client.source === "dcr"
+        ) {
+          // The authorization server forgot the registration: the next sign-in registers again.
+          const cleared: ServerRecord = { ...record, tokens: undefined, client: undefined };
+          await this.#o.store.write(this.#o.storeKey, cleared);
+          this.#record = cleared;
         }
         throw error;
       }
@@ -461,6 +468,7 @@ export class OAuthClient implements AuthHook {
       await this.#o.store.write(this.#o.storeKey, record);
       this.#record = record;
       this.#o.log.info(`Signed in to ${this.#o.serverUrl.host}`);
+      if (this.#o.store.volatileWarning) this.#o.log.warn(this.#o.store.volatileWarning);
     });
   }
 

@@ -101,10 +101,10 @@ export function parseStaticClientInfo(text: string): StaticClient {
 export function openStore(configDir: string | undefined, log: Logger): CredentialStore {
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
   if ("missing" in dir) {
-    log.warn(
+    log.debug(`No config dir (--config-dir, or --allow-env=${dir.missing}): credentials are kept in memory`);
+    return new MemoryStore(
       `Credentials will not be kept between runs: pass --config-dir, or --allow-env=${dir.missing} to use the default`,
     );
-    return new MemoryStore();
   }
   return new FileStore({ dir: dir.path, log });
 }

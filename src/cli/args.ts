@@ -59,6 +59,8 @@ export interface CliOptions {
   allowHttp: boolean;
   /** `--transport`. */
   transport: TransportMode;
+  /** `--protocol`: the server's era, detected (`auto`, default) or forced. */
+  protocol: "auto" | "legacy" | "modern";
   /** `--debug`. */
   debug: boolean;
   /** `--silent`. */
@@ -350,13 +352,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       `Cannot use --transport "${values.transport}": expected one of ${TRANSPORT_MODES.join(", ")}`,
     );
   }
-  if (values.protocol !== undefined && values.protocol !== "legacy") {
-    if (values.protocol === "auto" || values.protocol === "modern") {
-      throw new UsageError(
-        `Option --protocol ${values.protocol} is not implemented yet: the 2026-07-28 era arrives in a later release`,
-      );
-    }
-    throw new UsageError(`Cannot use --protocol "${values.protocol}": expected legacy, auto or modern`);
+  const protocol = (values.protocol ?? "auto") as "auto" | "legacy" | "modern";
+  if (!["auto", "legacy", "modern"].includes(protocol)) {
+    throw new UsageError(`Cannot use --protocol "${values.protocol}": expected auto, legacy or modern`);
   }
 
   let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
@@ -394,6 +392,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       headerFiles: values["header-file"] ?? [],
       allowHttp,
       transport,
+      protocol,
       debug: values.debug ?? false,
       silent: values.silent ?? false,
       ignoreTools: values["ignore-tool"] ?? [],

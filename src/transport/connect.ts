@@ -10,10 +10,20 @@ import type { Logger } from "../log/logger.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
 import { type RemoteTransport, TransportError } from "./transport.ts";
 
+/** A 2026-07-28 transport that can probe the server's era first. */
+export interface ModernTransport extends RemoteTransport {
+  /** Asks the server which era it speaks (without creating a session on a 2025-era server). */
+  probe(): Promise<"modern" | "legacy">;
+}
+
 /** Options for {@linkcode ConnectingTransport}. */
 export interface ConnectingOptions {
   /** `--transport`. */
   mode: TransportMode;
+  /** `--protocol`: `auto` probes the server's era, `legacy` and `modern` force one. */
+  protocol?: "auto" | "legacy" | "modern";
+  /** Builds the 2026-07-28 transport. */
+  createModern?: () => ModernTransport;
   /** Builds a transport of a kind. */
   create: (kind: TransportKind) => RemoteTransport;
   /** The logger. */
@@ -70,6 +80,21 @@ export class ConnectingTransport implements RemoteTransport {
   }
 
   async #sendFirst(text: string, envelope: Envelope, signal: AbortSignal | undefined): Promise<void> {
+    const protocol = this.#o.protocol ?? "legacy";
+    // HTTP+SSE exists only in the 2024-11-05 era: an SSE-first strategy means a 2025-era server.
+    if (protocol !== "legacy" && this.#o.createModern && firstTransport(this.#o.mode) === "streamable-http") {
+      const modern = this.#o.createModern();
+      this.#current = modern;
+      const era = protocol === "modern" ? "modern" : await modern.probe();
+      if (era === "modern") {
+        this.#o.log.debug("The server speaks MCP 2026-07-28");
+        await modern.send(text, envelope, signal);
+        return;
+      }
+      this.#o.log.debug("The server speaks the 2025 era (initialize and sessions)");
+      await modern.close();
+      if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+    }
     const first = firstTransport(this.#o.mode);
     this.#current = this.#o.create(first);
     try {

@@ -32,6 +32,8 @@ export interface SeenAuthorization {
   clientId?: string;
   /** `redirect_uri`. */
   redirectUri?: string;
+  /** Every string parameter of the request, as sent (`prompt`, `ui_locales`, …). */
+  query: Record<string, string>;
 }
 
 /** An authorization server, a protected MCP server and a config dir. */
@@ -61,7 +63,11 @@ interface KoaContext {
 
 function seen(params: Record<string, unknown>): SeenAuthorization {
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
-  const out: SeenAuthorization = {};
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === "string") query[name] = value;
+  }
+  const out: SeenAuthorization = { query };
   const scope = text(params.scope);
   const resource = text(params.resource);
   const clientId = text(params.client_id);

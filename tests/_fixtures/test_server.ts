@@ -24,6 +24,8 @@ export interface Observations {
     version: string | null;
     lastEventId: string | null;
     at: number;
+    /** The JSON-RPC method of a POST. */
+    rpc: string | undefined;
   }[];
   /** When the `cut` tool closed its stream (performance.now()). */
   cutAt: number[];
@@ -58,6 +60,15 @@ export class MemoryEventStore implements EventStore {
       if (event.stream === stream) await send(event.id, event.message);
     }
     return stream;
+  }
+}
+
+function rpcMethodOf(body: string): string | undefined {
+  try {
+    const method = JSON.parse(body)?.method;
+    return typeof method === "string" ? method : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -172,6 +183,7 @@ export async function serveTestServer(
         version: request.headers.get("mcp-protocol-version"),
         lastEventId: request.headers.get("last-event-id"),
         at: performance.now(),
+        rpc: request.method === "POST" ? rpcMethodOf(await request.clone().text()) : undefined,
       });
       return await options.intercept?.(request);
     },

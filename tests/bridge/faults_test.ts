@@ -60,7 +60,10 @@ interface FaultRunOptions {
  * until the response to that request, closes stdin and waits for the exit.
  */
 async function runFault(url: URL, id: string | number, options: FaultRunOptions = {}): Promise<FaultRun> {
-  const raw = spawnRaw([url.href, ...(options.args ?? [])], { net: options.net ?? [netFor(url)] });
+  // These faults are those of the 2025-era transport; the 2026-07-28 era probe is covered separately.
+  const raw = spawnRaw([url.href, "--protocol", "legacy", ...(options.args ?? [])], {
+    net: options.net ?? [netFor(url)],
+  });
   let status: Deno.CommandStatus | undefined;
   try {
     if (options.afterHandshake) {
@@ -337,7 +340,7 @@ Deno.test({
   name: "fault: a request still stalled at stdin EOF → one error before the bridge exits",
   fn: () =>
     withServer(serveStall({ handshake: true }), async (server) => {
-      const raw = spawnRaw([server.url.href], { net: [netFor(server.url)] });
+      const raw = spawnRaw([server.url.href, "--protocol", "legacy"], { net: [netFor(server.url)] });
       let status: Deno.CommandStatus | undefined;
       try {
         await raw.write(initializeLine(1));

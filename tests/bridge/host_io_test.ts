@@ -306,8 +306,10 @@ Deno.test("host I/O: no HTTP request before the host's first message", async () 
       await handshake(raw);
     });
     assert.equal(run.status.code, 0);
-    assert.ok(seen.length > 0);
-    assert.deepEqual([seen[0]!.method, rpcMethod(seen[0]!)], ["POST", "initialize"]);
+    assert.ok(seen.length > 1);
+    // The first request is the era probe (it creates no session), then the host's own initialize.
+    assert.deepEqual([seen[0]!.method, rpcMethod(seen[0]!)], ["POST", "server/discover"]);
+    assert.deepEqual([seen[1]!.method, rpcMethod(seen[1]!)], ["POST", "initialize"]);
   } finally {
     await server.close();
   }
@@ -332,7 +334,9 @@ Deno.test("host I/O: after initialize every request carries the session id and t
     });
     assert.equal(run.status.code, 0);
     assert.ok(sessionId);
-    const [first, ...rest] = seen;
+    const [probe, first, ...rest] = seen;
+    assert.equal(rpcMethod(probe!), "server/discover");
+    assert.equal(probe!.headers["mcp-session-id"], undefined);
     assert.equal(rpcMethod(first!), "initialize");
     assert.equal(first!.headers["mcp-session-id"], undefined);
     const kinds = rest.map((s) => `${s.method} ${rpcMethod(s)}`.trim());

@@ -132,7 +132,7 @@ Deno.test("bridge re-initializes transparently when the server forgets the sessi
     const [newSession] = [...server.sessions.keys()];
     assert.ok(newSession && newSession !== oldSession, "a new session was created");
     const posts = server.seen.requests.filter((r) => r.method === "POST");
-    assert.equal(posts.filter((r) => r.session === null).length, 2, "exactly two initialize POSTs");
+    assert.equal(posts.filter((r) => r.rpc === "initialize").length, 2, "exactly two initialize POSTs");
     assert.ok(host.stderr().includes("starting a new one transparently"));
   });
 });
@@ -154,7 +154,7 @@ Deno.test("bridge re-sends requests that were in flight when the session ended",
       const results = await Promise.all(calls);
       assert.deepEqual(results.map(text), ["waited 301", "waited 302", "waited 303"]);
       assert.ok(host.stderr().includes("starting a new one transparently"), host.stderr());
-      const initializes = server.seen.requests.filter((r) => r.method === "POST" && r.session === null);
+      const initializes = server.seen.requests.filter((r) => r.rpc === "initialize");
       assert.equal(initializes.length, 2, "one re-initialize for all three broken requests");
       assert.ok(
         server.seen.requests.some((r) => r.method === "GET" && r.lastEventId),
@@ -188,7 +188,11 @@ Deno.test("bridge takes 405 on GET as 'no stream' and does not retry it", async 
 Deno.test("bridge sends the session id and negotiated protocol version after initialize", async () => {
   await withBridge({ mode: "stateful" }, {}, async (server, host) => {
     await host.client.listTools();
-    const [init, ...rest] = server.seen.requests;
+    // The era probe comes first and creates no session; then the host's own initialize.
+    const [probe, init, ...rest] = server.seen.requests;
+    assert.equal(probe?.rpc, "server/discover");
+    assert.equal(probe?.session, null);
+    assert.equal(init?.rpc, "initialize");
     assert.equal(init?.session, null);
     assert.equal(init?.version, null);
     const version = host.client.getNegotiatedProtocolVersion?.() ?? "2025-11-25";

@@ -110,6 +110,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     headerFiles: [],
     allowHttp: false,
     transport: "http-first",
+    protocol: "auto",
     debug: false,
     silent: false,
     ignoreTools: [],
@@ -261,19 +262,17 @@ Deno.test("parseCommandLine() refuses an unknown --transport, listing the modes"
   usageError([URL_TEXT, "--transport", "HTTP-FIRST"], /Cannot use --transport "HTTP-FIRST"/);
 });
 
-Deno.test("parseCommandLine() accepts --protocol legacy", () => {
-  assert.equal(run([URL_TEXT, "--protocol", "legacy"]).command, "bridge");
-});
-
-Deno.test("parseCommandLine() refuses --protocol auto and modern as not implemented", () => {
-  usageError([URL_TEXT, "--protocol", "auto"], /--protocol auto is not implemented yet/);
-  usageError([URL_TEXT, "--protocol", "modern"], /--protocol modern is not implemented yet/);
+Deno.test("parseCommandLine() reads --protocol (auto by default)", () => {
+  assert.equal(run([URL_TEXT]).protocol, "auto");
+  for (const protocol of ["auto", "legacy", "modern"]) {
+    assert.equal(run([URL_TEXT, "--protocol", protocol]).protocol, protocol);
+  }
 });
 
 Deno.test("parseCommandLine() refuses an unknown --protocol", () => {
   usageError(
     [URL_TEXT, "--protocol", "2026"],
-    /Cannot use --protocol "2026": expected legacy, auto or modern/,
+    /Cannot use --protocol "2026": expected auto, legacy or modern/,
   );
 });
 

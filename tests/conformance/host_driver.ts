@@ -36,6 +36,8 @@ export const FOLLOW_REDIRECT: string = new URL("./follow_redirect.ts", import.me
 export const CIMD_URL = "https://conformance-test.local/client-metadata.json";
 /** The suite's CIMD scenario. */
 export const CIMD_SCENARIO = "auth/basic-cimd";
+/** The suite's client credentials scenarios (the `oauth-client-credentials` extension). */
+export const CLIENT_CREDENTIALS_SCENARIOS: readonly string[] = ["auth/client-credentials-basic"];
 
 /** The tools the suite's client scenarios expect to be called, with the arguments to send. */
 export const KNOWN_CALLS: Readonly<Record<string, Record<string, unknown>>> = {
@@ -109,8 +111,8 @@ export function isAuthScenario(scenario: string): boolean {
  * (unknown in advance), so there the host is allowed without a port, and so is `127.0.0.1`, where
  * the bridge listens for the sign-in callback on a port of its choosing. Context mapping:
  * `client_id`/`client_secret` → `--static-oauth-client-info`, the CIMD scenario →
- * `--client-metadata-url`. OAuth scenarios also get `BROWSER` (and permission to read it and run
- * it) and, when given, a private `--config-dir`.
+ * `--client-metadata-url`, a client credentials scenario → `--client-credentials`. OAuth scenarios
+ * also get `BROWSER` (and permission to read it and run it) and, when given, a private `--config-dir`.
  *
  * @param input The scenario inputs.
  * @returns The `deno` arguments and the bridge's extra environment.
@@ -132,6 +134,7 @@ export function planBridge(input: PlanInput): BridgePlan {
     flags.push("--static-oauth-client-info", JSON.stringify(info));
   }
   if (input.scenario === CIMD_SCENARIO) flags.push("--client-metadata-url", CIMD_URL);
+  if (CLIENT_CREDENTIALS_SCENARIOS.includes(input.scenario)) flags.push("--client-credentials");
   if (auth) {
     const browser = input.browser ?? FOLLOW_REDIRECT;
     env.BROWSER = browser;

@@ -99,11 +99,13 @@ for (const status of [405, 404] as const) {
       host = await connectHost(server.url);
       await exercise(host);
       const lines = seen(server);
-      // One Streamable HTTP attempt (the initialize), then the legacy stream, then its endpoint only.
+      // The 2026-07-28 era probe and one Streamable HTTP attempt (the initialize), then the legacy
+      // stream, then its endpoint only.
       assert.equal(lines[0], `POST /sse ${status}`);
-      assert.equal(lines[1], "GET /sse 200");
-      assert.equal(lines.filter((l) => l.startsWith("POST /sse")).length, 1, lines.join("\n"));
-      assert.ok(lines.slice(2).every((l) => l === "POST /messages 202"), lines.join("\n"));
+      assert.equal(lines[1], `POST /sse ${status}`);
+      assert.equal(lines[2], "GET /sse 200");
+      assert.equal(lines.filter((l) => l.startsWith("POST /sse")).length, 2, lines.join("\n"));
+      assert.ok(lines.slice(3).every((l) => l === "POST /messages 202"), lines.join("\n"));
       assert.match(host.stderr(), /trying HTTP\+SSE/);
     } finally {
       await host?.close();
@@ -169,8 +171,8 @@ Deno.test("--transport http-only does not fall back: the 405 of POST /sse is the
     const { error, stderr } = await expectConnectFailure(server.url, { args: ["--transport", "http-only"] });
     assert.match(error.message, /HTTP 405/, stderr);
     assert.doesNotMatch(stderr, /trying HTTP\+SSE/);
-    // Only the Streamable HTTP attempt: the event stream was never opened.
-    assert.deepEqual(seen(server), ["POST /sse 405"]);
+    // Only the era probe and the Streamable HTTP attempt: the event stream was never opened.
+    assert.deepEqual(seen(server), ["POST /sse 405", "POST /sse 405"]);
   } finally {
     await server.close();
   }

@@ -8,6 +8,8 @@ import type { ServerRecord } from "../types.ts";
 
 /** Where credentials live. Every method is safe to call from several processes at once. */
 export interface CredentialStore {
+  /** Set when the store forgets everything at exit: shown once credentials are first saved. */
+  readonly volatileWarning?: string;
   /** Reads the record of a store key; `undefined` when absent (or unreadable: a warning is logged). */
   read(key: string): Promise<ServerRecord | undefined>;
   /** Replaces the record of a store key atomically. */

@@ -24,6 +24,18 @@ function settle<T>(fn: () => T): Promise<T> {
 export class MemoryStore implements CredentialStore {
   #records = new Map<string, ServerRecord>();
   #locks = new KeyedMutex();
+  /** Shown once credentials are first saved (see {@linkcode CredentialStore.volatileWarning}). */
+  readonly volatileWarning: string | undefined;
+
+  /**
+   * Creates an empty store.
+   *
+   * @param volatileWarning What to tell the user when credentials are saved here (the bridge uses a
+   *   memory store only when it has no config dir).
+   */
+  constructor(volatileWarning?: string) {
+    this.volatileWarning = volatileWarning;
+  }
 
   /**
    * Reads a record (a copy: changing it does not change the store).

@@ -1,0 +1,532 @@
+/**
+ * A 2025-era host talking to a 2026-07-28 server. This transport answers the host's `initialize`
+ * from `server/discover`, stamps every request with `_meta` and the `Mcp-*` headers, answers what the
+ * modern era removed (`ping`, `logging/setLevel`, subscriptions) locally, unpacks multi-round-trip
+ * `input_required` results into requests to the host, and turns `subscriptions/listen` streams into
+ * the notifications a legacy host expects. A host that already speaks 2026-07-28 is passed through,
+ * with only the HTTP headers added.
+ *
+ * @module
+ */
+
+import {
+  type Envelope,
+  ErrorCode,
+  errorResponse,
+  idKey,
+  type JsonRpcId,
+  parseMessage,
+} from "../jsonrpc/message.ts";
+import type { Logger } from "../log/logger.ts";
+import { INTERNAL_ID_PREFIX } from "../transport/streamable_http.ts";
+import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
+import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
+import { PROTOCOL_VERSION_META_KEY, stampRequest } from "./meta.ts";
+import { parseInputRequired, resultType, retryParams } from "./mrtr.ts";
+import { standardHeaders } from "./request_headers.ts";
+import { listenParams, SubscriptionState } from "./subscriptions.ts";
+import { LEGACY_VERSIONS, MODERN_VERSION, pickVersion } from "./versions.ts";
+import { filterToolsResult, paramHeaders, type ToolHeaderPlan } from "./x_mcp_header.ts";
+
+/** Error codes of the 2026-07-28 era the session reacts to. */
+const HEADER_MISMATCH = -32020;
+const UNSUPPORTED_VERSION = -32022;
+/** The most input rounds one request may take. */
+const MAX_INPUT_ROUNDS = 10;
+/** The most times a request whose stream was cut is sent again. */
+const MAX_REISSUES = 2;
+
+type Json = Record<string, unknown>;
+
+/** The JSON-RPC errors only a 2026-07-28 server sends (header mismatch, missing capability, version). */
+const MODERN_ERROR_CODES = [-32020, -32021, -32022];
+
+/** `server/discover` was answered with a JSON-RPC error. */
+class ProbeRefused extends TransportError {
+  constructor(status: number, readonly code: number | undefined, message: string) {
+    super(`server/discover was refused (HTTP ${status}): ${message}`, { status });
+  }
+}
+
+/** Options for {@linkcode ModernSession}. */
+export interface ModernSessionOptions {
+  /** The HTTP side. */
+  client: ModernHttpClient;
+  /** Receives every message for the host. */
+  sink: MessageSink;
+  /** The logger. */
+  log: Logger;
+  /** The bridge's own identity, used when the host gives none (a modern host's own is kept). */
+  clientInfo: { name: string; version: string };
+  /** How long the era probe (`server/discover`) may take. */
+  connectTimeoutMs?: number;
+}
+
+interface InputWaiter {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** The transport toward a 2026-07-28 server. */
+export class ModernSession implements RemoteTransport {
+  /** The wire protocol. */
+  readonly kind = "streamable-http (2026-07-28)";
+  #o: ModernSessionOptions;
+  #version = MODERN_VERSION;
+  #discovered: Json | undefined;
+  #hostCapabilities: Json = {};
+  #hostInfo: { name: string; version: string } | undefined;
+  #logLevel: string | undefined;
+  #plans = new Map<string, ToolHeaderPlan>();
+  #inputs = new Map<string, InputWaiter>();
+  #seq = 0;
+  #subscriptions = new SubscriptionState();
+  #listen: AbortController | undefined;
+  #closed = false;
+
+  /**
+   * Creates the session; nothing is sent until the host's first message.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { ModernSession } from "./modern_session.ts";
+   * const session = new ModernSession({ client, sink, log, clientInfo: { name: "mcp-bridge", version: "0.1.0" } });
+   * ```
+   *
+   * @param options The HTTP client, the sink and the logger.
+   */
+  constructor(options: ModernSessionOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Asks the server for `server/discover`: the era probe. Resolves with the result when the server
+   * speaks 2026-07-28; rejects with a {@linkcode TransportError} otherwise.
+   *
+   * @returns The discover result.
+   */
+  async discover(): Promise<Json> {
+    for (let attempt = 0;; attempt++) {
+      const id = this.#nextId("discover");
+      const message = stampRequest(
+        { jsonrpc: "2.0", id, method: "server/discover", params: {} },
+        this.#meta(),
+      );
+      const timeout = new AbortController();
+      const ms = this.#o.connectTimeoutMs ?? 30_000;
+      const timer = setTimeout(() => timeout.abort(), ms);
+      let answer: ModernAnswer;
+      try {
+        answer = await this.#send(message, id, timeout.signal);
+      } catch (error) {
+        if (!timeout.signal.aborted) throw error;
+        throw new TransportError(
+          `Timed out after ${
+            ms / 1000
+          } s waiting for ${this.#o.client.url.host} to answer: check that the server ` +
+            "is up, or raise --connect-timeout",
+        );
+      } finally {
+        clearTimeout(timer);
+      }
+      const envelope = parseMessage(answer.text);
+      const value = envelope.kind === "response" ? envelope.value : {};
+      const error = value.error as
+        | { code?: number; message?: string; data?: { supported?: unknown } }
+        | undefined;
+      if (error) {
+        if (error.code === UNSUPPORTED_VERSION && attempt === 0) {
+          const supported = Array.isArray(error.data?.supported) ? error.data!.supported as string[] : [];
+          const version = pickVersion(supported, [MODERN_VERSION]);
+          if (version) {
+            this.#version = version;
+            continue;
+          }
+        }
+        throw new ProbeRefused(answer.status, error.code, error.message ?? "");
+      }
+      this.#discovered = (value.result ?? {}) as Json;
+      return this.#discovered;
+    }
+  }
+
+  /**
+   * The era probe (spec 2026-07-28, Backward Compatibility): `server/discover` first; a recognised
+   * 2026-07-28 answer or error means modern; a 400, 404 or 405 without one means a 2025-era server.
+   *
+   * @returns `modern` or `legacy`.
+   * @throws {TransportError} When the server cannot be reached or fails otherwise.
+   */
+  async probe(): Promise<"modern" | "legacy"> {
+    try {
+      await this.discover();
+      return "modern";
+    } catch (error) {
+      if (error instanceof ProbeRefused) {
+        if (MODERN_ERROR_CODES.includes(error.code ?? 0) || (error.status === 404 && error.code === -32601)) {
+          this.#discovered = {};
+          return "modern";
+        }
+        return "legacy";
+      }
+      if (error instanceof TransportError && [400, 404, 405].includes(error.status ?? 0)) return "legacy";
+      throw error;
+    }
+  }
+
+  /**
+   * Sends one host message (see {@linkcode RemoteTransport.send}).
+   *
+   * @param text The message text.
+   * @param envelope Its envelope.
+   * @param signal Aborts the request (the host cancelled it).
+   */
+  async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+    switch (envelope.kind) {
+      case "response":
+        return this.#inputAnswer(envelope);
+      case "notification":
+        return this.#notification(envelope);
+      case "request":
+        return await this.#request(text, envelope, signal);
+      default:
+        return;
+    }
+  }
+
+  /** Stops the subscription stream and fails the waiting input rounds. */
+  close(): Promise<void> {
+    this.#closed = true;
+    this.#listen?.abort();
+    for (const waiter of this.#inputs.values()) {
+      waiter.reject(new TransportError("The bridge is shutting down"));
+    }
+    this.#inputs.clear();
+    return Promise.resolve();
+  }
+
+  #nextId(what: string): string {
+    return `${INTERNAL_ID_PREFIX}${what}-${++this.#seq}`;
+  }
+
+  #meta(): Parameters<typeof stampRequest>[1] {
+    return {
+      protocolVersion: this.#version,
+      clientCapabilities: this.#hostCapabilities,
+      clientInfo: this.#hostInfo ?? this.#o.clientInfo,
+      ...(this.#logLevel ? { logLevel: this.#logLevel } : {}),
+    };
+  }
+
+  async #reply(id: JsonRpcId, result: unknown): Promise<void> {
+    const text = JSON.stringify({ jsonrpc: "2.0", id, result });
+    await this.#o.sink(text, parseMessage(text));
+  }
+
+  async #replyError(id: JsonRpcId, code: number, message: string): Promise<void> {
+    const text = errorResponse(id, code, message);
+    await this.#o.sink(text, parseMessage(text));
+  }
+
+  #notification(envelope: Extract<Envelope, { kind: "notification" }>): void {
+    // The 2026-07-28 era has no client notifications over HTTP: initialized is implied, roots
+    // changes are asked for per request, and cancellation is closing the request's stream (the
+    // router aborts that exchange right after this notification).
+    this.#o.log.debug(`Not forwarding ${envelope.method} to a 2026-07-28 server`);
+    if (envelope.method === "notifications/initialized") this.#updateSubscriptions();
+  }
+
+  #inputAnswer(envelope: Extract<Envelope, { kind: "response" }>): void {
+    if (envelope.id === null) return;
+    const waiter = this.#inputs.get(idKey(envelope.id));
+    if (!waiter) return;
+    this.#inputs.delete(idKey(envelope.id));
+    if ("error" in envelope.value) {
+      const error = envelope.value.error as { message?: string };
+      waiter.reject(
+        new TransportError(`The host declined the server's request: ${error?.message ?? "error"}`),
+      );
+    } else {
+      waiter.resolve(envelope.value.result);
+    }
+  }
+
+  async #request(
+    text: string,
+    envelope: Extract<Envelope, { kind: "request" }>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const { id, method } = envelope;
+    const params = envelope.value.params as Json | undefined;
+    const hostMeta = params?._meta as Json | undefined;
+    const modernHost = typeof hostMeta?.[PROTOCOL_VERSION_META_KEY] === "string";
+    if (modernHost) return await this.#passThrough(text, envelope, signal);
+    switch (method) {
+      case "initialize":
+        return await this.#initialize(id, params);
+      case "ping":
+        return await this.#reply(id, {});
+      case "logging/setLevel":
+        this.#logLevel = typeof params?.level === "string" ? params.level : undefined;
+        return await this.#reply(id, {});
+      case "resources/subscribe":
+      case "resources/unsubscribe": {
+        const uri = typeof params?.uri === "string" ? params.uri : undefined;
+        if (uri) {
+          if (method === "resources/subscribe") this.#subscriptions.subscribe(uri);
+          else this.#subscriptions.unsubscribe(uri);
+          this.#updateSubscriptions();
+        }
+        return await this.#reply(id, {});
+      }
+    }
+    await this.#translated(id, method, params, signal);
+  }
+
+  async #initialize(id: JsonRpcId, params: Json | undefined): Promise<void> {
+    this.#hostCapabilities = (params?.capabilities as Json | undefined) ?? {};
+    const info = params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    if (typeof info?.name === "string") {
+      this.#hostInfo = { name: info.name, version: typeof info.version === "string" ? info.version : "0" };
+    }
+    const discovered = this.#discovered ?? await this.discover();
+    const requested = typeof params?.protocolVersion === "string"
+      ? params.protocolVersion
+      : LEGACY_VERSIONS[0]!;
+    const capabilities = { ...((discovered.capabilities as Json | undefined) ?? {}) };
+    // logging/setLevel is answered by the bridge (and carried as the per-request log level).
+    capabilities.logging ??= {};
+    const serverInfo = discovered.serverInfo ??
+      ((discovered._meta as Json | undefined)?.["io.modelcontextprotocol/serverInfo"]) ??
+      { name: this.#o.client.url.host, version: "unknown" };
+    await this.#reply(id, {
+      protocolVersion: LEGACY_VERSIONS.includes(requested) ? requested : LEGACY_VERSIONS[0],
+      capabilities,
+      serverInfo,
+      ...(typeof discovered.instructions === "string" ? { instructions: discovered.instructions } : {}),
+    });
+    this.#subscriptions.setCapabilities(capabilities);
+  }
+
+  /** Sends one request, re-issuing it (with a new id) when its stream is cut. */
+  async #send(message: Json, id: JsonRpcId, signal: AbortSignal | undefined): Promise<ModernAnswer> {
+    const params = message.params as Json | undefined;
+    const method = String(message.method);
+    let headers: [string, string][] = [
+      [
+        "mcp-protocol-version",
+        String((params?._meta as Json | undefined)?.[PROTOCOL_VERSION_META_KEY] ?? this.#version),
+      ],
+      ...standardHeaders(method, params),
+    ];
+    if (method === "tools/call" && typeof params?.name === "string") {
+      const plan = this.#plans.get(params.name);
+      if (plan) headers = [...headers, ...paramHeaders(plan, params.arguments as Json | undefined)];
+    }
+    let currentId = id;
+    let body = JSON.stringify(message);
+    for (let reissue = 0;; reissue++) {
+      try {
+        return await this.#o.client.request(body, currentId, headers, signal, async (text, envelope) => {
+          await this.#o.sink(text, envelope);
+        });
+      } catch (error) {
+        if (!(error instanceof StreamCutError) || reissue >= MAX_REISSUES || signal?.aborted) throw error;
+        // No resumption in this era: the request is sent again under a new id.
+        currentId = this.#nextId("reissue");
+        body = JSON.stringify({ ...message, id: currentId });
+        this.#o.log.info(`The response stream of ${method} broke; sending the request again`);
+      }
+    }
+  }
+
+  /** A legacy host's request: stamped, sent, and carried through input rounds to one response. */
+  async #translated(
+    hostId: JsonRpcId,
+    method: string,
+    hostParams: Json | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    let params = hostParams;
+    let versionRetried = false;
+    let headersRetried = false;
+    for (let round = 0;;) {
+      const id: JsonRpcId = round === 0 ? hostId : this.#nextId("retry");
+      const message = stampRequest(
+        { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) },
+        this.#meta(),
+      );
+      const { text } = await this.#send(message, id, signal);
+      const envelope = parseMessage(text);
+      const value = envelope.kind === "response" ? envelope.value : {};
+      const error = value.error as
+        | { code?: number; message?: string; data?: { supported?: unknown } }
+        | undefined;
+      if (error) {
+        if (error.code === UNSUPPORTED_VERSION && !versionRetried) {
+          versionRetried = true;
+          const supported = Array.isArray(error.data?.supported) ? error.data!.supported as string[] : [];
+          const version = pickVersion(supported, [MODERN_VERSION]);
+          if (version && version !== this.#version) {
+            this.#version = version;
+            continue;
+          }
+        }
+        if (error.code === HEADER_MISMATCH && !headersRetried && method === "tools/call") {
+          // The tool's header annotations changed: list the tools again, then retry once.
+          headersRetried = true;
+          await this.#refreshToolPlans(signal);
+          continue;
+        }
+        return await this.#o.sink(
+          ...this.#withHostId(value, hostId),
+        );
+      }
+      const result = (value.result ?? {}) as Json;
+      const kind = resultType(result);
+      if (kind === "complete") {
+        const { resultType: _drop, ...rest } = result;
+        let final: Json = rest;
+        if (method === "tools/list") final = this.#filterTools(final);
+        return await this.#reply(hostId, final);
+      }
+      if (kind !== "input_required") {
+        return await this.#replyError(
+          hostId,
+          ErrorCode.InternalError,
+          `The server at ${this.#o.client.url.host} answered ${method} with an unknown resultType "${kind}"`,
+        );
+      }
+      if (++round > MAX_INPUT_ROUNDS) {
+        return await this.#replyError(
+          hostId,
+          ErrorCode.InternalError,
+          `The server at ${this.#o.client.url.host} kept asking for input after ${MAX_INPUT_ROUNDS} rounds of ${method}`,
+        );
+      }
+      const input = parseInputRequired(result);
+      const responses: Json = {};
+      for (const request of input.requests) {
+        responses[request.key] = await this.#askHost(request.method, request.params, signal);
+      }
+      params = retryParams(params, responses, input.requestState);
+    }
+  }
+
+  #withHostId(value: Json, hostId: JsonRpcId): [string, Envelope] {
+    const text = JSON.stringify({ ...value, id: hostId });
+    return [text, parseMessage(text)];
+  }
+
+  /** Asks the host (as a 2025-era server-to-client request) and waits for its answer. */
+  #askHost(method: string, params: Json | undefined, signal?: AbortSignal): Promise<unknown> {
+    const id = this.#nextId("input");
+    return new Promise((resolve, reject) => {
+      this.#inputs.set(idKey(id), { resolve, reject });
+      signal?.addEventListener("abort", () => {
+        this.#inputs.delete(idKey(id));
+        reject(new TransportError("The request was cancelled"));
+      }, { once: true });
+      const text = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+      this.#o.sink(text, parseMessage(text)).catch(reject);
+    });
+  }
+
+  #filterTools(result: Json): Json {
+    const { result: filtered, removed, plans } = filterToolsResult(result);
+    for (const { name, reason } of removed) {
+      this.#o.log.warn(
+        `Hiding tool "${name}" from the host: its x-mcp-header annotation is invalid: ${reason}`,
+      );
+    }
+    for (const [name, plan] of plans) this.#plans.set(name, plan);
+    return filtered as Json;
+  }
+
+  async #refreshToolPlans(signal?: AbortSignal): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const id = this.#nextId("tools");
+      const message = stampRequest(
+        { jsonrpc: "2.0", id, method: "tools/list", params: cursor ? { cursor } : {} },
+        this.#meta(),
+      );
+      const envelope = parseMessage((await this.#send(message, id, signal)).text);
+      const result = (envelope.kind === "response" ? envelope.value.result : undefined) as Json | undefined;
+      if (!result) return;
+      this.#filterTools(result);
+      cursor = typeof result.nextCursor === "string" ? result.nextCursor : undefined;
+    } while (cursor);
+  }
+
+  /** A 2026-07-28 host: forward as it is, adding the headers only the HTTP client can send. */
+  async #passThrough(
+    text: string,
+    envelope: Extract<Envelope, { kind: "request" }>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const message = envelope.value;
+    const response = (await this.#send(message, envelope.id, signal)).text;
+    const answer = parseMessage(response);
+    if (envelope.method === "tools/list" && answer.kind === "response" && answer.value.result) {
+      const filtered = { ...answer.value, result: this.#filterTools(answer.value.result as Json) };
+      const out = JSON.stringify(filtered);
+      return await this.#o.sink(out, parseMessage(out));
+    }
+    void text;
+    await this.#o.sink(response, answer);
+  }
+
+  /** Opens, re-opens or closes the `subscriptions/listen` stream after a change of interest. */
+  #updateSubscriptions(): void {
+    const filter = this.#subscriptions.filter();
+    const empty = !filter.toolsListChanged && !filter.promptsListChanged && !filter.resourcesListChanged &&
+      !(filter.resourceSubscriptions?.length);
+    this.#listen?.abort();
+    this.#listen = undefined;
+    if (empty || this.#closed) return;
+    const controller = new AbortController();
+    this.#listen = controller;
+    void this.#listenLoop(filter, controller.signal);
+  }
+
+  async #listenLoop(filter: ReturnType<SubscriptionState["filter"]>, signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted && !this.#closed && failures < 5) {
+      const id = this.#nextId("listen");
+      const message = stampRequest(
+        { jsonrpc: "2.0", id, method: "subscriptions/listen", params: listenParams(filter) },
+        this.#meta(),
+      );
+      try {
+        const count = await this.#o.client.listen(
+          JSON.stringify(message),
+          [["mcp-protocol-version", this.#version], ...standardHeaders("subscriptions/listen", undefined)],
+          signal,
+          async (text, envelope) => {
+            if (
+              envelope.kind !== "notification" ||
+              envelope.method === "notifications/subscriptions/acknowledged"
+            ) return;
+            await this.#o.sink(text, envelope);
+          },
+        );
+        failures = count > 0 ? 0 : failures + 1;
+      } catch (error) {
+        if (signal.aborted) return;
+        failures++;
+        this.#o.log.debug(`subscriptions/listen: ${(error as Error).message}`);
+      }
+      if (signal.aborted) return;
+      // The stream ended: listen again (the spec asks for it after a reconnect), with a pause.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 500 * failures);
+        signal.addEventListener("abort", () => {
+          clearTimeout(timer);
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
+}
