@@ -21,6 +21,7 @@ import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../transport/streamable_http.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
+import { classifyModernProbe } from "./detect.ts";
 import { PROTOCOL_VERSION_META_KEY, stampRequest } from "./meta.ts";
 import { parseInputRequired, resultType, retryParams } from "./mrtr.ts";
 import { standardHeaders } from "./request_headers.ts";
@@ -37,16 +38,6 @@ const MAX_INPUT_ROUNDS = 10;
 const MAX_REISSUES = 2;
 
 type Json = Record<string, unknown>;
-
-/** The JSON-RPC errors only a 2026-07-28 server sends (header mismatch, missing capability, version). */
-const MODERN_ERROR_CODES = [-32020, -32021, -32022];
-
-/** `server/discover` was answered with a JSON-RPC error. */
-class ProbeRefused extends TransportError {
-  constructor(status: number, readonly code: number | undefined, message: string) {
-    super(`server/discover was refused (HTTP ${status}): ${message}`, { status });
-  }
-}
 
 /** Options for {@linkcode ModernSession}. */
 export interface ModernSessionOptions {
@@ -107,28 +98,7 @@ export class ModernSession implements RemoteTransport {
    */
   async discover(): Promise<Json> {
     for (let attempt = 0;; attempt++) {
-      const id = this.#nextId("discover");
-      const message = stampRequest(
-        { jsonrpc: "2.0", id, method: "server/discover", params: {} },
-        this.#meta(),
-      );
-      const timeout = new AbortController();
-      const ms = this.#o.connectTimeoutMs ?? 30_000;
-      const timer = setTimeout(() => timeout.abort(), ms);
-      let answer: ModernAnswer;
-      try {
-        answer = await this.#send(message, id, timeout.signal);
-      } catch (error) {
-        if (!timeout.signal.aborted) throw error;
-        throw new TransportError(
-          `Timed out after ${
-            ms / 1000
-          } s waiting for ${this.#o.client.url.host} to answer: check that the server ` +
-            "is up, or raise --connect-timeout",
-        );
-      } finally {
-        clearTimeout(timer);
-      }
+      const answer = await this.#discoverRequest();
       const envelope = parseMessage(answer.text);
       const value = envelope.kind === "response" ? envelope.value : {};
       const error = value.error as
@@ -143,35 +113,85 @@ export class ModernSession implements RemoteTransport {
             continue;
           }
         }
-        throw new ProbeRefused(answer.status, error.code, error.message ?? "");
+        throw new TransportError(
+          `The server at ${this.#o.client.url.host} refused server/discover (HTTP ${answer.status}): ${error.message}`,
+          { status: answer.status },
+        );
       }
       this.#discovered = (value.result ?? {}) as Json;
       return this.#discovered;
     }
   }
 
+  /** One `server/discover` request, bounded by the connect timeout. */
+  async #discoverRequest(): Promise<ModernAnswer> {
+    const id = this.#nextId("discover");
+    const message = stampRequest({ jsonrpc: "2.0", id, method: "server/discover", params: {} }, this.#meta());
+    const timeout = new AbortController();
+    const ms = this.#o.connectTimeoutMs ?? 30_000;
+    const timer = setTimeout(() => timeout.abort(), ms);
+    try {
+      return await this.#send(message, id, timeout.signal);
+    } catch (error) {
+      if (!timeout.signal.aborted) throw error;
+      throw new TransportError(
+        `Timed out after ${
+          ms / 1000
+        } s waiting for ${this.#o.client.url.host} to answer: check that the server ` +
+          "is up, or raise --connect-timeout",
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * The era probe (spec 2026-07-28, Backward Compatibility): `server/discover` first; a recognised
-   * 2026-07-28 answer or error means modern; a 400, 404 or 405 without one means a 2025-era server.
+   * 2026-07-28 answer or error means modern; anything else (a 400, 404 or 405 without one, a result
+   * without `resultType`) means a 2025-era server. No session is created on a 2025-era server.
    *
    * @returns `modern` or `legacy`.
-   * @throws {TransportError} When the server cannot be reached or fails otherwise.
+   * @throws {TransportError} When the server cannot be reached at all.
    */
   async probe(): Promise<"modern" | "legacy"> {
+    let answer: ModernAnswer;
     try {
-      await this.discover();
-      return "modern";
+      answer = await this.#discoverRequest();
     } catch (error) {
-      if (error instanceof ProbeRefused) {
-        if (MODERN_ERROR_CODES.includes(error.code ?? 0) || (error.status === 404 && error.code === -32601)) {
-          this.#discovered = {};
-          return "modern";
-        }
+      // An HTTP answer that is no JSON-RPC message at all: a 2025-era (or HTTP+SSE) server.
+      // A refusal of credentials is no sign of an era: signing in already failed, so report it.
+      if (
+        error instanceof TransportError && error.status !== undefined && error.status !== 401 &&
+        error.status !== 403
+      ) {
         return "legacy";
       }
-      if (error instanceof TransportError && [400, 404, 405].includes(error.status ?? 0)) return "legacy";
       throw error;
     }
+    const verdict = classifyModernProbe({
+      status: answer.status,
+      contentType: "application/json",
+      body: answer.text,
+    });
+    if (verdict.era !== "modern") return "legacy";
+    if ("unsupported" in verdict) {
+      const version = pickVersion(verdict.unsupported, [MODERN_VERSION]);
+      if (!version) {
+        throw new TransportError(
+          `The server at ${this.#o.client.url.host} supports only MCP ${
+            verdict.unsupported.join(", ")
+          }, which ` +
+            "mcp-bridge does not speak yet",
+        );
+      }
+      this.#version = version;
+      return "modern";
+    }
+    const envelope = parseMessage(answer.text);
+    if (envelope.kind === "response" && "result" in envelope.value) {
+      this.#discovered = envelope.value.result as Json;
+    }
+    return "modern";
   }
 
   /**

@@ -49,6 +49,13 @@ export const KNOWN_CALLS: Readonly<Record<string, Record<string, unknown>>> = {
   test_reconnection: {},
   /** Every `auth/*` scenario: called after `tools/list` once authorized. */
   "test-tool": {},
+  /** `http-invalid-tool-headers`: the one valid tool must stay usable (the invalid ones are hidden). */
+  valid_tool: { region: "us-east1" },
+  /** `sep-2322-client-request-state`: multi-round-trip tools; their input requests reach the host. */
+  test_mrtr_echo_state: {},
+  test_mrtr_unrelated: {},
+  test_mrtr_no_state: {},
+  test_mrtr_no_result_type: {},
 };
 
 /** What the whole run may take before the driver gives up (the suite's own limit is 30 s). */
