@@ -28,6 +28,7 @@ import { ConnectingTransport } from "./transport/connect.ts";
 import { HttpSseTransport } from "./transport/http_sse.ts";
 import { ModernHttpClient } from "./transport/modern_http.ts";
 import { ModernSession } from "./era/modern_session.ts";
+import { LegacyServerSession } from "./era/legacy_server_session.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
 import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { VERSION } from "./version.ts";
@@ -98,8 +99,19 @@ function createTransport(
         connectTimeoutMs: options.connectTimeoutMs,
       }),
     log,
-    create: (kind) =>
-      kind === "streamable-http" ? new StreamableHttpTransport(common) : new HttpSseTransport(common),
+    create: (kind, sinkOverride) => {
+      const options = sinkOverride ? { ...common, sink: sinkOverride } : common;
+      return kind === "streamable-http"
+        ? new StreamableHttpTransport(options)
+        : new HttpSseTransport(options);
+    },
+    adaptModernHost: (makeLegacy) =>
+      new LegacyServerSession({
+        makeLegacy,
+        sink,
+        log,
+        clientInfo: { name: "mcp-bridge", version: VERSION },
+      }),
   });
 }
 

@@ -8,7 +8,15 @@
 import type { Envelope } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
-import { type RemoteTransport, TransportError } from "./transport.ts";
+import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+
+/** Whether a host message shows that the host speaks 2026-07-28 (per-request `_meta`, or discovery). */
+export function isModernHostMessage(envelope: Envelope): boolean {
+  if (envelope.kind !== "request") return false;
+  if (envelope.method === "server/discover") return true;
+  const meta = (envelope.value.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+  return typeof meta?.["io.modelcontextprotocol/protocolVersion"] === "string";
+}
 
 /** A 2026-07-28 transport that can probe the server's era first. */
 export interface ModernTransport extends RemoteTransport {
@@ -24,8 +32,13 @@ export interface ConnectingOptions {
   protocol?: "auto" | "legacy" | "modern";
   /** Builds the 2026-07-28 transport. */
   createModern?: () => ModernTransport;
-  /** Builds a transport of a kind. */
-  create: (kind: TransportKind) => RemoteTransport;
+  /** Builds a transport of a kind; `sink` replaces the bridge's own when a translator sits between. */
+  create: (kind: TransportKind, sink?: MessageSink) => RemoteTransport;
+  /**
+   * Wraps a 2025-era connection for a host that speaks 2026-07-28: it initializes by itself and
+   * translates back. It gets a factory for the legacy connection, given the sink to use.
+   */
+  adaptModernHost?: (makeLegacy: (sink: MessageSink) => RemoteTransport) => RemoteTransport;
   /** The logger. */
   log: Logger;
 }
@@ -94,6 +107,20 @@ export class ConnectingTransport implements RemoteTransport {
       this.#o.log.debug("The server speaks the 2025 era (initialize and sessions)");
       await modern.close();
       if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+    }
+    if (this.#o.adaptModernHost && isModernHostMessage(envelope)) {
+      // A 2026-07-28 host and a 2025-era server: the bridge holds the session for the host.
+      const create = this.#o.create;
+      this.#current = this.#o.adaptModernHost((sink) =>
+        new ConnectingTransport({
+          mode: this.#o.mode,
+          protocol: "legacy",
+          log: this.#o.log,
+          create: (kind) => create(kind, sink),
+        })
+      );
+      await this.#current.send(text, envelope, signal);
+      return;
     }
     const first = firstTransport(this.#o.mode);
     this.#current = this.#o.create(first);
