@@ -25,7 +25,8 @@ Connection:
   --ignore-tool <glob>         hide matching tools (repeatable; * wildcard, case-insensitive)
   --include-tool <glob>        show only matching tools (repeatable)
   --connect-timeout <time>     how long connecting may take (default 30s; 90, 30s, 2m)
-  --protocol legacy            speak the 2025 protocol era (the only one in this release)
+  --protocol <era>             auto (default: detect the server's era and translate), legacy
+                               (2025 era only) or modern (2026-07-28 only)
 
 Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization header):
   --callback-port <port>       the sign-in callback port (also the positional [callback-port];
@@ -55,7 +56,7 @@ Output:
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
   --headers-timeout --body-timeout --ipv4 --enable-proxy --keep-alive --ping-interval
-  --disable-cookies; --protocol auto|modern (the 2026-07-28 era)
+  --disable-cookies
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp
