@@ -10,6 +10,23 @@ import type { Logger } from "../log/logger.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
+/** JSON-RPC errors only a 2026-07-28 server sends: header mismatch, missing capability, version. */
+const MODERN_ERROR_CODES = [-32020, -32021, -32022];
+
+/**
+ * Whether a failed `initialize` carries a 2026-07-28 server's own error: then the server is no
+ * 2024-11-05 one, and its answer (not an HTTP+SSE attempt) goes to the host.
+ */
+function isModernRefusal(error: TransportError): boolean {
+  if (error.serverResponse === undefined) return false;
+  try {
+    const code = JSON.parse(error.serverResponse)?.error?.code;
+    return MODERN_ERROR_CODES.includes(code);
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a host message shows that the host speaks 2026-07-28 (per-request `_meta`, or discovery). */
 export function isModernHostMessage(envelope: Envelope): boolean {
   if (envelope.kind !== "request") return false;
@@ -132,7 +149,7 @@ export class ConnectingTransport implements RemoteTransport {
       const other = error instanceof TransportError && isInitialize
         ? shouldFallBack(this.#o.mode, error.status, error.notAStream)
         : undefined;
-      if (other === undefined || this.#closed) throw error;
+      if (other === undefined || this.#closed || isModernRefusal(error as TransportError)) throw error;
       this.#o.log.info(
         `${first === "streamable-http" ? "Streamable HTTP" : "HTTP+SSE"} failed (${
           (error as Error).message
