@@ -153,7 +153,11 @@ export class ModernSession implements RemoteTransport {
    * @returns `modern` or `legacy`.
    * @throws {TransportError} When the server cannot be reached at all.
    */
-  async probe(): Promise<"modern" | "legacy"> {
+  async probe(first?: Envelope): Promise<"modern" | "legacy"> {
+    // The host's initialize says who it is: the probe carries that, like every later request.
+    if (first?.kind === "request" && first.method === "initialize") {
+      this.#learnHost(first.value.params as Json);
+    }
     let answer: ModernAnswer;
     try {
       answer = await this.#discoverRequest();
@@ -304,12 +308,16 @@ export class ModernSession implements RemoteTransport {
     await this.#translated(id, method, params, signal);
   }
 
-  async #initialize(id: JsonRpcId, params: Json | undefined): Promise<void> {
+  #learnHost(params: Json | undefined): void {
     this.#hostCapabilities = (params?.capabilities as Json | undefined) ?? {};
     const info = params?.clientInfo as { name?: unknown; version?: unknown } | undefined;
     if (typeof info?.name === "string") {
       this.#hostInfo = { name: info.name, version: typeof info.version === "string" ? info.version : "0" };
     }
+  }
+
+  async #initialize(id: JsonRpcId, params: Json | undefined): Promise<void> {
+    this.#learnHost(params);
     const discovered = this.#discovered ?? await this.discover();
     const requested = typeof params?.protocolVersion === "string"
       ? params.protocolVersion

@@ -37,8 +37,12 @@ export function isModernHostMessage(envelope: Envelope): boolean {
 
 /** A 2026-07-28 transport that can probe the server's era first. */
 export interface ModernTransport extends RemoteTransport {
-  /** Asks the server which era it speaks (without creating a session on a 2025-era server). */
-  probe(): Promise<"modern" | "legacy">;
+  /**
+   * Asks the server which era it speaks (without creating a session on a 2025-era server).
+   *
+   * @param first The host's first message (its `initialize` tells the host's capabilities).
+   */
+  probe(first?: Envelope): Promise<"modern" | "legacy">;
 }
 
 /** Options for {@linkcode ConnectingTransport}. */
@@ -115,7 +119,7 @@ export class ConnectingTransport implements RemoteTransport {
     if (protocol !== "legacy" && this.#o.createModern && firstTransport(this.#o.mode) === "streamable-http") {
       const modern = this.#o.createModern();
       this.#current = modern;
-      const era = protocol === "modern" ? "modern" : await modern.probe();
+      const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
         await modern.send(text, envelope, signal);
