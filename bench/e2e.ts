@@ -1,10 +1,12 @@
 /**
  * The end-to-end benchmark: one workload run through (a) the MCP SDK's own Streamable HTTP client
- * (no bridge), (b) mcp-bridge and (c) mcp-remote, against the same MCP server on 127.0.0.1, in
- * alternation, for a few rounds. It prints a markdown table and writes `bench/RESULTS.md`.
+ * (no bridge), (b) mcp-bridge and (c) mcp-remote, against two MCP servers on 127.0.0.1: a 2025-era
+ * one (sessions, `initialize`) and a 2026-07-28 one (`createMcpHandler`: no sessions, `_meta` on
+ * every request), which the bridge serves to the same 2025-era host by translating. The clients
+ * alternate, for a few rounds. It prints markdown tables and writes `bench/RESULTS.md`.
  *
  * ```sh
- * deno task bench              # 3 rounds
+ * deno task bench              # 5 rounds
  * deno run --frozen --allow-net=127.0.0.1 --allow-run --allow-env --allow-read \
  *   --allow-write=./bench,./.tmp bench/e2e.ts --rounds 5
  * ```
@@ -18,6 +20,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { z } from "zod";
 import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
+import { blobText, serveModernBench } from "./modern_server.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Workload and limits
@@ -55,6 +58,11 @@ const RESULTS_FILE = `${ROOT}/bench/RESULTS.md`;
 
 type Kind = "direct" | "bridge" | "remote";
 const KINDS: readonly Kind[] = ["direct", "bridge", "remote"];
+/** The server's protocol era: 2025 (`initialize`, sessions) or 2026-07-28 (`server/discover`, `_meta`). */
+type Era = "legacy" | "modern";
+const ERAS: readonly Era[] = ["legacy", "modern"];
+const ERA_TITLE: Record<Era, string> = { legacy: "2025-era server", modern: "2026-07-28 server" };
+const MODERN_VERSION = "2026-07-28";
 const LABEL: Record<Kind, string> = {
   direct: "direct SDK client",
   bridge: "mcp-bridge",
@@ -254,16 +262,6 @@ async function commandOutput(cmd: string, args: string[], timeoutMs = 10_000): P
 // The server
 // ---------------------------------------------------------------------------------------------
 
-let blobCache = "";
-function blobText(bytes: number): string {
-  if (blobCache.length !== bytes) {
-    // Varied ASCII, so nothing along the way can shortcut a run of one character.
-    const unit = "The quick brown fox jumps over the lazy dog 0123456789. ";
-    blobCache = unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
-  }
-  return blobCache;
-}
-
 /**
  * The example server plus the benchmark's tools: `blob` (a text result of a given size) and
  * `notify` (interleaved progress and log notifications, numbered, before the result).
@@ -336,7 +334,7 @@ function bridgeEnv(): Record<string, string> {
   return env;
 }
 
-function stdioParams(kind: "bridge" | "remote", url: URL) {
+function stdioParams(kind: "bridge" | "remote", url: URL, era: Era) {
   if (kind === "bridge") {
     return {
       command: Deno.execPath(),
@@ -354,14 +352,27 @@ function stdioParams(kind: "bridge" | "remote", url: URL) {
   }
   return {
     command: "node",
-    args: [REMOTE_PROXY, url.href, "--allow-http"],
+    // mcp-remote speaks only the 2025 era unless told to probe (`--protocol auto`, its opt-in to the
+    // SDK's version negotiation); the bridge probes by default (`--protocol auto`).
+    args: [REMOTE_PROXY, url.href, "--allow-http", ...(era === "modern" ? ["--protocol", "auto"] : [])],
     env: { MCP_REMOTE_CONFIG_DIR: REMOTE_CONFIG_DIR, NO_COLOR: "1" },
   };
 }
 
-function newClient(): { client: Client; holder: { recorder: NotificationRecorder | undefined } } {
+/**
+ * The host. Over stdio it is always a 2025-era client (that is what the bridges serve); the direct
+ * client against the 2026-07-28 server pins that revision (the SDK's `Client` speaks 2025 unless
+ * `versionNegotiation` says otherwise), so it sends `server/discover` and the `_meta` envelope itself.
+ */
+function newClient(kind: Kind, era: Era): {
+  client: Client;
+  holder: { recorder: NotificationRecorder | undefined };
+} {
   const holder: { recorder: NotificationRecorder | undefined } = { recorder: undefined };
-  const client = new Client({ name: "mcp-bridge-bench", version: "1.0.0" });
+  const client = new Client(
+    { name: "mcp-bridge-bench", version: "1.0.0" },
+    kind === "direct" && era === "modern" ? { versionNegotiation: { mode: { pin: MODERN_VERSION } } } : {},
+  );
   // Our own progress handler (replacing the SDK's per-request one): the SDK drops progress that it
   // dispatches after the response, so counting arrivals here is what measures the bridge.
   client.setNotificationHandler("notifications/progress", (n) => {
@@ -381,8 +392,12 @@ function newClient(): { client: Client; holder: { recorder: NotificationRecorder
 }
 
 /** Connects one client; returns the connection and the cold-start time (spawn → initialize result). */
-async function connect(kind: Kind, url: URL): Promise<{ connection: Connection; coldMs: number }> {
-  const { client, holder } = newClient();
+async function connect(
+  kind: Kind,
+  url: URL,
+  era: Era,
+): Promise<{ connection: Connection; coldMs: number }> {
+  const { client, holder } = newClient(kind, era);
   let exited!: () => void;
   const exit = new Promise<void>((resolve) => (exited = resolve));
   client.onclose = () => exited();
@@ -392,7 +407,7 @@ async function connect(kind: Kind, url: URL): Promise<{ connection: Connection; 
   if (kind === "direct") {
     transport = new StreamableHTTPClientTransport(url);
   } else {
-    const stdio = new StdioClientTransport({ ...stdioParams(kind, url), cwd: ROOT, stderr: "pipe" });
+    const stdio = new StdioClientTransport({ ...stdioParams(kind, url, era), cwd: ROOT, stderr: "pipe" });
     const decoder = new TextDecoder();
     stdio.stderr?.on("data", (chunk: Uint8Array) => {
       stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-16_384);
@@ -422,6 +437,12 @@ async function connect(kind: Kind, url: URL): Promise<{ connection: Connection; 
   }
   const coldMs = performance.now() - start;
   if (transport instanceof StdioClientTransport) pid = transport.pid;
+  const negotiated = client.getNegotiatedProtocolVersion();
+  const expected = kind === "direct" && era === "modern" ? MODERN_VERSION : undefined;
+  if (expected !== undefined ? negotiated !== expected : negotiated === MODERN_VERSION) {
+    await close();
+    throw new Error(`the host negotiated ${negotiated ?? "nothing"}, not ${expected ?? "a 2025 revision"}`);
+  }
   const connection: Connection = {
     kind,
     client,
@@ -445,6 +466,7 @@ async function connect(kind: Kind, url: URL): Promise<{ connection: Connection; 
 /** One client's numbers in one round. */
 interface Sample {
   kind: Kind;
+  era: Era;
   round: number;
   coldMs: number;
   p50Ms: number;
@@ -456,8 +478,12 @@ interface Sample {
   ordered: boolean | undefined;
   peakRssMiB: number;
   cpuMs: number;
+  /** CPU time of the bridge process in each timed phase (ms), for the per-unit comparison. */
+  phaseCpuMs: Record<Phase, number>;
   error?: string;
 }
+
+type Phase = "sequential" | "concurrent" | "blob" | "notify";
 
 function textOf(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] }).content;
@@ -534,9 +560,10 @@ async function phaseNotify(connection: Connection, token: string): Promise<{ ms:
   }
 }
 
-async function runOnce(kind: Kind, url: URL, round: number, clockTicks: number): Promise<Sample> {
+async function runOnce(kind: Kind, era: Era, url: URL, round: number, clockTicks: number): Promise<Sample> {
   const sample: Sample = {
     kind,
+    era,
     round,
     coldMs: NaN,
     p50Ms: NaN,
@@ -548,11 +575,21 @@ async function runOnce(kind: Kind, url: URL, round: number, clockTicks: number):
     ordered: undefined,
     peakRssMiB: NaN,
     cpuMs: NaN,
+    phaseCpuMs: { sequential: NaN, concurrent: NaN, blob: NaN, notify: NaN },
   };
   let connection: Connection | undefined;
   let phase = "connect";
+  // The bridge's CPU time so far (outside the timed work: `cat` runs between phases).
+  const cpuNow = async () =>
+    connection?.pid == null ? NaN : (await readProcessStats(connection.pid, clockTicks))?.cpuMs ?? NaN;
+  let cpuMark = NaN;
+  const cpuPhase = async (name: Phase) => {
+    const now = await cpuNow();
+    sample.phaseCpuMs[name] = now - cpuMark;
+    cpuMark = now;
+  };
   try {
-    const connected = await connect(kind, url);
+    const connected = await connect(kind, url, era);
     connection = connected.connection;
     sample.coldMs = connected.coldMs;
     const client = connection.client;
@@ -567,25 +604,30 @@ async function runOnce(kind: Kind, url: URL, round: number, clockTicks: number):
     );
 
     phase = "sequential";
+    cpuMark = await cpuNow();
     const latencies = await withTimeout(phaseSequential(client), PHASE_TIMEOUT_MS.sequential, phase);
+    await cpuPhase("sequential");
     sample.p50Ms = percentile(latencies, 50);
     sample.p90Ms = percentile(latencies, 90);
     sample.p99Ms = percentile(latencies, 99);
 
     phase = "concurrent";
     sample.callsPerS = await withTimeout(phaseConcurrent(client), PHASE_TIMEOUT_MS.concurrent, phase);
+    await cpuPhase("concurrent");
 
     phase = "blob";
     sample.mibPerS = await withTimeout(phaseBlob(client), PHASE_TIMEOUT_MS.blob, phase);
+    await cpuPhase("blob");
 
     phase = "notify";
     const notified = await withTimeout(
-      phaseNotify(connection, `bench-${kind}-${round}`),
+      phaseNotify(connection, `bench-${era}-${kind}-${round}`),
       PHASE_TIMEOUT_MS.notify,
       phase,
     );
     sample.notifyMs = notified.ms;
     sample.ordered = notified.ordered;
+    await cpuPhase("notify");
 
     phase = "stats";
     if (connection.pid !== null) {
@@ -878,6 +920,47 @@ function computeMedians(samples: Sample[]): Medians {
   return out;
 }
 
+/** CPU time of a bridge process per unit of work in each phase: medians over the rounds. */
+interface UnitCpu {
+  /** Per sequential echo call, µs. */
+  seqUs: number;
+  /** Per echo call with 64 in flight, µs. */
+  concUs: number;
+  /** Per MiB of `blob` result, ms. */
+  blobMsPerMiB: number;
+  /** Per notification, µs. */
+  notifyUs: number;
+}
+
+const UNIT_ROWS: { label: string; key: keyof UnitCpu }[] = [
+  { label: `CPU per sequential echo call (µs)`, key: "seqUs" },
+  { label: `CPU per echo call, ${IN_FLIGHT} in flight (µs)`, key: "concUs" },
+  { label: "CPU per MiB of `blob` result (ms)", key: "blobMsPerMiB" },
+  { label: "CPU per notification (µs)", key: "notifyUs" },
+];
+
+/** Each successful round's CPU per unit of work. */
+function unitCpuRounds(samples: Sample[], kind: Kind): Record<keyof UnitCpu, number[]> {
+  const mine = samples.filter((s) => s.kind === kind && !s.error);
+  const per = (phase: Phase, units: number, scale: number) =>
+    mine.map((s) => (s.phaseCpuMs[phase] * scale) / units).filter(Number.isFinite);
+  return {
+    seqUs: per("sequential", SEQUENTIAL_CALLS, 1000),
+    concUs: per("concurrent", CONCURRENT_CALLS, 1000),
+    blobMsPerMiB: per("blob", (BLOB_CALLS * BLOB_BYTES) / MIB, 1),
+    notifyUs: per("notify", 2 * NOTIFICATIONS, 1000),
+  };
+}
+
+function unitCpu(rounds: Record<keyof UnitCpu, number[]>): UnitCpu {
+  return {
+    seqUs: median(rounds.seqUs),
+    concUs: median(rounds.concUs),
+    blobMsPerMiB: median(rounds.blobMsPerMiB),
+    notifyUs: median(rounds.notifyUs),
+  };
+}
+
 interface Target {
   name: string;
   ratio: number;
@@ -887,8 +970,23 @@ interface Target {
   reason: string;
 }
 
-function targets(m: Medians, floors: Floors): Target[] {
+/** What the report knows besides one era's medians. */
+interface Context {
+  floors: Floors;
+  /** The bridge's CPU per unit of work, per era. */
+  unit: Record<Era, UnitCpu>;
+}
+
+function targets(m: Medians, era: Era, ctx: Context): Target[] {
+  const { floors, unit } = ctx;
   const f = (x: number | undefined, unit: string) => (x === undefined ? "n/a" : `${fmt(x)} ${unit}`);
+  // On the 2026-07-28 server the bridge also translates each message; say what that costs per unit.
+  const extra = (key: keyof UnitCpu, what: string, u: string) =>
+    era === "legacy" ? "" : `; on this server the bridge also translates (stamps the \`_meta\` envelope on ` +
+      `each request; parses each result twice more and serialises it once more, to drop \`resultType\`; ` +
+      `\`deno bench bench/era_translation_bench.ts\` measures that in-process), and its CPU ${what} is ` +
+      `${fmt(unit.modern[key])} ${u} against ${fmt(unit.legacy[key])} ${u} on the 2025-era server ` +
+      `(${fmt(unit.modern[key] / unit.legacy[key])}x; see "Bridge CPU per unit of work")`;
   return [
     {
       name: "cold start <= 0.15x mcp-remote",
@@ -910,7 +1008,7 @@ function targets(m: Medians, floors: Floors): Target[] {
       versus: "direct",
       reason: "every call crosses two extra pipes and a second event loop (host → bridge stdin, bridge → " +
         "host stdout) on top of the same HTTP exchange; with sub-millisecond HTTP round trips on loopback " +
-        "that fixed hop cost is a large share of the total",
+        "that fixed hop cost is a large share of the total" + extra("seqUs", "per sequential call", "µs"),
     },
     {
       name: "1 MiB throughput >= 0.9x direct",
@@ -922,8 +1020,12 @@ function targets(m: Medians, floors: Floors): Target[] {
         `(re-concatenating its read buffer on every 64 KiB chunk, then validating each message), reading the ` +
         `same 20 x 1 MiB lines from \`cat\`, tops out at ${f(floors.hostMiBPerS, "MiB/s")} here ` +
         `(${floors.hostMiBPerS ? fmt(1000 / floors.hostMiBPerS) : "n/a"} ms per MiB that the direct client ` +
-        `never pays, and mcp-remote pays too); the bridge's own work per result (SSE decoding, one JSON.parse ` +
-        `for the envelope peek, UTF-8 encoding for stdout) comes on top`,
+        `never pays, and mcp-remote pays too); the bridge's own work per result (` +
+        (era === "legacy"
+          ? "SSE decoding, one JSON.parse for the envelope peek"
+          : "reading the JSON body; JSON.parse to match the response id, again to read `resultType`, then " +
+            "JSON.stringify and JSON.parse once more to hand the result without `resultType` to the router") +
+        ", UTF-8 encoding for stdout) comes on top" + extra("blobMsPerMiB", "per MiB", "ms"),
     },
     {
       name: "peak RSS <= 0.3x mcp-remote",
@@ -951,7 +1053,8 @@ function targets(m: Medians, floors: Floors): Target[] {
         `an idle Deno start costs ${f(floors.deno?.cpuMs, "ms")} of CPU (Node: ${
           f(floors.node?.cpuMs, "ms")
         }); beyond that, the bridge still parses every message in full (JSON.parse for the envelope peek) ` +
-        "and runs fetch + SSE decoding per call, so the per-message work is the same order as mcp-remote's",
+        "and runs fetch + SSE decoding per call, so the per-message work is the same order as mcp-remote's" +
+        extra("concUs", "per echo call with 64 in flight", "µs"),
     },
   ];
 }
@@ -991,17 +1094,68 @@ function renderTable(m: Medians, samples: Sample[]): string {
 
 function renderRounds(samples: Sample[]): string {
   const lines = [
-    "| round | client | cold ms | p50 ms | p90 ms | p99 ms | calls/s | MiB/s | notify ms | in order | RSS MiB | CPU ms |",
-    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
+    "| round | server | client | cold ms | p50 ms | p90 ms | p99 ms | calls/s | MiB/s | notify ms | in order | RSS MiB | CPU ms |",
+    "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
   ];
   for (const s of samples) {
     lines.push(
-      `| ${s.round} | ${LABEL[s.kind]} | ${fmt(s.coldMs)} | ${fmt(s.p50Ms)} | ${fmt(s.p90Ms)} | ${
-        fmt(s.p99Ms)
-      } | ${fmt(s.callsPerS)} | ${fmt(s.mibPerS)} | ${fmt(s.notifyMs)} | ${
-        s.ordered === undefined ? "n/a" : s.ordered ? "yes" : "NO"
-      } | ${fmt(s.peakRssMiB)} | ${fmt(s.cpuMs)} |`,
+      `| ${s.round} | ${s.era === "legacy" ? "2025" : MODERN_VERSION} | ${LABEL[s.kind]} | ${
+        fmt(s.coldMs)
+      } | ${fmt(s.p50Ms)} | ${fmt(s.p90Ms)} | ${fmt(s.p99Ms)} | ${fmt(s.callsPerS)} | ${fmt(s.mibPerS)} | ${
+        fmt(s.notifyMs)
+      } | ${s.ordered === undefined ? "n/a" : s.ordered ? "yes" : "NO"} | ${fmt(s.peakRssMiB)} | ${
+        fmt(s.cpuMs)
+      } |`,
     );
+  }
+  return lines.join("\n");
+}
+
+function renderUnitCpu(
+  unit: Record<Kind, Record<Era, UnitCpu>>,
+  rounds: Record<Kind, Record<Era, Record<keyof UnitCpu, number[]>>>,
+): string {
+  const cell = (kind: Kind, era: Era, key: keyof UnitCpu) => {
+    const values = rounds[kind][era][key];
+    return values.length < 2
+      ? fmt(unit[kind][era][key])
+      : `${fmt(unit[kind][era][key])} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
+  };
+  const lines = [
+    `| metric (median of rounds) | ${LABEL.bridge}, 2025 | ${LABEL.bridge}, ${MODERN_VERSION} | ${MODERN_VERSION} / 2025 | ` +
+    `${LABEL.remote}, 2025 | ${LABEL.remote}, ${MODERN_VERSION} |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const row of UNIT_ROWS) {
+    const l = unit.bridge.legacy[row.key];
+    const m = unit.bridge.modern[row.key];
+    lines.push(
+      `| ${row.label} | ${cell("bridge", "legacy", row.key)} | ${cell("bridge", "modern", row.key)} | ${
+        Number.isFinite(m / l) ? `${fmt(m / l)}x` : "n/a"
+      } | ${cell("remote", "legacy", row.key)} | ${cell("remote", "modern", row.key)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function renderTargetComparison(reports: Record<Era, EraReport>, ctx: Context): string {
+  const lists = {
+    legacy: targets(reports.legacy.medians, "legacy", ctx),
+    modern: targets(reports.modern.medians, "modern", ctx),
+  };
+  const cell = (t: Target | undefined) => {
+    if (!t) return "n/a";
+    const verdict = met(t);
+    return `${Number.isFinite(t.ratio) ? `${fmt(t.ratio)}x` : "n/a"} (${
+      verdict === undefined ? "not measured" : verdict ? "met" : "**not met**"
+    })`;
+  };
+  const lines = [
+    `| target | ${ERA_TITLE.legacy} | ${ERA_TITLE.modern} |`,
+    "| --- | ---: | ---: |",
+  ];
+  for (const t of lists.legacy) {
+    lines.push(`| ${t.name} | ${cell(t)} | ${cell(lists.modern.find((m) => m.name === t.name))} |`);
   }
   return lines.join("\n");
 }
@@ -1019,22 +1173,63 @@ function renderTargets(list: Target[]): string {
   return lines.join("\n");
 }
 
+function renderFailing(list: Target[]): string[] {
+  const failing = list.filter((t) => met(t) === false);
+  const unmeasured = list.filter((t) => met(t) === undefined);
+  return [
+    ...(failing.length === 0 && unmeasured.length === 0 ? ["Every target is met."] : []),
+    ...(failing.length === 0 ? [] : [
+      "Likely reasons for the targets not met:",
+      "",
+      ...failing.map((t) => `- **${t.name}** (measured ${fmt(t.ratio)}x): ${t.reason}.`),
+    ]),
+    ...(unmeasured.length === 0 ? [] : [
+      ...(failing.length === 0 ? [] : [""]),
+      `Not measured: ${unmeasured.map((t) => t.name).join("; ")} (no successful ${LABEL.remote} round ` +
+      "on this server, see Failures).",
+    ]),
+  ];
+}
+
+interface EraReport {
+  samples: Sample[];
+  medians: Medians;
+}
+
 function renderResults(
   machine: Machine,
   rounds: number,
   wallS: number,
-  m: Medians,
-  samples: Sample[],
-  floors: Floors,
+  reports: Record<Era, EraReport>,
+  ctx: Context,
+  unit: Record<Kind, Record<Era, UnitCpu>>,
+  unitRounds: Record<Kind, Record<Era, Record<keyof UnitCpu, number[]>>>,
   notes: string[],
 ): string {
-  const list = targets(m, floors);
-  const failing = list.filter((t) => met(t) === false);
+  const { floors } = ctx;
+  const samples = ERAS.flatMap((era) => reports[era].samples).sort((a, b) =>
+    a.round - b.round || ERAS.indexOf(a.era) - ERAS.indexOf(b.era)
+  );
   const errors = samples.filter((s) => s.error);
   const floorRow = (name: string, f: Floor | undefined) =>
     f
       ? `| ${name} | ${fmt(f.startMs)} | ${fmt(f.peakRssMiB)} | ${fmt(f.cpuMs)} |`
       : `| ${name} | n/a | n/a | n/a |`;
+  const eraSection = (era: Era) => {
+    const { medians, samples } = reports[era];
+    return [
+      `## Results: ${ERA_TITLE[era]}`,
+      "",
+      renderTable(medians, samples),
+      "",
+      `## Targets: ${ERA_TITLE[era]}`,
+      "",
+      renderTargets(targets(medians, era, ctx)),
+      "",
+      ...renderFailing(targets(medians, era, ctx)),
+      "",
+    ];
+  };
   return [
     "# mcp-bridge benchmark results",
     "",
@@ -1044,41 +1239,55 @@ function renderResults(
     `- Machine: ${machine.cpus} CPUs (nproc), ${machine.model}, ${machine.memory} RAM, Linux ${machine.kernel}`,
     `- Load average (1, 5, 15 min) when the run started: ${machine.load}`,
     `- Runtimes: Deno ${machine.deno}, Node ${machine.node}; mcp-remote ${machine.mcpRemote}`,
-    `- Rounds: ${rounds} (clients alternate direct, mcp-bridge, mcp-remote in each round); wall time ${
-      fmt(wallS)
-    } s`,
+    `- Rounds: ${rounds} (in each round the clients alternate direct, mcp-bridge, mcp-remote against the ` +
+    `2025-era server, then the same against the 2026-07-28 server); wall time ${fmt(wallS)} s`,
     "",
     "## Setup",
     "",
-    "- Server: the bundled example server (`src/demo/example_server.ts`, MCP SDK 2.4.0, stateful Streamable " +
-    "HTTP with SSE responses) plus `blob` and `notify` tools, in the harness process on 127.0.0.1.",
-    "- direct: the SDK's `Client` + `StreamableHTTPClientTransport`, in the harness process (no bridge).",
-    "- mcp-bridge: the SDK's `Client` + `StdioClientTransport` spawning `deno run --quiet --frozen --no-prompt " +
-    "--allow-net=127.0.0.1:<port> src/main.ts <url>`.",
+    "- 2025-era server: the bundled example server (`src/demo/example_server.ts`, MCP SDK 2.4.0, stateful " +
+    "Streamable HTTP with SSE responses) plus `blob` and `notify` tools, in the harness process on 127.0.0.1.",
+    "- 2026-07-28 server: `bench/modern_server.ts`, the SDK's `createMcpHandler` (MCP SDK 2.4.0, " +
+    '`legacy: "reject"`: modern-only, no sessions, a fresh server instance per request, JSON answers that ' +
+    "upgrade to SSE when a tool notifies first) with the same `echo`, `blob` and `notify` tools, served with " +
+    "`Deno.serve` in the harness process on 127.0.0.1.",
+    "- direct: the SDK's `Client` + `StreamableHTTPClientTransport`, in the harness process (no bridge); " +
+    `against the 2026-07-28 server with \`versionNegotiation: { mode: { pin: "${MODERN_VERSION}" } }\` ` +
+    "(the SDK's `Client` speaks the 2025 era unless told otherwise), so it sends `server/discover` and the " +
+    "`_meta` envelope itself; the harness checks the negotiated version.",
+    "- mcp-bridge: a 2025-era host (the SDK's `Client` + `StdioClientTransport`) spawning `deno run --quiet " +
+    "--frozen --no-prompt --allow-net=127.0.0.1:<port> src/main.ts <url>` (default `--protocol auto`: it " +
+    "probes with `server/discover`, then either passes 2025 traffic through or translates it for the " +
+    "2026-07-28 server).",
     `- mcp-remote: the same host spawning \`node ${
       REMOTE_PROXY.slice(ROOT.length + 1)
     } <url> --allow-http\` (default options: \`http-first\`, which probes the server with a second ` +
-    "client before proxying).",
+    "client before proxying), plus `--protocol auto` against the 2026-07-28 server (its opt-in to the SDK's " +
+    "version negotiation; without it, it speaks only the 2025 era, which a modern-only server rejects).",
     `- Per client and round: cold start; ${WARMUP_CALLS} unmeasured warm-up calls; ${SEQUENTIAL_CALLS} sequential ` +
     `\`echo\` calls; ${CONCURRENT_CALLS} \`echo\` calls with ${IN_FLIGHT} in flight; ${BLOB_CALLS} sequential 1 MiB ` +
     `\`blob\` results; one \`notify\` call sending ${NOTIFICATIONS} progress and ${NOTIFICATIONS} log notifications ` +
     "interleaved (timed until the result and every notification arrived; order checked on the host's " +
-    "notification handlers); then `VmHWM` and `utime+stime` of the bridge process from `/proc`, just before it is closed.",
-    "- Before round 1, one unmeasured start of each bridge warms the module and disk caches.",
+    "notification handlers); then `VmHWM` and `utime+stime` of the bridge process from `/proc`, just before it " +
+    "is closed. The bridge's `utime+stime` is also read between the timed phases, for the CPU per unit of work.",
+    "- Before round 1, one unmeasured start of each bridge against each server warms the module and disk caches.",
     "",
-    "## Results",
+    ...eraSection("legacy"),
+    ...eraSection("modern"),
+    "## Targets: 2025-era against 2026-07-28 server",
     "",
-    renderTable(m, samples),
+    "The same 2025-era host through mcp-bridge; on the 2026-07-28 server the bridge translates every message:",
     "",
-    "## Targets",
+    renderTargetComparison(reports, ctx),
     "",
-    renderTargets(list),
+    "## Bridge CPU per unit of work",
     "",
-    ...(failing.length === 0 ? ["Every target is met."] : [
-      "Likely reasons for the targets not met:",
-      "",
-      ...failing.map((t) => `- **${t.name}** (measured ${fmt(t.ratio)}x): ${t.reason}.`),
-    ]),
+    "CPU time (`utime+stime`, 10 ms clock ticks) of the bridge process during each timed phase, divided by " +
+    "the work done in it, median (min–max) of the rounds; the same 2025-era host drives both servers. A " +
+    "phase with little CPU (the notify phase takes about 20 ticks) is coarse, and a phase may pay for the " +
+    "garbage of the one before it. `deno bench bench/era_translation_bench.ts` measures the translation code " +
+    "alone, in-process, against the 2025-era transport.",
+    "",
+    renderUnitCpu(unit, unitRounds),
     "",
     "## Runtime floors",
     "",
@@ -1093,13 +1302,18 @@ function renderResults(
     `result lines from \`cat\`, median of 3): ${fmt(floors.hostMiBPerS ?? NaN)} MiB/s.`,
     "",
     "Deno's HTTP client alone (a bare `deno eval` script making 2000 sequential echo calls with `fetch` against " +
-    `the same server, no bridge code, median of 3): peak RSS ${fmt(floors.fetchRssMiB ?? NaN)} MiB.`,
+    `the 2025-era server, no bridge code, median of 3): peak RSS ${fmt(floors.fetchRssMiB ?? NaN)} MiB.`,
     "",
     "## Every round",
     "",
     renderRounds(samples),
     ...(errors.length > 0
-      ? ["", "## Failures", "", ...errors.map((s) => `- round ${s.round}, ${LABEL[s.kind]}: ${s.error}`)]
+      ? [
+        "",
+        "## Failures",
+        "",
+        ...errors.map((s) => `- round ${s.round}, ${ERA_TITLE[s.era]}, ${LABEL[s.kind]}: ${s.error}`),
+      ]
       : []),
     ...(notes.length > 0 ? ["", "## Notes", "", ...notes.map((n) => `- ${n}`)] : []),
     "",
@@ -1117,7 +1331,7 @@ async function cleanupAll(): Promise<void> {
 async function main(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { rounds: { type: "string", default: "3" } },
+    options: { rounds: { type: "string", default: "5" } },
     strict: true,
   });
   const rounds = Number(values.rounds);
@@ -1139,47 +1353,84 @@ async function main(args: string[]): Promise<number> {
   progress("Measuring the idle runtime floors …");
   const floors = await measureFloors(clockTicks);
 
-  const server: RunningServer = await serveExample({ mode: "stateful", create: createBenchServer });
-  live.add(() => withTimeout(server.close(), 5000, "server close").catch(() => {}));
+  const servers = {} as Record<Era, { url: URL }>;
+  const legacyServer: RunningServer = await serveExample({ mode: "stateful", create: createBenchServer });
+  live.add(() => withTimeout(legacyServer.close(), 5000, "server close").catch(() => {}));
+  servers.legacy = legacyServer;
+  const modernServer = await serveModernBench();
+  live.add(() => withTimeout(modernServer.close(), 5000, "server close").catch(() => {}));
+  servers.modern = modernServer;
   progress("Measuring the memory floor of Deno's fetch …");
-  floors.fetchRssMiB = await measureFetchFloor(server.url);
+  floors.fetchRssMiB = await measureFetchFloor(legacyServer.url);
   const samples: Sample[] = [];
   try {
-    progress(`Server at ${server.url.href}; warming up the bridges …`);
-    for (const kind of kinds.filter((k) => k !== "direct")) {
-      try {
-        const { connection } = await connect(kind, server.url);
-        await echo(connection.client, "warm");
-        await connection.close();
-      } catch (error) {
-        progress(`warm-up of ${LABEL[kind]} failed: ${(error as Error).message}`);
+    progress(
+      `Servers at ${legacyServer.url.href} (2025) and ${modernServer.url.href} (${MODERN_VERSION}); ` +
+        "warming up the bridges …",
+    );
+    for (const era of ERAS) {
+      for (const kind of kinds.filter((k) => k !== "direct")) {
+        try {
+          const { connection } = await connect(kind, servers[era].url, era);
+          await echo(connection.client, "warm");
+          await connection.close();
+        } catch (error) {
+          progress(`warm-up of ${LABEL[kind]} (${ERA_TITLE[era]}) failed: ${(error as Error).message}`);
+        }
       }
     }
     for (let round = 1; round <= rounds; round++) {
-      for (const kind of kinds) {
-        const t0 = performance.now();
-        const sample = await runOnce(kind, server.url, round, clockTicks);
-        samples.push(sample);
-        progress(
-          `round ${round}/${rounds} ${LABEL[kind].padEnd(18)} ${
-            ((performance.now() - t0) / 1000).toFixed(1)
-          } s` +
-            (sample.error ? `  FAILED ${sample.error.split("\n")[0]}` : ""),
-        );
+      for (const era of ERAS) {
+        for (const kind of kinds) {
+          const t0 = performance.now();
+          const sample = await runOnce(kind, era, servers[era].url, round, clockTicks);
+          samples.push(sample);
+          progress(
+            `round ${round}/${rounds} ${(era === "legacy" ? "2025" : MODERN_VERSION).padEnd(10)} ${
+              LABEL[kind].padEnd(18)
+            } ${((performance.now() - t0) / 1000).toFixed(1)} s` +
+              (sample.error ? `  FAILED ${sample.error.split("\n")[0]}` : ""),
+          );
+        }
       }
     }
   } finally {
     await cleanupAll();
   }
 
-  const medians = computeMedians(samples);
+  const reports = {} as Record<Era, EraReport>;
+  const unit = {} as Record<Kind, Record<Era, UnitCpu>>;
+  const unitRounds = {} as Record<Kind, Record<Era, Record<keyof UnitCpu, number[]>>>;
+  for (const kind of KINDS) {
+    unit[kind] = {} as Record<Era, UnitCpu>;
+    unitRounds[kind] = {} as Record<Era, Record<keyof UnitCpu, number[]>>;
+  }
+  for (const era of ERAS) {
+    const mine = samples.filter((s) => s.era === era);
+    reports[era] = { samples: mine, medians: computeMedians(mine) };
+    for (const kind of KINDS) {
+      unitRounds[kind][era] = unitCpuRounds(mine, kind);
+      unit[kind][era] = unitCpu(unitRounds[kind][era]);
+    }
+  }
+  const ctx: Context = { floors, unit: unit.bridge };
   const wallS = (performance.now() - wallStart) / 1000;
-  const table = renderTable(medians, samples);
-  const list = targets(medians, floors);
-  print(`\n${table}\n\n${renderTargets(list)}\n\n`);
+  for (const era of ERAS) {
+    const { medians, samples: mine } = reports[era];
+    print(
+      `\n${ERA_TITLE[era]}\n\n${renderTable(medians, mine)}\n\n${
+        renderTargets(targets(medians, era, ctx))
+      }\n`,
+    );
+  }
+  print(
+    `\n${renderTargetComparison(reports, ctx)}\n\nBridge CPU per unit of work\n\n${
+      renderUnitCpu(unit, unitRounds)
+    }\n\n`,
+  );
   Deno.writeTextFileSync(
     RESULTS_FILE,
-    renderResults(machine, rounds, wallS, medians, samples, floors, notes),
+    renderResults(machine, rounds, wallS, reports, ctx, unit, unitRounds, notes),
   );
   // Keep the generated file as `deno fmt --check` (in `deno task test`) wants it.
   await commandOutput(Deno.execPath(), ["fmt", "--quiet", RESULTS_FILE], 30_000);
