@@ -99,7 +99,7 @@ export class ModernSession implements RemoteTransport {
   async discover(): Promise<Json> {
     for (let attempt = 0;; attempt++) {
       const answer = await this.#discoverRequest();
-      const envelope = parseMessage(answer.text);
+      const envelope = answer.envelope;
       const value = envelope.kind === "response" ? envelope.value : {};
       const error = value.error as
         | { code?: number; message?: string; data?: { supported?: unknown } }
@@ -191,7 +191,7 @@ export class ModernSession implements RemoteTransport {
       this.#version = version;
       return "modern";
     }
-    const envelope = parseMessage(answer.text);
+    const envelope = answer.envelope;
     if (envelope.kind === "response" && "result" in envelope.value) {
       this.#discovered = envelope.value.result as Json;
     }
@@ -385,8 +385,8 @@ export class ModernSession implements RemoteTransport {
         { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) },
         this.#meta(),
       );
-      const { text } = await this.#send(message, id, signal);
-      const envelope = parseMessage(text);
+      const answer = await this.#send(message, id, signal);
+      const envelope = answer.envelope;
       const value = envelope.kind === "response" ? envelope.value : {};
       const error = value.error as
         | { code?: number; message?: string; data?: { supported?: unknown } }
@@ -414,6 +414,12 @@ export class ModernSession implements RemoteTransport {
       const result = (value.result ?? {}) as Json;
       const kind = resultType(result);
       if (kind === "complete") {
+        // The usual case passes the server's text on unchanged (a 2025-era host ignores resultType):
+        // a 1 MiB result is not serialised again.
+        // (A re-issued request's response carries the bridge's id: that one is rewritten below.)
+        if (envelope.kind === "response" && envelope.id === hostId && method !== "tools/list") {
+          return await this.#o.sink(answer.text, envelope);
+        }
         const { resultType: _drop, ...rest } = result;
         let final: Json = rest;
         if (method === "tools/list") final = this.#filterTools(final);
@@ -480,7 +486,7 @@ export class ModernSession implements RemoteTransport {
         { jsonrpc: "2.0", id, method: "tools/list", params: cursor ? { cursor } : {} },
         this.#meta(),
       );
-      const envelope = parseMessage((await this.#send(message, id, signal)).text);
+      const envelope = (await this.#send(message, id, signal)).envelope;
       const result = (envelope.kind === "response" ? envelope.value.result : undefined) as Json | undefined;
       if (!result) return;
       this.#filterTools(result);
@@ -495,8 +501,7 @@ export class ModernSession implements RemoteTransport {
     signal?: AbortSignal,
   ): Promise<void> {
     const message = envelope.value;
-    const response = (await this.#send(message, envelope.id, signal)).text;
-    const answer = parseMessage(response);
+    const { text: response, envelope: answer } = await this.#send(message, envelope.id, signal);
     if (envelope.method === "tools/list" && answer.kind === "response" && answer.value.result) {
       const filtered = { ...answer.value, result: this.#filterTools(answer.value.result as Json) };
       const out = JSON.stringify(filtered);

@@ -50,6 +50,8 @@ export interface ModernAnswer {
   text: string;
   /** The HTTP status (a JSON-RPC error may come with 400 or 404 in this era). */
   status: number;
+  /** The response's envelope (parsed once, here). */
+  envelope: Envelope;
 }
 
 /** A message that arrives on a request's stream before its response. */
@@ -134,7 +136,8 @@ export class ModernHttpClient {
           status: res.status,
         });
       }
-      return { text: await this.#answer(res, id, signal, onMessage), status: res.status };
+      const [text, envelope] = await this.#answer(res, id, signal, onMessage);
+      return { text, status: res.status, envelope };
     }
   }
 
@@ -143,12 +146,14 @@ export class ModernHttpClient {
     id: JsonRpcId,
     signal: AbortSignal | undefined,
     onMessage: StreamMessageHandler,
-  ): Promise<string> {
+  ): Promise<[string, Envelope]> {
     if (!res.ok) {
       const failure = await failureFromResponse(res, this.#o.url, id);
       // A modern server answers protocol errors (unsupported version, header mismatch, unknown
       // method) with a 4xx whose body is the JSON-RPC error: that is the answer.
-      if (failure.serverResponse !== undefined) return failure.serverResponse;
+      if (failure.serverResponse !== undefined) {
+        return [failure.serverResponse, parseMessage(failure.serverResponse)];
+      }
       throw failure;
     }
     if (res.status === 202 || res.body === null) {
@@ -162,18 +167,18 @@ export class ModernHttpClient {
     if (isJson(res)) {
       const text = await res.text();
       const envelope = parseMessage(text);
-      if (envelope.kind === "response" && envelope.id === id) return text;
+      if (envelope.kind === "response" && envelope.id === id) return [text, envelope];
       throw new TransportError(
         `The server at ${this.#o.url.host} answered without a response to request ${JSON.stringify(id)}`,
       );
     }
     if (!isEventStream(res)) throw await unexpectedBody(res, this.#o.url);
-    let response: string | undefined;
+    let response: [string, Envelope] | undefined;
     const outcome = await readSseEvents(res.body, async (event) => {
       if (event.event !== "message" || event.data.trim() === "") return false;
       const envelope = parseMessage(event.data);
       if (envelope.kind === "response" && envelope.id === id) {
-        response = event.data;
+        response = [event.data, envelope];
         return true;
       }
       if (envelope.kind === "invalid") {
