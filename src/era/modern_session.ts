@@ -20,7 +20,12 @@ import {
 import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../transport/streamable_http.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
-import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
+import {
+  EraMismatchError,
+  type MessageSink,
+  type RemoteTransport,
+  TransportError,
+} from "../transport/transport.ts";
 import { classifyModernProbe } from "./detect.ts";
 import { PROTOCOL_VERSION_META_KEY, stampRequest } from "./meta.ts";
 import { parseInputRequired, resultType, retryParams } from "./mrtr.ts";
@@ -38,6 +43,12 @@ const MAX_INPUT_ROUNDS = 10;
 const MAX_REISSUES = 2;
 
 type Json = Record<string, unknown>;
+
+/** Whether an HTTP error answer is one a 2026-07-28 server sends (header, capability, version, method). */
+function isModernError(status: number, code: number | undefined): boolean {
+  return code === -32020 || code === -32021 || code === UNSUPPORTED_VERSION ||
+    (status === 404 && code === -32601);
+}
 
 /** Options for {@linkcode ModernSession}. */
 export interface ModernSessionOptions {
@@ -385,13 +396,28 @@ export class ModernSession implements RemoteTransport {
         { jsonrpc: "2.0", id, method, ...(params ? { params } : {}) },
         this.#meta(),
       );
-      const answer = await this.#send(message, id, signal);
+      let answer: ModernAnswer;
+      try {
+        answer = await this.#send(message, id, signal);
+      } catch (error) {
+        // A 400, 404 or 405 that is no JSON-RPC answer: the server no longer speaks this era.
+        if (
+          error instanceof TransportError && [400, 404, 405].includes(error.status ?? 0) && !signal?.aborted
+        ) {
+          throw new EraMismatchError(error.message, error.status!);
+        }
+        throw error;
+      }
       const envelope = answer.envelope;
       const value = envelope.kind === "response" ? envelope.value : {};
       const error = value.error as
         | { code?: number; message?: string; data?: { supported?: unknown } }
         | undefined;
       if (error) {
+        if (answer.status >= 400 && !isModernError(answer.status, error.code)) {
+          // A 2025-era server's error (e.g. "no valid session"): the server changed eras.
+          throw new EraMismatchError(error.message ?? "a 2025-era error", answer.status);
+        }
         if (error.code === UNSUPPORTED_VERSION && !versionRetried) {
           versionRetried = true;
           const supported = Array.isArray(error.data?.supported) ? error.data!.supported as string[] : [];

@@ -5,10 +5,10 @@
  * @module
  */
 
-import type { Envelope } from "../jsonrpc/message.ts";
+import { type Envelope, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
-import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+import { EraMismatchError, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** JSON-RPC errors only a 2026-07-28 server sends: header mismatch, missing capability, version. */
 const MODERN_ERROR_CODES = [-32020, -32021, -32022];
@@ -70,6 +70,9 @@ export class ConnectingTransport implements RemoteTransport {
   #current: RemoteTransport | undefined;
   #first: Promise<void> | undefined;
   #closed = false;
+  #era: "modern" | "legacy" | undefined;
+  #hostInitialize: { text: string; envelope: Extract<Envelope, { kind: "request" }> } | undefined;
+  #switching: Promise<boolean> | undefined;
 
   /**
    * Creates the strategy; nothing is sent yet.
@@ -104,7 +107,69 @@ export class ConnectingTransport implements RemoteTransport {
       return await this.#first;
     }
     await this.#first.catch(() => {});
-    await this.#current!.send(text, envelope, signal);
+    if (this.#switching) await this.#switching;
+    try {
+      await this.#current!.send(text, envelope, signal);
+    } catch (error) {
+      // The era was cached for the process; when the server stops answering in it, probe again.
+      if (!(await this.#eraChanged(error))) throw error;
+      await this.#current!.send(text, envelope, signal);
+    }
+  }
+
+  /** Probes again after an answer from the other era, and switches (once for all callers). */
+  #eraChanged(error: unknown): Promise<boolean> {
+    if (
+      (this.#o.protocol ?? "legacy") !== "auto" || !this.#o.createModern || !this.#hostInitialize ||
+      this.#closed ||
+      !(error instanceof TransportError)
+    ) {
+      return Promise.resolve(false);
+    }
+    const toModern = this.#era === "legacy" && isModernRefusal(error);
+    const toLegacy = this.#era === "modern" && error instanceof EraMismatchError;
+    if (!toModern && !toLegacy) return Promise.resolve(false);
+    this.#switching ??= this.#switchEra(toModern ? "modern" : "legacy").finally(
+      () => (this.#switching = undefined),
+    );
+    return this.#switching;
+  }
+
+  async #switchEra(to: "modern" | "legacy"): Promise<boolean> {
+    const host = this.#hostInitialize!;
+    const old = this.#current;
+    try {
+      if (to === "modern") {
+        const modern = this.#o.createModern!();
+        if (await modern.probe(host.envelope).catch(() => "legacy") !== "modern") {
+          await modern.close();
+          return false;
+        }
+        // Replaying the host's initialize sets the session up; its answer finds no waiting request.
+        await modern.send(host.text, host.envelope);
+        const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+        await modern.send(initialized, parseMessage(initialized));
+        this.#current = modern;
+      } else {
+        const legacy = this.#o.create(firstTransport(this.#o.mode));
+        const init = JSON.stringify({ ...host.envelope.value, id: "mcp-bridge-era-initialize" });
+        await legacy.send(init, parseMessage(init));
+        const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+        await legacy.send(initialized, parseMessage(initialized));
+        this.#current = legacy;
+      }
+    } catch (error) {
+      this.#o.log.warn(
+        `The server changed its protocol era and switching failed: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    this.#era = to;
+    this.#o.log.info(
+      `The server now speaks ${to === "modern" ? "MCP 2026-07-28" : "the 2025 era"}: switched`,
+    );
+    void old?.close().catch(() => {});
+    return true;
   }
 
   /** Closes the chosen transport at once (a first exchange still under way is aborted with it). */
@@ -115,11 +180,15 @@ export class ConnectingTransport implements RemoteTransport {
 
   async #sendFirst(text: string, envelope: Envelope, signal: AbortSignal | undefined): Promise<void> {
     const protocol = this.#o.protocol ?? "legacy";
+    if (envelope.kind === "request" && envelope.method === "initialize") {
+      this.#hostInitialize = { text, envelope };
+    }
     // HTTP+SSE exists only in the 2024-11-05 era: an SSE-first strategy means a 2025-era server.
     if (protocol !== "legacy" && this.#o.createModern && firstTransport(this.#o.mode) === "streamable-http") {
       const modern = this.#o.createModern();
       this.#current = modern;
       const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
+      this.#era = era;
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
         await modern.send(text, envelope, signal);

@@ -86,3 +86,15 @@ export class TransportError extends Error {
     this.detail = options.detail;
   }
 }
+
+/** The server answered as if it spoke the other protocol era (it was replaced or reconfigured). */
+export class EraMismatchError extends TransportError {
+  /**
+   * @param message What the server answered.
+   * @param status The HTTP status.
+   */
+  constructor(message: string, status: number) {
+    super(message, { status });
+    this.name = "EraMismatchError";
+  }
+}
