@@ -18,9 +18,8 @@ import { parseArgs } from "node:util";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { McpServer } from "@modelcontextprotocol/server";
-import { z } from "zod";
 import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
-import { blobText, serveModernBench } from "./modern_server.ts";
+import { blobText, registerBenchTools, serveModernBench } from "./modern_server.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Workload and limits
@@ -276,28 +275,7 @@ async function commandOutput(cmd: string, args: string[], timeoutMs = 10_000): P
  */
 export function createBenchServer(): McpServer {
   const server = createExampleServer();
-  server.registerTool("blob", {
-    description: "Returns a text of the requested size",
-    inputSchema: z.object({ bytes: z.number().int().min(0).max(16 * MIB) }),
-  }, ({ bytes }) => ({ content: [{ type: "text", text: blobText(bytes) }] }));
-  server.registerTool("notify", {
-    description: "Sends n progress and n logging notifications, interleaved, then answers",
-    inputSchema: z.object({ n: z.number().int().min(1).max(10_000) }),
-  }, async ({ n }, ctx) => {
-    const token = ctx.mcpReq._meta?.progressToken;
-    if (token === undefined) throw new Error("notify needs a progress token");
-    for (let i = 1; i <= n; i++) {
-      await ctx.mcpReq.notify({
-        method: "notifications/progress",
-        params: { progressToken: token, progress: i, total: n },
-      });
-      await ctx.mcpReq.notify({
-        method: "notifications/message",
-        params: { level: "info", logger: "bench", data: { seq: i } },
-      });
-    }
-    return { content: [{ type: "text", text: String(n) }] };
-  });
+  registerBenchTools(server);
   return server;
 }
 

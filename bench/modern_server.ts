@@ -38,26 +38,18 @@ export function blobText(bytes: number): string {
 }
 
 /**
- * One per-request server instance with `echo`, `blob` (a text result of a given size) and `notify`
- * (interleaved progress and log notifications, numbered, before the result).
+ * Adds the workload tools both bench servers share: `blob` (a text of the requested size) and
+ * `notify` (n progress and n logging notifications, interleaved, then an answer).
  *
  * @example Usage
  * ```ts ignore
- * import { createModernBenchServer } from "./modern_server.ts";
- * const server = createModernBenchServer();
+ * import { registerBenchTools } from "./modern_server.ts";
+ * registerBenchTools(server);
  * ```
  *
- * @returns A server not yet connected to a transport.
+ * @param server The server to add them to.
  */
-export function createModernBenchServer(): McpServer {
-  const server = new McpServer(
-    { name: "mcp-bridge-bench-modern", version: "1.0.0" },
-    { capabilities: { logging: {}, tools: {} } },
-  );
-  server.registerTool("echo", {
-    description: "Returns the text it is given",
-    inputSchema: z.object({ text: z.string() }),
-  }, ({ text }) => ({ content: [{ type: "text", text }] }));
+export function registerBenchTools(server: McpServer): void {
   server.registerTool("blob", {
     description: "Returns a text of the requested size",
     inputSchema: z.object({ bytes: z.number().int().min(0).max(16 * MIB) }),
@@ -80,6 +72,30 @@ export function createModernBenchServer(): McpServer {
     }
     return { content: [{ type: "text", text: String(n) }] };
   });
+}
+
+/**
+ * One per-request server instance with `echo`, `blob` (a text result of a given size) and `notify`
+ * (interleaved progress and log notifications, numbered, before the result).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { createModernBenchServer } from "./modern_server.ts";
+ * const server = createModernBenchServer();
+ * ```
+ *
+ * @returns A server not yet connected to a transport.
+ */
+export function createModernBenchServer(): McpServer {
+  const server = new McpServer(
+    { name: "mcp-bridge-bench-modern", version: "1.0.0" },
+    { capabilities: { logging: {}, tools: {} } },
+  );
+  server.registerTool("echo", {
+    description: "Returns the text it is given",
+    inputSchema: z.object({ text: z.string() }),
+  }, ({ text }) => ({ content: [{ type: "text", text }] }));
+  registerBenchTools(server);
   return server;
 }
 
