@@ -163,6 +163,32 @@ export class HostConnectError extends Error {
   }
 }
 
+/**
+ * Runs `fn` with a server (started by `start`) and a host connected to it through the bridge, then
+ * stops both, whatever happens.
+ *
+ * @param start Starts the server.
+ * @param hostOptions Arguments, permissions, client options.
+ * @param fn The test body.
+ */
+export async function withServerAndHost<S extends { url: URL; close(): Promise<void> }>(
+  start: () => Promise<S>,
+  hostOptions: HostOptions,
+  fn: (server: S, host: Host) => Promise<void>,
+): Promise<void> {
+  const server = await start();
+  try {
+    const host = await connectHost(server.url, hostOptions);
+    try {
+      await fn(server, host);
+    } finally {
+      await host.close();
+    }
+  } finally {
+    await server.close();
+  }
+}
+
 /** A bridge process driven byte by byte. */
 export interface RawBridge {
   /** Writes raw bytes (or text) to the bridge's stdin. */

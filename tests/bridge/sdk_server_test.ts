@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { ServeOptions } from "../../src/demo/example_server.ts";
-import { connectHost, type Host, type HostOptions } from "../_fixtures/bridge_host.ts";
+import { type Host, type HostOptions, withServerAndHost } from "../_fixtures/bridge_host.ts";
 import { MemoryEventStore, serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
 
 function text(result: { content?: unknown }): string {
@@ -8,22 +8,12 @@ function text(result: { content?: unknown }): string {
 }
 
 /** Runs `fn` with a test server and a host connected to it through the bridge, then stops both. */
-async function withBridge(
+function withBridge(
   serverOptions: ServeOptions,
   hostOptions: HostOptions,
   fn: (server: TestServer, host: Host) => Promise<void>,
 ): Promise<void> {
-  const server = await serveTestServer(serverOptions);
-  try {
-    const host = await connectHost(server.url, hostOptions);
-    try {
-      await fn(server, host);
-    } finally {
-      await host.close();
-    }
-  } finally {
-    await server.close();
-  }
+  return withServerAndHost(() => serveTestServer(serverOptions), hostOptions, fn);
 }
 
 Deno.test("bridge passes sampling, elicitation and roots requests to the host and its answers back", async () => {

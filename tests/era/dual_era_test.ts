@@ -21,6 +21,7 @@ import {
   type HostOptions,
   netFor,
   spawnRaw,
+  withServerAndHost,
 } from "../_fixtures/bridge_host.ts";
 import {
   CONFIRM_STATE,
@@ -104,22 +105,12 @@ function tap(host: Host): { received: JSONRPCMessage[]; sent: JSONRPCMessage[] }
 }
 
 /** Runs `fn` with a modern server and a host connected to it through the bridge, then stops both. */
-async function withModern(
+function withModern(
   serverOptions: ModernServeOptions,
   hostOptions: HostOptions,
   fn: (server: ModernServer, host: Host) => Promise<void>,
 ): Promise<void> {
-  const server = await serveModern(serverOptions);
-  try {
-    const host = await connectHost(server.url, hostOptions);
-    try {
-      await fn(server, host);
-    } finally {
-      await host.close();
-    }
-  } finally {
-    await server.close();
-  }
+  return withServerAndHost(() => serveModern(serverOptions), hostOptions, fn);
 }
 
 /** A host declaring sampling, elicitation and roots, with handlers for all three. */
