@@ -8,7 +8,7 @@
  */
 
 import { AuthError } from "./errors.ts";
-import { isLoopbackHost } from "../cli/args.ts";
+import { isLoopbackHost } from "../net/address.ts";
 import { optionalEnv } from "../cli/env.ts";
 import type { Logger } from "../log/logger.ts";
 

@@ -16,7 +16,7 @@ import {
 import { AuthError } from "./errors.ts";
 import { prmResourceMatches } from "./resource.ts";
 import type { AuthServerMetadata, BearerChallenge, ProtectedResourceMetadata } from "./types.ts";
-import { isLoopbackHost } from "../cli/args.ts";
+import { isLoopbackHost } from "../net/address.ts";
 
 /** What discovery found. */
 export interface Discovery {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { isLoopbackHost } from "../cli/args.ts";
+import { isLoopbackHost } from "../net/address.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { AuthError } from "./errors.ts";
 import type { ClientInfo, TokenSet } from "./types.ts";

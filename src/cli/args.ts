@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { type HeaderTemplate, parseHeader } from "./headers.ts";
 import { parseDuration } from "./duration.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
+import { isLoopbackHost } from "../net/address.ts";
 
 /** The subcommands. */
 export type Command = "bridge" | "client" | "login" | "logout" | "status";
@@ -210,27 +211,6 @@ function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean
 }
 
 const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/**
- * Whether a host name is a loopback address (plain http is allowed there without `--allow-http`).
- *
- * @example Usage
- * ```ts
- * import { isLoopbackHost } from "./args.ts";
- * import assert from "node:assert/strict";
- *
- * assert.equal(isLoopbackHost("127.0.0.1"), true);
- * assert.equal(isLoopbackHost("example.com"), false);
- * ```
- *
- * @param hostname `URL.hostname`.
- * @returns True for `localhost`, `127.0.0.0/8` and `[::1]`.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.test(hostname);
-}
 
 /**
  * Checks a server URL: absolute, `https:` (or `http:` on loopback, or anywhere with `--allow-http`).

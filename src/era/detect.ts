@@ -8,14 +8,16 @@
 
 import { SseParser } from "../transport/sse_parser.ts";
 
-/** `HeaderMismatch`: headers missing, malformed or not matching the body (HTTP 400). */
-export const HEADER_MISMATCH = -32020;
-/** `MissingRequiredClientCapability`: the request needs a capability the client did not declare (HTTP 400). */
-export const MISSING_REQUIRED_CLIENT_CAPABILITY = -32021;
-/** `UnsupportedProtocolVersion`: the server does not implement the requested version (HTTP 400). */
-export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+import { ErrorCode } from "../jsonrpc/message.ts";
+
+/** `HeaderMismatch` (see {@linkcode ErrorCode}). */
+export const HEADER_MISMATCH: number = ErrorCode.HeaderMismatch;
+/** `MissingRequiredClientCapability` (see {@linkcode ErrorCode}). */
+export const MISSING_REQUIRED_CLIENT_CAPABILITY: number = ErrorCode.MissingRequiredClientCapability;
+/** `UnsupportedProtocolVersion` (see {@linkcode ErrorCode}). */
+export const UNSUPPORTED_PROTOCOL_VERSION: number = ErrorCode.UnsupportedProtocolVersion;
 /** JSON-RPC `Method not found`; a modern server answers an unknown method with HTTP 404 and this code. */
-export const METHOD_NOT_FOUND = -32601;
+export const METHOD_NOT_FOUND: number = ErrorCode.MethodNotFound;
 
 /** The HTTP answer to the probe. */
 export interface ProbeAnswer {

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type Envelope, errorResponse, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
+import { type Envelope, ErrorCode, errorResponse, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
-import { INTERNAL_ID_PREFIX } from "../transport/streamable_http.ts";
+import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY } from "./meta.ts";
 import { LEGACY_VERSIONS, MODERN_VERSION } from "./versions.ts";
@@ -86,7 +86,7 @@ export class LegacyServerSession implements RemoteTransport {
     if (envelope.method === "subscriptions/listen") {
       const reply = errorResponse(
         envelope.id,
-        -32601,
+        ErrorCode.MethodNotFound,
         "subscriptions/listen is not available: the server speaks the 2025 era, and mcp-bridge does not translate " +
           "its notifications into subscriptions yet",
       );
@@ -156,7 +156,7 @@ export class LegacyServerSession implements RemoteTransport {
       // A 2026-07-28 host takes no requests from the server: decline, so the server does not wait.
       const reply = errorResponse(
         envelope.id as JsonRpcId,
-        -32601,
+        ErrorCode.MethodNotFound,
         `The host speaks MCP 2026-07-28, which has no server-to-client requests (${envelope.method})`,
       );
       this.#o.log.warn(`Declined ${envelope.method} from the server: the 2026-07-28 host cannot answer it`);

@@ -15,10 +15,11 @@ import {
   errorResponse,
   idKey,
   type JsonRpcId,
+  MODERN_ERROR_CODES,
   parseMessage,
 } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
-import { INTERNAL_ID_PREFIX } from "../transport/streamable_http.ts";
+import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
   EraMismatchError,
@@ -34,9 +35,8 @@ import { listenParams, SubscriptionState } from "./subscriptions.ts";
 import { LEGACY_VERSIONS, MODERN_VERSION, pickVersion } from "./versions.ts";
 import { filterToolsResult, paramHeaders, type ToolHeaderPlan } from "./x_mcp_header.ts";
 
-/** Error codes of the 2026-07-28 era the session reacts to. */
-const HEADER_MISMATCH = -32020;
-const UNSUPPORTED_VERSION = -32022;
+const HEADER_MISMATCH = ErrorCode.HeaderMismatch;
+const UNSUPPORTED_VERSION = ErrorCode.UnsupportedProtocolVersion;
 /** The most input rounds one request may take. */
 const MAX_INPUT_ROUNDS = 10;
 /** The most times a request whose stream was cut is sent again. */
@@ -46,8 +46,7 @@ type Json = Record<string, unknown>;
 
 /** Whether an HTTP error answer is one a 2026-07-28 server sends (header, capability, version, method). */
 function isModernError(status: number, code: number | undefined): boolean {
-  return code === -32020 || code === -32021 || code === UNSUPPORTED_VERSION ||
-    (status === 404 && code === -32601);
+  return MODERN_ERROR_CODES.includes(code as number) || (status === 404 && code === ErrorCode.MethodNotFound);
 }
 
 /** Options for {@linkcode ModernSession}. */

@@ -21,13 +21,28 @@ export const ErrorCode = {
   ParseError: -32700,
   /** The JSON sent is not a valid request object. */
   InvalidRequest: -32600,
+  /** The method does not exist (a 2026-07-28 server answers it with HTTP 404). */
+  MethodNotFound: -32601,
   /** Invalid method parameters (also: unknown or blocked tool). */
   InvalidParams: -32602,
   /** Internal error. */
   InternalError: -32603,
   /** The bridge could not get an answer from the remote server (network, HTTP or stream failure). */
   TransportError: -32000,
+  /** 2026-07-28 `HeaderMismatch`: headers missing, malformed or not matching the body (HTTP 400). */
+  HeaderMismatch: -32020,
+  /** 2026-07-28 `MissingRequiredClientCapability`: the request needs an undeclared capability (HTTP 400). */
+  MissingRequiredClientCapability: -32021,
+  /** 2026-07-28 `UnsupportedProtocolVersion`: the server does not implement the requested version. */
+  UnsupportedProtocolVersion: -32022,
 } as const;
+
+/** The error codes only a 2026-07-28 server sends. */
+export const MODERN_ERROR_CODES: readonly number[] = [
+  ErrorCode.HeaderMismatch,
+  ErrorCode.MissingRequiredClientCapability,
+  ErrorCode.UnsupportedProtocolVersion,
+];
 
 function isId(value: unknown): value is JsonRpcId {
   return typeof value === "string" || (typeof value === "number" && Number.isFinite(value));

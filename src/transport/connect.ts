@@ -5,13 +5,10 @@
  * @module
  */
 
-import { type Envelope, parseMessage } from "../jsonrpc/message.ts";
+import { type Envelope, MODERN_ERROR_CODES, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
 import { EraMismatchError, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
-
-/** JSON-RPC errors only a 2026-07-28 server sends: header mismatch, missing capability, version. */
-const MODERN_ERROR_CODES = [-32020, -32021, -32022];
 
 /**
  * Whether a failed `initialize` carries a 2026-07-28 server's own error: then the server is no

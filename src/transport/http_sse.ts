@@ -10,7 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, fetchOrExplain, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
 import { describeRefusedAfterSignIn } from "./http_errors.ts";
-import { INTERNAL_ID_PREFIX } from "./streamable_http.ts";
+import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import {
   type AuthHook,
   type FetchLike,

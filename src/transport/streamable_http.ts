@@ -8,6 +8,7 @@
  */
 
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
+import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import type { Logger } from "../log/logger.ts";
 import {
   drain,
@@ -49,9 +50,6 @@ export interface StreamableHttpOptions {
   /** OAuth credentials, when the bridge signs in by itself. */
   auth?: AuthHook;
 }
-
-/** Ids of the bridge's own requests start with this; responses to them never reach the host. */
-export const INTERNAL_ID_PREFIX = "mcp-bridge-";
 
 interface Exchange {
   /** The request id whose response ends the exchange (none for notifications and responses). */
