@@ -12,6 +12,7 @@
 import { parseMessage } from "../src/jsonrpc/message.ts";
 import { Logger } from "../src/log/logger.ts";
 import { ModernSession } from "../src/era/modern_session.ts";
+import { ServerExchange } from "../src/transport/exchange.ts";
 import { ModernHttpClient } from "../src/transport/modern_http.ts";
 import { StreamableHttpTransport } from "../src/transport/streamable_http.ts";
 import type { RemoteTransport } from "../src/transport/transport.ts";
@@ -115,9 +116,17 @@ const CALLS: Record<Tool, string> = {
 
 async function started(era: "legacy" | "modern"): Promise<RemoteTransport> {
   const transport = era === "legacy"
-    ? new StreamableHttpTransport({ url, headers: [], fetch: legacyFetch, sink, log, connectTimeoutMs: 5000 })
+    ? new StreamableHttpTransport({
+      exchange: new ServerExchange({ url, headers: [], fetch: legacyFetch, log }),
+      sink,
+      log,
+      connectTimeoutMs: 5000,
+    })
     : new ModernSession({
-      client: new ModernHttpClient({ url, headers: [], fetch: modernFetch, log }),
+      client: new ModernHttpClient({
+        exchange: new ServerExchange({ url, headers: [], fetch: modernFetch, log }),
+        log,
+      }),
       sink,
       log,
       clientInfo: { name: "mcp-bridge", version: "bench" },
@@ -146,7 +155,10 @@ for (const t of ["echo", "blob"] as const) {
 
 // The steps of the modern path for a 1 MiB result.
 const modernBlob = answers.modern.blob;
-const httpClient = new ModernHttpClient({ url, headers: [], fetch: modernFetch, log });
+const httpClient = new ModernHttpClient({
+  exchange: new ServerExchange({ url, headers: [], fetch: modernFetch, log }),
+  log,
+});
 Deno.bench({
   name: "ModernHttpClient.request: fake fetch (its body encode + decode), text, one JSON.parse",
   group: "modern 1 MiB: parts",

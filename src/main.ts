@@ -25,6 +25,7 @@ import { openDebugLog } from "./log/debug_file.ts";
 import { Logger } from "./log/logger.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
 import { ConnectingTransport } from "./transport/connect.ts";
+import { ServerExchange } from "./transport/exchange.ts";
 import { HttpSseTransport } from "./transport/http_sse.ts";
 import { ModernHttpClient } from "./transport/modern_http.ts";
 import { ModernSession } from "./era/modern_session.ts";
@@ -72,27 +73,27 @@ function createTransport(
   log: Logger,
   auth: AuthHook | undefined,
 ): RemoteTransport {
-  const common = {
+  // One exchange owns every HTTP request to the server: headers, credentials, redirects, errors.
+  const exchange = new ServerExchange({
     url: options.serverUrl,
     headers,
     fetch,
+    log,
+    ...(auth ? { auth } : {}),
+  });
+  const common = {
+    exchange,
     sink,
     log,
     connectTimeoutMs: options.connectTimeoutMs,
-    ...(auth ? { auth } : {}),
+    maxMessageBytes: options.maxMessageBytes,
   };
   return new ConnectingTransport({
     mode: options.transport,
     protocol: options.protocol,
     createModern: () =>
       new ModernSession({
-        client: new ModernHttpClient({
-          url: options.serverUrl,
-          headers,
-          fetch,
-          log,
-          ...(auth ? { auth } : {}),
-        }),
+        client: new ModernHttpClient({ exchange, log, maxMessageBytes: options.maxMessageBytes }),
         sink,
         log,
         clientInfo: { name: "mcp-bridge", version: VERSION },

@@ -8,6 +8,8 @@
 import { parseArgs } from "node:util";
 import { type HeaderTemplate, parseHeader } from "./headers.ts";
 import { parseDuration } from "./duration.ts";
+import { parseSize } from "./size.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 import { isLoopbackHost } from "../net/address.ts";
 
@@ -74,6 +76,8 @@ export interface CliOptions {
   configDir: string | undefined;
   /** `--connect-timeout`, in milliseconds. */
   connectTimeoutMs: number;
+  /** `--max-message-size`: the largest message, JSON body or SSE event accepted from the server. */
+  maxMessageBytes: number;
   /** OAuth settings. */
   auth: AuthOptions;
   /** `logout --all`. */
@@ -114,6 +118,7 @@ const OPTIONS = {
   "include-tool": { type: "string", multiple: true },
   "config-dir": { type: "string" },
   "connect-timeout": { type: "string" },
+  "max-message-size": { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   // Accepted for mcp-remote compatibility; implemented by later releases.
@@ -352,6 +357,18 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     }
   }
 
+  let maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  if (values["max-message-size"] !== undefined) {
+    try {
+      maxMessageBytes = parseSize(values["max-message-size"]);
+    } catch (error) {
+      throw new UsageError(`Cannot use --max-message-size: ${(error as Error).message}`);
+    }
+    if (maxMessageBytes < 1024 || maxMessageBytes > 2 * 1024 ** 3) {
+      throw new UsageError("Cannot use --max-message-size: it must be between 1KiB and 2GiB");
+    }
+  }
+
   let headers: HeaderTemplate[];
   try {
     headers = (values.header ?? []).map((h) => parseHeader(h, "--header"));
@@ -379,6 +396,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       includeTools: values["include-tool"] ?? [],
       configDir: values["config-dir"],
       connectTimeoutMs,
+      maxMessageBytes,
     },
   };
 }

@@ -25,6 +25,8 @@ Connection:
   --ignore-tool <glob>         hide matching tools (repeatable; * wildcard, case-insensitive)
   --include-tool <glob>        show only matching tools (repeatable)
   --connect-timeout <time>     how long connecting may take (default 30s; 90, 30s, 2m)
+  --max-message-size <size>    the largest message, JSON body or event accepted from the
+                               server (default 64MiB; 512KiB, 1GiB)
   --protocol <era>             auto (default: detect the server's era and translate), legacy
                                (2025 era only) or modern (2026-07-28 only)
 

@@ -10,6 +10,7 @@
 import { type Envelope, ErrorCode, errorResponse, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
+import { INITIALIZED_NOTIFICATION, initializeRequest } from "../transport/handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
 import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY } from "./meta.ts";
 import { LEGACY_VERSIONS, MODERN_VERSION } from "./versions.ts";
@@ -110,7 +111,7 @@ export class LegacyServerSession implements RemoteTransport {
           ? { name: info.name, version: typeof info.version === "string" ? info.version : "0" }
           : this.#o.clientInfo,
       };
-      const text = JSON.stringify({ jsonrpc: "2.0", id: this.#initializeId, method: "initialize", params });
+      const text = initializeRequest(this.#initializeId, params);
       const result = new Promise<Json>((resolve, reject) => {
         this.#initializeResult = resolve;
         this.#initializeError = reject;
@@ -118,8 +119,7 @@ export class LegacyServerSession implements RemoteTransport {
       result.catch(() => {});
       await this.#legacy.send(text, parseMessage(text));
       const value = await result;
-      const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
-      await this.#legacy.send(initialized, parseMessage(initialized));
+      await this.#legacy.send(INITIALIZED_NOTIFICATION, parseMessage(INITIALIZED_NOTIFICATION));
       this.#o.log.debug("The server speaks the 2025 era: mcp-bridge initialized it for the 2026-07-28 host");
       return value;
     })();

@@ -20,6 +20,7 @@ import {
 } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
+import { Deadline } from "../transport/exchange.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
   EraMismatchError,
@@ -137,21 +138,20 @@ export class ModernSession implements RemoteTransport {
   async #discoverRequest(): Promise<ModernAnswer> {
     const id = this.#nextId("discover");
     const message = stampRequest({ jsonrpc: "2.0", id, method: "server/discover", params: {} }, this.#meta());
-    const timeout = new AbortController();
     const ms = this.#o.connectTimeoutMs ?? 30_000;
-    const timer = setTimeout(() => timeout.abort(), ms);
+    // The connect timeout bounds the waiting for the server, never the time spent signing in.
+    const deadline = new Deadline(
+      ms,
+      `Timed out after ${ms / 1000} s waiting for ${this.#o.client.url.host} to answer: check that the ` +
+        "server is up, or raise --connect-timeout",
+    );
     try {
-      return await this.#send(message, id, timeout.signal);
+      return await this.#send(message, id, undefined, deadline);
     } catch (error) {
-      if (!timeout.signal.aborted) throw error;
-      throw new TransportError(
-        `Timed out after ${
-          ms / 1000
-        } s waiting for ${this.#o.client.url.host} to answer: check that the server ` +
-          "is up, or raise --connect-timeout",
-      );
+      if (deadline.signal.aborted) throw deadline.signal.reason;
+      throw error;
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
     }
   }
 
@@ -348,7 +348,12 @@ export class ModernSession implements RemoteTransport {
   }
 
   /** Sends one request, re-issuing it (with a new id) when its stream is cut. */
-  async #send(message: Json, id: JsonRpcId, signal: AbortSignal | undefined): Promise<ModernAnswer> {
+  async #send(
+    message: Json,
+    id: JsonRpcId,
+    signal: AbortSignal | undefined,
+    deadline?: Deadline,
+  ): Promise<ModernAnswer> {
     const params = message.params as Json | undefined;
     const method = String(message.method);
     let headers: [string, string][] = [
@@ -368,9 +373,12 @@ export class ModernSession implements RemoteTransport {
       try {
         return await this.#o.client.request(body, currentId, headers, signal, async (text, envelope) => {
           await this.#o.sink(text, envelope);
-        });
+        }, deadline);
       } catch (error) {
-        if (!(error instanceof StreamCutError) || reissue >= MAX_REISSUES || signal?.aborted) throw error;
+        if (
+          !(error instanceof StreamCutError) || reissue >= MAX_REISSUES || signal?.aborted ||
+          deadline?.signal.aborted
+        ) throw error;
         // No resumption in this era: the request is sent again under a new id.
         currentId = this.#nextId("reissue");
         body = JSON.stringify({ ...message, id: currentId });

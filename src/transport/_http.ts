@@ -6,7 +6,8 @@
 
 import { type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import { describeHttpFailure, describeUnexpectedBody, summarise } from "./http_errors.ts";
-import { type FetchLike, TransportError } from "./transport.ts";
+import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
+import { TransportError } from "./transport.ts";
 
 /** Whether a response body is an event stream. */
 export function isEventStream(res: Response): boolean {
@@ -17,6 +18,27 @@ export function isEventStream(res: Response): boolean {
 export function isJson(res: Response): boolean {
   const type = (res.headers.get("content-type") ?? "").toLowerCase();
   return type.startsWith("application/json") || /^application\/[^;]*\+json/.test(type);
+}
+
+/**
+ * Reads a whole body as text, at most `maxBytes` of it; past that a {@linkcode TransportError} (the
+ * body is cancelled, nothing of it is kept).
+ */
+export async function readBodyText(res: Response, maxBytes: number, what: string): Promise<string> {
+  try {
+    return await readBoundedText(res, maxBytes, what);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new TransportError(
+        `${error.message}: it was dropped; raise --max-message-size if the server is trusted`,
+        {
+          status: res.status,
+          tooLarge: true,
+        },
+      );
+    }
+    throw error;
+  }
 }
 
 /** Discards a body so that its connection can be reused. */
@@ -76,32 +98,6 @@ export function networkReason(error: unknown): string {
     /^client error \((\w+)\):\s*/,
     "",
   );
-}
-
-/**
- * Runs `fetch`, turning a network failure or a missing `--allow-net` into a readable
- * {@linkcode TransportError}.
- */
-export async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (error) {
-    if (init.signal?.aborted) throw init.signal.reason ?? error;
-    if (error instanceof Deno.errors.NotCapable) {
-      const port = url.port || (url.protocol === "https:" ? "443" : "80");
-      throw new TransportError(
-        `Cannot connect to ${url.host}: mcp-bridge lacks network permission: add --allow-net=${url.hostname}:${port}`,
-        { cause: error },
-      );
-    }
-    const detail = networkReason(error);
-    throw new TransportError(
-      describeHttpFailure({ host: url.host, path: url.pathname, networkError: detail }),
-      {
-        cause: error,
-      },
-    );
-  }
 }
 
 /**

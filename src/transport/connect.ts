@@ -7,6 +7,8 @@
 
 import { type Envelope, MODERN_ERROR_CODES, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
+import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
+import { HostHandshake, INITIALIZED_NOTIFICATION } from "./handshake.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
 import { EraMismatchError, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
@@ -144,15 +146,15 @@ export class ConnectingTransport implements RemoteTransport {
         }
         // Replaying the host's initialize sets the session up; its answer finds no waiting request.
         await modern.send(host.text, host.envelope);
-        const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
-        await modern.send(initialized, parseMessage(initialized));
+        await modern.send(INITIALIZED_NOTIFICATION, parseMessage(INITIALIZED_NOTIFICATION));
         this.#current = modern;
       } else {
         const legacy = this.#o.create(firstTransport(this.#o.mode));
-        const init = JSON.stringify({ ...host.envelope.value, id: "mcp-bridge-era-initialize" });
+        const handshake = new HostHandshake();
+        handshake.observe(host.text, host.envelope);
+        const init = handshake.replay(`${INTERNAL_ID_PREFIX}era-initialize`)!;
         await legacy.send(init, parseMessage(init));
-        const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
-        await legacy.send(initialized, parseMessage(initialized));
+        await legacy.send(INITIALIZED_NOTIFICATION, parseMessage(INITIALIZED_NOTIFICATION));
         this.#current = legacy;
       }
     } catch (error) {

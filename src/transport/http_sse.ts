@@ -5,36 +5,28 @@
  * @module
  */
 
+import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, idKey, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
-import { drain, failureFromResponse, fetchOrExplain, isEventStream, readSnippet } from "./_http.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
+import { drain, failureFromResponse, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
-import { describeRefusedAfterSignIn } from "./http_errors.ts";
-import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
-import {
-  type AuthHook,
-  type FetchLike,
-  type MessageSink,
-  type RemoteTransport,
-  TransportError,
-} from "./transport.ts";
+import { Deadline, type ServerExchange } from "./exchange.ts";
+import { HostHandshake } from "./handshake.ts";
+import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** Options for {@linkcode HttpSseTransport}. */
 export interface HttpSseOptions {
-  /** The SSE endpoint (the URL the user gave). */
-  url: URL;
-  /** The user's headers (already interpolated). */
-  headers: readonly (readonly [string, string])[];
-  /** The fetch seam. */
-  fetch: FetchLike;
+  /** Every HTTP request to the server goes through it (its URL is the SSE endpoint the user gave). */
+  exchange: ServerExchange;
   /** Receives every server message. */
   sink: MessageSink;
   /** The logger. */
   log: Logger;
   /** How long opening the stream and receiving `endpoint` may take. */
   connectTimeoutMs: number;
-  /** OAuth credentials, when the bridge signs in by itself. */
-  auth?: AuthHook;
+  /** The largest event accepted from the server. */
+  maxMessageBytes?: number;
 }
 
 interface Waiter {
@@ -59,8 +51,7 @@ export class HttpSseTransport implements RemoteTransport {
   #connection: Promise<Connection> | undefined;
   #waiters = new Map<string, Waiter>();
   #closed = false;
-  #initializeText: string | undefined;
-  #initializedText: string | undefined;
+  #handshake = new HostHandshake();
   #internalSeq = 0;
 
   /**
@@ -70,7 +61,7 @@ export class HttpSseTransport implements RemoteTransport {
    * ```ts ignore
    * import { HttpSseTransport } from "./http_sse.ts";
    * const transport = new HttpSseTransport({
-   *   url: new URL("https://example.com/sse"), headers: [], fetch, log, connectTimeoutMs: 30_000,
+   *   exchange, log, connectTimeoutMs: 30_000,
    *   sink: async (text) => console.log(text),
    * });
    * ```
@@ -91,11 +82,7 @@ export class HttpSseTransport implements RemoteTransport {
    */
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
-    const isInitialize = envelope.kind === "request" && envelope.method === "initialize";
-    if (isInitialize) this.#initializeText = text;
-    if (envelope.kind === "notification" && envelope.method === "notifications/initialized") {
-      this.#initializedText = text;
-    }
+    const isInitialize = this.#handshake.observe(text, envelope) === "initialize";
     const connection = await this.#connected(!isInitialize);
     await this.#post(
       connection,
@@ -130,30 +117,37 @@ export class HttpSseTransport implements RemoteTransport {
 
   async #reconnect(replay: boolean): Promise<Connection> {
     const connection = await this.#open();
-    if (replay && this.#initializeText !== undefined) {
-      this.#o.log.info(`The event stream from ${this.#o.url.host} was lost; reconnected and re-initializing`);
-      const params = (JSON.parse(this.#initializeText) as { params?: unknown }).params;
-      const id = `${INTERNAL_ID_PREFIX}${++this.#internalSeq}`;
-      const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params });
-      await this.#post(connection, body, idKey(id), true, undefined);
-      if (this.#initializedText !== undefined) {
-        await this.#post(connection, this.#initializedText, undefined, true, undefined);
-      }
+    const id = `${INTERNAL_ID_PREFIX}${++this.#internalSeq}`;
+    const initialize = replay ? this.#handshake.replay(id) : undefined;
+    if (initialize !== undefined) {
+      this.#o.log.info(`The event stream from ${this.#url.host} was lost; reconnected and re-initializing`);
+      await this.#post(connection, initialize, idKey(id), true, undefined);
+      const initialized = this.#handshake.initialized;
+      if (initialized !== undefined) await this.#post(connection, initialized, undefined, true, undefined);
     }
     return connection;
   }
 
+  get #url(): URL {
+    return this.#o.exchange.url;
+  }
+
   async #open(): Promise<Connection> {
-    const url = this.#o.url;
+    const url = this.#url;
     const abort = new AbortController();
-    const res = await this.#authorizedFetch(
-      url,
-      "GET",
-      { accept: "text/event-stream" },
-      undefined,
-      abort.signal,
-      "GET stream",
-    );
+    const headersDeadline = this.#deadline();
+    let res: Response;
+    try {
+      res = await this.#o.exchange.send({
+        method: "GET",
+        headers: [["accept", "text/event-stream"]],
+        signal: abort.signal,
+        deadline: headersDeadline,
+        operation: "GET stream",
+      });
+    } finally {
+      headersDeadline.clear();
+    }
     // From here on the timeout bounds the wait for the `endpoint` event.
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -192,7 +186,10 @@ export class HttpSseTransport implements RemoteTransport {
           rejectEndpoint(new TransportError(`The server at ${url.host} sent an endpoint that is not a URL`));
           return true;
         }
-        if (candidate.origin !== url.origin) {
+        if (
+          candidate.origin !== url.origin ||
+          (candidate.protocol !== "https:" && candidate.protocol !== "http:")
+        ) {
           rejectEndpoint(
             new TransportError(
               `Refusing the endpoint "${candidate.origin}" sent by ${url.host}: it must be on the same origin as ` +
@@ -208,6 +205,9 @@ export class HttpSseTransport implements RemoteTransport {
       if (event.event !== "message" || event.data.trim() === "") return false;
       await this.#route(event.data, parseMessage(event.data));
       return false;
+    }, {
+      maxEventBytes: this.#o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      what: `the event stream of ${url.host}`,
     }).then(
       (outcome) => {
         connection.dead = true;
@@ -249,13 +249,18 @@ export class HttpSseTransport implements RemoteTransport {
     return connection;
   }
 
+  #timeoutMessage(): string {
+    return `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for the event stream of ` +
+      `${this.#url.host}: check that the server is up, or raise --connect-timeout`;
+  }
+
   #timeoutError(): TransportError {
-    return new TransportError(
-      `Timed out after ${
-        this.#o.connectTimeoutMs / 1000
-      } s waiting for the event stream of ${this.#o.url.host}: ` +
-        "check that the server is up, or raise --connect-timeout",
-    );
+    return new TransportError(this.#timeoutMessage());
+  }
+
+  /** The connect timeout for the headers of one request (paused while signing in). */
+  #deadline(): Deadline {
+    return new Deadline(this.#o.connectTimeoutMs, this.#timeoutMessage());
   }
 
   async #post(
@@ -274,18 +279,22 @@ export class HttpSseTransport implements RemoteTransport {
       response.catch(() => {});
     }
     const signals = [connection.abort.signal, ...(signal ? [signal] : [])];
+    const deadline = this.#deadline();
     try {
-      const res = await this.#authorizedFetch(
-        connection.endpoint,
-        "POST",
-        { "content-type": "application/json" },
-        text,
-        signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
-        "message",
-      );
+      const res = await this.#o.exchange.send({
+        method: "POST",
+        url: connection.endpoint,
+        headers: [["content-type", "application/json"]],
+        body: text,
+        signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
+        deadline,
+        operation: "message",
+      });
+      deadline.clear();
       if (!res.ok) throw await failureFromResponse(res, connection.endpoint, undefined);
       await drain(res);
     } catch (error) {
+      deadline.clear();
       if (waitFor !== undefined) this.#waiters.delete(waitFor);
       if (signal?.aborted) throw new TransportError("The request was cancelled");
       throw error instanceof TransportError ? error : new TransportError((error as Error).message);
@@ -322,7 +331,7 @@ export class HttpSseTransport implements RemoteTransport {
         waiter.resolve();
         return;
       }
-      if (typeof envelope.id === "string" && envelope.id.startsWith(INTERNAL_ID_PREFIX)) return;
+      if (isInternalId(envelope.id)) return;
     }
     await this.#o.sink(text, envelope);
   }
@@ -331,82 +340,5 @@ export class HttpSseTransport implements RemoteTransport {
     const waiters = [...this.#waiters.values()];
     this.#waiters.clear();
     for (const waiter of waiters) waiter.reject(error);
-  }
-
-  async #headers(own: Record<string, string>): Promise<Headers> {
-    const headers = new Headers(this.#o.headers as [string, string][]);
-    for (const [name, value] of Object.entries(own)) headers.set(name, value);
-    if (this.#o.auth) {
-      const authorization = await this.#o.auth.header();
-      if (authorization !== undefined) headers.set("authorization", authorization);
-    }
-    return headers;
-  }
-
-  /**
-   * One request with the current credentials; a 401 or 403 goes to the auth hook and the request is
-   * sent again when it has new credentials. Each attempt gets the connect timeout for its headers;
-   * time spent signing in is not counted.
-   */
-  async #authorizedFetch(
-    url: URL,
-    method: string,
-    own: Record<string, string>,
-    body: string | undefined,
-    signal: AbortSignal,
-    operation: string,
-  ): Promise<Response> {
-    for (let attempt = 1;; attempt++) {
-      const headers = await this.#headers(own);
-      const attemptAbort = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        attemptAbort.abort();
-      }, this.#o.connectTimeoutMs);
-      let res: Response;
-      try {
-        res = await fetchOrExplain(this.#o.fetch, url, {
-          method,
-          headers,
-          body,
-          signal: AbortSignal.any([signal, attemptAbort.signal]),
-        });
-      } catch (error) {
-        throw timedOut ? this.#timeoutError() : error;
-      } finally {
-        clearTimeout(timer);
-      }
-      if ((res.status !== 401 && res.status !== 403) || !this.#o.auth) return res;
-      if (attempt >= 5) {
-        await drain(res);
-        throw new TransportError(describeRefusedAfterSignIn(url.host, res.status), { status: res.status });
-      }
-      const failure = await failureFromResponse(res, url, undefined);
-      let retry: boolean;
-      try {
-        retry = await this.#o.auth.challenge(
-          res.status,
-          res.headers.get("www-authenticate"),
-          headers.get("authorization") ?? undefined,
-          operation,
-        );
-      } catch (error) {
-        throw new TransportError(
-          `The server at ${url.host} requires authorization (HTTP ${res.status}) and signing in failed: ` +
-            (error as Error).message,
-          {
-            status: res.status,
-            cause: error,
-          },
-        );
-      }
-      if (!retry) {
-        throw new TransportError(describeRefusedAfterSignIn(url.host, res.status, failure.detail), {
-          status: res.status,
-          cause: failure,
-        });
-      }
-    }
   }
 }

@@ -9,30 +9,20 @@
 
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
-import {
-  drain,
-  failureFromResponse,
-  fetchOrExplain,
-  isEventStream,
-  isJson,
-  unexpectedBody,
-} from "./_http.ts";
-import { readSseEvents } from "./_sse_stream.ts";
-import { describeRefusedAfterSignIn } from "./http_errors.ts";
-import { type AuthHook, type FetchLike, TransportError } from "./transport.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
+import { drain, failureFromResponse, isEventStream, isJson, readBodyText, unexpectedBody } from "./_http.ts";
+import { readSseEvents, type SseLimit } from "./_sse_stream.ts";
+import type { Deadline, ServerExchange } from "./exchange.ts";
+import { TransportError } from "./transport.ts";
 
 /** Options for {@linkcode ModernHttpClient}. */
 export interface ModernHttpOptions {
-  /** The MCP endpoint. */
-  url: URL;
-  /** The user's headers (already interpolated). */
-  headers: readonly (readonly [string, string])[];
-  /** The fetch seam. */
-  fetch: FetchLike;
+  /** Every HTTP request to the server goes through it. */
+  exchange: ServerExchange;
   /** The logger. */
   log: Logger;
-  /** OAuth credentials, when the bridge signs in by itself. */
-  auth?: AuthHook;
+  /** The largest message (JSON body or SSE event) accepted from the server. */
+  maxMessageBytes?: number;
 }
 
 /** The response stream of a request ended before its response: the request must be sent again. */
@@ -57,11 +47,16 @@ export interface ModernAnswer {
 /** A message that arrives on a request's stream before its response. */
 export type StreamMessageHandler = (text: string, envelope: Envelope) => Promise<void>;
 
-const MAX_AUTH_ATTEMPTS = 5;
+const PROTOCOL_HEADERS: [string, string][] = [
+  ["content-type", "application/json"],
+  ["accept", "application/json, text/event-stream"],
+];
 
 /** Sends 2026-07-28 requests over HTTP. */
 export class ModernHttpClient {
   #o: ModernHttpOptions;
+  #max: number;
+  #limit: SseLimit;
 
   /**
    * Creates the client; nothing is sent yet.
@@ -69,18 +64,20 @@ export class ModernHttpClient {
    * @example Usage
    * ```ts ignore
    * import { ModernHttpClient } from "./modern_http.ts";
-   * const client = new ModernHttpClient({ url: new URL("https://example.com/mcp"), headers: [], fetch, log });
+   * const client = new ModernHttpClient({ exchange, log });
    * ```
    *
    * @param options Where and how to connect.
    */
   constructor(options: ModernHttpOptions) {
     this.#o = options;
+    this.#max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.#limit = { maxEventBytes: this.#max, what: `the event stream of ${options.exchange.url.host}` };
   }
 
   /** The server URL. */
   get url(): URL {
-    return this.#o.url;
+    return this.#o.exchange.url;
   }
 
   /**
@@ -92,6 +89,7 @@ export class ModernHttpClient {
    * @param headers The protocol headers for this request.
    * @param signal Aborting closes the stream (that is cancellation on HTTP).
    * @param onMessage Receives the notifications that precede the response.
+   * @param deadline Bounds the waiting for the server (paused while signing in).
    * @returns The response text and HTTP status.
    * @throws {StreamCutError} When the stream ended before the response.
    * @throws {TransportError} For any other failure, with a message for the user.
@@ -102,43 +100,20 @@ export class ModernHttpClient {
     headers: readonly [string, string][],
     signal: AbortSignal | undefined,
     onMessage: StreamMessageHandler,
+    deadline?: Deadline,
   ): Promise<ModernAnswer> {
-    for (let attempt = 1;; attempt++) {
-      const sent = await this.#headers(headers);
-      const res = await fetchOrExplain(this.#o.fetch, this.#o.url, {
-        method: "POST",
-        headers: sent,
-        body,
-        ...(signal ? { signal } : {}),
-      });
-      if ((res.status === 401 || res.status === 403) && this.#o.auth) {
-        const failure = await failureFromResponse(res, this.#o.url, id);
-        const method = headers.find(([name]) => name.toLowerCase() === "mcp-method")?.[1] ?? "request";
-        let retry = false;
-        if (attempt < MAX_AUTH_ATTEMPTS) {
-          try {
-            retry = await this.#o.auth.challenge(
-              res.status,
-              res.headers.get("www-authenticate"),
-              sent.get("authorization") ?? undefined,
-              method,
-            );
-          } catch (error) {
-            throw new TransportError(
-              `The server at ${this.#o.url.host} requires authorization (HTTP ${res.status}) and signing in failed: ` +
-                (error as Error).message,
-              { status: res.status, cause: error },
-            );
-          }
-        }
-        if (retry) continue;
-        throw new TransportError(describeRefusedAfterSignIn(this.#o.url.host, res.status, failure.detail), {
-          status: res.status,
-        });
-      }
-      const [text, envelope] = await this.#answer(res, id, signal, onMessage);
-      return { text, status: res.status, envelope };
-    }
+    const method = headers.find(([name]) => name.toLowerCase() === "mcp-method")?.[1] ?? "request";
+    const res = await this.#o.exchange.send({
+      method: "POST",
+      headers: [...PROTOCOL_HEADERS, ...headers],
+      body,
+      operation: method,
+      expectId: id,
+      ...(signal ? { signal } : {}),
+      ...(deadline ? { deadline } : {}),
+    });
+    const [text, envelope] = await this.#answer(res, id, signal, onMessage);
+    return { text, status: res.status, envelope };
   }
 
   async #answer(
@@ -148,7 +123,7 @@ export class ModernHttpClient {
     onMessage: StreamMessageHandler,
   ): Promise<[string, Envelope]> {
     if (!res.ok) {
-      const failure = await failureFromResponse(res, this.#o.url, id);
+      const failure = await failureFromResponse(res, this.url, id);
       // A modern server answers protocol errors (unsupported version, header mismatch, unknown
       // method) with a 4xx whose body is the JSON-RPC error: that is the answer.
       if (failure.serverResponse !== undefined) {
@@ -159,20 +134,20 @@ export class ModernHttpClient {
     if (res.status === 202 || res.body === null) {
       await drain(res);
       throw new TransportError(
-        `The server at ${this.#o.url.host} accepted request ${
+        `The server at ${this.url.host} accepted request ${
           JSON.stringify(id)
         } (HTTP ${res.status}) but sent no response`,
       );
     }
     if (isJson(res)) {
-      const text = await res.text();
+      const text = await readBodyText(res, this.#max, `the response from ${this.url.host}`);
       const envelope = parseMessage(text);
       if (envelope.kind === "response" && envelope.id === id) return [text, envelope];
       throw new TransportError(
-        `The server at ${this.#o.url.host} answered without a response to request ${JSON.stringify(id)}`,
+        `The server at ${this.url.host} answered without a response to request ${JSON.stringify(id)}`,
       );
     }
-    if (!isEventStream(res)) throw await unexpectedBody(res, this.#o.url);
+    if (!isEventStream(res)) throw await unexpectedBody(res, this.url);
     let response: [string, Envelope] | undefined;
     const outcome = await readSseEvents(res.body, async (event) => {
       if (event.event !== "message" || event.data.trim() === "") return false;
@@ -187,7 +162,7 @@ export class ModernHttpClient {
       }
       await onMessage(event.data, envelope);
       return false;
-    });
+    }, this.#limit);
     if (response !== undefined) return response;
     if (signal?.aborted) throw new TransportError("The request was cancelled");
     if (outcome.error) {
@@ -195,7 +170,7 @@ export class ModernHttpClient {
         `Response stream of ${JSON.stringify(id)} broke: ${(outcome.error as Error).message}`,
       );
     }
-    throw new StreamCutError(this.#o.url.host);
+    throw new StreamCutError(this.url.host);
   }
 
   /**
@@ -214,17 +189,21 @@ export class ModernHttpClient {
     signal: AbortSignal,
     onMessage: StreamMessageHandler,
   ): Promise<number> {
-    const sent = await this.#headers(headers);
-    const res = await fetchOrExplain(this.#o.fetch, this.#o.url, {
+    const res = await this.#o.exchange.send({
       method: "POST",
-      headers: sent,
+      headers: [...PROTOCOL_HEADERS, ...headers],
       body,
       signal,
+      operation: "subscriptions/listen",
     });
-    if (!res.ok) throw await failureFromResponse(res, this.#o.url, undefined);
+    if (!res.ok) throw await failureFromResponse(res, this.url, undefined);
     if (!isEventStream(res) || res.body === null) {
       // A JSON answer ends the subscription at once (e.g. an error): pass it on.
-      const text = await res.text();
+      const text = await readBodyText(
+        res,
+        this.#max,
+        `the answer to subscriptions/listen from ${this.url.host}`,
+      );
       const envelope = parseMessage(text);
       if (envelope.kind !== "invalid") await onMessage(text, envelope);
       return 1;
@@ -234,19 +213,7 @@ export class ModernHttpClient {
       const envelope = parseMessage(event.data);
       if (envelope.kind !== "invalid") await onMessage(event.data, envelope);
       return false;
-    });
+    }, this.#limit);
     return outcome.events;
-  }
-
-  async #headers(own: readonly [string, string][]): Promise<Headers> {
-    const headers = new Headers(this.#o.headers as [string, string][]);
-    headers.set("content-type", "application/json");
-    headers.set("accept", "application/json, text/event-stream");
-    for (const [name, value] of own) headers.set(name, value);
-    if (this.#o.auth) {
-      const authorization = await this.#o.auth.header();
-      if (authorization !== undefined) headers.set("authorization", authorization);
-    }
-    return headers;
   }
 }

@@ -17,9 +17,24 @@ export interface SseEvent {
   hasId: boolean;
 }
 
+/** One event (or one line) grew past the parser's limit. */
+export class SseEventTooLargeError extends Error {
+  /** The limit, in characters of decoded text. */
+  readonly limit: number;
+  /** @param limit The limit, in characters of decoded text. */
+  constructor(limit: number) {
+    super(`An event is longer than ${limit} characters`);
+    this.name = "SseEventTooLargeError";
+    this.limit = limit;
+  }
+}
+
 /** An incremental parser for a `text/event-stream` body. */
 export class SseParser {
+  #max: number;
   #partial: string[] = [];
+  #partialChars = 0;
+  #dataChars = 0;
   #pendingCr = false;
   #data: string[] = [];
   #event = "";
@@ -29,6 +44,25 @@ export class SseParser {
   lastEventId = "";
   /** The reconnection time in milliseconds from the last valid `retry` field, if any. */
   retry: number | undefined = undefined;
+
+  /**
+   * Creates a parser.
+   *
+   * @example Usage
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser(8);
+   * assert.throws(() => parser.push("data: far too long"), /longer than 8 characters/);
+   * ```
+   *
+   * @param maxEventChars The longest event (its data lines together, or any one line) accepted; past
+   *   it {@linkcode SseParser.push} throws {@linkcode SseEventTooLargeError}, having kept nothing more.
+   */
+  constructor(maxEventChars: number = Infinity) {
+    this.#max = maxEventChars;
+  }
 
   /**
    * Feeds decoded text and returns the events it completes.
@@ -82,14 +116,21 @@ export class SseParser {
       const piece = text.slice(start, end);
       if (this.#partial.length > 0) {
         this.#partial.push(piece);
+        this.#partialChars += piece.length;
+        this.#check();
         this.#line(this.#partial.join(""), events);
         this.#partial = [];
+        this.#partialChars = 0;
       } else {
         this.#line(piece, events);
       }
       start = next;
     }
-    if (start < text.length) this.#partial.push(text.slice(start));
+    if (start < text.length) {
+      this.#partial.push(text.slice(start));
+      this.#partialChars += text.length - start;
+      this.#check();
+    }
     return events;
   }
 
@@ -109,7 +150,9 @@ export class SseParser {
    */
   end(): void {
     this.#partial = [];
+    this.#partialChars = 0;
     this.#data = [];
+    this.#dataChars = 0;
     this.#event = "";
     this.#eventHasId = false;
     this.#idBuffer = this.lastEventId;
@@ -135,6 +178,8 @@ export class SseParser {
     switch (field) {
       case "data":
         this.#data.push(value);
+        this.#dataChars += value.length + 1;
+        this.#check();
         break;
       case "event":
         this.#event = value;
@@ -168,6 +213,13 @@ export class SseParser {
       hasId,
     });
     this.#data = [];
+    this.#dataChars = 0;
     this.#event = "";
+  }
+
+  #check(): void {
+    if (this.#partialChars + this.#dataChars <= this.#max) return;
+    this.end();
+    throw new SseEventTooLargeError(this.#max);
   }
 }

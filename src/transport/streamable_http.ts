@@ -2,53 +2,45 @@
  * The Streamable HTTP transport of the 2025 era (2025-03-26 … 2025-11-25): every message is a POST,
  * replies come as JSON or an SSE stream, the session id is echoed, broken streams are resumed with
  * GET + `Last-Event-ID`, and an expired session is re-initialized by replaying the host's own
- * `initialize`.
+ * `initialize`. Every HTTP request goes through the {@linkcode ServerExchange}.
  *
  * @module
  */
 
+import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
-import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import type { Logger } from "../log/logger.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import {
   drain,
   failureFromResponse,
-  fetchOrExplain,
   isEventStream,
   isJson,
+  readBodyText,
   sleep,
   unexpectedBody,
 } from "./_http.ts";
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
-import { describeRefusedAfterSignIn } from "./http_errors.ts";
-import {
-  type AuthHook,
-  type FetchLike,
-  type MessageSink,
-  type RemoteTransport,
-  TransportError,
-} from "./transport.ts";
+import { Deadline, type ServerExchange } from "./exchange.ts";
+import { HostHandshake } from "./handshake.ts";
+import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** Options for {@linkcode StreamableHttpTransport}. */
 export interface StreamableHttpOptions {
-  /** The MCP endpoint. */
-  url: URL;
-  /** The user's headers (already interpolated). */
-  headers: readonly (readonly [string, string])[];
-  /** The fetch seam. */
-  fetch: FetchLike;
+  /** Every HTTP request to the server goes through it. */
+  exchange: ServerExchange;
   /** Receives every server message. */
   sink: MessageSink;
   /** The logger. */
   log: Logger;
   /** How long the `initialize` exchange may take. */
   connectTimeoutMs: number;
+  /** The largest message (JSON body or SSE event) accepted from the server. */
+  maxMessageBytes?: number;
   /** The wait before reconnecting a stream when the server sent no `retry` (grows 1.5× per failure). */
   reconnectDelayMs?: number;
   /** How many reconnections in a row may fail (or bring nothing) before giving up on a stream. */
   maxReconnectAttempts?: number;
-  /** OAuth credentials, when the bridge signs in by itself. */
-  auth?: AuthHook;
 }
 
 interface Exchange {
@@ -69,30 +61,14 @@ class SessionExpired extends Error {
   }
 }
 
-/** The server refused the credentials (401) or their scope (403); the auth hook decides what next. */
-class AuthChallenge extends Error {
-  constructor(
-    readonly status: number,
-    readonly wwwAuthenticate: string | null,
-    readonly sentHeader: string | undefined,
-    readonly failure: TransportError,
-  ) {
-    super(failure.message);
-  }
-}
-
-/** The most attempts of one exchange through sign-ins and step-ups (1 + a refresh + 3 step-ups). */
-const MAX_AUTH_ATTEMPTS = 5;
-
 /** The Streamable HTTP client transport. */
 export class StreamableHttpTransport implements RemoteTransport {
   /** The wire protocol. */
   readonly kind = "streamable-http";
-  #o: Required<Omit<StreamableHttpOptions, "auth">> & { auth?: AuthHook };
+  #o: Required<StreamableHttpOptions>;
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
-  #initializeText: string | undefined;
-  #initializedText: string | undefined;
+  #handshake = new HostHandshake();
   #reinitializing: Promise<void> | undefined;
   #closed = false;
   #abort = new AbortController();
@@ -107,15 +83,19 @@ export class StreamableHttpTransport implements RemoteTransport {
    * ```ts ignore
    * import { StreamableHttpTransport } from "./streamable_http.ts";
    * const transport = new StreamableHttpTransport({
-   *   url: new URL("https://example.com/mcp"), headers: [], fetch, log, connectTimeoutMs: 30_000,
-   *   sink: async (text) => console.log(text),
+   *   exchange, log, connectTimeoutMs: 30_000, sink: async (text) => console.log(text),
    * });
    * ```
    *
    * @param options Where and how to connect.
    */
   constructor(options: StreamableHttpOptions) {
-    this.#o = { reconnectDelayMs: 1000, maxReconnectAttempts: 5, ...options };
+    this.#o = {
+      reconnectDelayMs: 1000,
+      maxReconnectAttempts: 5,
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      ...options,
+    };
   }
 
   /** The current session id, if the server assigned one. */
@@ -128,6 +108,10 @@ export class StreamableHttpTransport implements RemoteTransport {
     return this.#protocolVersion;
   }
 
+  get #host(): string {
+    return this.#o.exchange.url.host;
+  }
+
   /**
    * Sends one host message (see {@linkcode RemoteTransport.send}).
    *
@@ -137,21 +121,18 @@ export class StreamableHttpTransport implements RemoteTransport {
    */
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
-    const isInitialize = envelope.kind === "request" && envelope.method === "initialize";
-    if (isInitialize) this.#initializeText = text;
-    const isInitialized = envelope.kind === "notification" && envelope.method === "notifications/initialized";
-    if (isInitialized) this.#initializedText = text;
+    const part = this.#handshake.observe(text, envelope);
     await this.#run(
       text,
       {
         expectId: envelope.kind === "request" ? envelope.id : undefined,
         internal: false,
-        isInitialize,
+        isInitialize: part === "initialize",
       },
       signal,
       envelope.kind === "response" ? "response" : envelope.kind === "invalid" ? "message" : envelope.method,
     );
-    if (isInitialized) this.#startGetStream();
+    if (part === "initialized") this.#startGetStream();
   }
 
   /**
@@ -162,8 +143,16 @@ export class StreamableHttpTransport implements RemoteTransport {
    * @returns The response text.
    */
   async request(method: string, params: Record<string, unknown> | undefined): Promise<string> {
-    const id = `${INTERNAL_ID_PREFIX}${++this.#internalSeq}`;
+    const id = this.#nextId();
     const body = JSON.stringify({ jsonrpc: "2.0", id, method, ...(params ? { params } : {}) });
+    return await this.#internal(body, id, method);
+  }
+
+  #nextId(): string {
+    return `${INTERNAL_ID_PREFIX}${++this.#internalSeq}`;
+  }
+
+  async #internal(body: string, id: string, method: string): Promise<string> {
     const exchange: Exchange = { expectId: id, internal: true, isInitialize: method === "initialize" };
     await this.#run(body, exchange, undefined, method);
     return exchange.response!;
@@ -174,22 +163,22 @@ export class StreamableHttpTransport implements RemoteTransport {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort.abort(new TransportError("The bridge is shutting down"));
-    const session = this.#sessionId;
-    if (session !== undefined) {
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(), 500);
+    if (this.#sessionId !== undefined) {
+      const deadline = new Deadline(500, "The DELETE of the session took too long");
       try {
-        const res = await this.#o.fetch(this.#o.url, {
+        const res = await this.#o.exchange.send({
           method: "DELETE",
-          headers: await this.#headers({}),
-          signal: deadline.signal,
+          headers: this.#protocolHeaders(false),
+          deadline,
+          operation: "DELETE session",
+          challenge: false,
         });
         await drain(res);
         this.#o.log.debug(`DELETE session: HTTP ${res.status}`);
       } catch (error) {
         this.#o.log.debug(`DELETE session failed: ${(error as Error).message}`);
       } finally {
-        clearTimeout(timer);
+        deadline.clear();
       }
     }
     await this.#getLoop?.catch(() => {});
@@ -203,29 +192,22 @@ export class StreamableHttpTransport implements RemoteTransport {
     operation = "request",
   ): Promise<void> {
     let sessionRetried = false;
-    for (let attempt = 1;; attempt++) {
+    while (true) {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
-      // The connect timeout bounds each attempt of initialize, never the time spent signing in.
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      // The connect timeout bounds initialize, never the time spent signing in (the exchange pauses it).
+      const deadline = exchange.isInitialize
+        ? new Deadline(
+          this.#o.connectTimeoutMs,
+          `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for ${this.#host} to ` +
+            "answer initialize: check that the server is up, or raise --connect-timeout",
+        )
+        : undefined;
       const signals = [this.#abort.signal];
       if (signal) signals.push(signal);
-      if (exchange.isInitialize) {
-        const timeout = new AbortController();
-        timer = setTimeout(
-          () =>
-            timeout.abort(
-              new TransportError(
-                `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for ${this.#o.url.host} to ` +
-                  "answer initialize: check that the server is up, or raise --connect-timeout",
-              ),
-            ),
-          this.#o.connectTimeoutMs,
-        );
-        signals.push(timeout.signal);
-      }
+      if (deadline) signals.push(deadline.signal);
       const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
       try {
-        await this.#exchange(body, exchange, combined);
+        await this.#exchange(body, exchange, combined, operation);
         return;
       } catch (error) {
         if (combined.aborted) throw this.#abortReason(combined);
@@ -234,50 +216,11 @@ export class StreamableHttpTransport implements RemoteTransport {
           await this.#recoverSession(error.sessionId);
           continue;
         }
-        if (error instanceof AuthChallenge) {
-          if (attempt < MAX_AUTH_ATTEMPTS && await this.#challenge(error, operation)) continue;
-          throw new TransportError(
-            describeRefusedAfterSignIn(this.#o.url.host, error.status, error.failure.detail),
-            {
-              status: error.status,
-              ...(error.failure.serverResponse ? { serverResponse: error.failure.serverResponse } : {}),
-            },
-          );
-        }
         throw error;
       } finally {
-        clearTimeout(timer);
+        deadline?.clear();
       }
     }
-  }
-
-  /** Lets the auth hook react to a refusal; its failure becomes the host's error. */
-  async #challenge(refusal: AuthChallenge, operation: string): Promise<boolean> {
-    try {
-      return await this.#o.auth!.challenge(
-        refusal.status,
-        refusal.wwwAuthenticate,
-        refusal.sentHeader,
-        operation,
-      );
-    } catch (error) {
-      throw new TransportError(
-        `The server at ${this.#o.url.host} requires authorization (HTTP ${refusal.status}) and signing in failed: ` +
-          (error as Error).message,
-        {
-          status: refusal.status,
-          cause: error,
-        },
-      );
-    }
-  }
-
-  /** Throws an {@linkcode AuthChallenge} for a 401 or 403 when an auth hook can react to it. */
-  async #refusal(res: Response, sent: Headers, expectId: JsonRpcId | undefined): Promise<void> {
-    if ((res.status !== 401 && res.status !== 403) || !this.#o.auth) return;
-    const wwwAuthenticate = res.headers.get("www-authenticate");
-    const failure = await failureFromResponse(res, this.#o.url, expectId);
-    throw new AuthChallenge(res.status, wwwAuthenticate, sent.get("authorization") ?? undefined, failure);
   }
 
   #abortReason(signal: AbortSignal): TransportError {
@@ -285,19 +228,35 @@ export class StreamableHttpTransport implements RemoteTransport {
     return reason instanceof TransportError ? reason : new TransportError("The request was cancelled");
   }
 
-  async #exchange(body: string, exchange: Exchange, signal: AbortSignal): Promise<void> {
+  #protocolHeaders(isInitialize: boolean): [string, string][] {
+    const headers: [string, string][] = [];
+    if (!isInitialize) {
+      if (this.#sessionId !== undefined) headers.push(["mcp-session-id", this.#sessionId]);
+      if (this.#protocolVersion !== undefined) headers.push(["mcp-protocol-version", this.#protocolVersion]);
+    }
+    return headers;
+  }
+
+  async #exchange(body: string, exchange: Exchange, signal: AbortSignal, operation: string): Promise<void> {
     const sentSession = this.#sessionId;
-    const headers = await this.#headers({
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-    }, exchange.isInitialize);
-    const res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "POST", headers, body, signal });
-    await this.#refusal(res, headers, exchange.expectId);
+    const res = await this.#o.exchange.send({
+      method: "POST",
+      headers: [
+        ["content-type", "application/json"],
+        ["accept", "application/json, text/event-stream"],
+        ...this.#protocolHeaders(exchange.isInitialize),
+      ],
+      body,
+      signal,
+      operation,
+      ...(exchange.expectId !== undefined ? { expectId: exchange.expectId } : {}),
+    });
     if (res.status === 404 && sentSession !== undefined && !exchange.isInitialize) {
       await drain(res);
       throw new SessionExpired(sentSession);
     }
-    if (!res.ok) throw await failureFromResponse(res, this.#o.url, exchange.expectId);
+    const url = this.#o.exchange.url;
+    if (!res.ok) throw await failureFromResponse(res, url, exchange.expectId);
     if (exchange.isInitialize) {
       const session = res.headers.get("mcp-session-id");
       if (session) this.#sessionId = session;
@@ -309,22 +268,22 @@ export class StreamableHttpTransport implements RemoteTransport {
     if (res.status === 202 || res.status === 204 || res.body === null) {
       await drain(res);
       throw new TransportError(
-        `The server at ${this.#o.url.host} accepted request ${JSON.stringify(exchange.expectId)} ` +
+        `The server at ${this.#host} accepted request ${JSON.stringify(exchange.expectId)} ` +
           `(HTTP ${res.status}) but sent no response: the server is not following the MCP transport`,
       );
     }
     if (isJson(res)) {
-      const text = await res.text();
+      const text = await readBodyText(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
       await this.#routeJsonBody(text, exchange);
       if (exchange.response === undefined) {
         throw new TransportError(
-          `The server at ${this.#o.url.host} answered without a response to request ` +
+          `The server at ${this.#host} answered without a response to request ` +
             `${JSON.stringify(exchange.expectId)}: the server is not following the MCP transport`,
         );
       }
       return;
     }
-    if (!isEventStream(res)) throw await unexpectedBody(res, this.#o.url);
+    if (!isEventStream(res)) throw await unexpectedBody(res, url);
     const outcome = await this.#readStream(res.body, exchange);
     if (exchange.response === undefined) await this.#resume(outcome, exchange, signal);
   }
@@ -337,9 +296,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       try {
         items = JSON.parse(trimmed);
       } catch {
-        throw new TransportError(
-          `The server at ${this.#o.url.host} sent malformed JSON: ${trimmed.slice(0, 80)}`,
-        );
+        throw new TransportError(`The server at ${this.#host} sent malformed JSON: ${trimmed.slice(0, 80)}`);
       }
       for (const item of items) {
         const itemText = JSON.stringify(item);
@@ -350,7 +307,7 @@ export class StreamableHttpTransport implements RemoteTransport {
     const envelope = parseMessage(text);
     if (envelope.kind === "invalid") {
       throw new TransportError(
-        `The server at ${this.#o.url.host} sent a body that is not a JSON-RPC message (${envelope.reason})`,
+        `The server at ${this.#host} sent a body that is not a JSON-RPC message (${envelope.reason})`,
       );
     }
     await this.#route(text, envelope, exchange);
@@ -370,7 +327,7 @@ export class StreamableHttpTransport implements RemoteTransport {
           if (typeof result?.protocolVersion === "string") this.#protocolVersion = result.protocolVersion;
         }
         if (exchange.internal) return;
-      } else if (typeof envelope.id === "string" && envelope.id.startsWith(INTERNAL_ID_PREFIX)) {
+      } else if (isInternalId(envelope.id)) {
         return;
       }
     }
@@ -386,6 +343,19 @@ export class StreamableHttpTransport implements RemoteTransport {
       await this.#route(event.data, parseMessage(event.data), exchange);
       // The stream of a request is done once its response arrived.
       return exchange?.response !== undefined;
+    }, { maxEventBytes: this.#o.maxMessageBytes, what: `the event stream of ${this.#host}` });
+  }
+
+  /** A GET for an event stream (resumption or the server's own stream). */
+  async #get(lastEventId: string, signal: AbortSignal, operation: string, expectId?: JsonRpcId) {
+    const headers: [string, string][] = [["accept", "text/event-stream"], ...this.#protocolHeaders(false)];
+    if (lastEventId !== "") headers.push(["last-event-id", lastEventId]);
+    return await this.#o.exchange.send({
+      method: "GET",
+      headers,
+      signal,
+      operation,
+      ...(expectId !== undefined ? { expectId } : {}),
     });
   }
 
@@ -398,13 +368,13 @@ export class StreamableHttpTransport implements RemoteTransport {
     while (exchange.response === undefined) {
       if (lastEventId === "") {
         throw new TransportError(
-          `The server at ${this.#o.url.host} closed the event stream of request ${id} before answering, ` +
+          `The server at ${this.#host} closed the event stream of request ${id} before answering, ` +
             "and gave no event id to resume from: try again",
         );
       }
       if (failures >= this.#o.maxReconnectAttempts) {
         throw new TransportError(
-          `Cannot resume the event stream of request ${id} from ${this.#o.url.host} after ${failures} attempts: ` +
+          `Cannot resume the event stream of request ${id} from ${this.#host} after ${failures} attempts: ` +
             "the server stopped answering; try again",
         );
       }
@@ -413,9 +383,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       const sentSession = this.#sessionId;
       let res: Response;
       try {
-        const headers = await this.#headers({ accept: "text/event-stream", "last-event-id": lastEventId });
-        res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "GET", headers, signal });
-        await this.#refusal(res, headers, exchange.expectId);
+        res = await this.#get(lastEventId, signal, "GET stream", exchange.expectId);
       } catch (error) {
         if (signal.aborted) throw error;
         failures++;
@@ -429,7 +397,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (res.status === 405) {
         await drain(res);
         throw new TransportError(
-          `The event stream of request ${id} broke and ${this.#o.url.host} does not allow resuming it ` +
+          `The event stream of request ${id} broke and ${this.#host} does not allow resuming it ` +
             "(GET answered 405): try again",
         );
       }
@@ -452,28 +420,25 @@ export class StreamableHttpTransport implements RemoteTransport {
     if (this.#reinitializing) return await this.#reinitializing;
     if (this.#sessionId !== expired) return;
     this.#reinitializing = (async () => {
-      const initialize = this.#initializeText;
+      const id = this.#nextId();
+      const initialize = this.#handshake.replay(id);
       if (initialize === undefined) {
         throw new TransportError(
-          `The server at ${this.#o.url.host} ended the session and there is no initialize to replay`,
+          `The server at ${this.#host} ended the session and there is no initialize to replay`,
         );
       }
       this.#o.log.info(`The server ended session ${expired.slice(0, 8)}…; starting a new one transparently`);
       this.#sessionId = undefined;
-      const params = (JSON.parse(initialize) as { params?: Record<string, unknown> }).params;
-      const response = await this.request("initialize", params);
+      const response = await this.#internal(initialize, id, "initialize");
       const env = parseMessage(response);
       if (env.kind !== "response" || !("result" in env.value)) {
         throw new TransportError(
-          `The server at ${this.#o.url.host} refused to start a new session: ${response.slice(0, 200)}`,
+          `The server at ${this.#host} refused to start a new session: ${response.slice(0, 200)}`,
         );
       }
-      if (this.#initializedText !== undefined) {
-        await this.#run(
-          this.#initializedText,
-          { expectId: undefined, internal: true, isInitialize: false },
-          undefined,
-        );
+      const initialized = this.#handshake.initialized;
+      if (initialized !== undefined) {
+        await this.#run(initialized, { expectId: undefined, internal: true, isInitialize: false }, undefined);
         this.#startGetStream();
       }
     })();
@@ -501,37 +466,21 @@ export class StreamableHttpTransport implements RemoteTransport {
     let lastEventId = "";
     let retry: number | undefined;
     let failures = 0;
+    const giveUp = (why: string) => this.#o.log.warn(`Giving up on the GET stream: ${why}`);
     while (!this.#closed && this.#sessionId === session) {
       if (failures > 0) await sleep(retry ?? this.#o.reconnectDelayMs * 1.5 ** (failures - 1), signal);
       if (this.#closed || this.#sessionId !== session) return;
       let res: Response;
-      let sentAuth: string | undefined;
       try {
-        const own: Record<string, string> = { accept: "text/event-stream" };
-        if (lastEventId !== "") own["last-event-id"] = lastEventId;
-        const headers = await this.#headers(own);
-        sentAuth = headers.get("authorization") ?? undefined;
-        res = await fetchOrExplain(this.#o.fetch, this.#o.url, { method: "GET", headers, signal });
+        res = await this.#get(lastEventId, signal, "GET stream");
       } catch (error) {
         if (this.#closed) return;
+        const status = (error as TransportError).status;
+        // A refusal after signing in, a failed sign-in, a refused redirect: trying again changes nothing.
+        if (status !== undefined) return giveUp((error as Error).message);
         failures++;
         this.#o.log.debug(`GET stream failed: ${(error as Error).message}`);
-        if (failures > this.#o.maxReconnectAttempts) {
-          return this.#o.log.warn(`Giving up on the GET stream: ${(error as Error).message}`);
-        }
-        continue;
-      }
-      if ((res.status === 401 || res.status === 403) && this.#o.auth) {
-        await drain(res);
-        failures++;
-        const challenge = res.headers.get("www-authenticate");
-        const retry = await this.#o.auth.challenge(res.status, challenge, sentAuth, "GET stream").catch(
-          (e) => {
-            this.#o.log.warn(`GET stream: ${(e as Error).message}`);
-            return false;
-          },
-        );
-        if (!retry || failures > this.#o.maxReconnectAttempts) return;
+        if (failures > this.#o.maxReconnectAttempts) return giveUp((error as Error).message);
         continue;
       }
       if (res.status === 405) {
@@ -548,31 +497,25 @@ export class StreamableHttpTransport implements RemoteTransport {
         await drain(res);
         failures++;
         if (failures > this.#o.maxReconnectAttempts) {
-          return this.#o.log.warn(`Giving up on the GET stream: the server answered HTTP ${res.status}`);
+          return giveUp(`the server answered HTTP ${res.status}`);
         }
         continue;
       }
-      const outcome = await this.#readStream(res.body, undefined);
+      let outcome: SseReadOutcome;
+      try {
+        outcome = await this.#readStream(res.body, undefined);
+      } catch (error) {
+        if (this.#closed) return;
+        // An event past the size limit: the stream is dropped; reconnecting is bounded like any failure.
+        this.#o.log.warn((error as Error).message);
+        failures++;
+        if (failures > this.#o.maxReconnectAttempts) return giveUp("it keeps failing");
+        continue;
+      }
       if (outcome.lastEventId !== "") lastEventId = outcome.lastEventId;
       retry = outcome.retry ?? retry;
       failures = outcome.events > 0 ? 1 : failures + 1;
-      if (failures > this.#o.maxReconnectAttempts) {
-        return this.#o.log.warn("Giving up on the GET stream: it keeps closing");
-      }
+      if (failures > this.#o.maxReconnectAttempts) return giveUp("it keeps closing");
     }
-  }
-
-  async #headers(own: Record<string, string>, isInitialize = false): Promise<Headers> {
-    const headers = new Headers(this.#o.headers as [string, string][]);
-    for (const [name, value] of Object.entries(own)) headers.set(name, value);
-    if (this.#o.auth) {
-      const authorization = await this.#o.auth.header();
-      if (authorization !== undefined) headers.set("authorization", authorization);
-    }
-    if (!isInitialize) {
-      if (this.#sessionId !== undefined) headers.set("mcp-session-id", this.#sessionId);
-      if (this.#protocolVersion !== undefined) headers.set("mcp-protocol-version", this.#protocolVersion);
-    }
-    return headers;
   }
 }

@@ -64,6 +64,8 @@ export class TransportError extends Error {
   readonly notAStream: boolean;
   /** What the error response's body said, in a few words. */
   readonly detail: string | undefined;
+  /** A message from the server was past the size limit. */
+  readonly tooLarge: boolean;
   /**
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
@@ -75,6 +77,7 @@ export class TransportError extends Error {
       serverResponse?: string;
       notAStream?: boolean;
       detail?: string;
+      tooLarge?: boolean;
       cause?: unknown;
     } = {},
   ) {
@@ -84,6 +87,7 @@ export class TransportError extends Error {
     this.serverResponse = options.serverResponse;
     this.notAStream = options.notAStream ?? false;
     this.detail = options.detail;
+    this.tooLarge = options.tooLarge ?? false;
   }
 }
 

@@ -91,6 +91,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     includeTools: [],
     configDir: undefined,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+    maxMessageBytes: 64 * 1024 * 1024,
     all: false,
     auth: {
       callbackPort: undefined,
@@ -389,6 +390,17 @@ Deno.test("parseCommandLine() reads --connect-timeout durations", () => {
   for (const [text, ms] of cases) {
     assert.equal(run([URL_TEXT, "--connect-timeout", text]).connectTimeoutMs, ms, text);
   }
+});
+
+Deno.test("parseCommandLine() reads --max-message-size and bounds it", () => {
+  assert.equal(run([URL_TEXT, "--max-message-size", "1MiB"]).maxMessageBytes, 1024 * 1024);
+  assert.equal(run([URL_TEXT, "--max-message-size=2048"]).maxMessageBytes, 2048);
+  usageError(
+    [URL_TEXT, "--max-message-size", "huge"],
+    /^Cannot use --max-message-size: Cannot parse size "huge"/,
+  );
+  usageError([URL_TEXT, "--max-message-size", "10"], /between 1KiB and 2GiB/);
+  usageError([URL_TEXT, "--max-message-size", "3GiB"], /between 1KiB and 2GiB/);
 });
 
 Deno.test("parseCommandLine() refuses an unparsable --connect-timeout, quoting it", () => {

@@ -18,6 +18,7 @@ Deno.test("--header-file headers, with ${VAR} from the environment, reach the se
     intercept: (request) =>
       void seen.push(request.headers.get("x-tenant") + "|" + request.headers.get("x-key")),
   });
+  await Deno.mkdir(".tmp", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "headers-" });
   const file = `${dir}/headers.txt`;
   await Deno.writeTextFile(file, "# tenant headers\nX-Tenant: acme\n\nX-Key: ${TENANT_KEY}\n");

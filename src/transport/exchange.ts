@@ -1,0 +1,316 @@
+/**
+ * The one authorized HTTP exchange with the MCP server. Every request of every transport (the
+ * Streamable HTTP POST and GET stream, HTTP+SSE, the 2026-07-28 POST and `subscriptions/listen`, the
+ * DELETE that ends a session) goes through {@linkcode ServerExchange.send}, which owns:
+ *
+ * - the headers: the user's, then the transport's protocol headers, then `Authorization`;
+ * - the one 401/403 challenge loop and its attempt limit (sign-in time never counts against a
+ *   {@linkcode Deadline});
+ * - the redirect policy: `redirect: "manual"`, same-origin redirects followed (at most
+ *   {@linkcode MAX_REDIRECTS}), a cross-origin redirect refused, so that no header, cookie or token
+ *   ever reaches another origin;
+ * - the error text for network failures, missing `--allow-net` and refusals.
+ *
+ * Body-size limits live in the readers ({@linkcode readBoundedText}, the SSE reader), which every
+ * transport calls with the same `maxMessageBytes`.
+ *
+ * @module
+ */
+
+import type { JsonRpcId } from "../jsonrpc/message.ts";
+import type { Logger } from "../log/logger.ts";
+import { drain, failureFromResponse, networkReason } from "./_http.ts";
+import { describeHttpFailure, describeRefusedAfterSignIn } from "./http_errors.ts";
+import { type AuthHook, type FetchLike, TransportError } from "./transport.ts";
+
+/** The most attempts of one request through sign-ins and step-ups (1 + a refresh + 3 step-ups). */
+export const MAX_AUTH_ATTEMPTS = 5;
+
+/** The most same-origin redirects one request follows. */
+export const MAX_REDIRECTS = 5;
+
+/**
+ * A time limit that can be paused: it bounds the time spent waiting for the server, never the time
+ * spent signing in (the exchange pauses it around a challenge). Its signal aborts with a
+ * {@linkcode TransportError} that carries the message given.
+ */
+export class Deadline {
+  #controller = new AbortController();
+  #remaining: number;
+  #message: string;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #startedAt = 0;
+  #cleared = false;
+
+  /**
+   * Starts the clock.
+   *
+   * @example Usage
+   * ```ts
+   * import { Deadline } from "./exchange.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const deadline = new Deadline(1000, "Timed out");
+   * deadline.pause();
+   * deadline.resume();
+   * deadline.clear();
+   * assert.equal(deadline.signal.aborted, false);
+   * ```
+   *
+   * @param ms How long the server may take, in total over the running periods.
+   * @param message The error when it runs out.
+   */
+  constructor(ms: number, message: string) {
+    this.#remaining = ms;
+    this.#message = message;
+    this.resume();
+  }
+
+  /** Aborts when the time runs out. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Stops the clock (while signing in). */
+  pause(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#remaining -= Date.now() - this.#startedAt;
+  }
+
+  /** Starts the clock again. */
+  resume(): void {
+    if (this.#timer !== undefined || this.#cleared || this.#controller.signal.aborted) return;
+    this.#startedAt = Date.now();
+    this.#timer = setTimeout(
+      () => this.#controller.abort(new TransportError(this.#message)),
+      Math.max(0, this.#remaining),
+    );
+  }
+
+  /** Stops the clock for good (the exchange is over). */
+  clear(): void {
+    this.#cleared = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+/** Options for {@linkcode ServerExchange}. */
+export interface ServerExchangeOptions {
+  /** The MCP server URL the user gave: its origin is the only one requests and redirects may reach. */
+  url: URL;
+  /** The user's headers (already interpolated). */
+  headers: readonly (readonly [string, string])[];
+  /** The fetch seam. */
+  fetch: FetchLike;
+  /** The logger. */
+  log: Logger;
+  /** OAuth credentials, when the bridge signs in by itself. */
+  auth?: AuthHook;
+}
+
+/** One request to the MCP server. */
+export interface ServerRequest {
+  /** The HTTP method. */
+  method: "GET" | "POST" | "DELETE";
+  /** Where, when not the server URL (the HTTP+SSE message endpoint, on the same origin). */
+  url?: URL;
+  /** The transport's protocol headers (`Accept`, `Mcp-Session-Id`, …); they override the user's. */
+  headers?: Iterable<readonly [string, string]>;
+  /** The body. */
+  body?: string;
+  /** Aborts the request (and its body). */
+  signal?: AbortSignal;
+  /** Bounds the waiting for the server; paused while signing in. */
+  deadline?: Deadline;
+  /** What is being done (a method name), to bound step-up attempts per operation and for messages. */
+  operation: string;
+  /** The JSON-RPC id the request carries, so that the server's own error response can be kept. */
+  expectId?: JsonRpcId;
+  /** Whether a 401/403 may start a sign-in (not for the DELETE at shutdown). Default true. */
+  challenge?: boolean;
+}
+
+/** Sends every HTTP request to the MCP server (see the module documentation). */
+export class ServerExchange {
+  #o: ServerExchangeOptions;
+  #userHeaders: [string, string][];
+
+  /**
+   * Creates the exchange; nothing is sent yet.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { ServerExchange } from "./exchange.ts";
+   * const exchange = new ServerExchange({ url: new URL("https://example.com/mcp"), headers: [], fetch, log });
+   * const res = await exchange.send({ method: "POST", body: "{}", operation: "ping" });
+   * ```
+   *
+   * @param options The server, the user's headers, the fetch seam and the auth hook.
+   */
+  constructor(options: ServerExchangeOptions) {
+    this.#o = options;
+    this.#userHeaders = options.headers.map(([name, value]) => [name, value]);
+  }
+
+  /** The MCP server URL. */
+  get url(): URL {
+    return this.#o.url;
+  }
+
+  /** Whether the bridge signs in by itself (an auth hook is present). */
+  get hasAuth(): boolean {
+    return this.#o.auth !== undefined;
+  }
+
+  /**
+   * Sends one request with the current credentials and returns the server's answer. A 401 or 403
+   * goes to the auth hook and the request is sent again when it has new credentials (at most
+   * {@linkcode MAX_AUTH_ATTEMPTS} attempts); same-origin redirects are followed.
+   *
+   * @param request What to send.
+   * @returns The response, never a 401/403 when an auth hook is present, never a redirect.
+   * @throws {TransportError} For a network failure, a missing permission, a cross-origin redirect,
+   *   a refusal after signing in, or a failed sign-in; the abort reason when aborted.
+   */
+  async send(request: ServerRequest): Promise<Response> {
+    const url = request.url ?? this.#o.url;
+    const signals = [request.signal, request.deadline?.signal].filter((s) => s !== undefined);
+    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const auth = request.challenge === false ? undefined : this.#o.auth;
+    for (let attempt = 1;; attempt++) {
+      const headers = await this.#headers(request.headers);
+      const res = await this.#follow(url, request.method, headers, request.body, signal);
+      if ((res.status !== 401 && res.status !== 403) || !auth) return res;
+      const failure = await failureFromResponse(res, url, request.expectId);
+      const refused = () =>
+        new TransportError(describeRefusedAfterSignIn(url.host, res.status, failure.detail), {
+          status: res.status,
+          ...(failure.serverResponse !== undefined ? { serverResponse: failure.serverResponse } : {}),
+        });
+      if (attempt >= MAX_AUTH_ATTEMPTS) throw refused();
+      request.deadline?.pause();
+      let retry: boolean;
+      try {
+        retry = await auth.challenge(
+          res.status,
+          res.headers.get("www-authenticate"),
+          headers.get("authorization") ?? undefined,
+          request.operation,
+        );
+      } catch (error) {
+        if (signal?.aborted) throw abortReason(signal, error);
+        throw new TransportError(
+          `The server at ${url.host} requires authorization (HTTP ${res.status}) and signing in failed: ` +
+            (error as Error).message,
+          { status: res.status, cause: error },
+        );
+      } finally {
+        request.deadline?.resume();
+      }
+      if (!retry) throw refused();
+    }
+  }
+
+  async #headers(own: Iterable<readonly [string, string]> | undefined): Promise<Headers> {
+    const headers = new Headers(this.#userHeaders);
+    if (own) { for (const [name, value] of own) headers.set(name, value); }
+    if (this.#o.auth) {
+      const authorization = await this.#o.auth.header();
+      if (authorization !== undefined) headers.set("authorization", authorization);
+    }
+    return headers;
+  }
+
+  /** One fetch, following same-origin redirects and refusing the others. */
+  async #follow(
+    url: URL,
+    method: string,
+    headers: Headers,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    let current = url;
+    let currentMethod = method;
+    let currentBody = body;
+    for (let hops = 0;; hops++) {
+      const res = await fetchOrExplain(this.#o.fetch, current, {
+        method: currentMethod,
+        headers,
+        ...(currentBody !== undefined ? { body: currentBody } : {}),
+        redirect: "manual",
+        ...(signal ? { signal } : {}),
+      });
+      if (!isRedirect(res.status)) return res;
+      await drain(res);
+      const where = `${current.host}${current.pathname}`;
+      const location = res.headers.get("location");
+      let target: URL | undefined;
+      try {
+        target = location === null ? undefined : new URL(location, current);
+      } catch {
+        target = undefined;
+      }
+      if (target === undefined) {
+        throw new TransportError(
+          `The server at ${where} answered HTTP ${res.status} without a usable Location: check the server URL`,
+          { status: res.status },
+        );
+      }
+      if (target.origin !== this.#o.url.origin) {
+        throw new TransportError(
+          `Refusing the redirect from ${where} to ${target.origin}: mcp-bridge follows redirects only on the ` +
+            "server's own origin, so that headers and credentials never reach another one; if you trust " +
+            "the new address, use it as the server URL",
+          { status: res.status },
+        );
+      }
+      if (hops >= MAX_REDIRECTS) {
+        throw new TransportError(
+          `The server at ${where} redirected more than ${MAX_REDIRECTS} times: check the server URL`,
+          { status: res.status },
+        );
+      }
+      this.#o.log.debug(`Following HTTP ${res.status} from ${current.pathname} to ${target.pathname}`);
+      if (res.status === 303 && currentMethod !== "GET") {
+        currentMethod = "GET";
+        currentBody = undefined;
+        headers.delete("content-type");
+      }
+      current = target;
+    }
+  }
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+function abortReason(signal: AbortSignal, fallback: unknown): unknown {
+  return signal.reason ?? fallback;
+}
+
+/**
+ * Runs `fetch`, turning a network failure or a missing `--allow-net` into a readable
+ * {@linkcode TransportError}; an abort rethrows the signal's reason.
+ */
+async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    if (init.signal?.aborted) throw abortReason(init.signal, error);
+    if (error instanceof Deno.errors.NotCapable) {
+      const port = url.port || (url.protocol === "https:" ? "443" : "80");
+      throw new TransportError(
+        `Cannot connect to ${url.host}: mcp-bridge lacks network permission: add --allow-net=${url.hostname}:${port}`,
+        { cause: error },
+      );
+    }
+    throw new TransportError(
+      describeHttpFailure({ host: url.host, path: url.pathname, networkError: networkReason(error) }),
+      { cause: error },
+    );
+  }
+}
