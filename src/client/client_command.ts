@@ -6,6 +6,7 @@
  */
 
 import type { ToolFilter } from "../bridge/tool_filter.ts";
+import { Pagination } from "../jsonrpc/pagination.ts";
 import { type Envelope, errorResponse, idKey, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import type { MessageSink, RemoteTransport } from "../transport/transport.ts";
@@ -70,11 +71,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
   };
   const listAll = async (method: string, key: string): Promise<Json[]> => {
     const items: Json[] = [];
+    const pages = new Pagination(`${method} from ${options.serverUrl.host}`);
     let cursor: string | undefined;
     do {
       const result = await call(method, cursor ? { cursor } : {});
       items.push(...((result[key] as Json[] | undefined) ?? []));
-      cursor = typeof result.nextCursor === "string" ? result.nextCursor : undefined;
+      cursor = pages.next(result);
     } while (cursor);
     return items;
   };

@@ -20,6 +20,7 @@ import {
 } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
+import { Pagination } from "../jsonrpc/pagination.ts";
 import { Deadline } from "../transport/exchange.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
@@ -512,6 +513,7 @@ export class ModernSession implements RemoteTransport {
   }
 
   async #refreshToolPlans(signal?: AbortSignal): Promise<void> {
+    const pages = new Pagination(`tools/list from ${this.#o.client.url.host}`);
     let cursor: string | undefined;
     do {
       const id = this.#nextId("tools");
@@ -523,7 +525,11 @@ export class ModernSession implements RemoteTransport {
       const result = (envelope.kind === "response" ? envelope.value.result : undefined) as Json | undefined;
       if (!result) return;
       this.#filterTools(result);
-      cursor = typeof result.nextCursor === "string" ? result.nextCursor : undefined;
+      try {
+        cursor = pages.next(result);
+      } catch (error) {
+        return this.#o.log.warn((error as Error).message);
+      }
     } while (cursor);
   }
 

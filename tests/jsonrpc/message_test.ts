@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { classify, ErrorCode, errorResponse, idKey, parseMessage } from "../../src/jsonrpc/message.ts";
+import {
+  classify,
+  ErrorCode,
+  errorResponse,
+  idKey,
+  MODERN_ERROR_CODES,
+  parseMessage,
+} from "../../src/jsonrpc/message.ts";
 
 Deno.test("classify() reads a request with a number id", () => {
   const value = { jsonrpc: "2.0", id: 1, method: "tools/list", params: {} };
@@ -150,10 +157,15 @@ Deno.test("ErrorCode holds the JSON-RPC codes", () => {
   assert.deepEqual(ErrorCode, {
     ParseError: -32700,
     InvalidRequest: -32600,
+    MethodNotFound: -32601,
     InvalidParams: -32602,
     InternalError: -32603,
     TransportError: -32000,
+    HeaderMismatch: -32020,
+    MissingRequiredClientCapability: -32021,
+    UnsupportedProtocolVersion: -32022,
   });
+  assert.deepEqual(MODERN_ERROR_CODES, [-32020, -32021, -32022]);
 });
 
 Deno.test('idKey() keeps 1 and "1" apart', () => {
