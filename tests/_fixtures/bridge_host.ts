@@ -207,6 +207,8 @@ export interface RawBridge {
   status: Promise<Deno.CommandStatus>;
   /** Waits until stdout and stderr are fully read. */
   done: Promise<void>;
+  /** The process id. */
+  pid: number;
 }
 
 /**
@@ -287,6 +289,7 @@ export function spawnRaw(
     kill: (signal = "SIGTERM") => child.kill(signal),
     status: child.status,
     done,
+    pid: child.pid,
   };
 }
 
