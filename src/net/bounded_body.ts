@@ -72,8 +72,9 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
     throw new BodyTooLargeError(what, maxBytes);
   }
   const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
+  // The bytes are kept as they came (outside the JavaScript heap) and decoded once at the end: a
+  // body refused at the limit never costs more than the limit.
+  const chunks: (Uint8Array | undefined)[] = [];
   let total = 0;
   let finished = false;
   try {
@@ -85,10 +86,17 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
       }
       total += value.byteLength;
       if (total > maxBytes) throw new BodyTooLargeError(what, maxBytes);
-      text += decoder.decode(value, { stream: true });
+      chunks.push(value);
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => {});
+  }
+  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
+  const decoder = new TextDecoder();
+  let text = "";
+  for (let i = 0; i < chunks.length; i++) {
+    text += decoder.decode(chunks[i], { stream: true });
+    chunks[i] = undefined;
   }
   return text + decoder.decode();
 }

@@ -48,6 +48,18 @@ export async function readSseEvents(
   // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
   const decoder = new TextDecoder();
   const reader = body.getReader();
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let tail: number[] = [];
+  /** Decodes what waited, then `last`, and forgets what waited. */
+  const takePending = (last?: Uint8Array): string => {
+    let text = "";
+    for (const part of pending) text += decoder.decode(part, { stream: true });
+    if (last) text += decoder.decode(last, { stream: true });
+    pending = [];
+    pendingBytes = 0;
+    return text;
+  };
   let events = 0;
   let error: unknown;
   let finished = false;
@@ -64,16 +76,29 @@ export async function readSseEvents(
         finished = true;
         break;
       }
+      if (chunk.value.byteLength === 0) continue;
+      // The bytes after the last complete event wait undecoded (outside the JavaScript heap) until
+      // their event ends: an event refused at the limit never costs more than the limit.
+      const bytes = chunk.value;
+      const end = lastEventEnd(bytes, tail);
+      tail = trailingBreaks(tail, bytes);
+      if (end === -1) {
+        pending.push(bytes);
+        pendingBytes += bytes.byteLength;
+        if (pendingBytes + parser.bufferedChars > limit.maxEventBytes) throw tooLarge(limit);
+        continue;
+      }
+      const text = takePending(end === bytes.byteLength ? bytes : bytes.subarray(0, end));
+      if (end < bytes.byteLength) {
+        pending.push(bytes.subarray(end));
+        pendingBytes += bytes.byteLength - end;
+      }
       let dispatched: SseEvent[];
       try {
-        dispatched = parser.push(decoder.decode(chunk.value, { stream: true }));
+        dispatched = parser.push(text);
       } catch (e) {
         if (!(e instanceof SseEventTooLargeError)) throw e;
-        const tooLarge = new BodyTooLargeError(`an event in ${limit.what}`, limit.maxEventBytes);
-        throw new TransportError(
-          `${tooLarge.message}: the stream was dropped; raise --max-message-size if the server is trusted`,
-          { tooLarge: true },
-        );
+        throw tooLarge(limit);
       }
       for (const event of dispatched) {
         events++;
@@ -85,5 +110,61 @@ export async function readSseEvents(
   } finally {
     if (!finished) await reader.cancel().catch(() => {});
   }
+  // Lines that came after the last event still count (a `retry` field); an unfinished event does not.
+  if (pendingBytes > 0) {
+    try {
+      parser.push(takePending());
+    } catch {
+      // An unfinished event past the limit: nothing of it counts anyway.
+    }
+  }
   return { events, lastEventId: parser.lastEventId, retry: parser.retry, error };
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** How many line breaks a run of CR and LF bytes holds (CR LF is one). */
+function breaksIn(run: readonly number[]): number {
+  let breaks = 0;
+  for (let k = 0; k < run.length; k++) {
+    if (!(run[k] === LF && k > 0 && run[k - 1] === CR)) breaks++;
+  }
+  return breaks;
+}
+
+/** The line-break bytes at the end of the stream so far (at most four, enough to see a blank line). */
+function trailingBreaks(before: readonly number[], bytes: Uint8Array): number[] {
+  let k = bytes.byteLength;
+  while (k > 0 && (bytes[k - 1] === LF || bytes[k - 1] === CR) && bytes.byteLength - k < 4) k--;
+  const own = [...bytes.subarray(k)];
+  return k === 0 ? [...before, ...own].slice(-4) : own;
+}
+
+/**
+ * The index just past the last blank line in `bytes` (the end of the last complete event), or -1.
+ *
+ * @param bytes A chunk of the stream.
+ * @param before The line-break bytes that ended the stream before this chunk (a run of line breaks
+ *   may be split between chunks).
+ */
+export function lastEventEnd(bytes: Uint8Array, before: readonly number[]): number {
+  let i = Math.max(bytes.lastIndexOf(LF), bytes.lastIndexOf(CR));
+  while (i >= 0) {
+    let j = i;
+    while (j > 0 && (bytes[j - 1] === LF || bytes[j - 1] === CR)) j--;
+    const run = [...(j === 0 ? before : []), ...bytes.subarray(j, i + 1)];
+    if (breaksIn(run) >= 2) return i + 1;
+    if (j === 0) return -1;
+    i = Math.max(bytes.lastIndexOf(LF, j - 1), bytes.lastIndexOf(CR, j - 1));
+  }
+  return -1;
+}
+
+function tooLarge(limit: SseLimit): TransportError {
+  const error = new BodyTooLargeError(`an event in ${limit.what}`, limit.maxEventBytes);
+  return new TransportError(
+    `${error.message}: the stream was dropped; raise --max-message-size if the server is trusted`,
+    { tooLarge: true },
+  );
 }

@@ -217,6 +217,11 @@ export class SseParser {
     this.#event = "";
   }
 
+  /** How much of an unfinished event (and line) is held, in characters. */
+  get bufferedChars(): number {
+    return this.#partialChars + this.#dataChars;
+  }
+
   #check(): void {
     if (this.#partialChars + this.#dataChars <= this.#max) return;
     this.end();
