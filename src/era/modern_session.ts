@@ -21,7 +21,7 @@ import {
 import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { Pagination } from "../jsonrpc/pagination.ts";
-import { Deadline } from "../transport/exchange.ts";
+import { connectDeadline, type Deadline } from "../transport/exchange.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
   EraMismatchError,
@@ -141,11 +141,7 @@ export class ModernSession implements RemoteTransport {
     const message = stampRequest({ jsonrpc: "2.0", id, method: "server/discover", params: {} }, this.#meta());
     const ms = this.#o.connectTimeoutMs ?? 30_000;
     // The connect timeout bounds the waiting for the server, never the time spent signing in.
-    const deadline = new Deadline(
-      ms,
-      `Timed out after ${ms / 1000} s waiting for ${this.#o.client.url.host} to answer: check that the ` +
-        "server is up, or raise --connect-timeout",
-    );
+    const deadline = connectDeadline(ms, this.#o.client.url.host, "answer");
     try {
       return await this.#send(message, id, undefined, deadline);
     } catch (error) {

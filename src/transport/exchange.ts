@@ -97,6 +97,33 @@ export class Deadline {
   }
 }
 
+/**
+ * The deadline of a connection step (`initialize`, the era probe, the HTTP+SSE stream and its
+ * `endpoint` event), with the error that names `--connect-timeout`.
+ *
+ * @example Usage
+ * ```ts
+ * import { connectDeadline } from "./exchange.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const deadline = connectDeadline(30_000, "example.com", "answer initialize");
+ * deadline.clear();
+ * assert.equal(deadline.signal.aborted, false);
+ * ```
+ *
+ * @param ms `--connect-timeout`.
+ * @param host The server's host.
+ * @param step What the bridge waits for: `answer initialize`, `open its event stream`.
+ * @returns The running deadline.
+ */
+export function connectDeadline(ms: number, host: string, step: string): Deadline {
+  return new Deadline(
+    ms,
+    `Timed out after ${ms / 1000} s waiting for ${host} to ${step}: check that the server is up, or raise ` +
+      "--connect-timeout",
+  );
+}
+
 /** Options for {@linkcode ServerExchange}. */
 export interface ServerExchangeOptions {
   /** The MCP server URL the user gave: its origin is the only one requests and redirects may reach. */

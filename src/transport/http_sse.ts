@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { drain, failureFromResponse, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
-import { Deadline, type ServerExchange } from "./exchange.ts";
+import { connectDeadline, type Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
@@ -149,17 +149,14 @@ export class HttpSseTransport implements RemoteTransport {
       headersDeadline.clear();
     }
     // From here on the timeout bounds the wait for the `endpoint` event.
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      abort.abort();
-    }, this.#o.connectTimeoutMs);
+    const endpointDeadline = this.#deadline();
+    endpointDeadline.signal.addEventListener("abort", () => abort.abort(), { once: true });
     if (!res.ok) {
-      clearTimeout(timer);
+      endpointDeadline.clear();
       throw await failureFromResponse(res, url, undefined);
     }
     if (!isEventStream(res) || res.body === null) {
-      clearTimeout(timer);
+      endpointDeadline.clear();
       const body = await readSnippet(res, 200);
       throw new TransportError(
         `The server at ${url.host} answered the GET of ${url.pathname} with ` +
@@ -241,26 +238,17 @@ export class HttpSseTransport implements RemoteTransport {
     } catch (error) {
       abort.abort();
       await connection.reader;
-      throw timedOut ? this.#timeoutError() : error;
+      throw endpointDeadline.signal.aborted ? endpointDeadline.signal.reason : error;
     } finally {
-      clearTimeout(timer);
+      endpointDeadline.clear();
     }
     this.#o.log.debug(`HTTP+SSE endpoint: ${connection.endpoint.pathname}`);
     return connection;
   }
 
-  #timeoutMessage(): string {
-    return `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for the event stream of ` +
-      `${this.#url.host}: check that the server is up, or raise --connect-timeout`;
-  }
-
-  #timeoutError(): TransportError {
-    return new TransportError(this.#timeoutMessage());
-  }
-
-  /** The connect timeout for the headers of one request (paused while signing in). */
+  /** The connect timeout for opening the stream, or for the headers of one POST (paused while signing in). */
   #deadline(): Deadline {
-    return new Deadline(this.#o.connectTimeoutMs, this.#timeoutMessage());
+    return connectDeadline(this.#o.connectTimeoutMs, this.#url.host, "open its event stream");
   }
 
   async #post(

@@ -21,7 +21,7 @@ import {
   unexpectedBody,
 } from "./_http.ts";
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
-import { Deadline, type ServerExchange } from "./exchange.ts";
+import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
@@ -196,11 +196,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
       // The connect timeout bounds initialize, never the time spent signing in (the exchange pauses it).
       const deadline = exchange.isInitialize
-        ? new Deadline(
-          this.#o.connectTimeoutMs,
-          `Timed out after ${this.#o.connectTimeoutMs / 1000} s waiting for ${this.#host} to ` +
-            "answer initialize: check that the server is up, or raise --connect-timeout",
-        )
+        ? connectDeadline(this.#o.connectTimeoutMs, this.#host, "answer initialize")
         : undefined;
       const signals = [this.#abort.signal];
       if (signal) signals.push(signal);
