@@ -1,0 +1,247 @@
+import assert from "node:assert/strict";
+import { serveExample } from "../../src/demo/example_server.ts";
+import { parseMessage } from "../../src/jsonrpc/message.ts";
+import { Logger } from "../../src/log/logger.ts";
+import {
+  connectDeadline,
+  Deadline,
+  MAX_AUTH_ATTEMPTS,
+  ServerExchange,
+} from "../../src/transport/exchange.ts";
+import { ModernHttpClient } from "../../src/transport/modern_http.ts";
+import { StreamableHttpTransport } from "../../src/transport/streamable_http.ts";
+import { type AuthHook, TransportError } from "../../src/transport/transport.ts";
+
+const log = new Logger({ level: "error" });
+
+/** An auth hook whose token changes on every challenge; records the challenges. */
+class RotatingHook implements AuthHook {
+  token = "t0";
+  challenges: { status: number; sent: string | undefined; operation: string }[] = [];
+  constructor(readonly answer: () => Promise<boolean> = () => Promise.resolve(true)) {}
+  header(): Promise<string | undefined> {
+    return Promise.resolve(`Bearer ${this.token}`);
+  }
+  async challenge(status: number, _www: string | null, sent: string | undefined, operation: string) {
+    this.challenges.push({ status, sent, operation });
+    const retry = await this.answer();
+    this.token = `t${this.challenges.length}`;
+    return retry;
+  }
+}
+
+/** A server that refuses every token but `accept`, recording the Authorization headers it saw. */
+function serveTokenCheck(accept: string) {
+  const seen: (string | null)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    await request.body?.cancel();
+    seen.push(request.headers.get("authorization"));
+    if (request.headers.get("authorization") !== `Bearer ${accept}`) {
+      return Response.json({ jsonrpc: "2.0", id: 1, error: { code: -32001, message: "no" } }, {
+        status: 401,
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      });
+    }
+    return new Response("ok");
+  });
+  return { url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`), seen, close: () => server.shutdown() };
+}
+
+Deno.test("ServerExchange sends the user's headers, the transport's and Authorization last", async () => {
+  let headers: Headers | undefined;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    headers = request.headers;
+    return new Response("ok");
+  });
+  try {
+    const exchange = new ServerExchange({
+      url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`),
+      headers: [["X-Tenant", "a"], ["Accept", "text/plain"]],
+      fetch,
+      log,
+      auth: new RotatingHook(),
+    });
+    const res = await exchange.send({
+      method: "GET",
+      headers: [["accept", "text/event-stream"]],
+      operation: "x",
+    });
+    await res.body?.cancel();
+    assert.equal(headers?.get("x-tenant"), "a");
+    assert.equal(headers?.get("accept"), "text/event-stream");
+    assert.equal(headers?.get("authorization"), "Bearer t0");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("ServerExchange answers a 401 with the hook's challenge and sends the request again", async () => {
+  const server = serveTokenCheck("t1");
+  const hook = new RotatingHook();
+  try {
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook });
+    const res = await exchange.send({ method: "POST", body: "{}", operation: "tools/call" });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.deepEqual(hook.challenges, [{ status: 401, sent: "Bearer t0", operation: "tools/call" }]);
+    assert.deepEqual(server.seen, ["Bearer t0", "Bearer t1"]);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("ServerExchange gives up after MAX_AUTH_ATTEMPTS, keeping the server's own error", async () => {
+  const server = serveTokenCheck("never");
+  const hook = new RotatingHook();
+  try {
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook });
+    const error = await exchange.send({ method: "POST", body: "{}", operation: "x", expectId: 1 }).then(
+      () => undefined,
+      (e) => e,
+    );
+    assert.ok(error instanceof TransportError);
+    assert.equal(error.status, 401);
+    assert.match(error.message, /still refuses the credentials/);
+    assert.equal(JSON.parse(error.serverResponse!).error.message, "no");
+    assert.equal(server.seen.length, MAX_AUTH_ATTEMPTS);
+    assert.equal(hook.challenges.length, MAX_AUTH_ATTEMPTS - 1);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("ServerExchange reports a failed sign-in, and never challenges when told not to", async () => {
+  const server = serveTokenCheck("never");
+  try {
+    const failing = new RotatingHook(() => Promise.reject(new Error("the user closed the browser")));
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: failing });
+    await assert.rejects(
+      exchange.send({ method: "POST", body: "{}", operation: "x" }),
+      /requires authorization \(HTTP 401\) and signing in failed: the user closed the browser/,
+    );
+    const quiet = new RotatingHook();
+    const res = await new ServerExchange({ url: server.url, headers: [], fetch, log, auth: quiet })
+      .send({ method: "DELETE", operation: "DELETE session", challenge: false });
+    await res.body?.cancel();
+    assert.equal(res.status, 401);
+    assert.deepEqual(quiet.challenges, []);
+  } finally {
+    await server.close();
+  }
+});
+
+Deno.test("Deadline: signing in does not count against the connect timeout", async () => {
+  const server = serveTokenCheck("t1");
+  // The sign-in takes longer than the whole deadline; the deadline is paused meanwhile.
+  const slow = new RotatingHook(() => new Promise((resolve) => setTimeout(() => resolve(true), 300)));
+  const deadline = connectDeadline(200, server.url.host, "answer initialize");
+  try {
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: slow });
+    const res = await exchange.send({ method: "POST", body: "{}", operation: "initialize", deadline });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(deadline.signal.aborted, false);
+  } finally {
+    deadline.clear();
+    await server.close();
+  }
+});
+
+Deno.test("Deadline aborts with its message once the running time is spent", async () => {
+  const deadline = new Deadline(30, "Timed out");
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.equal(deadline.signal.aborted, true);
+  assert.ok(deadline.signal.reason instanceof TransportError);
+  assert.equal(deadline.signal.reason.message, "Timed out");
+  deadline.clear();
+});
+
+Deno.test("the Streamable HTTP GET stream re-authenticates through the exchange", async () => {
+  const gets: (string | null)[] = [];
+  const server = await serveExample({
+    intercept: (request) => {
+      if (request.method !== "GET") return undefined;
+      gets.push(request.headers.get("authorization"));
+      // The token the session started with is refused on the GET stream (it expired meanwhile).
+      if (request.headers.get("authorization") === "Bearer t0") {
+        return new Response(null, {
+          status: 401,
+          headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+        });
+      }
+      return undefined;
+    },
+  });
+  const hook = new RotatingHook();
+  const transport = new StreamableHttpTransport({
+    exchange: new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook }),
+    sink: () => Promise.resolve(),
+    log,
+    connectTimeoutMs: 5000,
+  });
+  try {
+    const init = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } },
+    });
+    await transport.send(init, parseMessage(init));
+    const initialized = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
+    await transport.send(initialized, parseMessage(initialized));
+    const deadline = Date.now() + 5000;
+    while (gets.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(gets.slice(0, 2), ["Bearer t0", "Bearer t1"]);
+    assert.deepEqual(hook.challenges, [{ status: 401, sent: "Bearer t0", operation: "GET stream" }]);
+  } finally {
+    await transport.close();
+    await server.close();
+  }
+});
+
+Deno.test("subscriptions/listen re-authenticates through the exchange", async () => {
+  const seen: (string | null)[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+    await request.body?.cancel();
+    seen.push(request.headers.get("authorization"));
+    if (request.headers.get("authorization") !== "Bearer t1") {
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      });
+    }
+    const event = 'data: {"jsonrpc":"2.0","method":"notifications/tools/list_changed"}\n\n';
+    return new Response(event, { headers: { "content-type": "text/event-stream" } });
+  });
+  const hook = new RotatingHook();
+  const client = new ModernHttpClient({
+    exchange: new ServerExchange({
+      url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`),
+      headers: [],
+      fetch,
+      log,
+      auth: hook,
+    }),
+    log,
+  });
+  try {
+    const received: string[] = [];
+    const count = await client.listen(
+      '{"jsonrpc":"2.0","id":"l1","method":"subscriptions/listen","params":{}}',
+      [["mcp-method", "subscriptions/listen"]],
+      new AbortController().signal,
+      (_text, envelope) =>
+        Promise.resolve(void received.push(envelope.kind === "notification" ? envelope.method : "")),
+    );
+    assert.equal(count, 1);
+    assert.deepEqual(received, ["notifications/tools/list_changed"]);
+    assert.deepEqual(hook.challenges, [{
+      status: 401,
+      sent: "Bearer t0",
+      operation: "subscriptions/listen",
+    }]);
+    assert.deepEqual(seen, ["Bearer t0", "Bearer t1"]);
+  } finally {
+    await server.shutdown();
+  }
+});
