@@ -1,13 +1,16 @@
 /**
  * Opening the authorization URL in the user's browser, without a shell (MCP security best practices,
  * "OAuth Authorization URL Validation"; CVE-2025-6514 was a server-supplied URL handed to a shell).
- * The URL is checked first, then given as one argument to `$BROWSER`, `open`, `xdg-open` or
- * `rundll32 url.dll,FileProtocolHandler`. When that is not permitted or fails, the URL is printed.
+ * The URL is checked first, then given as one argument to the first usable `$BROWSER` entry (see
+ * browser_env.ts: one program, optionally followed by `%s`), or when `$BROWSER` is unset to `open`,
+ * `xdg-open` or `rundll32 url.dll,FileProtocolHandler`. When none is permitted or works, the URL is
+ * printed.
  *
  * @module
  */
 
 import { AuthError } from "./errors.ts";
+import { parseBrowserEnv } from "./browser_env.ts";
 import { isLoopbackHost } from "../net/address.ts";
 import { optionalEnv } from "../cli/env.ts";
 import type { Logger } from "../log/logger.ts";
@@ -32,32 +35,6 @@ export interface OpenBrowserOptions {
 
 /** The default time a browser opener may take. */
 export const DEFAULT_OPEN_TIMEOUT_MS = 5_000;
-
-/** Programs that would interpret the URL as code; `$BROWSER` naming one of them is not used. */
-const SHELLS = new Set([
-  "sh",
-  "bash",
-  "dash",
-  "zsh",
-  "ksh",
-  "fish",
-  "csh",
-  "tcsh",
-  "busybox",
-  "env",
-  "cmd",
-  "cmd.exe",
-  "powershell",
-  "powershell.exe",
-  "pwsh",
-  "pwsh.exe",
-  "wscript",
-  "wscript.exe",
-  "cscript",
-  "cscript.exe",
-  "mshta",
-  "mshta.exe",
-]);
 
 /**
  * Checks a URL before it is shown or opened: only `https:`, or `http:` to a loopback host (any host
@@ -108,8 +85,10 @@ export function checkBrowserUrl(text: string, allowHttp = false): URL {
 
 /**
  * Opens a URL in the browser, or prints it when that is not possible. Never uses a shell: the URL is
- * one argument of `$BROWSER` (split on whitespace into the program and its fixed arguments), of
- * `open` (macOS), `xdg-open` (Linux and others) or `rundll32 url.dll,FileProtocolHandler` (Windows).
+ * the one argument of a `$BROWSER` entry (entries separated by `:`, `;` on Windows, tried in order;
+ * each is one program, optionally followed by `%s`; anything else is refused with a warning), or when
+ * `$BROWSER` is unset of `open` (macOS), `xdg-open` (Linux and others) or
+ * `rundll32 url.dll,FileProtocolHandler` (Windows).
  *
  * @example Usage
  * ```ts
@@ -121,7 +100,7 @@ export function checkBrowserUrl(text: string, allowHttp = false): URL {
  * const outcome = await openBrowser("https://auth.example.com/authorize?state=x", {
  *   log: new Logger({ level: "silent" }),
  *   os: "linux",
- *   env: () => undefined,
+ *   env: (name) => name === "BROWSER" ? "sh -c 'touch /tmp/x':/usr/bin/firefox %s" : undefined,
  *   canRun: () => true,
  *   run: (command, args) => {
  *     calls.push([command, ...args]);
@@ -129,12 +108,12 @@ export function checkBrowserUrl(text: string, allowHttp = false): URL {
  *   },
  * });
  * assert.equal(outcome, "opened");
- * assert.deepEqual(calls, [["xdg-open", "https://auth.example.com/authorize?state=x"]]);
+ * assert.deepEqual(calls, [["/usr/bin/firefox", "https://auth.example.com/authorize?state=x"]]);
  * ```
  *
  * @param url The authorization URL (checked with {@linkcode checkBrowserUrl} first).
  * @param options The logger and the injectable system seams.
- * @returns `"opened"` when the opener exited with code 0, `"printed"` when the URL was printed.
+ * @returns `"opened"` when an opener exited with code 0, `"printed"` when the URL was printed.
  * @throws {AuthError} When the URL is refused; it is then neither printed nor opened.
  */
 export async function openBrowser(url: string, options: OpenBrowserOptions): Promise<"opened" | "printed"> {
@@ -146,34 +125,34 @@ export async function openBrowser(url: string, options: OpenBrowserOptions): Pro
   const timeoutMs = options.timeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
   const run = options.run ?? ((command: string, args: string[]) => runProgram(command, args, timeoutMs, log));
 
-  const printUrl = (why: string): "printed" => {
-    log.warn(why);
-    log.notice(`Open this URL in your browser to sign in: ${href}`);
-    return "printed";
-  };
-
-  const opener = chooseOpener(env("BROWSER"), os);
-  if (opener.kind === "refused") {
-    return printUrl(`Not using $BROWSER: ${opener.reason}`);
+  const openers = chooseOpeners(env("BROWSER"), os, log);
+  let hint =
+    "Cannot open a browser: no usable $BROWSER entry (it takes a program, optionally followed by %s)";
+  for (const { command, args } of openers) {
+    if (!canRun(command)) {
+      hint = `Cannot open a browser: run again with --allow-run=${command} to open it automatically`;
+      if (openers.length > 1) {
+        log.warn(`Not using ${command}: run again with --allow-run=${command} to use it`);
+      }
+      continue;
+    }
+    let ok: boolean;
+    try {
+      ok = await run(command, [...args, href]);
+    } catch (error) {
+      log.debug(`Running ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
+      ok = false;
+    }
+    if (ok) {
+      log.debug(`Opened the authorization URL with ${command}`);
+      return "opened";
+    }
+    hint = `Could not open a browser with ${command}: set $BROWSER to a browser program to choose another`;
+    if (openers.length > 1) log.warn(`Could not open a browser with ${command}`);
   }
-  const { command, args } = opener;
-  if (!canRun(command)) {
-    return printUrl(`Cannot open a browser: run again with --allow-run=${command} to open it automatically`);
-  }
-  let ok: boolean;
-  try {
-    ok = await run(command, [...args, href]);
-  } catch (error) {
-    log.debug(`Running ${command} failed: ${error instanceof Error ? error.message : String(error)}`);
-    ok = false;
-  }
-  if (!ok) {
-    return printUrl(
-      `Could not open a browser with ${command}: set $BROWSER to a browser program to choose another`,
-    );
-  }
-  log.debug(`Opened the authorization URL with ${command}`);
-  return "opened";
+  log.warn(hint);
+  log.notice(`Open this URL in your browser to sign in: ${href}`);
+  return "printed";
 }
 
 function hasControlCharacter(text: string): boolean {
@@ -184,28 +163,27 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-type Opener =
-  | { kind: "program"; command: string; args: string[] }
-  | { kind: "refused"; reason: string };
+interface Opener {
+  command: string;
+  args: string[];
+}
 
-function chooseOpener(browser: string | undefined, os: typeof Deno.build.os): Opener {
-  const words = (browser ?? "").split(/\s+/).filter((word) => word !== "");
-  if (words.length > 0) {
-    const [command, ...args] = words as [string, ...string[]];
-    const base = command.replace(/^.*[\\/]/, "").toLowerCase();
-    if (SHELLS.has(base)) {
-      return {
-        kind: "refused",
-        reason: `${base} is a shell or script host, which would run the URL as code`,
-      };
+/** The programs to try in order: the usable `$BROWSER` entries when it is set, else the platform's. */
+function chooseOpeners(browser: string | undefined, os: typeof Deno.build.os, log: Logger): Opener[] {
+  if (browser !== undefined && browser.trim() !== "") {
+    const openers: Opener[] = [];
+    for (const entry of parseBrowserEnv(browser, os)) {
+      if (entry.kind === "refused") {
+        log.warn(`Not using $BROWSER entry ${JSON.stringify(entry.entry)}: ${entry.reason}`);
+      } else {
+        openers.push({ command: entry.command, args: [] });
+      }
     }
-    return { kind: "program", command, args };
+    return openers;
   }
-  if (os === "darwin") return { kind: "program", command: "open", args: [] };
-  if (os === "windows") {
-    return { kind: "program", command: "rundll32", args: ["url.dll,FileProtocolHandler"] };
-  }
-  return { kind: "program", command: "xdg-open", args: [] };
+  if (os === "darwin") return [{ command: "open", args: [] }];
+  if (os === "windows") return [{ command: "rundll32", args: ["url.dll,FileProtocolHandler"] }];
+  return [{ command: "xdg-open", args: [] }];
 }
 
 function defaultCanRun(command: string): boolean {

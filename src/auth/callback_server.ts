@@ -13,8 +13,10 @@ import type { Logger } from "../log/logger.ts";
 export interface CallbackServerOptions {
   /**
    * The host of the redirect URI (`--host`): `localhost`, an IPv4 loopback literal or `[::1]`.
-   * The listener binds `127.0.0.1`; for `localhost` also `::1` when IPv6 is available, and for
-   * `[::1]` only `::1`.
+   * For `localhost` the listener binds `127.0.0.1` and `::1`; when it cannot bind both (no IPv6, no
+   * `--allow-net=[::1]`, or another program holds the port on one of them) the redirect URI names
+   * the address it does listen on (`127.0.0.1` or `[::1]`) instead of `localhost`. An IPv4 literal
+   * binds `127.0.0.1`, `[::1]` binds `::1`.
    */
   host: string;
   /** The port (`0` picks a free one). */
@@ -33,7 +35,10 @@ export interface CallbackServerOptions {
 
 /** A running callback listener. */
 export interface CallbackServer {
-  /** `http://<host>:<port><path>`, to register and send as `redirect_uri`. */
+  /**
+   * `http://<host>:<port><path>`, to register and send as `redirect_uri`; for `localhost`, the IP
+   * literal actually listened on when only one of `127.0.0.1` and `::1` could be bound.
+   */
   redirectUri: string;
   /**
    * The query parameters of the first callback with the right `state` (`code`, `state`, `iss`, or
@@ -194,22 +199,44 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
     await Promise.allSettled(stopping.map((server) => server.shutdown()));
   };
 
-  for (const [index, address] of plan.entries()) {
+  const bound: string[] = [];
+  const failures: { hostname: string; error: unknown }[] = [];
+  for (const address of plan) {
     try {
       listen(address.hostname);
+      bound.push(address.hostname);
     } catch (error) {
       const busy = error instanceof Deno.errors.AddrInUse;
-      if (!address.required && !busy) {
-        // No IPv6 here (or no permission for it): browsers fall back to 127.0.0.1 for localhost.
-        log.debug(`Not listening on [${address.hostname}]:${port}: ${errorText(error)}`);
-        continue;
+      // A missing --allow-net for the first address, or anything but a busy port, is final.
+      if (address.required && !(busy && plan.length > 1)) {
+        await stopAll();
+        throw listenError(error, options.port === 0 ? port : options.port, address.hostname);
       }
-      await stopAll();
-      throw listenError(error, index === 0 ? options.port : port, address.hostname);
+      failures.push({ hostname: address.hostname, error });
+    }
+  }
+  if (bound.length === 0) {
+    // Every address is taken on this port: the caller may try the next candidate.
+    const first = failures[0]!;
+    throw listenError(first.error, options.port, first.hostname);
+  }
+  // RFC 8252 §7.3, §8.3: `localhost` in the redirect URI only when every loopback address it may
+  // resolve to is ours; otherwise the address we do listen on, so that the browser cannot deliver
+  // the code to another local program listening on the other one.
+  const uriHost = bound.length === plan.length ? formatHost(host) : formatHost(bound[0]!);
+  for (const { hostname, error } of failures) {
+    const where = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    if (error instanceof Deno.errors.AddrInUse) {
+      log.warn(
+        `Another program listens on ${where}: the sign-in redirect URI names ${uriHost} instead of ${host}`,
+      );
+    } else {
+      // No IPv6 here, or no --allow-net for it.
+      log.debug(`Not listening on ${where} (${errorText(error)}): the redirect URI names ${uriHost}`);
     }
   }
 
-  const redirectUri = `http://${formatHost(host)}:${port}${path}`;
+  const redirectUri = `http://${uriHost}:${port}${path}`;
   log.debug(`Waiting for the sign-in callback on ${redirectUri}`);
 
   let closed: Promise<void> | undefined;
@@ -238,6 +265,7 @@ export async function startCallbackServer(options: CallbackServerOptions): Promi
 
 interface ListenAddress {
   hostname: string;
+  /** The redirect URI cannot do without it (for `localhost`: one of the two must be bound). */
   required: boolean;
 }
 

@@ -84,15 +84,22 @@ async function oauthDemo(): Promise<number> {
   const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "demo-" });
   const configDir = await Deno.realPath(dir);
   const main = new URL("../main.ts", import.meta.url).pathname;
-  const browser = `deno run --quiet --no-prompt --allow-net=127.0.0.1 ${
-    new URL("./headless_browser.ts", import.meta.url).pathname
-  }`;
+  // $BROWSER names one program (no arguments, no interpreter): a wrapper script runs the headless
+  // browser with its own permissions, and the bridge may run only that script.
+  const browser = `${configDir}/headless-browser.sh`;
+  Deno.writeTextFileSync(
+    browser,
+    `#!/bin/sh\nexec deno run --quiet --no-prompt --allow-net=127.0.0.1 '${
+      new URL("./headless_browser.ts", import.meta.url).pathname.replaceAll("'", `'\\''`)
+    }' "$1"\n`,
+    { mode: 0o700 },
+  );
   const args = [
     "run",
     "--quiet",
     "--no-prompt",
     "--allow-net=127.0.0.1",
-    "--allow-run=deno",
+    `--allow-run=${browser}`,
     "--allow-env=BROWSER",
     `--allow-read=${configDir}`,
     `--allow-write=${configDir}`,

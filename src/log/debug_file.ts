@@ -1,11 +1,21 @@
 /**
- * The `--debug` log file: `<config dir>/logs/debug.log`, mode 0600 in a 0700 directory.
+ * The `--debug` log file: `<config dir>/logs/debug.log`, mode 0600 in a 0700 directory. Neither
+ * `logs/` nor `debug.log` is followed when it is a symbolic link (a local attacker could otherwise
+ * make the bridge append to any file the user can write): the file is then not written, and the
+ * problem says why.
  *
  * @module
  */
 
 import { join } from "node:path";
 import type { LogSink } from "./logger.ts";
+import {
+  ensurePrivateDir,
+  expectedUid,
+  openPrivateAppend,
+  prepareConfigDir,
+  UntrustedPathError,
+} from "../fs/no_follow.ts";
 
 /**
  * Opens (appending) the debug log file. Permissions are checked first so that a missing flag is
@@ -15,13 +25,22 @@ import type { LogSink } from "./logger.ts";
  * ```ts ignore
  * import { openDebugLog } from "./debug_file.ts";
  * const opened = openDebugLog("/home/me/.config/mcp-bridge");
- * if ("sink" in opened) log.setFile(opened.sink);
+ * if ("sink" in opened) {
+ *   for (const warning of opened.warnings) log.warn(warning);
+ *   log.setFile(opened.sink);
+ * }
  * ```
  *
  * @param configDir The config directory.
- * @returns The sink and the file path, or why the file cannot be written.
+ * @returns The sink, the file path and warnings to show (a config dir open to other users), or why
+ * the file cannot be written.
  */
-export function openDebugLog(configDir: string): { sink: LogSink; path: string; close: () => void } | {
+export function openDebugLog(configDir: string): {
+  sink: LogSink;
+  path: string;
+  close: () => void;
+  warnings: string[];
+} | {
   problem: string;
 } {
   const dir = join(configDir, "logs");
@@ -31,8 +50,12 @@ export function openDebugLog(configDir: string): { sink: LogSink; path: string; 
     return { problem: `Cannot write the debug log to ${path}: run again with --allow-write=${configDir}` };
   }
   try {
-    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = Deno.openSync(path, { append: true, create: true, mode: 0o600 });
+    const { warning } = prepareConfigDir(configDir, true);
+    const uid = expectedUid(configDir);
+    ensurePrivateDir(dir, uid);
+    const opened = openPrivateAppend(path, uid);
+    if ("problem" in opened) return { problem: `Cannot write the debug log to ${path}: ${opened.problem}` };
+    const { file } = opened;
     const encoder = new TextEncoder();
     return {
       path,
@@ -44,8 +67,12 @@ export function openDebugLog(configDir: string): { sink: LogSink; path: string; 
         },
       },
       close: () => file.close(),
+      warnings: warning === undefined ? [] : [warning],
     };
   } catch (error) {
+    if (error instanceof UntrustedPathError) {
+      return { problem: `Cannot write the debug log to ${path}: ${error.path} is refused, ${error.reason}` };
+    }
     return { problem: `Cannot write the debug log to ${path}: ${(error as Error).message}` };
   }
 }

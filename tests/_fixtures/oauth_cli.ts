@@ -16,11 +16,10 @@ import {
   serveProtected,
 } from "../../src/demo/protected_server.ts";
 import type { ServerRecord } from "../../src/auth/types.ts";
+import { HEADLESS_BROWSER_SCRIPT } from "./browser_script.ts";
 
-/** The headless browser as a `$BROWSER` value (a program and its fixed arguments, no shell). */
-export const BROWSER: string = `deno run --quiet --no-prompt --allow-net=127.0.0.1 ${
-  new URL("../../src/demo/headless_browser.ts", import.meta.url).pathname
-}`;
+/** The headless browser as a `$BROWSER` value (one program: a wrapper script, see browser_script.ts). */
+export const BROWSER: string = HEADLESS_BROWSER_SCRIPT;
 
 /** The parameters of one authorization request the authorization server saw. */
 export interface SeenAuthorization {
@@ -117,7 +116,7 @@ export async function withOAuthWorld(
 
 /** The permissions of a bridge or command that may sign in through the headless browser. */
 export function signInPermissions(dir: string): Permissions {
-  return { net: ["127.0.0.1"], run: ["deno"], env: ["BROWSER"], read: [dir], write: [dir] };
+  return { net: ["127.0.0.1"], run: [BROWSER], env: ["BROWSER"], read: [dir], write: [dir] };
 }
 
 /** What a finished command printed. */

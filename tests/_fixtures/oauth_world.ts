@@ -19,14 +19,13 @@ import {
 import { type OAuthServer, type OAuthServerOptions, startOAuthServer } from "../../src/demo/oauth_server.ts";
 import { type ProtectedServer, serveProtected } from "../../src/demo/protected_server.ts";
 import type { ServerRecord } from "../../src/auth/types.ts";
-
-const HEADLESS_BROWSER = new URL("../../src/demo/headless_browser.ts", import.meta.url).pathname;
+import { HEADLESS_BROWSER_SCRIPT, NEVER_FINISHING_BROWSER_SCRIPT } from "./browser_script.ts";
 
 /** `$BROWSER`: the headless browser, which follows the authorization URL and delivers the callback. */
-export const BROWSER = `deno run --quiet --no-prompt --allow-net=127.0.0.1 ${HEADLESS_BROWSER}`;
+export const BROWSER: string = HEADLESS_BROWSER_SCRIPT;
 
 /** `$BROWSER` for a user who never finishes: it stops just before the callback (and exits 0). */
-export const NEVER_FINISHING_BROWSER = `${BROWSER} --no-callback`;
+export const NEVER_FINISHING_BROWSER: string = NEVER_FINISHING_BROWSER_SCRIPT;
 
 /** An authorization server, a protected MCP server and a config directory. */
 export interface World {
@@ -82,16 +81,17 @@ export async function withWorld(options: WorldOptions, fn: (world: World) => Pro
 }
 
 /**
- * The exact permissions of a bridge in a world: loopback network, `deno` (the browser), `BROWSER`,
+ * The exact permissions of a bridge in a world: loopback network, the browser program, `BROWSER`,
  * and the config directory.
  *
  * @param world The world.
+ * @param browser The `$BROWSER` program (default {@linkcode BROWSER}).
  * @returns The permission record.
  */
-export function permissions(world: World): Permissions {
+export function permissions(world: World, browser: string = BROWSER): Permissions {
   return {
     net: ["127.0.0.1"],
-    run: ["deno"],
+    run: [browser],
     env: ["BROWSER"],
     read: [world.dir],
     write: [world.dir],
@@ -114,7 +114,7 @@ export function bridgeCliArgs(world: World, args: string[] = []): string[] {
 export async function bridge(world: World, args: string[] = [], browser: string = BROWSER): Promise<Host> {
   return await connectHost(world.mcp.url, {
     args: bridgeCliArgs(world, args),
-    permissions: permissions(world),
+    permissions: permissions(world, browser),
     env: { BROWSER: browser },
   });
 }
@@ -128,7 +128,7 @@ export async function bridge(world: World, args: string[] = [], browser: string 
  * @returns The raw bridge.
  */
 export function rawBridge(world: World, browser: string = BROWSER, args: string[] = []): RawBridge {
-  return spawnRaw([world.mcp.url.href, ...bridgeCliArgs(world, args)], permissions(world), {
+  return spawnRaw([world.mcp.url.href, ...bridgeCliArgs(world, args)], permissions(world, browser), {
     BROWSER: browser,
   });
 }

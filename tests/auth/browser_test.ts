@@ -115,16 +115,14 @@ for (const [os, command, args] of PLATFORMS) {
   });
 }
 
-Deno.test("openBrowser() runs $BROWSER with its fixed arguments and the URL last", async () => {
-  const h = harness({
-    env: (name) => name === "BROWSER" ? "  /opt/firefox/firefox   --new-window -P work " : undefined,
-  });
-  assert.equal(await openBrowser(NASTY, h.options), "opened");
-  assert.deepEqual(h.calls, [{
-    command: "/opt/firefox/firefox",
-    args: ["--new-window", "-P", "work", NASTY_HREF],
-  }]);
-  assert.deepEqual(h.queried, ["/opt/firefox/firefox"]);
+Deno.test("openBrowser() runs a $BROWSER program with the URL as its only argument", async () => {
+  for (const browser of ["  /opt/firefox/firefox  ", "/opt/firefox/firefox %s", "/opt/firefox/firefox\t%s"]) {
+    const h = harness({ env: (name) => name === "BROWSER" ? browser : undefined });
+    assert.equal(await openBrowser(NASTY, h.options), "opened");
+    assert.deepEqual(h.calls, [{ command: "/opt/firefox/firefox", args: [NASTY_HREF] }], browser);
+    assert.deepEqual(h.queried, ["/opt/firefox/firefox"]);
+    assert.deepEqual(h.lines, []);
+  }
 });
 
 Deno.test("openBrowser() treats a blank $BROWSER as unset", async () => {
@@ -133,23 +131,83 @@ Deno.test("openBrowser() treats a blank $BROWSER as unset", async () => {
   assert.deepEqual(h.calls, [{ command: "open", args: [AUTH_URL] }]);
 });
 
-for (
-  const browser of [
-    "sh -c",
-    "/bin/bash -c",
-    "cmd.exe /c start",
-    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -Command",
-    "env firefox",
-  ]
-) {
-  Deno.test(`openBrowser() does not run a shell named by $BROWSER: ${browser}`, async () => {
+const REFUSED_BROWSERS: [string, RegExp][] = [
+  ["sh -c", /sh is a shell or script interpreter/],
+  ["/bin/bash -c", /bash is a shell or script interpreter/],
+  ["cmd.exe /c start", /cmd is a shell or script interpreter/],
+  ["python3 -m webbrowser", /python is a shell or script interpreter/],
+  ["/usr/bin/python3.12", /python is a shell or script interpreter/],
+  ["env firefox", /env runs another program/],
+  ["nice xdg-open", /nice runs another program/],
+  ["/usr/bin/timeout 5 firefox", /timeout runs another program/],
+  ["firefox --new-window", /extra arguments are not allowed \(--new-window\)/],
+  ["firefox --new-window %s", /extra arguments are not allowed \(--new-window\)/],
+  ["firefox %s %s", /extra arguments are not allowed/],
+  ["firefox%s", /%s must be a separate argument/],
+  ["firefox;touch x", /";" is shell syntax/],
+  ["firefox|cat", /"\|" is shell syntax/],
+  ["$(touch x)", /"\$" is shell syntax/],
+  ["`touch x`", /"`" is shell syntax/],
+  ["'firefox'", /"'" is shell syntax/],
+  ["firefox > x", /">" is shell syntax/],
+  ["X=1 firefox", /"=" is shell syntax/],
+  ["~/bin/firefox", /"~" is shell syntax/],
+  ["bin/firefox", /relative path/],
+  ["./firefox", /relative path/],
+  ["-firefox", /starts with -/],
+  ["fire\u001bfox", /control characters/],
+];
+
+for (const [browser, reason] of REFUSED_BROWSERS) {
+  Deno.test(`openBrowser() refuses the $BROWSER entry ${JSON.stringify(browser)} and prints the URL`, async () => {
     const h = harness({ env: () => browser });
     assert.equal(await openBrowser(AUTH_URL, h.options), "printed");
     assert.deepEqual(h.calls, []);
-    assert.match(h.lines.join(""), /Not using \$BROWSER: .* is a shell or script host/);
-    assert.ok(h.lines.join("").includes(AUTH_URL));
+    assert.deepEqual(h.queried, []);
+    const text = h.lines.join("");
+    assert.ok(text.includes(`Not using $BROWSER entry ${JSON.stringify(browser)}: `), text);
+    assert.match(text, reason);
+    assert.ok(text.includes(AUTH_URL));
   });
 }
+
+Deno.test("openBrowser() skips refused, unpermitted and failing $BROWSER entries and uses the next one", async () => {
+  const h = harness({
+    env: () =>
+      "sh -c 'touch /tmp/pwned':nice xdg-open:/opt/denied:/opt/broken %s::/opt/firefox %s:/opt/never",
+    canRun: (command) => command !== "/opt/denied",
+    run: (command, args) => {
+      h.calls.push({ command, args });
+      return Promise.resolve(command === "/opt/firefox");
+    },
+  });
+  assert.equal(await openBrowser(AUTH_URL, h.options), "opened");
+  assert.deepEqual(h.calls, [
+    { command: "/opt/broken", args: [AUTH_URL] },
+    { command: "/opt/firefox", args: [AUTH_URL] },
+  ]);
+  const text = h.lines.join("");
+  assert.ok(text.includes(`Not using $BROWSER entry "sh -c 'touch /tmp/pwned'": sh is a shell`), text);
+  assert.ok(text.includes(`Not using $BROWSER entry "nice xdg-open": nice runs another program`), text);
+  assert.ok(text.includes("Not using /opt/denied: run again with --allow-run=/opt/denied"), text);
+  assert.ok(text.includes("Could not open a browser with /opt/broken"), text);
+  assert.ok(!text.includes(AUTH_URL), "the URL is not printed when a browser opened it");
+});
+
+Deno.test("openBrowser() on Windows separates $BROWSER entries with ;", async () => {
+  const h = harness({ os: "windows", env: () => "cmd /c start;C:\\Firefox\\firefox.exe %s" });
+  assert.equal(await openBrowser(AUTH_URL, h.options), "opened");
+  assert.deepEqual(h.calls, [{ command: "C:\\Firefox\\firefox.exe", args: [AUTH_URL] }]);
+  const batch = harness({ os: "windows", env: () => "C:\\tools\\open.bat" });
+  assert.equal(await openBrowser(AUTH_URL, batch.options), "printed");
+  assert.match(batch.lines.join(""), /a batch file is run by cmd\.exe/);
+  const powershell = harness({
+    os: "windows",
+    env: () => "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe -Command",
+  });
+  assert.equal(await openBrowser(AUTH_URL, powershell.options), "printed");
+  assert.match(powershell.lines.join(""), /powershell is a shell or script interpreter/);
+});
 
 Deno.test("openBrowser() without permission to run the opener prints the URL and how to enable opening", async () => {
   const h = harness({ canRun: () => false });
@@ -162,7 +220,7 @@ Deno.test("openBrowser() without permission to run the opener prints the URL and
 });
 
 Deno.test("openBrowser() names the $BROWSER program in the permission hint", async () => {
-  const h = harness({ env: () => "firefox --private-window", canRun: () => false });
+  const h = harness({ env: () => "firefox %s", canRun: () => false });
   assert.equal(await openBrowser(AUTH_URL, h.options), "printed");
   assert.match(h.lines[0]!, /--allow-run=firefox /);
 });
@@ -203,22 +261,38 @@ interface Scenario {
 
 const POSIX = Deno.build.os !== "windows";
 
-async function withFakeBrowser(fn: (dir: string, browser: string) => Promise<void>): Promise<void> {
+/** Fake browsers, one program per behaviour: `record` writes its arguments to `<dir>/args.json`,
+ * `hang` writes its pid to `<dir>/pid` and sleeps, `fail` exits 3. */
+interface FakeBrowsers {
+  record: string;
+  hang: string;
+  fail: string;
+}
+
+async function withFakeBrowser(fn: (dir: string, browsers: FakeBrowsers) => Promise<void>): Promise<void> {
   await Deno.mkdir(".tmp", { recursive: true });
   const dir = await Deno.realPath(await Deno.makeTempDir({ dir: ".tmp", prefix: "browser-" }));
   try {
-    const browser = `${dir}/fake-browser.ts`;
-    await Deno.writeTextFile(
-      browser,
-      `#!/usr/bin/env -S deno run --quiet --no-prompt --no-config --allow-write=${dir}
-const [mode, out, ...rest] = Deno.args;
-if (mode === "record") await Deno.writeTextFile(out, JSON.stringify(rest));
-if (mode === "hang") await Deno.writeTextFile(out, String(Deno.pid)), await new Promise((r) => setTimeout(r, 60_000));
-if (mode === "fail") Deno.exit(3);
-`,
-    );
-    await Deno.chmod(browser, 0o755);
-    await fn(dir, browser);
+    const browsers = {
+      record: `${dir}/fake-record.ts`,
+      hang: `${dir}/fake-hang.ts`,
+      fail: `${dir}/fake-fail.ts`,
+    };
+    const bodies: Record<keyof FakeBrowsers, string> = {
+      record: `await Deno.writeTextFile(${JSON.stringify(`${dir}/args.json`)}, JSON.stringify(Deno.args));`,
+      hang: `await Deno.writeTextFile(${
+        JSON.stringify(`${dir}/pid`)
+      }, String(Deno.pid)), await new Promise((r) => setTimeout(r, 60_000));`,
+      fail: "Deno.exit(3);",
+    };
+    for (const mode of ["record", "hang", "fail"] as const) {
+      await Deno.writeTextFile(
+        browsers[mode],
+        `#!/usr/bin/env -S deno run --quiet --no-prompt --no-config --allow-write=${dir}\n${bodies[mode]}\n`,
+      );
+      await Deno.chmod(browsers[mode], 0o755);
+    }
+    await fn(dir, browsers);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -260,13 +334,13 @@ Deno.test({
   name: "openBrowser() with the default run passes the URL byte-exact to $BROWSER under --allow-run=<it>",
   ignore: !POSIX,
   fn: () =>
-    withFakeBrowser(async (dir, browser) => {
+    withFakeBrowser(async (dir, { record }) => {
       assert.equal(new URL(REAL_URL).href, REAL_URL, "the test URL is already canonical");
       const out = `${dir}/args.json`;
       const result = await runScenario(
         dir,
-        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
-        `${browser} record ${out}`,
+        [`--allow-run=${record}`, "--allow-env=BROWSER"],
+        `${record} %s`,
         REAL_URL,
       );
       assert.equal(result.code, 0, result.stderr);
@@ -279,12 +353,12 @@ Deno.test({
   name: "openBrowser() without --allow-run for $BROWSER prints the URL and the flag to add",
   ignore: !POSIX,
   fn: () =>
-    withFakeBrowser(async (dir, browser) => {
+    withFakeBrowser(async (dir, { record }) => {
       const out = `${dir}/args.json`;
-      const result = await runScenario(dir, ["--allow-env=BROWSER"], `${browser} record ${out}`, AUTH_URL);
+      const result = await runScenario(dir, ["--allow-env=BROWSER"], record, AUTH_URL);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stdout, "printed");
-      assert.ok(result.stderr.includes(`--allow-run=${browser}`), result.stderr);
+      assert.ok(result.stderr.includes(`--allow-run=${record}`), result.stderr);
       assert.ok(result.stderr.includes(AUTH_URL), result.stderr);
       await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
     }),
@@ -294,13 +368,8 @@ Deno.test({
   name: "openBrowser() prints the URL when $BROWSER exits non-zero",
   ignore: !POSIX,
   fn: () =>
-    withFakeBrowser(async (dir, browser) => {
-      const result = await runScenario(
-        dir,
-        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
-        `${browser} fail x`,
-        AUTH_URL,
-      );
+    withFakeBrowser(async (dir, { fail }) => {
+      const result = await runScenario(dir, [`--allow-run=${fail}`, "--allow-env=BROWSER"], fail, AUTH_URL);
       assert.equal(result.stdout, "printed", result.stderr);
       assert.match(result.stderr, /exited with code 3/);
       assert.ok(result.stderr.includes(AUTH_URL));
@@ -311,12 +380,12 @@ Deno.test({
   name: "openBrowser() leaves an opener that outlives the timeout running (it is the browser) and returns",
   ignore: !POSIX,
   fn: () =>
-    withFakeBrowser(async (dir, browser) => {
+    withFakeBrowser(async (dir, { hang }) => {
       const pidFile = `${dir}/pid`;
       const result = await runScenario(
         dir,
-        [`--allow-run=${browser}`, "--allow-env=BROWSER"],
-        `${browser} hang ${pidFile}`,
+        [`--allow-run=${hang}`, "--allow-env=BROWSER"],
+        hang,
         AUTH_URL,
         2_500,
       );

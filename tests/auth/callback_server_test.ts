@@ -255,7 +255,7 @@ Deno.test("startCallbackServer() on a busy port rejects with an AuthError naming
   const port = holder.addr.port;
   try {
     await assert.rejects(
-      startCallbackServer({ host: "localhost", port, path: "/cb", state: STATE, log: quiet() }),
+      startCallbackServer({ host: "127.0.0.1", port, path: "/cb", state: STATE, log: quiet() }),
       (error) => {
         assert.ok(error instanceof AuthError);
         assert.equal(
@@ -269,6 +269,39 @@ Deno.test("startCallbackServer() on a busy port rejects with an AuthError naming
   } finally {
     holder.close();
   }
+});
+
+Deno.test({
+  name: "startCallbackServer() for localhost rejects a port taken on both 127.0.0.1 and ::1",
+  ignore: !ipv6Available(),
+  fn: async () => {
+    const v4 = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = v4.addr.port;
+    let v6: Deno.Listener | undefined;
+    try {
+      v6 = Deno.listen({ hostname: "::1", port });
+    } catch {
+      v4.close();
+      return; // The port happens to be taken on ::1 by someone else: nothing to prove here.
+    }
+    try {
+      await assert.rejects(
+        startCallbackServer({ host: "localhost", port, path: "/cb", state: STATE, log: quiet() }),
+        (error) => {
+          assert.ok(error instanceof AuthError);
+          assert.equal(
+            error.message,
+            `Callback port ${port} is in use (EADDRINUSE): cannot listen on 127.0.0.1:${port}`,
+          );
+          assert.ok(error.cause instanceof Deno.errors.AddrInUse);
+          return true;
+        },
+      );
+    } finally {
+      v4.close();
+      v6.close();
+    }
+  },
 });
 
 Deno.test({
@@ -299,24 +332,79 @@ Deno.test({
   },
 });
 
+function recording(): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: new Logger({ level: "debug", sink: { write: (line) => void lines.push(line) } }), lines };
+}
+
 Deno.test({
-  name: "startCallbackServer() for localhost refuses a port another program holds on ::1",
+  name: "startCallbackServer() for localhost names 127.0.0.1 when another program holds the port on ::1",
   ignore: !ipv6Available(),
   fn: async () => {
     const holder = Deno.listen({ hostname: "::1", port: 0 });
     const port = holder.addr.port;
+    const { log, lines } = recording();
     try {
-      await assert.rejects(
-        startCallbackServer({ host: "localhost", port, path: "/cb", state: STATE, log: quiet() }),
-        new RegExp(
-          `^AuthError: Callback port ${port} is in use \\(EADDRINUSE\\): cannot listen on \\[::1\\]:${port}$`,
-        ),
-      );
+      const server = await startCallbackServer({ host: "localhost", port, path: "/cb", state: STATE, log });
+      try {
+        assert.equal(server.redirectUri, `http://127.0.0.1:${port}/cb`);
+        assert.ok(
+          lines.some((line) =>
+            line.includes(`warning: Another program listens on [::1]:${port}: the sign-in redirect URI names`)
+          ),
+          lines.join(""),
+        );
+        const { response } = await get(`${server.redirectUri}?code=v4&state=${STATE}`);
+        assert.equal(response.status, 200);
+        assert.equal((await server.result).get("code"), "v4");
+      } finally {
+        await server.close();
+      }
     } finally {
       holder.close();
     }
-    // The 127.0.0.1 listener it had opened was closed again.
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
+  },
+});
+
+Deno.test({
+  name: "startCallbackServer() for localhost names [::1] when another program holds the port on 127.0.0.1",
+  ignore: !ipv6Available(),
+  fn: async () => {
+    const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = holder.addr.port;
+    const { log, lines } = recording();
+    try {
+      const server = await startCallbackServer({ host: "localhost", port, path: "/cb", state: STATE, log });
+      try {
+        assert.equal(server.redirectUri, `http://[::1]:${port}/cb`);
+        assert.ok(lines.some((line) => line.includes(`Another program listens on 127.0.0.1:${port}`)));
+        const { response } = await get(`${server.redirectUri}?code=v6&state=${STATE}`);
+        assert.equal(response.status, 200);
+        assert.equal((await server.result).get("code"), "v6");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      holder.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "startCallbackServer() for localhost without --allow-net for ::1 names 127.0.0.1",
+  permissions: { net: ["127.0.0.1"] },
+  fn: async () => {
+    const { log, lines } = recording();
+    const server = await startCallbackServer({ host: "localhost", port: 0, path: "/cb", state: STATE, log });
+    try {
+      assert.match(server.redirectUri, /^http:\/\/127\.0\.0\.1:\d+\/cb$/);
+      assert.ok(
+        lines.some((line) => /Not listening on \[::1\]:\d+ .*the redirect URI names 127\.0\.0\.1/.test(line)),
+      );
+      assert.ok(!lines.some((line) => line.includes("warning")), "a missing permission is not an attack");
+    } finally {
+      await server.close();
+    }
   },
 });
 

@@ -222,7 +222,7 @@ Deno.test("login: a missing --allow-write for the config dir is exit code 1 nami
   await withOAuthWorld({}, async (world) => {
     const result = await runCli(
       ["login", world.mcp.url.href, "--config-dir", world.dir, "--host", "127.0.0.1"],
-      { net: ["127.0.0.1"], run: ["deno"], env: ["BROWSER"], read: [world.dir] },
+      { net: ["127.0.0.1"], run: [BROWSER], env: ["BROWSER"], read: [world.dir] },
       { BROWSER },
     );
     assert.equal(result.code, 1, result.stderr);
@@ -242,7 +242,7 @@ Deno.test({
         ["login", world.mcp.url.href, "--config-dir", world.dir, "--host", "127.0.0.1"],
         {
           net: [world.mcp.url.host],
-          run: ["deno"],
+          run: [BROWSER],
           env: ["BROWSER"],
           read: [world.dir],
           write: [world.dir],

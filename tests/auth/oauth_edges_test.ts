@@ -214,7 +214,7 @@ Deno.test("a missing --allow-write for the config dir: the host's error names th
     const error = await failingHost(
       world,
       ["--config-dir", world.dir, "--host", "127.0.0.1"],
-      { net: ["127.0.0.1"], run: ["deno"], env: ["BROWSER"], read: [world.dir] },
+      { net: ["127.0.0.1"], run: [BROWSER], env: ["BROWSER"], read: [world.dir] },
     );
     assert.ok(error.clientError.message.includes(`--allow-write=${world.dir}`), error.message);
     assert.equal(world.as.counters.authorizations, 0, "no browser was opened");
@@ -224,7 +224,7 @@ Deno.test("a missing --allow-write for the config dir: the host's error names th
 function missingNetPermissions(world: OAuthWorld): Permissions {
   return {
     net: [netFor(world.mcp.url)],
-    run: ["deno"],
+    run: [BROWSER],
     env: ["BROWSER"],
     read: [world.dir],
     write: [world.dir],

@@ -7,10 +7,14 @@
  * ```
  *
  * `v1` is the layout version; it never follows the package version, so an upgrade keeps the
- * tokens. Directories are made (or tightened to) mode 0700, files are written to a temporary file
- * in the same directory and renamed over the old one, so a reader in another process sees the old
- * record or the new one, never half of one. A file that is not a valid record counts as absent,
- * with one warning naming the file (never its content).
+ * tokens. The directories below the config dir are made (or tightened to) mode 0700; the config dir
+ * itself is made 0700 when missing, and an existing one looser than that only gets a warning naming
+ * the `chmod` to run. Files are written to a temporary file (`createNew`, mode 0600) in the same
+ * directory and renamed over the old one, so a reader in another process sees the old record or the
+ * new one, never half of one; the rename replaces a symbolic link, never writes through it. Nothing
+ * below the config dir is followed when it is a symbolic link (src/fs/no_follow.ts), and a record
+ * must be owned by the user and not writable by others. A file that is not a valid, trusted record
+ * counts as absent, with one warning naming the file and why (never its content).
  *
  * @module
  */
@@ -23,6 +27,16 @@ import { withFileLock } from "./lock.ts";
 import { assertLockName, assertStoreKey, isStoreKey } from "./names.ts";
 import { permissionError, requireAccess } from "./permissions.ts";
 import { isServerRecord } from "./record.ts";
+import {
+  ensurePrivateDir,
+  expectedUid,
+  prepareConfigDir,
+  privateDirProblem,
+  readPrivateFile,
+} from "../../fs/no_follow.ts";
+
+/** A record larger than this is not read (a real one is a few KiB). */
+const MAX_RECORD_BYTES = 1 << 20;
 
 /** The layout version: the name of the store's subdirectory. */
 export const LAYOUT_VERSION = "v1";
@@ -151,7 +165,12 @@ export class FileStore implements CredentialStore {
     // The rename needs read access too.
     requireAccess(action, this.dir, path, ["read", "write"]);
     try {
-      await this.#ensureDirs(this.serversDir);
+      this.#ensureDirs(this.serversDir);
+      if (isSymlink(path)) {
+        this.#log.warn(
+          `Replacing the symbolic link ${path} with a credentials file: the link is not followed`,
+        );
+      }
       const temp = join(this.serversDir, `.${key}.json.${this.#pid}.${crypto.randomUUID()}.tmp`);
       await writeNewFile(temp, JSON.stringify(record, null, 2) + "\n");
       try {
@@ -214,7 +233,8 @@ export class FileStore implements CredentialStore {
     const keys: string[] = [];
     try {
       for await (const entry of Deno.readDir(this.serversDir)) {
-        if (!entry.isFile || !entry.name.endsWith(".json")) continue;
+        // Symbolic links are listed so that reading them warns (they are never followed).
+        if (!(entry.isFile || entry.isSymlink) || !entry.name.endsWith(".json")) continue;
         const key = entry.name.slice(0, -".json".length);
         if (isStoreKey(key)) keys.push(key);
       }
@@ -262,7 +282,7 @@ export class FileStore implements CredentialStore {
     const action = `Cannot take lock ${path}`;
     requireAccess(action, this.dir, path, ["read", "write"]);
     try {
-      await this.#ensureDirs(this.locksDir);
+      this.#ensureDirs(this.locksDir);
     } catch (error) {
       throw describe(error, action, this.dir);
     }
@@ -277,17 +297,33 @@ export class FileStore implements CredentialStore {
     }, fn);
   }
 
+  // Synchronous file access inside (small files, no O_NOFOLLOW in Deno: see src/fs/no_follow.ts).
+  // deno-lint-ignore require-await
   async #readFile(path: string): Promise<ServerRecord | undefined> {
     const action = `Cannot read credentials from ${path}`;
     requireAccess(action, this.dir, path, ["read"]);
     let text: string;
     try {
-      text = await Deno.readTextFile(path);
-    } catch (error) {
-      if (error instanceof Deno.errors.NotFound) {
-        this.#warned.delete(path);
+      const { exists, warning } = prepareConfigDir(this.dir, false);
+      if (warning !== undefined) this.#log.warn(warning);
+      if (!exists) return this.#absent(path);
+      const uid = expectedUid(this.dir);
+      for (const dir of [this.#layoutDir, this.serversDir]) {
+        const problem = privateDirProblem(dir, uid);
+        if (problem === "missing") return this.#absent(path);
+        if (problem !== undefined) {
+          this.#warnOnce(path, `Ignoring credentials file ${path}: ${dir} is refused, ${problem}`);
+          return undefined;
+        }
+      }
+      const read = readPrivateFile(path, uid, MAX_RECORD_BYTES);
+      if ("missing" in read) return this.#absent(path);
+      if ("problem" in read) {
+        this.#warnOnce(path, `Ignoring credentials file ${path}: ${read.problem}`);
         return undefined;
       }
+      text = read.text;
+    } catch (error) {
       if (error instanceof Deno.errors.NotCapable) throw permissionError(error, action, this.dir);
       const reason = error instanceof Error ? error.name : "unknown error";
       this.#warnOnce(path, `Ignoring credentials file ${path}: cannot read it (${reason})`);
@@ -308,32 +344,37 @@ export class FileStore implements CredentialStore {
     return value;
   }
 
+  #absent(path: string): undefined {
+    this.#warned.delete(path);
+    return undefined;
+  }
+
   #warnOnce(path: string, message: string): void {
     if (this.#warned.has(path)) return;
     this.#warned.add(path);
     this.#log.warn(message);
   }
 
-  /** Makes `<dir>`, `<dir>/v1` and `leaf` (mode 0700), tightening looser existing modes. */
-  async #ensureDirs(leaf: string): Promise<void> {
-    await this.#ensureDir(this.dir, true);
-    await this.#ensureDir(this.#layoutDir, false);
-    await this.#ensureDir(leaf, false);
+  /**
+   * Makes `<dir>` (0700 when missing; an existing one is never changed, a loose mode is a warning),
+   * then `<dir>/v1` and `leaf` (0700, tightened when looser; refused when a symbolic link or
+   * someone else's).
+   */
+  #ensureDirs(leaf: string): void {
+    const { warning } = prepareConfigDir(this.dir, true);
+    if (warning !== undefined) this.#log.warn(warning);
+    const uid = expectedUid(this.dir);
+    for (const dir of [this.#layoutDir, leaf]) {
+      if (ensurePrivateDir(dir, uid).tightened) this.#log.debug(`Set the mode of ${dir} to 0700`);
+    }
   }
+}
 
-  async #ensureDir(path: string, recursive: boolean): Promise<void> {
-    try {
-      await Deno.mkdir(path, { recursive, mode: 0o700 });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-    const info = await Deno.stat(path);
-    if (!info.isDirectory) throw new Error(`${path} is not a directory`);
-    if (Deno.build.os === "windows" || info.mode === null) return;
-    if ((info.mode & 0o777) !== 0o700) {
-      await Deno.chmod(path, 0o700);
-      this.#log.debug(`Set the mode of ${path} to 0700 (was 0${(info.mode & 0o777).toString(8)})`);
-    }
+function isSymlink(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isSymlink;
+  } catch {
+    return false;
   }
 }
 

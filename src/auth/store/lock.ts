@@ -32,6 +32,7 @@
 import type { Logger } from "../../log/logger.ts";
 import { KeyedMutex } from "./mutex.ts";
 import { permissionError, requireAccess } from "./permissions.ts";
+import { readPrivateFile, UntrustedPathError } from "../../fs/no_follow.ts";
 
 /** What a lock file holds. */
 export interface LockRecord {
@@ -217,7 +218,6 @@ interface Holder {
 /** In-process holders, by lock path: waiters in one process queue here, not on the file. */
 const local = new KeyedMutex();
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Runs `fn` while holding a lock file, waiting at most `waitMs` for it (see the module
@@ -358,12 +358,7 @@ async function takeOver(
     return undefined;
   }
   try {
-    let current: string | undefined;
-    try {
-      current = await Deno.readTextFile(s.path);
-    } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
-    }
+    const current = readLock(s.path);
     if (current !== undefined) {
       if (current !== holder.text) return undefined;
       if (!(await removeIfUnchanged(s, s.path, holder.text))) return undefined;
@@ -390,7 +385,7 @@ async function removeIfUnchanged(s: Settings, path: string, expected: string): P
   }
   let moved: string | undefined;
   try {
-    moved = await Deno.readTextFile(aside);
+    moved = readLock(aside);
   } catch {
     moved = undefined;
   }
@@ -407,7 +402,8 @@ async function removeIfUnchanged(s: Settings, path: string, expected: string): P
 
 async function release(s: Settings, mine: { record: LockRecord; text: string }): Promise<void> {
   try {
-    const text = await Deno.readTextFile(s.path);
+    const text = readLock(s.path);
+    if (text === undefined) throw new Deno.errors.NotFound(s.path);
     if (text === mine.text && (await removeIfUnchanged(s, s.path, text))) return;
     const r = parseLockRecord(text);
     const by = r === undefined ? "another process" : `pid ${r.pid}`;
@@ -442,36 +438,32 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
   return true;
 }
 
+/** The most a lock file may hold. */
+const MAX_LOCK_BYTES = 65_536;
+
+/**
+ * Reads a lock file without following a symbolic link (src/fs/no_follow.ts): `undefined` when it is
+ * missing; a link, a non-regular file or one writable by others is refused.
+ */
+function readLock(path: string): string | undefined {
+  const read = readPrivateFile(path, undefined, MAX_LOCK_BYTES);
+  if ("missing" in read) return undefined;
+  if ("problem" in read) throw new UntrustedPathError(path, read.problem);
+  return read.text;
+}
+
+// deno-lint-ignore require-await
 async function inspect(path: string): Promise<Holder | undefined> {
-  let file: Deno.FsFile;
+  let info: Deno.FileInfo;
   try {
-    file = await Deno.open(path, { read: true });
+    info = Deno.lstatSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
   }
-  try {
-    const info = await file.stat();
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    const buffer = new Uint8Array(4096);
-    while (size < 65_536) {
-      const n = await file.read(buffer);
-      if (n === null) break;
-      chunks.push(buffer.slice(0, n));
-      size += n;
-    }
-    const bytes = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.length;
-    }
-    const text = decoder.decode(bytes);
-    return { text, record: parseLockRecord(text), mtime: info.mtime?.getTime() };
-  } finally {
-    file.close();
-  }
+  const text = readLock(path);
+  if (text === undefined) return undefined;
+  return { text, record: parseLockRecord(text), mtime: info.mtime?.getTime() };
 }
 
 function sleep(ms: number): Promise<void> {

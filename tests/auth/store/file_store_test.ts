@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { FileStore } from "../../../src/auth/store/file_store.ts";
 import { StorePermissionError } from "../../../src/auth/store/permissions.ts";
 import type { ServerRecord } from "../../../src/auth/types.ts";
+import { plantSymlink } from "../../_fixtures/hostile_symlink.ts";
 import { captureLogger, FILE_STORE_URL, LOGGER_URL, runScript, withTempDir } from "./_helpers.ts";
 
 const RECORD: ServerRecord = {
@@ -61,14 +62,119 @@ Deno.test({
 });
 
 Deno.test({
-  name: "FileStore tightens existing directories with looser modes to 0700",
+  name: "FileStore tightens its own directories to 0700 but only warns about a loose config dir",
   ignore: !posix,
   fn: async () => {
     await withTempDir(async (dir) => {
       await Deno.mkdir(join(dir, "v1", "servers"), { recursive: true });
       for (const sub of ["", "v1", "v1/servers"]) await Deno.chmod(join(dir, sub), 0o755);
-      await new FileStore({ dir, log: captureLogger().log }).write("k1", RECORD);
-      for (const sub of ["", "v1", "v1/servers"]) assert.equal(await modeOf(join(dir, sub)), 0o700, sub);
+      const { log, lines } = captureLogger();
+      await new FileStore({ dir, log }).write("k1", RECORD);
+      assert.equal(await modeOf(dir), 0o755, "the config dir is not chmodded");
+      for (const sub of ["v1", "v1/servers"]) assert.equal(await modeOf(join(dir, sub)), 0o700, sub);
+      assert.deepEqual(lines, [
+        `[mcp-bridge] warning: Config dir ${dir} is open to other users (mode 0755): run chmod 700 '${dir}'\n`,
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name: "FileStore never follows a symbolic link at a record: reads ignore it, writes replace the link",
+  ignore: !posix,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const victim = join(await Deno.realPath(dir), "victim.json");
+      await Deno.writeTextFile(victim, JSON.stringify(RECORD));
+      const { log, lines } = captureLogger();
+      const store = new FileStore({ dir: join(dir, "cfg"), log });
+      await store.write("k0", RECORD); // makes the directories
+      await plantSymlink(victim, store.pathOf("k1"));
+      assert.equal(await store.read("k1"), undefined, "a planted link is not a record");
+      assert.ok(
+        lines.some((line) =>
+          line.includes(
+            `Ignoring credentials file ${store.pathOf("k1")}: it is a symbolic link, which is not followed`,
+          )
+        ),
+        lines.join(""),
+      );
+      assert.deepEqual((await store.list()).map((entry) => entry.key), ["k0"]);
+      await store.write("k1", { ...RECORD, needs_auth: false });
+      assert.equal(await Deno.readTextFile(victim), JSON.stringify(RECORD), "the victim is unchanged");
+      assert.equal((await Deno.lstat(store.pathOf("k1"))).isSymlink, false);
+      assert.equal((await store.read("k1"))?.needs_auth, false);
+    });
+  },
+});
+
+Deno.test({
+  name: "FileStore refuses a symbolic link among its directories (v1/servers, v1/locks)",
+  ignore: !posix,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const outside = join(await Deno.realPath(dir), "outside");
+      await Deno.mkdir(outside);
+      const cfg = join(dir, "cfg");
+      await Deno.mkdir(join(cfg, "v1"), { recursive: true });
+      await plantSymlink(outside, join(cfg, "v1", "servers"));
+      await plantSymlink(outside, join(cfg, "v1", "locks"));
+      const { log, lines } = captureLogger();
+      const store = new FileStore({ dir: cfg, log });
+      assert.equal(await store.read("k1"), undefined);
+      assert.match(lines.join(""), /v1\/servers is refused, it is a symbolic link, which is not followed/);
+      await assert.rejects(store.write("k1", RECORD), /Refusing .*v1\/servers: it is a symbolic link/);
+      await assert.rejects(
+        store.withLock("k1", "signin", 100, () => Promise.resolve()),
+        /Refusing .*v1\/locks: it is a symbolic link/,
+      );
+      assert.deepEqual([...Deno.readDirSync(outside)], [], "nothing was written through the link");
+    });
+  },
+});
+
+Deno.test({
+  name: "FileStore ignores a record other users can write, or that someone else owns",
+  ignore: !posix,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const { log, lines } = captureLogger();
+      const store = new FileStore({ dir, log });
+      await store.write("k1", RECORD);
+      await Deno.chmod(store.pathOf("k1"), 0o664);
+      assert.equal(await store.read("k1"), undefined);
+      assert.match(
+        lines.join(""),
+        /Ignoring credentials file .*k1\.json: other users can write it \(mode 0664\)/,
+      );
+      await Deno.chmod(store.pathOf("k1"), 0o600);
+      assert.deepEqual(await store.read("k1"), RECORD);
+      try {
+        await Deno.chown(store.pathOf("k1"), 65534, 65534);
+      } catch {
+        return; // Not root: cannot plant a file of another user here.
+      }
+      assert.equal(await store.read("k1"), undefined);
+      assert.match(lines.join(""), /k1\.json: it is owned by uid 65534, not by this user/);
+    });
+  },
+});
+
+Deno.test({
+  name: "FileStore.withLock refuses a symbolic link planted at a lock file",
+  ignore: !posix,
+  fn: async () => {
+    await withTempDir(async (dir) => {
+      const victim = join(await Deno.realPath(dir), "victim");
+      await Deno.writeTextFile(victim, "keep");
+      const store = new FileStore({ dir: join(dir, "cfg"), log: captureLogger().log });
+      await store.withLock("k1", "signin", 100, () => Promise.resolve());
+      await plantSymlink(victim, join(store.locksDir, "k1.signin.lock"));
+      await assert.rejects(
+        store.withLock("k1", "signin", 200, () => Promise.resolve()),
+        /k1\.signin\.lock: it is a symbolic link, which is not followed/,
+      );
+      assert.equal(await Deno.readTextFile(victim), "keep");
     });
   },
 });
