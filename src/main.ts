@@ -164,6 +164,7 @@ export async function main(args: readonly string[]): Promise<number> {
       else {
         log.setFile(opened.sink);
         closeDebugLog = opened.close;
+        for (const warning of opened.warnings) log.warn(warning);
         log.debug(`mcp-bridge ${VERSION} debug log: ${opened.path}`);
       }
     }
