@@ -36,6 +36,21 @@ const HINTS: Record<number, string> = {
   429: "the server is rate-limiting requests: wait and try again",
 };
 
+/** Characters a token can be made of (base64url, JWT dots, opaque token punctuation). */
+const TOKEN_CHAR = /[A-Za-z0-9\-._~+/=]/;
+
+/**
+ * The first `max` characters of a server's text, cut so that no token is cut in two: a token cut
+ * at the edge would escape exact-value redaction, so a cut inside a run of token characters drops
+ * the whole run.
+ */
+function excerpt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max);
+  if (TOKEN_CHAR.test(text[max]!)) cut = cut.replace(/[A-Za-z0-9\-._~+/=]+$/, "");
+  return `${cut}…`;
+}
+
 function hintFor(status: number): string {
   if (HINTS[status]) return HINTS[status];
   if (status >= 500) return "the server failed: try again later or contact its operator";
@@ -66,11 +81,11 @@ export function summarise(body: string, contentType: string | null | undefined):
   try {
     const parsed = JSON.parse(trimmed);
     const message = parsed?.error?.message ?? parsed?.error_description ?? parsed?.message ?? parsed?.error;
-    if (typeof message === "string") return `the server says "${message.slice(0, 200)}"`;
+    if (typeof message === "string") return `the server says "${excerpt(message, 200)}"`;
   } catch {
     // Not JSON: quote the text itself.
   }
-  return `the body starts "${trimmed.slice(0, 120).replace(/\s+/g, " ")}"`;
+  return `the body starts "${excerpt(trimmed.replace(/\s+/g, " "), 120)}"`;
 }
 
 /**

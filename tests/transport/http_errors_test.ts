@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { describeHttpFailure, describeUnexpectedBody } from "../../src/transport/http_errors.ts";
+import { describeHttpFailure, describeUnexpectedBody, summarise } from "../../src/transport/http_errors.ts";
 
 const BASE = { host: "example.com:8443", path: "/mcp" };
 
@@ -109,11 +109,19 @@ Deno.test("describeHttpFailure() quotes a top-level message member", () => {
   assert.match(describeHttpFailure({ ...BASE, status: 404, body }), /\(the server says "Route not found"\)/);
 });
 
-Deno.test("describeHttpFailure() cuts a long server message at 200 characters", () => {
-  const body = JSON.stringify({ error: { message: "m".repeat(500) } });
+Deno.test("describeHttpFailure() cuts a long server message at 200 characters, between words", () => {
+  const body = JSON.stringify({ error: { message: "word ".repeat(100) } });
   const text = describeHttpFailure({ ...BASE, status: 500, body });
-  assert.ok(text.includes(`"${"m".repeat(200)}"`));
-  assert.ok(!text.includes("m".repeat(201)));
+  const quoted = /the server says "([^"]*)"/.exec(text)![1]!;
+  assert.ok(quoted.endsWith("…") && quoted.length <= 201, quoted);
+  assert.match(quoted, /^(word ){40}…$/);
+  // One long run (a token, perhaps) cut at the edge is dropped whole, never shown in part.
+  const long = describeHttpFailure({
+    ...BASE,
+    status: 500,
+    body: JSON.stringify({ error: { message: "m".repeat(500) } }),
+  });
+  assert.ok(!long.includes("mmm"), long);
 });
 
 Deno.test("describeHttpFailure() quotes the start of JSON without a message", () => {
@@ -144,8 +152,15 @@ Deno.test("describeHttpFailure() quotes the start of a text body with whitespace
   const text = describeHttpFailure({ ...BASE, status: 502, contentType: "text/plain", body });
   const quoted = /\(the body starts "([^"]*)"\)/.exec(text)?.[1];
   assert.ok(quoted !== undefined, text);
-  assert.ok(quoted.startsWith("upstream connect error z"), quoted);
-  assert.equal(quoted.length <= 120, true);
+  assert.equal(quoted, "upstream connect error …");
+  const words = describeHttpFailure({
+    ...BASE,
+    status: 502,
+    contentType: "text/plain",
+    body: "no way ".repeat(50),
+  });
+  const wordsQuoted = /\(the body starts "([^"]*)"\)/.exec(words)![1]!;
+  assert.ok(wordsQuoted.length <= 121 && wordsQuoted.startsWith("no way no way"), wordsQuoted);
 });
 
 Deno.test("describeHttpFailure() adds no detail for an empty or missing body", () => {
@@ -178,4 +193,16 @@ Deno.test("describeUnexpectedBody() says when there is no content type", () => {
     describeUnexpectedBody("example.com", "/api", null, "hello"),
     /with "no content type" instead/,
   );
+});
+
+Deno.test("summarise() never cuts a token in two: the cut-off run is dropped whole", () => {
+  const token = "tok_" + "A1b2C3d4".repeat(8);
+  const body = `${"x ".repeat(50)}Bearer ${token} and more`;
+  const summary = summarise(body, "text/plain")!;
+  assert.ok(!summary.includes(token.slice(0, 10)), summary);
+  assert.match(summary, /Bearer …"$/);
+  const json = JSON.stringify({ error: { message: `${"y ".repeat(90)}${token}` } });
+  const quoted = summarise(json, "application/json")!;
+  assert.ok(!quoted.includes("tok_"), quoted);
+  assert.equal(summarise("short body", "text/plain"), 'the body starts "short body"');
 });
