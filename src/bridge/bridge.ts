@@ -79,7 +79,7 @@ export class Bridge {
   async fromHost(line: HostLine): Promise<void> {
     if ("error" in line) {
       await this.#o.out.write(
-        errorResponse(null, ErrorCode.ParseError, `Cannot read the message: ${line.error}`),
+        this.#error(null, ErrorCode.ParseError, `Cannot read the message: ${line.error}`),
       );
       return;
     }
@@ -88,7 +88,7 @@ export class Bridge {
       case "invalid":
         if (envelope.reason.startsWith("parse:")) {
           await this.#o.out.write(
-            errorResponse(
+            this.#error(
               null,
               ErrorCode.ParseError,
               `Cannot parse the message as JSON: ${envelope.reason.slice(7)}`,
@@ -96,7 +96,7 @@ export class Bridge {
           );
         } else {
           await this.#o.out.write(
-            errorResponse(
+            this.#error(
               envelope.id,
               ErrorCode.InvalidRequest,
               `Invalid JSON-RPC message: ${envelope.reason}`,
@@ -141,7 +141,9 @@ export class Bridge {
       return;
     }
     this.#pending.delete(key!);
-    const out = pending.method === "tools/list" && this.#o.filter.active
+    const out = "error" in envelope.value
+      ? this.#cleanServerError(text, envelope.value)
+      : pending.method === "tools/list" && this.#o.filter.active
       ? this.#o.filter.filterListResponse(text)
       : text;
     await this.#o.out.write(out);
@@ -164,7 +166,7 @@ export class Bridge {
     for (const pending of waiting) {
       pending.abort.abort();
       void this.#o.out.write(
-        errorResponse(
+        this.#error(
           pending.id,
           ErrorCode.TransportError,
           `No response from the server before mcp-bridge stopped: ${why}`,
@@ -182,7 +184,7 @@ export class Bridge {
       if (reason !== undefined) {
         this.#track(
           this.#o.out.write(
-            errorResponse(id, ErrorCode.InvalidParams, `Tool "${name}" is not available: ${reason}`),
+            this.#error(id, ErrorCode.InvalidParams, `Tool "${name}" is not available: ${reason}`),
           ),
         );
         return;
@@ -204,7 +206,12 @@ export class Bridge {
     this.#pending.delete(key);
     if (pending.abort.signal.aborted) return;
     if (error instanceof TransportError && error.serverResponse !== undefined) {
-      await this.#o.out.write(error.serverResponse);
+      const response = parseMessage(error.serverResponse);
+      await this.#o.out.write(
+        response.kind === "response"
+          ? this.#cleanServerError(error.serverResponse, response.value)
+          : error.serverResponse,
+      );
       return;
     }
     const message = error === undefined
@@ -217,7 +224,45 @@ export class Bridge {
     const data = error instanceof TransportError && error.status !== undefined
       ? { status: error.status }
       : undefined;
-    await this.#o.out.write(errorResponse(pending.id, ErrorCode.TransportError, message, data));
+    await this.#o.out.write(this.#error(pending.id, ErrorCode.TransportError, message, data));
+  }
+
+  /**
+   * A server's own JSON-RPC error, forwarded as it is unless its message or data carry a secret
+   * (a server that echoes the token it received): then only those are redacted and the response is
+   * written anew. Results are never touched (they pass through raw); errors are rare and small.
+   */
+  #cleanServerError(text: string, value: Record<string, unknown>): string {
+    const error = value.error as { message?: unknown; data?: unknown } | undefined;
+    if (error === null || typeof error !== "object") return text;
+    const redact = (t: string) => this.#o.log.redact(t);
+    const message = typeof error.message === "string" ? redact(error.message) : error.message;
+    let data = error.data;
+    if (data !== undefined) {
+      const json = JSON.stringify(data);
+      const cleaned = redact(json);
+      if (cleaned !== json) {
+        try {
+          data = JSON.parse(cleaned);
+        } catch {
+          data = "[redacted]";
+        }
+      }
+    }
+    if (message === error.message && data === error.data) return text;
+    return JSON.stringify({
+      ...value,
+      error: { ...error, message, ...(data !== undefined ? { data } : {}) },
+    });
+  }
+
+  /**
+   * An error response the bridge composes itself. Its message may quote the server (an error
+   * body) or the host, so it passes through the logger's redactor, the one that cleans stderr and
+   * the debug log. The server's own JSON-RPC errors are cleaned by `#cleanServerError`.
+   */
+  #error(id: JsonRpcId | null, code: number, message: string, data?: unknown): string {
+    return errorResponse(id, code, this.#o.log.redact(message), data);
   }
 
   async #forward(text: string, envelope: Envelope): Promise<void> {

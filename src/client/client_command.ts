@@ -9,6 +9,7 @@ import type { ToolFilter } from "../bridge/tool_filter.ts";
 import { Pagination } from "../jsonrpc/pagination.ts";
 import { type Envelope, errorResponse, idKey, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
+import { neutralise } from "../log/neutralise.ts";
 import type { MessageSink, RemoteTransport } from "../transport/transport.ts";
 import { VERSION } from "../version.ts";
 import { formatTable } from "./table.ts";
@@ -42,7 +43,10 @@ type Json = Record<string, unknown>;
  * @returns The exit code.
  */
 export async function runClient(options: ClientOptions): Promise<number> {
-  const { log, print } = options;
+  const { log } = options;
+  // Everything printed comes from the server: no escape sequences on the terminal, no secrets.
+  const print = (text: string) => options.print(log.redact(neutralise(text, "\n")));
+  const cell = (value: unknown) => log.redact(neutralise(String(value ?? ""), " "));
   const results = new Map<string, Json>();
   const sink: MessageSink = async (text: string, envelope: Envelope) => {
     if (envelope.kind === "response" && envelope.id !== null) {
@@ -91,12 +95,12 @@ export async function runClient(options: ClientOptions): Promise<number> {
     await transport.send(initialized, parseMessage(initialized));
     const info = (init.serverInfo ?? {}) as Json;
     const caps = (init.capabilities ?? {}) as Json;
-    print(`Server:    ${info.name ?? "?"} ${info.version ?? ""}\n`);
+    print(`Server:    ${cell(info.name ?? "?")} ${cell(info.version)}\n`);
     print(`URL:       ${options.serverUrl.href} (${transport.kind})\n`);
-    print(`Protocol:  ${init.protocolVersion ?? "?"}\n`);
-    print(`Supports:  ${Object.keys(caps).join(", ") || "nothing"}\n`);
+    print(`Protocol:  ${cell(init.protocolVersion ?? "?")}\n`);
+    print(`Supports:  ${cell(Object.keys(caps).join(", ")) || "nothing"}\n`);
     if (typeof init.instructions === "string") {
-      print(`Notes:     ${init.instructions.replace(/\s+/g, " ")}\n`);
+      print(`Notes:     ${cell(init.instructions).replace(/\s+/g, " ")}\n`);
     }
     if (caps.tools) {
       const tools = (await listAll("tools/list", "tools")).filter((t) =>
@@ -104,7 +108,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
       );
       print(`\nTools (${tools.length})\n`);
       print(
-        formatTable(["name", "description"], tools.map((t) => [String(t.name), String(t.description ?? "")])),
+        formatTable(["name", "description"], tools.map((t) => [cell(t.name), cell(t.description)])),
       );
     }
     if (caps.resources) {
@@ -113,7 +117,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
       print(
         formatTable(
           ["uri", "name", "type"],
-          resources.map((r) => [String(r.uri), String(r.name ?? ""), String(r.mimeType ?? "")]),
+          resources.map((r) => [cell(r.uri), cell(r.name), cell(r.mimeType)]),
         ),
       );
     }
@@ -123,11 +127,13 @@ export async function runClient(options: ClientOptions): Promise<number> {
       print(formatTable(
         ["name", "arguments", "description"],
         prompts.map((p) => [
-          String(p.name),
-          ((p.arguments as Json[] | undefined) ?? []).map((a) => `${a.name}${a.required ? "" : "?"}`).join(
-            ", ",
+          cell(p.name),
+          cell(
+            ((p.arguments as Json[] | undefined) ?? []).map((a) => `${a.name}${a.required ? "" : "?"}`).join(
+              ", ",
+            ),
           ),
-          String(p.description ?? ""),
+          cell(p.description),
         ]),
       ));
     }

@@ -1,11 +1,19 @@
 /**
  * The one logger. It writes to stderr (never stdout, which is the protocol channel) and, with
- * `--debug`, appends to a log file. Every line goes through {@linkcode redact}.
+ * `--debug`, appends to a log file. Every line goes through the one {@linkcode Redactor} (secrets
+ * removed) and then {@linkcode neutralise} (escape sequences and control characters made visible,
+ * line breaks inside a message indented so that no message can forge a log line of its own).
+ * Error messages the bridge composes for the host go through {@linkcode Logger.redact}: the same
+ * redactor and the same secret set.
  *
  * @module
  */
 
-import { redact } from "./redact.ts";
+import { neutralise } from "./neutralise.ts";
+import { Redactor } from "./redact.ts";
+
+/** What a line break inside one message becomes: continuation lines are indented. */
+const CONTINUATION = "\n    ";
 
 /** How much the logger says. */
 export type LogLevel = "silent" | "error" | "warn" | "info" | "debug";
@@ -51,7 +59,7 @@ export class Logger {
   #level: number;
   #sink: LogSink;
   #file: LogSink | undefined;
-  #secrets = new Set<string>();
+  #redactor = new Redactor();
   #now: () => Date;
 
   /**
@@ -79,12 +87,45 @@ export class Logger {
   }
 
   /**
-   * Registers a value that must never appear in a log line.
+   * Registers a value that must never appear in a log line or an error message for the host, in
+   * every form it may travel in (percent-encoded, JSON-escaped, …). Values shorter than 4
+   * characters are not redacted by value; secret-named headers and parameters still are.
+   *
+   * @example Usage
+   * ```ts
+   * import { Logger } from "./logger.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const log = new Logger({ level: "silent" });
+   * log.addSecret("a/b+c=");
+   * assert.equal(log.redact("got a%2Fb%2Bc%3D"), "got [redacted]");
+   * ```
    *
    * @param secret The secret value (a header value, a token).
    */
   addSecret(secret: string): void {
-    if (secret.length > 0) this.#secrets.add(secret);
+    this.#redactor.add(secret);
+  }
+
+  /**
+   * Removes every registered secret and secret-shaped value from a text, exactly as for log
+   * lines. Use it on every error message the bridge composes for the host (stdout).
+   *
+   * @example Usage
+   * ```ts
+   * import { Logger } from "./logger.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const log = new Logger({ level: "silent" });
+   * log.addSecret("hunter22");
+   * assert.equal(log.redact("The server says hunter22"), "The server says [redacted]");
+   * ```
+   *
+   * @param text The text.
+   * @returns The text without secrets.
+   */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
   }
 
   /**
@@ -138,7 +179,7 @@ export class Logger {
     const rank = RANK[level];
     const toSink = rank <= this.#level;
     if (!toSink && this.#file === undefined) return;
-    const clean = redact(message, this.#secrets);
+    const clean = neutralise(this.#redactor.redact(message), CONTINUATION);
     if (toSink) {
       const prefix = level === "error"
         ? "[mcp-bridge] error: "

@@ -143,3 +143,46 @@ Deno.test("Logger drops a file sink that fails and keeps logging to stderr", () 
   assert.deepEqual(sink.lines, ["[mcp-bridge] one\n", "[mcp-bridge] two\n"]);
   assert.equal(log.debugEnabled, false);
 });
+
+Deno.test("Logger neutralises escape sequences and control characters in both sinks", () => {
+  const sink = collector();
+  const file = collector();
+  const log = new Logger({ level: "info", sink, file, now: () => FIXED });
+  log.warn("server says \x1b[2J\x1b]0;title\x07\u202eevil\r[mcp-bridge] fake");
+  assert.deepEqual(sink.lines, [
+    "[mcp-bridge] warning: server says \\x1b[2J\\x1b]0;title\\x07\\u202eevil\\r[mcp-bridge] fake\n",
+  ]);
+  assert.deepEqual(file.lines, [
+    "2025-01-02T03:04:05.678Z warn server says \\x1b[2J\\x1b]0;title\\x07\\u202eevil\\r[mcp-bridge] fake\n",
+  ]);
+});
+
+Deno.test("Logger indents the lines of a multi-line message so that none looks like a log line", () => {
+  const sink = collector();
+  const file = collector();
+  const log = new Logger({ level: "info", sink, file, now: () => FIXED });
+  log.error("failed\n[mcp-bridge] forged line\r\nmore");
+  assert.deepEqual(sink.lines, ["[mcp-bridge] error: failed\n    [mcp-bridge] forged line\n    more\n"]);
+  assert.deepEqual(file.lines, [
+    "2025-01-02T03:04:05.678Z error failed\n    [mcp-bridge] forged line\n    more\n",
+  ]);
+});
+
+Deno.test("Logger.redact() uses the logger's secrets and rules, and writes nothing", () => {
+  const sink = collector();
+  const log = new Logger({ level: "debug", sink });
+  log.addSecret("tok/en+42");
+  assert.equal(
+    log.redact('The server says "tok%2Fen%2B42" and {"apiKey":"k"} at https://u:p@h/'),
+    'The server says "[redacted]" and {"apiKey":"[redacted]"} at https://[redacted]@h/',
+  );
+  assert.deepEqual(sink.lines, []);
+});
+
+Deno.test("Logger redacts before neutralising, so an escape cannot split a secret out of reach", () => {
+  const sink = collector();
+  const log = new Logger({ level: "info", sink });
+  log.addSecret("hunter22");
+  log.info("\x1b[31mhunter22\x1b[0m");
+  assert.deepEqual(sink.lines, ["[mcp-bridge] \\x1b[31m[redacted]\\x1b[0m\n"]);
+});

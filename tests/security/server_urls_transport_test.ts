@@ -36,7 +36,6 @@ function serveEndpointEvent(endpoint: string): Promise<Hostile> {
           controller.enqueue(new TextEncoder().encode(`event: endpoint\ndata: ${endpoint}\n\n`));
         },
       });
-      request.signal.addEventListener("abort", () => body.cancel().catch(() => {}));
       return new Response(body, { headers: { "content-type": "text/event-stream" } });
     });
   });
