@@ -5,7 +5,7 @@
  */
 
 import { formatTable } from "../client/table.ts";
-import { discover } from "./discover.ts";
+import { fetchAuthServerMetadata } from "./discover.ts";
 import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
 import { storeKey } from "./store/store_key.ts";
 import { revokeToken } from "./token_client.ts";
@@ -64,31 +64,59 @@ async function login(options: CommandOptions): Promise<number> {
   return 0;
 }
 
+/**
+ * Revokes the stored tokens at the stored issuer's own `revocation_endpoint`: its metadata is fetched
+ * from the issuer itself (its `issuer` checked exactly, its endpoints checked as server-supplied
+ * URLs), never taken from what the MCP server names today, so that nothing reaches another issuer.
+ */
 async function revokeAll(record: ServerRecord, options: CommandOptions): Promise<void> {
   const tokens = record.tokens;
   if (!tokens) return;
+  const log = options.log;
+  for (
+    const secret of [tokens.access_token, tokens.refresh_token, tokens.id_token, record.client?.client_secret]
+  ) {
+    if (secret) log.addSecret(secret);
+  }
+  const issuer = record.issuer;
+  if (issuer === undefined) {
+    log.warn(
+      `Cannot revoke the tokens of ${record.server_url}: no issuer is stored with them; deleting them only`,
+    );
+    return;
+  }
   let client: ClientInfo | undefined = record.client;
   if (!client && options.auth.staticClientInfo) {
-    client = { ...parseStaticClientInfo(options.auth.staticClientInfo), source: "static" };
+    const own = parseStaticClientInfo(options.auth.staticClientInfo);
+    if (own.client_secret) log.addSecret(own.client_secret);
+    const bound = record.static_client;
+    if (
+      own.client_secret !== undefined && !options.auth.tokenEndpoint && bound !== undefined &&
+      bound.client_id === own.client_id && bound.issuer !== issuer
+    ) {
+      log.warn(
+        `Not revoking the tokens of ${record.server_url}: the client secret of --static-oauth-client-info ` +
+          `belongs to ${bound.issuer}, not ${issuer}`,
+      );
+      return;
+    }
+    client = { ...own, source: "static" };
   }
   if (!client) return;
+  const serverUrl = new URL(record.server_url);
   let endpoint: string | undefined;
   try {
-    const found = await discover({
-      fetch: options.fetch,
-      serverUrl: new URL(record.server_url),
-      allowHttp: options.allowHttp,
-      log: options.log,
-    });
-    endpoint = found.metadata.revocation_endpoint;
+    const metadata = await fetchAuthServerMetadata(
+      { fetch: options.fetch, serverUrl, allowHttp: options.allowHttp, log },
+      issuer,
+    );
+    endpoint = metadata.revocation_endpoint;
   } catch (error) {
-    options.log.warn(`Cannot revoke the tokens of ${record.server_url}: ${(error as Error).message}`);
+    log.warn(`Cannot revoke the tokens of ${record.server_url} at ${issuer}: ${(error as Error).message}`);
     return;
   }
   if (!endpoint) {
-    options.log.info(
-      `${record.issuer ?? "The authorization server"} offers no revocation: deleting the tokens only`,
-    );
+    log.info(`${issuer} offers no revocation: deleting the tokens only`);
     return;
   }
   for (
@@ -105,9 +133,11 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
         token,
         tokenTypeHint: hint,
         allowHttp: options.allowHttp,
+        serverUrl,
+        onSecret: (secret) => log.addSecret(secret),
       });
     } catch (error) {
-      options.log.warn(`Revoking the ${hint.replace("_", " ")} failed: ${(error as Error).message}`);
+      log.warn(`Revoking the ${hint.replace("_", " ")} failed: ${(error as Error).message}`);
     }
   }
 }

@@ -16,7 +16,7 @@ import {
 import { AuthError } from "./errors.ts";
 import { prmResourceMatches } from "./resource.ts";
 import type { AuthServerMetadata, BearerChallenge, ProtectedResourceMetadata } from "./types.ts";
-import { isLoopbackHost } from "../net/address.ts";
+import { checkServerSuppliedUrl } from "./fetchable_url.ts";
 
 /** What discovery found. */
 export interface Discovery {
@@ -46,40 +46,53 @@ export interface DiscoverOptions {
   protocolVersion?: string;
 }
 
+/** The endpoints of authorization server metadata the bridge may send a request to (or open). */
+const METADATA_ENDPOINTS = [
+  "authorization_endpoint",
+  "token_endpoint",
+  "registration_endpoint",
+  "revocation_endpoint",
+  "device_authorization_endpoint",
+] as const;
+
+/** A server-supplied text, quoted for a message: escaped, bounded. */
+function quoted(value: unknown): string {
+  return JSON.stringify(String(value).slice(0, 200)).replace(/[\u007f-\u009f]/g, "?");
+}
+
 /**
- * Checks that a server-supplied URL may be fetched: https, or http on loopback (or with
- * `--allow-http`), no credentials.
+ * Checks every endpoint of authorization server metadata the bridge may use (authorization, token,
+ * registration, revocation, device authorization) with the rule for server-supplied URLs; an
+ * endpoint that is present must be a URL that passes it.
  *
  * @example Usage
  * ```ts
- * import { checkFetchableUrl } from "./discover.ts";
+ * import { checkMetadataEndpoints } from "./discover.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(checkFetchableUrl("https://as.example.com/token", false, "token endpoint").host, "as.example.com");
- * assert.throws(() => checkFetchableUrl("http://as.example.com/token", false, "token endpoint"));
+ * const server = new URL("https://mcp.example.com/mcp");
+ * checkMetadataEndpoints({ issuer: "https://as.example.com", token_endpoint: "https://as.example.com/token" }, server, false);
+ * assert.throws(
+ *   () => checkMetadataEndpoints({ issuer: "https://as.example.com", token_endpoint: "http://10.0.0.1/token" }, server, true),
+ *   /Refusing the token_endpoint of https:\/\/as\.example\.com "http:\/\/10\.0\.0\.1\/token": it points at a private address/,
+ * );
  * ```
  *
- * @param text The URL.
+ * @param metadata The authorization server metadata.
+ * @param serverUrl The MCP server URL the user gave.
  * @param allowHttp `--allow-http`.
- * @param what What the URL is, for the message.
- * @returns The parsed URL.
- * @throws {AuthError} When the URL may not be used.
+ * @throws {AuthError} Naming the first endpoint refused and why.
  */
-export function checkFetchableUrl(text: string, allowHttp: boolean, what: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new AuthError(`Cannot use the ${what} "${text}": it is not an absolute URL`);
+export function checkMetadataEndpoints(
+  metadata: AuthServerMetadata,
+  serverUrl: URL,
+  allowHttp: boolean,
+): void {
+  for (const name of METADATA_ENDPOINTS) {
+    const value = metadata[name];
+    if (value === undefined) continue;
+    checkServerSuppliedUrl(value, serverUrl, allowHttp, `${name} of ${metadata.issuer}`);
   }
-  if (url.username || url.password) {
-    throw new AuthError(`Cannot use the ${what} of ${url.host}: it has credentials`);
-  }
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && (allowHttp || isLoopbackHost(url.hostname))) return url;
-  throw new AuthError(
-    `Cannot use the ${what} ${url.origin}: it must be https (plain http only on loopback or with --allow-http)`,
-  );
 }
 
 async function getJson(
@@ -122,7 +135,12 @@ async function findPrm(options: DiscoverOptions): Promise<ProtectedResourceMetad
   const candidates: URL[] = [];
   if (options.challenge?.resourceMetadata) {
     candidates.push(
-      checkFetchableUrl(options.challenge.resourceMetadata, options.allowHttp, "resource metadata URL"),
+      checkServerSuppliedUrl(
+        options.challenge.resourceMetadata,
+        options.serverUrl,
+        options.allowHttp,
+        "resource metadata URL",
+      ),
     );
   }
   // The well-known locations only when the challenge named none (or it did not answer).
@@ -139,23 +157,48 @@ async function findPrm(options: DiscoverOptions): Promise<ProtectedResourceMetad
   return undefined;
 }
 
-async function findAuthServerMetadata(options: DiscoverOptions, issuer: string): Promise<AuthServerMetadata> {
-  checkFetchableUrl(issuer, options.allowHttp, "authorization server");
+/** Options for {@linkcode fetchAuthServerMetadata}. */
+export type MetadataOptions = Omit<DiscoverOptions, "challenge">;
+
+/**
+ * Fetches the metadata of one authorization server from its own well-known URLs (RFC 8414, then
+ * OpenID Connect Discovery), keeps only a document whose `issuer` is identical to `issuer`, and
+ * checks its endpoints ({@linkcode checkMetadataEndpoints}). `logout` uses it with the stored
+ * issuer, so that revocation never goes to an endpoint another issuer's metadata names.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { fetchAuthServerMetadata } from "./discover.ts";
+ * const metadata = await fetchAuthServerMetadata({ fetch, serverUrl, allowHttp: false, log }, record.issuer);
+ * console.log(metadata.revocation_endpoint);
+ * ```
+ *
+ * @param options The fetch seam, the MCP server URL (for the address rule) and the logger.
+ * @param issuer The issuer identifier.
+ * @returns The validated metadata.
+ * @throws {AuthError} When the issuer or an endpoint is refused, or no document names the issuer.
+ */
+export async function fetchAuthServerMetadata(
+  options: MetadataOptions,
+  issuer: string,
+): Promise<AuthServerMetadata> {
+  checkServerSuppliedUrl(issuer, options.serverUrl, options.allowHttp, "authorization server");
   let mismatch: string | undefined;
   for (const url of authServerMetadataUrls(issuer)) {
     const metadata = await getJson(options, url);
     if (!metadata) continue;
     // RFC 8414 §3.3 / OIDC Discovery §4.3: compared exactly, or the document is not used.
     if (metadata.issuer !== issuer) {
-      mismatch = String(metadata.issuer);
-      options.log.debug(`Discovery: ${url.href} names issuer "${mismatch}", not "${issuer}": ignored`);
+      mismatch = quoted(metadata.issuer);
+      options.log.debug(`Discovery: ${url.href} names issuer ${mismatch}, not "${issuer}": ignored`);
       continue;
     }
+    checkMetadataEndpoints(metadata as AuthServerMetadata, options.serverUrl, options.allowHttp);
     return metadata as AuthServerMetadata;
   }
   if (mismatch !== undefined) {
     throw new AuthError(
-      `Refusing the authorization server metadata of ${issuer}: it names issuer "${mismatch}" (they must be identical)`,
+      `Refusing the authorization server metadata of ${issuer}: it names issuer ${mismatch} (they must be identical)`,
     );
   }
   throw new AuthError(
@@ -190,12 +233,23 @@ export async function discover(options: DiscoverOptions): Promise<Discovery> {
     if (typeof issuer !== "string") {
       throw new AuthError(`The resource metadata of ${options.serverUrl.host} names no authorization server`);
     }
-    return { prm, issuer, metadata: await findAuthServerMetadata(options, issuer), legacy: false };
+    return { prm, issuer, metadata: await fetchAuthServerMetadata(options, issuer), legacy: false };
   }
   // MCP 2025-03-26: no resource metadata; the authorization base URL is the server's origin.
   const origin = options.serverUrl.origin;
-  const metadata = await getJson(options, new URL("/.well-known/oauth-authorization-server", origin));
-  if (metadata && typeof metadata.issuer === "string") {
+  const url = new URL("/.well-known/oauth-authorization-server", origin);
+  const metadata = await getJson(options, url);
+  if (metadata) {
+    // RFC 8414 §3.3: the document fetched from <origin>/.well-known/… must name <origin> as issuer
+    // (with or without the empty path's "/"), or its endpoints could lead credentials elsewhere.
+    if (metadata.issuer !== origin && metadata.issuer !== `${origin}/`) {
+      throw new AuthError(
+        `Refusing the authorization server metadata at ${url.href}: it names issuer ${
+          metadata.issuer === undefined ? "none" : quoted(metadata.issuer)
+        }, not ${origin} (RFC 8414 §3.3: they must be identical)`,
+      );
+    }
+    checkMetadataEndpoints(metadata as AuthServerMetadata, options.serverUrl, options.allowHttp);
     return { issuer: metadata.issuer, metadata: metadata as AuthServerMetadata, legacy: true };
   }
   options.log.debug(

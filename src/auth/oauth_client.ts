@@ -10,12 +10,14 @@
  */
 
 import type { Logger } from "../log/logger.ts";
+import { neutralise } from "../log/neutralise.ts";
 import type { AuthHook, FetchLike } from "../transport/transport.ts";
 import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
 import { callbackPortCandidates } from "./callback_port.ts";
 import { type CallbackServer, startCallbackServer } from "./callback_server.ts";
-import { checkFetchableUrl, discover, type Discovery } from "./discover.ts";
+import { discover, type Discovery } from "./discover.ts";
 import { AuthError } from "./errors.ts";
+import { checkServerSuppliedUrl, checkUserGivenUrl } from "./fetchable_url.ts";
 import { createPkce, requireS256 } from "./pkce.ts";
 import { chooseResource } from "./resource.ts";
 import { selectScopes } from "./scopes.ts";
@@ -27,6 +29,7 @@ import {
   refreshTokens,
   registerClient,
   requestDeviceCode,
+  type RequestOptions,
 } from "./token_client.ts";
 import type { AuthServerMetadata, BearerChallenge, ClientInfo, ServerRecord, TokenSet } from "./types.ts";
 import { bearerChallenge } from "./www_authenticate.ts";
@@ -116,6 +119,7 @@ export class OAuthClient implements AuthHook {
   #tokenRequests: number[] = [];
   #warnedNoIdToken = false;
   #refreshFailedFor: string | undefined;
+  #discoveredFor: BearerChallenge | undefined;
 
   /**
    * Creates the client; nothing is read or sent yet.
@@ -223,7 +227,7 @@ export class OAuthClient implements AuthHook {
       if (current !== undefined && current !== sentHeader && this.#usable(record?.tokens)) return;
       if (record?.tokens?.refresh_token && this.#o.grant !== "client_credentials") {
         try {
-          await this.#refreshIfStill(record.tokens);
+          await this.#refreshIfStill(record.tokens, challenge);
           if (bearer(this.#record!.tokens!, this.#o.useIdToken) !== sentHeader) return;
         } catch (error) {
           if (!(error instanceof AuthError)) throw error;
@@ -268,6 +272,7 @@ export class OAuthClient implements AuthHook {
 
   async #load(): Promise<void> {
     this.#loaded ??= this.#o.store.read(this.#o.storeKey).then((record) => {
+      this.#secretsOf(record);
       this.#record = record;
     });
     await this.#loaded;
@@ -275,7 +280,35 @@ export class OAuthClient implements AuthHook {
 
   async #reload(): Promise<ServerRecord | undefined> {
     this.#record = await this.#o.store.read(this.#o.storeKey);
+    this.#secretsOf(this.#record);
     return this.#record;
+  }
+
+  /** Registers every secret of a stored record with the logger, the moment it is loaded. */
+  #secretsOf(record: ServerRecord | undefined): void {
+    for (
+      const value of [
+        record?.tokens?.access_token,
+        record?.tokens?.refresh_token,
+        record?.tokens?.id_token,
+        record?.client?.client_secret,
+      ]
+    ) {
+      if (value) this.#o.log.addSecret(value);
+    }
+  }
+
+  /**
+   * The options of a request to an endpoint of the authorization server's metadata: the rule for
+   * server-supplied URLs applies, and every secret in the answer is registered with the logger.
+   */
+  #request(): RequestOptions & { serverUrl: URL; allowHttp: boolean; now: () => number } {
+    return {
+      allowHttp: this.#o.allowHttp,
+      serverUrl: this.#o.serverUrl,
+      onSecret: (secret) => this.#o.log.addSecret(secret),
+      now: this.#now,
+    };
   }
 
   #brake(kind: "sign-in" | "token request"): void {
@@ -293,7 +326,10 @@ export class OAuthClient implements AuthHook {
   }
 
   #discoverOnce(challenge: BearerChallenge | undefined): Promise<Discovery> {
-    if (!this.#discovery || challenge?.resourceMetadata) {
+    // A challenge that names resource metadata discovers again (once per challenge): the server may
+    // have moved to another authorization server.
+    if (!this.#discovery || (challenge?.resourceMetadata && challenge !== this.#discoveredFor)) {
+      this.#discoveredFor = challenge;
       this.#discovery = discover({
         fetch: this.#o.fetch,
         serverUrl: this.#o.serverUrl,
@@ -306,8 +342,12 @@ export class OAuthClient implements AuthHook {
     return this.#discovery;
   }
 
-  /** Refreshes under the cross-process refresh lock, unless someone already rotated the tokens. */
-  async #refreshIfStill(seen: TokenSet): Promise<void> {
+  /**
+   * Refreshes under the cross-process refresh lock, unless someone already rotated the tokens. The
+   * refresh token goes only to the token endpoint of the issuer that issued it: when discovery now
+   * names another issuer, nothing is sent and the caller signs in again.
+   */
+  async #refreshIfStill(seen: TokenSet, challenge?: BearerChallenge): Promise<void> {
     await this.#o.store.withLock(this.#o.storeKey, "refresh", 30_000, async () => {
       const record = await this.#reload();
       const tokens = record?.tokens;
@@ -316,20 +356,24 @@ export class OAuthClient implements AuthHook {
         this.#o.log.debug("Another bridge process refreshed the tokens already");
         return;
       }
-      const discovery = await this.#discoverOnce(undefined);
+      const discovery = await this.#discoverOnce(challenge);
+      if (record.issuer !== discovery.issuer) {
+        throw new AuthError(
+          `The stored tokens were issued by ${record.issuer ?? "an unknown authorization server"}, and the ` +
+            `server now names ${discovery.issuer}: the refresh token is not sent there`,
+        );
+      }
       const client = this.#clientForRefresh(record, discovery);
-      const tokenEndpoint = this.#tokenEndpoint(discovery.metadata);
+      const token = this.#tokenEndpoint(discovery.metadata);
       this.#brake("token request");
       let next: TokenSet;
       try {
         next = await refreshTokens(this.#o.fetch, {
-          tokenEndpoint,
+          ...token,
           client,
           refreshToken: tokens.refresh_token,
           // No scope: RFC 6749 §6 then grants what the refresh token carries (asking for more fails).
           ...(record.resource ? { resource: record.resource } : {}),
-          allowHttp: this.#o.allowHttp,
-          now: this.#now,
         });
       } catch (error) {
         if (error instanceof AuthError && error.oauthError === "invalid_grant") {
@@ -355,7 +399,7 @@ export class OAuthClient implements AuthHook {
   }
 
   #clientForRefresh(record: ServerRecord, discovery: Discovery): ClientInfo {
-    if (this.#o.staticClient) return this.#staticClientInfo(discovery.metadata);
+    if (this.#o.staticClient) return this.#staticClientInfo(discovery, record);
     if (record.client && record.issuer === discovery.issuer) return record.client;
     if (this.#o.clientMetadataUrl) {
       return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
@@ -363,22 +407,66 @@ export class OAuthClient implements AuthHook {
     throw new AuthError("No client registration is stored for this authorization server");
   }
 
-  #tokenEndpoint(metadata: AuthServerMetadata): string {
-    const endpoint = this.#o.tokenEndpoint ?? metadata.token_endpoint;
+  /**
+   * The token endpoint and the options of a request to it: `--token-endpoint` (the user's choice,
+   * checked as such), else the metadata's, which must pass the rule for server-supplied URLs.
+   */
+  #tokenEndpoint(metadata: AuthServerMetadata): RequestOptions & { tokenEndpoint: string } {
+    if (this.#o.tokenEndpoint) {
+      checkUserGivenUrl(this.#o.tokenEndpoint, this.#o.allowHttp, "token endpoint");
+      const { serverUrl: _, ...options } = this.#request();
+      return { ...options, tokenEndpoint: this.#o.tokenEndpoint };
+    }
+    const endpoint = metadata.token_endpoint;
     if (!endpoint) throw new AuthError(`The authorization server ${metadata.issuer} has no token endpoint`);
-    checkFetchableUrl(endpoint, this.#o.allowHttp, "token endpoint");
-    return endpoint;
+    checkServerSuppliedUrl(
+      endpoint,
+      this.#o.serverUrl,
+      this.#o.allowHttp,
+      `token_endpoint of ${metadata.issuer}`,
+    );
+    return { ...this.#request(), tokenEndpoint: endpoint };
   }
 
-  #staticClientInfo(metadata: AuthServerMetadata | undefined): ClientInfo {
+  /**
+   * The issuer the static client's secret is bound to: the record's binding, or, for a record
+   * written before bindings existed, the issuer of tokens stored without a client (a static one).
+   */
+  #staticBinding(record: ServerRecord | undefined): { client_id: string; issuer: string } | undefined {
+    const s = this.#o.staticClient;
+    if (!s) return undefined;
+    if (record?.static_client) return record.static_client;
+    return record?.issuer !== undefined && record.tokens !== undefined && record.client === undefined
+      ? { client_id: s.client_id, issuer: record.issuer }
+      : undefined;
+  }
+
+  /**
+   * The static client of `--static-oauth-client-info` for an issuer. Its secret is bound to the
+   * issuer of the first successful sign-in (kept in the record), unless the user named the token
+   * endpoint: it is never sent to another one.
+   */
+  #staticClientInfo(discovery: Discovery, record: ServerRecord | undefined): ClientInfo {
     const s = this.#o.staticClient!;
+    const bound = this.#staticBinding(record);
+    if (
+      s.client_secret !== undefined && !this.#o.tokenEndpoint && bound !== undefined &&
+      bound.client_id === s.client_id && bound.issuer !== discovery.issuer
+    ) {
+      throw new AuthError(
+        `Refusing to send the client secret of --static-oauth-client-info to ${discovery.issuer}: it belongs to ` +
+          `${bound.issuer}, where it was first used. If the server really moved, run \`mcp-bridge logout ` +
+          `${this.#o.serverUrl.href}\` and sign in again, or name the token endpoint with --token-endpoint`,
+      );
+    }
+    const metadata = discovery.metadata;
     return {
       client_id: s.client_id,
       ...(s.client_secret !== undefined ? { client_secret: s.client_secret } : {}),
       token_endpoint_auth_method: s.token_endpoint_auth_method ??
         (s.client_secret === undefined
           ? "none"
-          : chooseSecretMethod(metadata?.token_endpoint_auth_methods_supported)),
+          : chooseSecretMethod(metadata.token_endpoint_auth_methods_supported)),
       source: "static",
     };
   }
@@ -411,11 +499,18 @@ export class OAuthClient implements AuthHook {
       this.#brake("sign-in");
       let record: ServerRecord = stored ?? { version: 1, server_url: this.#o.serverUrl.href };
       if (record.issuer !== undefined && record.issuer !== discovery.issuer) {
-        // Credentials are bound to their issuer: a new authorization server means a new client.
-        this.#o.log.info(
-          `The authorization server changed from ${record.issuer} to ${discovery.issuer}: registering again`,
+        // Credentials are bound to their issuer: nothing of the old one (tokens, client, secret) is
+        // sent to the new one. Only the binding of a static client's secret is kept.
+        this.#o.log.warn(
+          `The authorization server changed from ${record.issuer} to ${discovery.issuer}: signing in again ` +
+            `there (nothing stored for ${record.issuer} is sent to it)`,
         );
-        record = { version: 1, server_url: record.server_url };
+        const binding = this.#staticBinding(record);
+        record = {
+          version: 1,
+          server_url: record.server_url,
+          ...(binding ? { static_client: binding } : {}),
+        };
       }
       const scope = selectScopes({
         challengeScope: challenge?.scope,
@@ -437,14 +532,13 @@ export class OAuthClient implements AuthHook {
             "--client-credentials needs a client id and secret from --static-oauth-client-info",
           );
         }
+        const staticClient = this.#staticClientInfo(discovery, record);
         this.#brake("token request");
         tokens = await clientCredentialsToken(this.#o.fetch, {
-          tokenEndpoint: this.#tokenEndpoint(discovery.metadata),
-          client: this.#staticClientInfo(discovery.metadata),
+          ...this.#tokenEndpoint(discovery.metadata),
+          client: staticClient,
           ...(scope ? { scope } : {}),
           ...(resource ? { resource } : {}),
-          allowHttp: this.#o.allowHttp,
-          now: this.#now,
         });
         client = undefined;
       } else if (this.#o.grant === "device_code") {
@@ -465,6 +559,14 @@ export class OAuthClient implements AuthHook {
       // A static client is never written to disk; a registered or CIMD one is, keyed by issuer.
       if (client && client.source !== "static") record.client = client;
       else delete record.client;
+      // A static secret is bound to the issuer of its first successful sign-in.
+      const staticClient = this.#o.staticClient;
+      if (
+        staticClient?.client_secret !== undefined && !this.#o.tokenEndpoint &&
+        record.static_client?.client_id !== staticClient.client_id
+      ) {
+        record.static_client = { client_id: staticClient.client_id, issuer: discovery.issuer };
+      }
       await this.#o.store.write(this.#o.storeKey, record);
       this.#record = record;
       this.#o.log.info(`Signed in to ${this.#o.serverUrl.host}`);
@@ -475,7 +577,7 @@ export class OAuthClient implements AuthHook {
   /** The client identity at this authorization server for a redirect URI. */
   async #clientFor(discovery: Discovery, record: ServerRecord, redirectUris: string[]): Promise<ClientInfo> {
     const metadata = discovery.metadata;
-    if (this.#o.staticClient) return this.#staticClientInfo(metadata);
+    if (this.#o.staticClient) return this.#staticClientInfo(discovery, record);
     if (this.#o.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
       return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
     }
@@ -494,10 +596,11 @@ export class OAuthClient implements AuthHook {
           "pass a registered client with --static-oauth-client-info",
       );
     }
-    const endpoint = checkFetchableUrl(
+    const endpoint = checkServerSuppliedUrl(
       metadata.registration_endpoint,
+      this.#o.serverUrl,
       this.#o.allowHttp,
-      "registration endpoint",
+      `registration_endpoint of ${discovery.issuer}`,
     );
     const grantTypes = this.#o.grant === "device_code"
       ? ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
@@ -512,7 +615,7 @@ export class OAuthClient implements AuthHook {
       ...(this.#o.staticClientMetadata ?? {}),
     };
     this.#o.log.info(`Registering mcp-bridge with ${discovery.issuer}`);
-    const client = await registerClient(this.#o.fetch, endpoint.href, body, { allowHttp: this.#o.allowHttp });
+    const client = await registerClient(this.#o.fetch, endpoint.href, body, this.#request());
     return { ...client, redirect_uris: client.redirect_uris ?? redirectUris, source: "dcr" };
   }
 
@@ -565,6 +668,12 @@ export class OAuthClient implements AuthHook {
     if (!metadata.authorization_endpoint) {
       throw new AuthError(`The authorization server ${discovery.issuer} has no authorization endpoint`);
     }
+    checkServerSuppliedUrl(
+      metadata.authorization_endpoint,
+      this.#o.serverUrl,
+      this.#o.allowHttp,
+      `authorization_endpoint of ${discovery.issuer}`,
+    );
     const state = randomState();
     const stop = new AbortController();
     const signals = [stop.signal, ...(this.#o.signal ? [this.#o.signal] : [])];
@@ -574,6 +683,7 @@ export class OAuthClient implements AuthHook {
     try {
       const client = await this.#clientFor(discovery, record, [server.redirectUri]);
       const pkce = await createPkce();
+      this.#o.log.addSecret(pkce.verifier);
       const url = buildAuthorizationUrl({
         endpoint: metadata.authorization_endpoint,
         clientId: client.client_id,
@@ -608,6 +718,8 @@ export class OAuthClient implements AuthHook {
         );
       }
       const params = await Promise.race(waits);
+      const received = params.get("code");
+      if (received) this.#o.log.addSecret(received);
       const code = validateAuthorizationResponse(params, {
         state,
         issuer: discovery.issuer,
@@ -616,14 +728,12 @@ export class OAuthClient implements AuthHook {
       this.#brake("token request");
       try {
         const tokens = await exchangeCode(this.#o.fetch, {
-          tokenEndpoint: this.#tokenEndpoint(metadata),
+          ...this.#tokenEndpoint(metadata),
           client,
           code,
           codeVerifier: pkce.verifier,
           redirectUri: server.redirectUri,
           ...(resource ? { resource } : {}),
-          allowHttp: this.#o.allowHttp,
-          now: this.#now,
         });
         return { tokens, client };
       } catch (error) {
@@ -670,22 +780,30 @@ export class OAuthClient implements AuthHook {
     const client = await this.#clientFor(discovery, record, []);
     this.#brake("token request");
     const device = await requestDeviceCode(this.#o.fetch, {
-      endpoint:
-        checkFetchableUrl(metadata.device_authorization_endpoint, this.#o.allowHttp, "device endpoint").href,
+      ...this.#request(),
+      endpoint: checkServerSuppliedUrl(
+        metadata.device_authorization_endpoint,
+        this.#o.serverUrl,
+        this.#o.allowHttp,
+        `device_authorization_endpoint of ${discovery.issuer}`,
+      ).href,
       client,
       ...(scope ? { scope } : {}),
       ...(resource ? { resource } : {}),
-      allowHttp: this.#o.allowHttp,
     });
-    this.#o.log.info(
-      `To sign in to ${this.#o.serverUrl.host}, visit ${device.verification_uri} and enter the code ${device.user_code}`,
+    // Shown even with --silent (like a sign-in URL to open by hand); server text, so neutralised.
+    this.#o.log.notice(
+      `To sign in to ${this.#o.serverUrl.host}, visit ${
+        neutralise(device.verification_uri)
+      } and enter the code ${neutralise(device.user_code)}`,
     );
     const tokens = await pollDeviceToken(this.#o.fetch, {
-      tokenEndpoint: this.#tokenEndpoint(metadata),
+      ...this.#tokenEndpoint(metadata),
       client,
       device,
-      allowHttp: this.#o.allowHttp,
-      now: this.#now,
+      ...(resource ? { resource } : {}),
+      ...(scope ? { scope } : {}),
+      deadline: this.#now() + this.#o.authTimeoutMs,
       ...(this.#o.signal ? { signal: this.#o.signal } : {}),
     });
     return { tokens, client };

@@ -3,23 +3,41 @@
  * the token endpoint (authorization code with PKCE, refresh, client credentials, device code),
  * device authorization (RFC 8628) and revocation (RFC 7009).
  *
- * Every call goes through the injected `fetch`, refuses plain `http:` except on loopback (or with
- * `allowHttp`), never follows a redirect (a `3xx` is an error, so credentials never travel to
- * another origin), and turns an authorization server's error response into an {@linkcode AuthError}
- * whose message names the host and the OAuth `error` but never a token or a secret.
+ * Every call goes through the injected `fetch` and checks its endpoint before sending anything: an
+ * endpoint from metadata (`serverUrl` given) must pass the rule for server-supplied URLs (no
+ * link-local, cloud metadata or foreign private address; https, or http to loopback when the MCP
+ * server is on loopback, or anywhere with `allowHttp`); the user's own `--token-endpoint` must be
+ * https, or http on loopback or with `allowHttp`. It never follows a redirect (a `3xx` is an error,
+ * so credentials never travel to another origin), reports every secret of an answer to `onSecret`
+ * as soon as it is parsed, and turns an authorization server's error response into an
+ * {@linkcode AuthError} whose message names the host and the OAuth `error` but never a token or a
+ * secret.
  *
  * @module
  */
 
-import { isLoopbackHost } from "../net/address.ts";
 import type { FetchLike } from "../transport/transport.ts";
+import { nextPollInterval, pollIntervalSeconds } from "./device_interval.ts";
 import { AuthError } from "./errors.ts";
+import { checkServerSuppliedUrl, checkUserGivenUrl } from "./fetchable_url.ts";
 import type { ClientInfo, TokenSet } from "./types.ts";
 
 /** Options every call takes. */
 export interface RequestOptions {
   /** `--allow-http`: plain `http:` endpoints on hosts other than loopback. */
   allowHttp?: boolean;
+  /**
+   * The MCP server URL, when the endpoint came from the server's (or its authorization server's)
+   * metadata: the endpoint must then pass the rule for server-supplied URLs
+   * (`serverSuppliedUrlProblem`). Absent for an endpoint the user gave (`--token-endpoint`).
+   */
+  serverUrl?: URL;
+  /**
+   * Called with every secret the response carries (access, refresh and id tokens, a client secret,
+   * a registration access token, a device code) the moment it is parsed, before anything else sees
+   * it: the logger's `addSecret`.
+   */
+  onSecret?: (secret: string) => void;
   /** Cancels the request. */
   signal?: AbortSignal;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
@@ -94,7 +112,7 @@ export interface DeviceAuthorization {
   verification_uri_complete?: string;
   /** Lifetime of the codes in seconds. */
   expires_in: number;
-  /** Seconds to wait between polls (5 when the server said nothing). */
+  /** Seconds to wait between polls (at least 5, RFC 8628 §3.5; 5 when the server said nothing). */
   interval: number;
   /** Milliseconds since the epoch when the codes expire. */
   expires_at: number;
@@ -112,6 +130,8 @@ export interface PollDeviceTokenOptions extends RequestOptions {
   resource?: string;
   /** The scopes requested, recorded in the token set when the response names none. */
   scope?: string;
+  /** Milliseconds since the epoch after which no poll starts (the sign-in timeout). */
+  deadline?: number;
   /** Waits (default a timer); rejects when the signal aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -133,19 +153,14 @@ const DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 /** The largest part of a server-sent description put into a message. */
 const MAX_DESCRIPTION = 200;
 
-function checkEndpoint(text: string, allowHttp: boolean | undefined, what: string): URL {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new AuthError(`Invalid ${what}: not an absolute URL`);
-  }
-  if (url.username || url.password) throw new AuthError(`Invalid ${what} at ${url.host}: it has credentials`);
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && (allowHttp || isLoopbackHost(url.hostname))) return url;
-  throw new AuthError(
-    `Refused the ${what} ${url.origin}: it must use https (http only on loopback, or with --allow-http)`,
-  );
+function checkEndpoint(text: string, options: RequestOptions, what: string): URL {
+  return options.serverUrl
+    ? checkServerSuppliedUrl(text, options.serverUrl, options.allowHttp ?? false, what)
+    : checkUserGivenUrl(text, options.allowHttp ?? false, what);
+}
+
+function registerSecret(options: RequestOptions, value: unknown): void {
+  if (typeof value === "string" && value !== "") options.onSecret?.(value);
 }
 
 /** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
@@ -279,7 +294,7 @@ async function postForm(
   client: ClientInfo,
   options: RequestOptions,
 ): Promise<Exchange> {
-  const url = checkEndpoint(endpoint, options.allowHttp, what);
+  const url = checkEndpoint(endpoint, options, what);
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
   const headers = formHeaders();
@@ -299,6 +314,10 @@ function toTokenSet(
   options: RequestOptions & { scope?: string; refreshToken?: string },
 ): TokenSet {
   const now = (options.now ?? Date.now)();
+  // Registered before anything can print them (an error below quotes nothing, but a caller may).
+  registerSecret(options, body.access_token);
+  registerSecret(options, body.refresh_token);
+  registerSecret(options, body.id_token);
   if (typeof body.access_token !== "string" || body.access_token === "") {
     throw new AuthError(`The token endpoint of ${host} sent no access_token`);
   }
@@ -352,13 +371,15 @@ export async function registerClient(
   options: RequestOptions = {},
 ): Promise<ClientInfo> {
   const what = "registration endpoint";
-  const url = checkEndpoint(endpoint, options.allowHttp, what);
+  const url = checkEndpoint(endpoint, options, what);
   const { body } = await send(fetch, url, what, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json" },
     body: JSON.stringify(metadata),
     signal: options.signal,
   }, []);
+  registerSecret(options, body.client_secret);
+  registerSecret(options, body.registration_access_token);
   if (typeof body.client_id !== "string" || body.client_id === "") {
     throw new AuthError(`The registration endpoint of ${url.host} sent no client_id`);
   }
@@ -537,6 +558,7 @@ export async function requestDeviceCode(
     options.client,
     options,
   );
+  registerSecret(options, body.device_code);
   const host = new URL(options.endpoint).host;
   for (const key of ["device_code", "user_code", "verification_uri"] as const) {
     if (typeof body[key] !== "string" || body[key] === "") {
@@ -545,7 +567,7 @@ export async function requestDeviceCode(
   }
   const lifetime = expiresIn(body.expires_in);
   if (lifetime === undefined) throw new AuthError(`The ${what} of ${host} sent no valid expires_in`);
-  const interval = expiresIn(body.interval) ?? 5;
+  const interval = pollIntervalSeconds(body.interval);
   const result: DeviceAuthorization = {
     device_code: body.device_code as string,
     user_code: body.user_code as string,
@@ -577,29 +599,38 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Polls the token endpoint until the user completes a device authorization (RFC 8628 §3.4–3.5):
- * waits `interval` seconds before each request, keeps going on `authorization_pending`, adds 5
- * seconds to the interval on `slow_down`, and stops at `expires_at`, on any other error, or when
- * the signal aborts (rejecting with its reason).
+ * waits the interval before each request (never less than 5 s, whatever the server said), keeps
+ * going on `authorization_pending`, adds 5 seconds to the interval on `slow_down` (see
+ * `device_interval.ts`), sends `resource` on every poll, and stops at `expires_at` or the
+ * `deadline` (the sign-in timeout), whichever is first, on any other error, or when the signal
+ * aborts (rejecting with its reason).
  *
  * @example Usage
  * ```ts ignore
  * import { pollDeviceToken, requestDeviceCode } from "./token_client.ts";
  * const device = await requestDeviceCode(fetch, { endpoint: deviceAuthorizationEndpoint, client });
- * const tokens = await pollDeviceToken(fetch, { tokenEndpoint, client, device, signal });
+ * const tokens = await pollDeviceToken(fetch, { tokenEndpoint, client, device, resource, signal });
  * ```
  *
  * @param fetch The fetch seam.
  * @param options The endpoint, client, device authorization, signal and (for tests) sleep and clock.
  * @returns The tokens once the user approved.
- * @throws {AuthError} On `access_denied`, `expired_token`, expiry or any other error.
+ * @throws {AuthError} On `access_denied`, `expired_token`, expiry, the deadline or any other error.
  */
 export async function pollDeviceToken(fetch: FetchLike, options: PollDeviceTokenOptions): Promise<TokenSet> {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  const host = checkEndpoint(options.tokenEndpoint, options.allowHttp, "token endpoint").host;
-  let interval = options.device.interval;
+  const host = checkEndpoint(options.tokenEndpoint, options, "token endpoint").host;
+  const deadline = options.deadline ?? Infinity;
+  let interval = nextPollInterval(options.device.interval, undefined);
   for (;;) {
-    if (now() + interval * 1000 >= options.device.expires_at) {
+    if (now() + interval * 1000 >= Math.min(options.device.expires_at, deadline)) {
+      if (deadline < options.device.expires_at) {
+        throw new AuthError(
+          `Nobody approved the device sign-in at ${host} in time: run \`mcp-bridge login <url> --device-code\` ` +
+            "in a terminal, or raise --auth-timeout",
+        );
+      }
       throw new AuthError(`The device authorization at ${host} expired: start again and approve it sooner`, {
         oauthError: "expired_token",
       });
@@ -623,12 +654,8 @@ export async function pollDeviceToken(fetch: FetchLike, options: PollDeviceToken
       return toTokenSet(body, host, options);
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
-      if (error.oauthError === "authorization_pending") continue;
-      if (error.oauthError === "slow_down") {
-        interval += 5;
-        continue;
-      }
-      throw error;
+      if (error.oauthError !== "authorization_pending" && error.oauthError !== "slow_down") throw error;
+      interval = nextPollInterval(interval, error.oauthError);
     }
   }
 }

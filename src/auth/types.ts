@@ -95,4 +95,9 @@ export interface ServerRecord {
   last_refresh?: number;
   /** True once this server was seen to require authorization (to start discovery early). */
   needs_auth?: boolean;
+  /**
+   * The issuer the secret of `--static-oauth-client-info` (this client id) was first used with: the
+   * secret is never sent to another issuer (the secret itself is never written to disk).
+   */
+  static_client?: { client_id: string; issuer: string };
 }

@@ -37,6 +37,8 @@ export interface OAuthServerOptions {
   acceptResource?: (resource: string) => boolean;
   /** Deny every authorization at the interaction (`error=access_denied`) instead of approving. */
   deny?: boolean;
+  /** Issue opaque access tokens (43 characters) instead of JWTs, for tests that need short tokens. */
+  opaqueAccessTokens?: boolean;
   /** Clients registered up front (oidc-provider client metadata). */
   clients?: Record<string, unknown>[];
 }
@@ -245,7 +247,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
             audience: resourceIndicator,
             scope: resourceScopes,
             accessTokenTTL: accessTokenTtl,
-            accessTokenFormat: "jwt",
+            accessTokenFormat: options.opaqueAccessTokens ? "opaque" : "jwt",
             jwt: { sign: { alg: "RS256" } },
           };
         },

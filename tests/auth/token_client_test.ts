@@ -339,13 +339,14 @@ Deno.test("token client: device polling honours slow_down, expiry and errors", a
     sleep,
     now: () => clock,
   });
-  assert.deepEqual(waits, [2000, 2000, 7000, 7000]);
+  // An interval below 5 s is raised to 5 s (RFC 8628 §3.5); slow_down adds 5 s.
+  assert.deepEqual(waits, [5000, 5000, 10000, 10000]);
   assert.deepEqual(tokens, {
     access_token: "at",
     token_type: "Bearer",
     refresh_token: "rt",
-    obtained_at: 18_000,
-    expires_at: 78_000,
+    obtained_at: 30_000,
+    expires_at: 90_000,
   });
   assert.equal(
     requests[0].body,
@@ -461,10 +462,16 @@ Deno.test("token client: client authentication encodings and request headers", a
 Deno.test("token client: refuses http off loopback, redirects and bad answers", async () => {
   const never = scripted();
   const refused: [string, RegExp][] = [
-    ["http://as.example/token", /^Refused the token endpoint http:\/\/as\.example: it must use https/],
-    ["ftp://127.0.0.1/token", /^Refused the token endpoint/],
-    ["https://u:p@as.example/token", /^Invalid token endpoint at as\.example: it has credentials$/],
-    ["/token", /^Invalid token endpoint: not an absolute URL$/],
+    [
+      "http://as.example/token",
+      /^Refusing the token endpoint "http:\/\/as\.example\/token": it must be https/,
+    ],
+    ["ftp://127.0.0.1/token", /^Refusing the token endpoint/],
+    [
+      "https://u:p@as.example/token",
+      /^Refusing the token endpoint "https:\/\/as\.example\/token": it carries credentials$/,
+    ],
+    ["/token", /^Refusing the token endpoint "\/token": it is not an absolute URL$/],
   ];
   for (const [endpoint, message] of refused) {
     await rejects(
@@ -477,7 +484,7 @@ Deno.test("token client: refuses http off loopback, redirects and bad answers", 
     (error) =>
       assert.equal(
         error.message,
-        "Refused the registration endpoint http://as.example: it must use https (http only on loopback, or with --allow-http)",
+        'Refusing the registration endpoint "http://as.example/reg": it must be https (plain http only on loopback, or with --allow-http)',
       ),
   );
   assert.equal(never.requests.length, 0);
@@ -596,4 +603,148 @@ Deno.test("token client: refresh keeps the old refresh token when none is return
   });
   assert.equal(replaced.refresh_token, "rt3");
   assert.equal(replaced.expires_at, undefined);
+});
+
+Deno.test("token client: a server-supplied endpoint must pass the address rule, before any request", async () => {
+  const never = scripted();
+  const loopbackServer = new URL("http://127.0.0.1:8080/mcp");
+  const refused: [string, RegExp][] = [
+    [
+      "http://169.254.169.254/latest/meta-data",
+      /link-local or cloud metadata address \(169\.254\.169\.254\)/,
+    ],
+    ["http://[fe80::1]/token", /link-local or cloud metadata address \(\[fe80::1\]\)/],
+    ["https://metadata.google.internal/token", /link-local or cloud metadata address/],
+    ["http://10.0.0.1/token", /private address \(10\.0\.0\.1\) and the MCP server is not on one/],
+    ["file:///etc/passwd", /the scheme "file:" is not https/],
+    ["http://user:pw@127.0.0.1:9/token", /it carries credentials/],
+  ];
+  for (const [endpoint, reason] of refused) {
+    await rejects(
+      refreshTokens(never.fetch, {
+        tokenEndpoint: endpoint,
+        client: publicClient,
+        refreshToken: "rt",
+        serverUrl: loopbackServer,
+        // --allow-http relaxes the scheme, never the address rule.
+        allowHttp: true,
+      }),
+      (error) => {
+        assert.match(error.message, /^Refusing the token endpoint "/);
+        assert.match(error.message, reason);
+        assert.doesNotMatch(error.message, /pw/, "the password is not shown");
+      },
+    );
+  }
+  assert.equal(never.requests.length, 0, "nothing was sent");
+  // The user's own --token-endpoint (no serverUrl) keeps its rule: a private address is the user's choice.
+  const ok = () => Response.json({ access_token: "at", token_type: "Bearer" });
+  const allowed = scripted(ok);
+  await refreshTokens(allowed.fetch, {
+    tokenEndpoint: "http://10.0.0.1/token",
+    client: publicClient,
+    refreshToken: "rt",
+    allowHttp: true,
+  });
+  assert.equal(allowed.requests.length, 1);
+});
+
+Deno.test("token client: every secret in an answer is reported to onSecret as soon as it is parsed", async () => {
+  const seen: string[] = [];
+  const onSecret = (secret: string) => seen.push(secret);
+  const { fetch } = scripted(
+    () =>
+      Response.json({
+        client_id: "cid",
+        client_secret: "reg-secret-1",
+        registration_access_token: "reg-access-1",
+      }, { status: 201 }),
+    () =>
+      Response.json({ access_token: "at-1", refresh_token: "rt-1", id_token: "idt-1", token_type: "Bearer" }),
+    () =>
+      Response.json({
+        device_code: "dc-1",
+        user_code: "ABCD-EFGH",
+        verification_uri: "https://as.example/device",
+        expires_in: 600,
+      }),
+    // A token response the bridge refuses still has its tokens registered first.
+    () => Response.json({ access_token: "at-dpop", token_type: "DPoP" }),
+  );
+  await registerClient(fetch, "https://as.example/reg", {}, { onSecret });
+  await exchangeCode(fetch, {
+    tokenEndpoint: "https://as.example/token",
+    client: publicClient,
+    code: "c",
+    codeVerifier: "v",
+    redirectUri: "http://127.0.0.1:1/cb",
+    onSecret,
+  });
+  const device = await requestDeviceCode(fetch, {
+    endpoint: "https://as.example/device/auth",
+    client: publicClient,
+    onSecret,
+  });
+  assert.equal(device.user_code, "ABCD-EFGH");
+  await rejects(
+    refreshTokens(fetch, {
+      tokenEndpoint: "https://as.example/token",
+      client: publicClient,
+      refreshToken: "r",
+      onSecret,
+    }),
+    (error) => assert.match(error.message, /unsupported token type/),
+  );
+  assert.deepEqual(seen, ["reg-secret-1", "reg-access-1", "at-1", "rt-1", "idt-1", "dc-1", "at-dpop"]);
+});
+
+Deno.test("token client: device polling sends resource on every poll and stops at the deadline", async () => {
+  const json = (status: number, body: unknown) => () => Response.json(body, { status });
+  let clock = 0;
+  const waits: number[] = [];
+  const sleep = (ms: number) => {
+    waits.push(ms);
+    clock += ms;
+    return Promise.resolve();
+  };
+  const { fetch, requests } = scripted(
+    ...Array.from({ length: 10 }, () => json(400, { error: "authorization_pending" })),
+  );
+  await rejects(
+    pollDeviceToken(fetch, {
+      tokenEndpoint: "https://as.example/token",
+      client: publicClient,
+      // The server asked for no wait at all and gave the codes a long life.
+      device: { device_code: "dc", interval: 0, expires_at: 600_000 },
+      resource: "https://mcp.example/mcp",
+      deadline: 16_000,
+      sleep,
+      now: () => clock,
+    }),
+    (error) => assert.match(error.message, /^Nobody approved the device sign-in at as\.example in time/),
+  );
+  assert.deepEqual(waits, [5000, 5000, 5000]);
+  assert.equal(requests.length, 3);
+  for (const request of requests) {
+    assert.equal(new URLSearchParams(request.body).get("resource"), "https://mcp.example/mcp");
+  }
+});
+
+Deno.test("token client: a device authorization interval below 5 s is raised to 5 s", async () => {
+  for (const interval of [0, 1, "2", -1, "x", undefined]) {
+    const { fetch } = scripted(() =>
+      Response.json({
+        device_code: "dc",
+        user_code: "U",
+        verification_uri: "https://as.example/device",
+        expires_in: 60,
+        ...(interval === undefined ? {} : { interval }),
+      })
+    );
+    const device = await requestDeviceCode(fetch, {
+      endpoint: "https://as.example/device/auth",
+      client: publicClient,
+    });
+    assert.equal(device.interval, 5, String(interval));
+  }
 });

@@ -59,6 +59,13 @@ export function isServerRecord(value: unknown): value is ServerRecord {
   if (!isObject(value) || value.version !== 1 || typeof value.server_url !== "string") return false;
   if (value.client !== undefined && !isClientInfo(value.client)) return false;
   if (value.tokens !== undefined && !isTokenSet(value.tokens)) return false;
+  const bound = value.static_client;
+  if (
+    bound !== undefined &&
+    !(isObject(bound) && typeof bound.client_id === "string" && typeof bound.issuer === "string")
+  ) {
+    return false;
+  }
   return optional(value, "resource", "string") && optional(value, "issuer", "string") &&
     optional(value, "requested_scope", "string") && optional(value, "last_refresh", "number") &&
     optional(value, "needs_auth", "boolean");
