@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import {
@@ -18,6 +19,8 @@ import { prmResourceMatches } from "./resource.ts";
 import type { AuthServerMetadata, BearerChallenge, ProtectedResourceMetadata } from "./types.ts";
 import { checkServerSuppliedUrl } from "./fetchable_url.ts";
 
+/** The largest metadata document read (RFC 8414 and RFC 9728 documents are a few KiB). */
+export const MAX_METADATA_BYTES = 1024 * 1024;
 /** What discovery found. */
 export interface Discovery {
   /** The server's protected resource metadata, when it publishes one. */
@@ -122,10 +125,11 @@ async function getJson(
     return undefined;
   }
   try {
-    const value = await res.json();
+    const value = JSON.parse(await readBoundedText(res, MAX_METADATA_BYTES, `the metadata at ${url.href}`));
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
-  } catch {
-    // Not JSON: treated as absent.
+  } catch (error) {
+    // Not JSON, or past the limit: treated as absent (said at warn level when too large).
+    if (error instanceof BodyTooLargeError) options.log.warn(`${error.message}: it is ignored`);
   }
   options.log.debug(`Discovery: GET ${url.href}: not a JSON object`);
   return undefined;

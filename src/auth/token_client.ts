@@ -16,6 +16,7 @@
  * @module
  */
 
+import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { nextPollInterval, pollIntervalSeconds } from "./device_interval.ts";
 import { AuthError } from "./errors.ts";
@@ -175,6 +176,9 @@ function base64Utf8(text: string): string {
 }
 
 /** Removes control characters and every secret we sent from a server-supplied text. */
+/** The largest token, registration or revocation answer read (they are a few KiB). */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
 function clean(text: string, secrets: string[]): string {
   // deno-lint-ignore no-control-regex
   let out = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
@@ -253,7 +257,13 @@ async function send(
       `The ${what} of ${url.host} answered with a redirect (${response.status}): redirects are not followed`,
     );
   }
-  const text = await response.text();
+  let text: string;
+  try {
+    text = await readBoundedText(response, MAX_RESPONSE_BYTES, `the answer of the ${what} of ${url.host}`);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    throw new AuthError(error.message, { cause: error });
+  }
   let body: unknown;
   try {
     body = text === "" ? {} : JSON.parse(text);

@@ -353,3 +353,47 @@ for (const fresh of [false, true]) {
     }
   });
 }
+
+Deno.test("attack: a 2 MiB protected resource metadata document is ignored past 1 MiB; initialize is answered", async () => {
+  let served = 0;
+  let port = 0;
+  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (request): Promise<Response> => {
+      await request.body?.cancel();
+      const path = new URL(request.url).pathname;
+      if (path === "/mcp" && request.method === "POST") {
+        return new Response(null, {
+          status: 401,
+          headers: {
+            "www-authenticate": `Bearer resource_metadata="http://127.0.0.1:${server.addr.port}/prm"`,
+          },
+        });
+      }
+      if (path === "/prm") {
+        return new Response(
+          endlessBody('{"resource":"x","pad":"', 2 * 1024 * 1024, '"}', (n) => (served += n)),
+          { headers: { "content-type": "application/json" } },
+        );
+      }
+      return new Response(null, { status: 404 });
+    },
+  );
+  port = server.addr.port;
+  const url = new URL(`http://127.0.0.1:${port}/mcp`);
+  try {
+    const raw = spawnRaw([url.href, "--protocol", "legacy"], { net: ["127.0.0.1"] });
+    await raw.write(initializeLine(1));
+    const answer = JSON.parse(await raw.readLine(20_000));
+    await finishRaw(raw);
+    assert.equal(answer.id, 1);
+    assert.ok(answer.error, JSON.stringify(answer));
+    assert.match(
+      raw.stderr(),
+      /The metadata at http:\/\/127\.0\.0\.1:\d+\/prm is larger than 1 MiB: it is ignored/,
+    );
+    assert.ok(served <= 2 * 1024 * 1024);
+  } finally {
+    await server.shutdown();
+  }
+});
