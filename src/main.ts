@@ -23,6 +23,7 @@ import { serveStdio } from "./bridge/serve_stdio.ts";
 import { ToolFilter } from "./bridge/tool_filter.ts";
 import { openDebugLog } from "./log/debug_file.ts";
 import { Logger } from "./log/logger.ts";
+import { neutralise } from "./log/neutralise.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
 import { ConnectingTransport } from "./transport/connect.ts";
 import { ServerExchange } from "./transport/exchange.ts";
@@ -194,7 +195,9 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     if (options.command === "login" || options.command === "logout" || options.command === "status") {
       const commands = await import("./auth/commands.ts");
-      return await commands.run(options.command, { ...oauthSetup, all: options.all, print: writeStdout });
+      // What these commands print comes partly from servers (issuers, URLs): cleaned like the log.
+      const print = (text: string) => writeStdout(log.redact(neutralise(text, "\n")));
+      return await commands.run(options.command, { ...oauthSetup, all: options.all, print });
     }
     auth?.warmUp();
     if (options.command === "client") {
