@@ -51,8 +51,9 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
 Output:
   --config-dir <path>          where mcp-bridge keeps credentials and logs (else MCP_BRIDGE_CONFIG_DIR,
                                else the per-user config directory)
-  --debug                      verbose stderr, and a log file in the config dir
-  --silent                     only errors (and sign-in URLs) on stderr
+  --debug                      verbose stderr, and a log file in the config dir (secrets redacted,
+                               escape sequences shown as \\x1b)
+  --silent                     only errors (and sign-in URLs and device codes) on stderr
   -h, --help                   show this help
   -v, --version                show the version
 
