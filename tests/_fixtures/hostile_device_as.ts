@@ -10,6 +10,7 @@
  */
 
 import type { RecordedRequest, RecordingAs } from "./hostile_issuer_switch.ts";
+import { serveLoopback } from "./loopback_server.ts";
 
 /** A request with its arrival time (`performance.now()`). */
 export type TimedRequest = RecordedRequest & { at: number };
@@ -76,14 +77,8 @@ export function startHostileDeviceAs(): Promise<HostileDeviceAs> {
         return new Response("Not found", { status: 404 });
     }
   };
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) => {
-        issuer = `http://127.0.0.1:${port}`;
-        resolve({ issuer, requests: timed, timed, issued, userCode, close: () => server.shutdown() });
-      },
-    }, handle);
+  return serveLoopback(handle).then((server) => {
+    issuer = server.origin;
+    return { issuer, requests: timed, timed, issued, userCode, close: server.close };
   });
 }

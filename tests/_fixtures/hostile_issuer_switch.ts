@@ -16,6 +16,7 @@
 
 import { type RunningServer, serveExample } from "../../src/demo/example_server.ts";
 import { type AccessTokenClaims, jwtVerifier } from "../../src/demo/protected_server.ts";
+import { serveLoopback } from "./loopback_server.ts";
 
 /** One request an authorization server received, as sent. */
 export interface RecordedRequest {
@@ -139,15 +140,9 @@ export function startRecordingAs(): Promise<RecordingAs> {
         return new Response("Not found", { status: 404 });
     }
   };
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) => {
-        issuer = `http://127.0.0.1:${port}`;
-        resolve({ issuer, requests, issued, close: () => server.shutdown() });
-      },
-    }, handle);
+  return serveLoopback(handle).then((server) => {
+    issuer = server.origin;
+    return { issuer, requests, issued, close: server.close };
   });
 }
 
@@ -262,12 +257,5 @@ export function serveFallbackIssuerMismatch(b: RecordingAs): Promise<FallbackSer
     }
     return new Response("Not found", { status: 404 });
   };
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) =>
-        resolve({ url: new URL(`http://127.0.0.1:${port}/mcp`), paths, close: () => server.shutdown() }),
-    }, handle);
-  });
+  return serveLoopback(handle).then((server) => ({ url: server.url, paths, close: server.close }));
 }

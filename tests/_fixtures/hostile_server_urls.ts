@@ -8,6 +8,8 @@
  * @module
  */
 
+import { serveLoopback } from "./loopback_server.ts";
+
 /** Where the planted URL goes. */
 export type PlantedUrl =
   | { in: "resource_metadata"; url: string }
@@ -67,14 +69,8 @@ export function serveHostileMetadata(planted: PlantedUrl): Promise<HostileMetada
     }
     return new Response("Not found", { status: 404 });
   };
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) => {
-        origin = `http://127.0.0.1:${port}`;
-        resolve({ url: new URL(`${origin}/mcp`), paths, close: () => server.shutdown() });
-      },
-    }, handle);
+  return serveLoopback(handle).then((server) => {
+    origin = server.origin;
+    return { url: server.url, paths, close: server.close };
   });
 }

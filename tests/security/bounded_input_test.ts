@@ -21,6 +21,7 @@ import {
   spawnRaw,
   stdoutMessages,
 } from "../_fixtures/bridge_host.ts";
+import { serveLoopback } from "../_fixtures/loopback_server.ts";
 import { peakRssMiB } from "../_fixtures/peak_rss.ts";
 
 const GIB = 1024 ** 3;
@@ -88,65 +89,54 @@ function serveGigabyte(
 ): Promise<Hostile> {
   let sent = 0;
   const count = (n: number) => (sent += n);
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) =>
-        resolve({
-          url: new URL(`http://127.0.0.1:${port}/mcp`),
-          sent: () => sent,
-          close: () => server.shutdown(),
-        }),
-    }, async (request) => {
-      if (request.method === "DELETE") return new Response(null, { status: 200 });
-      if (request.method === "GET") {
-        if (!options.getStream) return new Response(null, { status: 405 });
-        return new Response(
-          endlessBody('event: message\ndata: {"jsonrpc":"2.0","method":"x","params":"', GIB, '"}\n\n', count),
-          { headers: { "content-type": "text/event-stream" } },
-        );
-      }
-      const message = JSON.parse(await request.text());
-      if (message.id === undefined) return new Response(null, { status: 202 });
-      const attacked = options.afterHandshake
-        ? message.method === "tools/list"
-        : message.method === "initialize";
-      if (!attacked) {
-        if (message.method === "initialize") {
-          return Response.json(initializeResult(message.id), { headers: { "mcp-session-id": "s1" } });
-        }
-        if (message.method === "tools/list") {
-          return Response.json({ jsonrpc: "2.0", id: message.id, result: { tools: [] } });
-        }
-        return Response.json({ jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "no" } });
-      }
-      const id = JSON.stringify(message.id);
-      if (kind === "sse-lines") {
-        return new Response(
-          endlessBody(`event: message\ndata: {"jsonrpc":"2.0","id":${id}}\n`, GIB, "\n", count, LINES),
-          { headers: { "content-type": "text/event-stream" } },
-        );
-      }
-      if (kind === "sse") {
-        return new Response(
-          endlessBody(
-            `event: message\ndata: {"jsonrpc":"2.0","id":${id},"result":{"pad":"`,
-            GIB,
-            '"}}\n\n',
-            count,
-          ),
-          { headers: { "content-type": "text/event-stream" } },
-        );
-      }
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (kind === "json-declared") headers["content-length"] = String(2 * GIB);
+  return serveLoopback(async (request) => {
+    if (request.method === "DELETE") return new Response(null, { status: 200 });
+    if (request.method === "GET") {
+      if (!options.getStream) return new Response(null, { status: 405 });
       return new Response(
-        endlessBody(`{"jsonrpc":"2.0","id":${id},"result":{"pad":"`, GIB, '"}}', count),
-        { headers },
+        endlessBody('event: message\ndata: {"jsonrpc":"2.0","method":"x","params":"', GIB, '"}\n\n', count),
+        { headers: { "content-type": "text/event-stream" } },
       );
-    });
-  });
+    }
+    const message = JSON.parse(await request.text());
+    if (message.id === undefined) return new Response(null, { status: 202 });
+    const attacked = options.afterHandshake
+      ? message.method === "tools/list"
+      : message.method === "initialize";
+    if (!attacked) {
+      if (message.method === "initialize") {
+        return Response.json(initializeResult(message.id), { headers: { "mcp-session-id": "s1" } });
+      }
+      if (message.method === "tools/list") {
+        return Response.json({ jsonrpc: "2.0", id: message.id, result: { tools: [] } });
+      }
+      return Response.json({ jsonrpc: "2.0", id: message.id, error: { code: -32601, message: "no" } });
+    }
+    const id = JSON.stringify(message.id);
+    if (kind === "sse-lines") {
+      return new Response(
+        endlessBody(`event: message\ndata: {"jsonrpc":"2.0","id":${id}}\n`, GIB, "\n", count, LINES),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    }
+    if (kind === "sse") {
+      return new Response(
+        endlessBody(
+          `event: message\ndata: {"jsonrpc":"2.0","id":${id},"result":{"pad":"`,
+          GIB,
+          '"}}\n\n',
+          count,
+        ),
+        { headers: { "content-type": "text/event-stream" } },
+      );
+    }
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (kind === "json-declared") headers["content-length"] = String(2 * GIB);
+    return new Response(
+      endlessBody(`{"jsonrpc":"2.0","id":${id},"result":{"pad":"`, GIB, '"}}', count),
+      { headers },
+    );
+  }).then((server) => ({ url: server.url, sent: () => sent, close: server.close }));
 }
 
 /** Runs the bridge, sends the attacked request, returns its answer, stderr and the bridge's peak RSS. */
@@ -357,29 +347,24 @@ for (const fresh of [false, true]) {
 Deno.test("attack: a 2 MiB protected resource metadata document is ignored past 1 MiB; initialize is answered", async () => {
   let served = 0;
   let port = 0;
-  const server: Deno.HttpServer<Deno.NetAddr> = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    async (request): Promise<Response> => {
-      await request.body?.cancel();
-      const path = new URL(request.url).pathname;
-      if (path === "/mcp" && request.method === "POST") {
-        return new Response(null, {
-          status: 401,
-          headers: {
-            "www-authenticate": `Bearer resource_metadata="http://127.0.0.1:${server.addr.port}/prm"`,
-          },
-        });
-      }
-      if (path === "/prm") {
-        return new Response(
-          endlessBody('{"resource":"x","pad":"', 2 * 1024 * 1024, '"}', (n) => (served += n)),
-          { headers: { "content-type": "application/json" } },
-        );
-      }
-      return new Response(null, { status: 404 });
-    },
-  );
-  port = server.addr.port;
+  const server = await serveLoopback(async (request) => {
+    await request.body?.cancel();
+    const path = new URL(request.url).pathname;
+    if (path === "/mcp" && request.method === "POST") {
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": `Bearer resource_metadata="http://127.0.0.1:${port}/prm"` },
+      });
+    }
+    if (path === "/prm") {
+      return new Response(
+        endlessBody('{"resource":"x","pad":"', 2 * 1024 * 1024, '"}', (n) => (served += n)),
+        { headers: { "content-type": "application/json" } },
+      );
+    }
+    return new Response(null, { status: 404 });
+  });
+  port = server.port;
   const url = new URL(`http://127.0.0.1:${port}/mcp`);
   try {
     const raw = spawnRaw([url.href, "--protocol", "legacy"], { net: ["127.0.0.1"] });
@@ -394,6 +379,6 @@ Deno.test("attack: a 2 MiB protected resource metadata document is ignored past 
     );
     assert.ok(served <= 2 * 1024 * 1024);
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 });

@@ -10,6 +10,7 @@
 
 import assert from "node:assert/strict";
 import { finishRaw, initializeLine, netFor, spawnRaw, stdoutMessages } from "../_fixtures/bridge_host.ts";
+import { serveLoopback } from "../_fixtures/loopback_server.ts";
 
 interface Hostile {
   url: URL;
@@ -18,27 +19,21 @@ interface Hostile {
 }
 
 /** An HTTP+SSE server whose `endpoint` event is `endpoint`; records every POST it receives. */
-function serveEndpointEvent(endpoint: string): Promise<Hostile> {
+async function serveEndpointEvent(endpoint: string): Promise<Hostile> {
   const posts: string[] = [];
-  return new Promise((resolve) => {
-    const server = Deno.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) =>
-        resolve({ url: new URL(`http://127.0.0.1:${port}/sse`), posts, close: () => server.shutdown() }),
-    }, async (request) => {
-      if (request.method === "POST") {
-        posts.push(await request.text());
-        return new Response(null, { status: 405 });
-      }
-      const body = new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode(`event: endpoint\ndata: ${endpoint}\n\n`));
-        },
-      });
-      return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  const server = await serveLoopback(async (request) => {
+    if (request.method === "POST") {
+      posts.push(await request.text());
+      return new Response(null, { status: 405 });
+    }
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`event: endpoint\ndata: ${endpoint}\n\n`));
+      },
     });
-  });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }, "/sse");
+  return { url: server.url, posts, close: server.close };
 }
 
 const TARGETS = [

@@ -11,6 +11,7 @@ import {
 import { ModernHttpClient } from "../../src/transport/modern_http.ts";
 import { StreamableHttpTransport } from "../../src/transport/streamable_http.ts";
 import { type AuthHook, TransportError } from "../../src/transport/transport.ts";
+import { serveLoopback } from "../_fixtures/loopback_server.ts";
 
 const log = new Logger({ level: "error" });
 
@@ -31,9 +32,9 @@ class RotatingHook implements AuthHook {
 }
 
 /** A server that refuses every token but `accept`, recording the Authorization headers it saw. */
-function serveTokenCheck(accept: string) {
+async function serveTokenCheck(accept: string) {
   const seen: (string | null)[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  const server = await serveLoopback(async (request) => {
     await request.body?.cancel();
     seen.push(request.headers.get("authorization"));
     if (request.headers.get("authorization") !== `Bearer ${accept}`) {
@@ -44,18 +45,18 @@ function serveTokenCheck(accept: string) {
     }
     return new Response("ok");
   });
-  return { url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`), seen, close: () => server.shutdown() };
+  return { url: server.url, seen, close: server.close };
 }
 
 Deno.test("ServerExchange sends the user's headers, the transport's and Authorization last", async () => {
   let headers: Headers | undefined;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+  const server = await serveLoopback((request) => {
     headers = request.headers;
     return new Response("ok");
   });
   try {
     const exchange = new ServerExchange({
-      url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`),
+      url: server.url,
       headers: [["X-Tenant", "a"], ["Accept", "text/plain"]],
       fetch,
       log,
@@ -71,12 +72,12 @@ Deno.test("ServerExchange sends the user's headers, the transport's and Authoriz
     assert.equal(headers?.get("accept"), "text/event-stream");
     assert.equal(headers?.get("authorization"), "Bearer t0");
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 });
 
 Deno.test("ServerExchange answers a 401 with the hook's challenge and sends the request again", async () => {
-  const server = serveTokenCheck("t1");
+  const server = await serveTokenCheck("t1");
   const hook = new RotatingHook();
   try {
     const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook });
@@ -91,7 +92,7 @@ Deno.test("ServerExchange answers a 401 with the hook's challenge and sends the 
 });
 
 Deno.test("ServerExchange gives up after MAX_AUTH_ATTEMPTS, keeping the server's own error", async () => {
-  const server = serveTokenCheck("never");
+  const server = await serveTokenCheck("never");
   const hook = new RotatingHook();
   try {
     const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook });
@@ -111,7 +112,7 @@ Deno.test("ServerExchange gives up after MAX_AUTH_ATTEMPTS, keeping the server's
 });
 
 Deno.test("ServerExchange reports a failed sign-in, and never challenges when told not to", async () => {
-  const server = serveTokenCheck("never");
+  const server = await serveTokenCheck("never");
   try {
     const failing = new RotatingHook(() => Promise.reject(new Error("the user closed the browser")));
     const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: failing });
@@ -131,7 +132,7 @@ Deno.test("ServerExchange reports a failed sign-in, and never challenges when to
 });
 
 Deno.test("Deadline: signing in does not count against the connect timeout", async () => {
-  const server = serveTokenCheck("t1");
+  const server = await serveTokenCheck("t1");
   // The sign-in takes longer than the whole deadline; the deadline is paused meanwhile.
   const slow = new RotatingHook(() => new Promise((resolve) => setTimeout(() => resolve(true), 300)));
   const deadline = connectDeadline(200, server.url.host, "answer initialize");
@@ -201,7 +202,7 @@ Deno.test("the Streamable HTTP GET stream re-authenticates through the exchange"
 
 Deno.test("subscriptions/listen re-authenticates through the exchange", async () => {
   const seen: (string | null)[] = [];
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (request) => {
+  const server = await serveLoopback(async (request) => {
     await request.body?.cancel();
     seen.push(request.headers.get("authorization"));
     if (request.headers.get("authorization") !== "Bearer t1") {
@@ -216,7 +217,7 @@ Deno.test("subscriptions/listen re-authenticates through the exchange", async ()
   const hook = new RotatingHook();
   const client = new ModernHttpClient({
     exchange: new ServerExchange({
-      url: new URL(`http://127.0.0.1:${server.addr.port}/mcp`),
+      url: server.url,
       headers: [],
       fetch,
       log,
@@ -242,6 +243,6 @@ Deno.test("subscriptions/listen re-authenticates through the exchange", async ()
     }]);
     assert.deepEqual(seen, ["Bearer t0", "Bearer t1"]);
   } finally {
-    await server.shutdown();
+    await server.close();
   }
 });
