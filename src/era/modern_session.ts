@@ -41,6 +41,8 @@ const HEADER_MISMATCH = ErrorCode.HeaderMismatch;
 const UNSUPPORTED_VERSION = ErrorCode.UnsupportedProtocolVersion;
 /** The most input rounds one request may take. */
 const MAX_INPUT_ROUNDS = 10;
+/** The pause before listening again after a stream ended (doubled for each one that brought nothing). */
+const LISTEN_PAUSE_MS = 500;
 /** The most times a request whose stream was cut is sent again. */
 const MAX_REISSUES = 2;
 
@@ -587,13 +589,16 @@ export class ModernSession implements RemoteTransport {
         this.#o.log.debug(`subscriptions/listen: ${(error as Error).message}`);
       }
       if (signal.aborted) return;
-      // The stream ended: listen again (the spec asks for it after a reconnect), with a pause.
+      // The stream ended: listen again (the spec asks for it after a reconnect), after a pause that
+      // grows with each stream that brought nothing (never none: a server cannot make this spin).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 500 * failures);
-        signal.addEventListener("abort", () => {
+        const done = () => {
           clearTimeout(timer);
+          signal.removeEventListener("abort", done);
           resolve();
-        }, { once: true });
+        };
+        const timer = setTimeout(done, Math.min(LISTEN_PAUSE_MS * 2 ** failures, 30_000));
+        signal.addEventListener("abort", done, { once: true });
       });
     }
   }

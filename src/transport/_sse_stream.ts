@@ -18,7 +18,7 @@ export interface SseLimit {
 
 /** How a stream ended. */
 export interface SseReadOutcome {
-  /** How many events (including empty priming events) arrived. */
+  /** How many events with data arrived (an empty priming event is not progress). */
   events: number;
   /** The last event id seen, `""` when none. */
   lastEventId: string;
@@ -101,9 +101,9 @@ export async function readSseEvents(
         throw tooLarge(limit);
       }
       for (const event of dispatched) {
-        events++;
+        if (event.data !== "") events++;
         if (await onEvent(event)) {
-          return { events, lastEventId: parser.lastEventId, retry: parser.retry, error };
+          return { events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error };
         }
       }
     }
@@ -118,7 +118,14 @@ export async function readSseEvents(
       // An unfinished event past the limit: nothing of it counts anyway.
     }
   }
-  return { events, lastEventId: parser.lastEventId, retry: parser.retry, error };
+  return { events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error };
+}
+
+/** The shortest and longest reconnection wait a server's `retry` field may ask for. */
+export const RETRY_BOUNDS_MS = [250, 60_000] as const;
+
+function clampRetry(retry: number | undefined): number | undefined {
+  return retry === undefined ? undefined : Math.min(Math.max(retry, RETRY_BOUNDS_MS[0]), RETRY_BOUNDS_MS[1]);
 }
 
 const LF = 0x0a;

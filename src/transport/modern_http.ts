@@ -181,7 +181,7 @@ export class ModernHttpClient {
    * @param headers The protocol headers.
    * @param signal Ends the subscription.
    * @param onMessage Receives each notification.
-   * @returns How many messages arrived.
+   * @returns How many notifications arrived on a stream (a JSON answer, such as an error, counts 0).
    */
   async listen(
     body: string,
@@ -206,7 +206,7 @@ export class ModernHttpClient {
       );
       const envelope = parseMessage(text);
       if (envelope.kind !== "invalid") await onMessage(text, envelope);
-      return 1;
+      return 0;
     }
     const outcome = await readSseEvents(res.body, async (event) => {
       if (event.event !== "message" || event.data.trim() === "") return false;

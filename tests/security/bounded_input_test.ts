@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { serveExample } from "../../src/demo/example_server.ts";
 import {
+  connectHost,
   finishRaw,
   INITIALIZED_LINE,
   initializeLine,
@@ -22,6 +23,7 @@ import {
   stdoutMessages,
 } from "../_fixtures/bridge_host.ts";
 import { serveLoopback } from "../_fixtures/loopback_server.ts";
+import { serveModern } from "../_fixtures/modern_server.ts";
 import { peakRssMiB } from "../_fixtures/peak_rss.ts";
 
 const GIB = 1024 ** 3;
@@ -379,6 +381,29 @@ Deno.test("attack: a 2 MiB protected resource metadata document is ignored past 
     );
     assert.ok(served <= 2 * 1024 * 1024);
   } finally {
+    await server.close();
+  }
+});
+
+Deno.test("attack: subscriptions/listen answered at once with an error → the bridge backs off, never spins", async () => {
+  let listens = 0;
+  const server = await serveModern({
+    intercept: async (request) => {
+      if (request.method !== "POST") return undefined;
+      const message = JSON.parse(await request.clone().text());
+      if (message.method !== "subscriptions/listen") return undefined;
+      listens++;
+      return Response.json({ jsonrpc: "2.0", id: message.id, error: { code: -32603, message: "not today" } });
+    },
+  });
+  const host = await connectHost(server.url);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // Pauses of 0.5, 1 and 2 s between attempts: at most 4 in 3 s (a spinning loop made over 1000).
+    assert.ok(listens >= 1 && listens <= 4, `${listens} listen requests in 3 s`);
+    assert.ok((await host.client.listTools()).tools.length > 0);
+  } finally {
+    await host.close();
     await server.close();
   }
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { lastEventEnd, readSseEvents } from "../../src/transport/_sse_stream.ts";
+import { lastEventEnd, readSseEvents, RETRY_BOUNDS_MS } from "../../src/transport/_sse_stream.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const LF = 0x0a;
@@ -34,7 +34,7 @@ function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
 }
 
 Deno.test("readSseEvents() delivers events split anywhere, byte by byte", async () => {
-  const text = 'retry: 50\nid: 7\ndata: {"a":"é"}\r\n\r\n: comment\ndata: two\ndata: lines\n\n';
+  const text = 'retry: 500\nid: 7\ndata: {"a":"é"}\r\n\r\n: comment\ndata: two\ndata: lines\n\n';
   const encoded = bytes(text);
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < encoded.length; i++) chunks.push(encoded.subarray(i, i + 1));
@@ -51,7 +51,7 @@ Deno.test("readSseEvents() delivers events split anywhere, byte by byte", async 
   );
   assert.deepEqual(seen, ['{"a":"é"}', "two\nlines"]);
   assert.equal(outcome.lastEventId, "7");
-  assert.equal(outcome.retry, 50);
+  assert.equal(outcome.retry, 500);
   assert.equal(outcome.events, 2);
 });
 
@@ -78,4 +78,18 @@ Deno.test("readSseEvents() refuses an event past the limit, in one line or in ma
       /An event in the test stream is larger than 1 KiB: the stream was dropped/,
     );
   }
+});
+
+Deno.test("readSseEvents() keeps a server's retry between 250 ms and 60 s, and does not count empty events", async () => {
+  const limit = { maxEventBytes: 1024, what: "the test stream" };
+  const quick = await readSseEvents(streamOf(["id: 1\nretry: 0\ndata:\n\n"]), () => Promise.resolve(), limit);
+  assert.equal(quick.retry, RETRY_BOUNDS_MS[0]);
+  assert.equal(quick.events, 0);
+  const huge = await readSseEvents(
+    streamOf(["retry: 4294967296\ndata: x\n\n"]),
+    () => Promise.resolve(),
+    limit,
+  );
+  assert.equal(huge.retry, RETRY_BOUNDS_MS[1]);
+  assert.equal(huge.events, 1);
 });
