@@ -8,6 +8,9 @@
 /** The most pages one listing follows. */
 export const MAX_PAGES = 1000;
 
+/** The longest cursor kept (cursors are opaque tokens; a megabyte one is an attack on memory). */
+export const MAX_CURSOR_CHARS = 4096;
+
 /** Follows the cursors of one listing. */
 export class Pagination {
   #seen = new Set<string>();
@@ -41,12 +44,18 @@ export class Pagination {
    *
    * @param result A page's result.
    * @returns The next cursor.
-   * @throws {RangeError} When the server repeats a cursor or goes past the page limit.
+   * @throws {RangeError} When the server repeats a cursor, sends one longer than
+   *   {@linkcode MAX_CURSOR_CHARS}, or goes past the page limit.
    */
   next(result: Record<string, unknown> | undefined): string | undefined {
     this.#pages++;
     const cursor = result?.nextCursor;
     if (typeof cursor !== "string" || cursor === "") return undefined;
+    if (cursor.length > MAX_CURSOR_CHARS) {
+      throw new RangeError(
+        `Cannot finish ${this.#what}: the server sent a cursor of ${cursor.length} characters`,
+      );
+    }
     if (this.#seen.has(cursor)) {
       throw new RangeError(
         `Cannot finish ${this.#what}: the server repeated a cursor, so the list never ends`,

@@ -67,6 +67,10 @@ function kindOfIpv4([a, b, c, d]: number[]): AddressKind {
   return "public";
 }
 
+function zeros2(g: number[], from: number, to: number): boolean {
+  return g.slice(from, to).every((x) => x === 0);
+}
+
 function kindOfIpv6(g: number[]): AddressKind {
   const zeros = (n: number) => g.slice(0, n).every((x) => x === 0);
   if (zeros(7) && (g[7] === 1 || g[7] === 0)) return "loopback";
@@ -74,6 +78,12 @@ function kindOfIpv6(g: number[]): AddressKind {
   if ((zeros(5) && g[5] === 0xffff) || zeros(6)) {
     return kindOfIpv4([g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]);
   }
+  // NAT64 (64:ff9b::/96, 64:ff9b:1::/48) and 6to4 (2002::/16) carry an IPv4 address that a gateway
+  // reaches: they take its kind.
+  if (g[0] === 0x64 && g[1] === 0xff9b && (zeros2(g, 2, 6) || g[2] === 1)) {
+    return kindOfIpv4([g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]);
+  }
+  if (g[0] === 0x2002) return kindOfIpv4([g[1]! >> 8, g[1]! & 0xff, g[2]! >> 8, g[2]! & 0xff]);
   if ((g[0]! & 0xffc0) === 0xfe80) return "link-local";
   if (g[0] === 0xfd00 && g[1] === 0x0ec2) return "link-local"; // AWS IPv6 metadata (fd00:ec2::254).
   if ((g[0]! & 0xfe00) === 0xfc00 || (g[0]! & 0xffc0) === 0xfec0) return "private";

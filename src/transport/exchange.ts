@@ -294,6 +294,12 @@ export class ServerExchange {
           { status: res.status },
         );
       }
+      if (target.username !== "" || target.password !== "") {
+        throw new TransportError(
+          `Refusing the redirect from ${where}: the new address carries credentials (user:password@)`,
+          { status: res.status },
+        );
+      }
       if (hops >= MAX_REDIRECTS) {
         throw new TransportError(
           `The server at ${where} redirected more than ${MAX_REDIRECTS} times: check the server URL`,

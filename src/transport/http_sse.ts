@@ -185,12 +185,13 @@ export class HttpSseTransport implements RemoteTransport {
         }
         if (
           candidate.origin !== url.origin ||
-          (candidate.protocol !== "https:" && candidate.protocol !== "http:")
+          (candidate.protocol !== "https:" && candidate.protocol !== "http:") ||
+          candidate.username !== "" || candidate.password !== ""
         ) {
           rejectEndpoint(
             new TransportError(
               `Refusing the endpoint "${candidate.origin}" sent by ${url.host}: it must be on the same origin as ` +
-                "the server URL",
+                "the server URL, without credentials",
             ),
           );
           return true;

@@ -235,3 +235,30 @@ Deno.test("a same-origin redirect is followed with the user's headers, and the s
     await server.close();
   }
 });
+
+Deno.test("attack: a same-origin redirect that adds user:password@ is refused", async () => {
+  let followed = 0;
+  const server = await serveExample({
+    intercept: (request) => {
+      if (request.headers.get("authorization")?.startsWith("Basic")) followed++;
+      if (new URL(request.url).pathname !== "/cred") return undefined;
+      return new Response(null, {
+        status: 307,
+        headers: { location: `http://u:p@127.0.0.1:${new URL(request.url).port}/mcp` },
+      });
+    },
+  });
+  const url = new URL("/cred", server.url);
+  try {
+    const raw = spawnRaw([url.href, "--protocol", "legacy", "--transport", "http-only"], {
+      net: [netFor(url)],
+    });
+    await raw.write(initializeLine(1));
+    const answer = JSON.parse(await raw.readLine());
+    await finishRaw(raw);
+    assert.match(answer.error.message, /Refusing the redirect .* carries credentials/);
+    assert.equal(followed, 0);
+  } finally {
+    await server.close();
+  }
+});

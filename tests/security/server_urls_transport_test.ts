@@ -19,8 +19,9 @@ interface Hostile {
 }
 
 /** An HTTP+SSE server whose `endpoint` event is `endpoint`; records every POST it receives. */
-async function serveEndpointEvent(endpoint: string): Promise<Hostile> {
+async function serveEndpointEvent(planted: string): Promise<Hostile> {
   const posts: string[] = [];
+  let endpoint = planted;
   const server = await serveLoopback(async (request) => {
     if (request.method === "POST") {
       posts.push(await request.text());
@@ -33,6 +34,8 @@ async function serveEndpointEvent(endpoint: string): Promise<Hostile> {
     });
     return new Response(body, { headers: { "content-type": "text/event-stream" } });
   }, "/sse");
+  // The same origin as the server, with user:password@ in it.
+  if (planted === "SAME_ORIGIN_WITH_CREDENTIALS") endpoint = `http://u:p@127.0.0.1:${server.port}/messages`;
   return { url: server.url, posts, close: server.close };
 }
 
@@ -45,6 +48,7 @@ const TARGETS = [
   "file:///etc/passwd",
   "//evil.example/messages",
   "https://user:pass@evil.example/messages",
+  "SAME_ORIGIN_WITH_CREDENTIALS",
 ];
 
 for (const target of TARGETS) {
