@@ -228,32 +228,24 @@ export class Bridge {
   }
 
   /**
-   * A server's own JSON-RPC error, forwarded as it is unless its message or data carry a secret
-   * (a server that echoes the token it received): then only those are redacted and the response is
-   * written anew. Results are never touched (they pass through raw); errors are rare and small.
+   * A server's own JSON-RPC error, forwarded as it is unless it carries a secret (a server that
+   * echoes the token it received): then the response is redacted whole, and rebuilt from its code
+   * and message should redaction break its JSON. Results are never touched (they pass through raw);
+   * errors are rare and small.
    */
   #cleanServerError(text: string, value: Record<string, unknown>): string {
-    const error = value.error as { message?: unknown; data?: unknown } | undefined;
-    if (error === null || typeof error !== "object") return text;
-    const redact = (t: string) => this.#o.log.redact(t);
-    const message = typeof error.message === "string" ? redact(error.message) : error.message;
-    let data = error.data;
-    if (data !== undefined) {
-      const json = JSON.stringify(data);
-      const cleaned = redact(json);
-      if (cleaned !== json) {
-        try {
-          data = JSON.parse(cleaned);
-        } catch {
-          data = "[redacted]";
-        }
-      }
+    const cleaned = this.#o.log.redact(text);
+    if (cleaned === text) return text;
+    try {
+      JSON.parse(cleaned);
+      return cleaned;
+    } catch {
+      // Redaction broke the JSON (a secret across a quote): keep only what is safe to rebuild.
+      const error = value.error as { code?: unknown; message?: unknown } | undefined;
+      const message = typeof error?.message === "string" ? this.#o.log.redact(error.message) : "[redacted]";
+      const code = typeof error?.code === "number" ? error.code : ErrorCode.InternalError;
+      return JSON.stringify({ jsonrpc: "2.0", id: value.id ?? null, error: { code, message } });
     }
-    if (message === error.message && data === error.data) return text;
-    return JSON.stringify({
-      ...value,
-      error: { ...error, message, ...(data !== undefined ? { data } : {}) },
-    });
   }
 
   /**

@@ -22,6 +22,7 @@ import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { Pagination } from "../jsonrpc/pagination.ts";
 import { connectDeadline, type Deadline } from "../transport/exchange.ts";
+import { excerpt } from "../transport/http_errors.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
   EraMismatchError,
@@ -128,7 +129,9 @@ export class ModernSession implements RemoteTransport {
           }
         }
         throw new TransportError(
-          `The server at ${this.#o.client.url.host} refused server/discover (HTTP ${answer.status}): ${error.message}`,
+          `The server at ${this.#o.client.url.host} refused server/discover (HTTP ${answer.status}): ${
+            excerpt(String(error.message), 200)
+          }`,
           { status: answer.status },
         );
       }

@@ -11,6 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { drain, failureFromResponse, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
+import { excerpt } from "./http_errors.ts";
 import { connectDeadline, type Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
@@ -161,7 +162,7 @@ export class HttpSseTransport implements RemoteTransport {
       throw new TransportError(
         `The server at ${url.host} answered the GET of ${url.pathname} with ` +
           `"${res.headers.get("content-type") ?? "no content type"}" instead of an event stream` +
-          (body ? ` (the body starts "${body.slice(0, 80)}")` : "") + ": check the URL and --transport",
+          (body ? ` (the body starts "${excerpt(body, 80)}")` : "") + ": check the URL and --transport",
         { status: res.status, notAStream: true },
       );
     }

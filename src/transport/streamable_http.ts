@@ -23,6 +23,7 @@ import {
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
 import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
+import { excerpt } from "./http_errors.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** Options for {@linkcode StreamableHttpTransport}. */
@@ -292,7 +293,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       try {
         items = JSON.parse(trimmed);
       } catch {
-        throw new TransportError(`The server at ${this.#host} sent malformed JSON: ${trimmed.slice(0, 80)}`);
+        throw new TransportError(`The server at ${this.#host} sent malformed JSON: ${excerpt(trimmed, 80)}`);
       }
       for (const item of items) {
         const itemText = JSON.stringify(item);
@@ -429,7 +430,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       const env = parseMessage(response);
       if (env.kind !== "response" || !("result" in env.value)) {
         throw new TransportError(
-          `The server at ${this.#host} refused to start a new session: ${response.slice(0, 200)}`,
+          `The server at ${this.#host} refused to start a new session: ${excerpt(response, 200)}`,
         );
       }
       const initialized = this.#handshake.initialized;
