@@ -92,11 +92,13 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
     const bound = record.static_client;
     if (
       own.client_secret !== undefined && !options.auth.tokenEndpoint && bound !== undefined &&
-      bound.client_id === own.client_id && bound.issuer !== issuer
+      (bound.client_id !== own.client_id || bound.issuer !== issuer)
     ) {
       log.warn(
-        `Not revoking the tokens of ${record.server_url}: the client secret of --static-oauth-client-info ` +
-          `belongs to ${bound.issuer}, not ${issuer}`,
+        `Not revoking the tokens of ${record.server_url}: ` +
+          (bound.client_id !== own.client_id
+            ? `they belong to client ${bound.client_id}, not to the client of --static-oauth-client-info`
+            : `the client secret of --static-oauth-client-info belongs to ${bound.issuer}, not ${issuer}`),
       );
       return;
     }

@@ -423,7 +423,9 @@ function parseAuthOptions(
   headers: HeaderTemplate[],
 ): AuthOptions {
   const host = values.host ?? "localhost";
-  if (!isLoopbackHost(host)) {
+  // The listener binds exactly these (localhost: 127.0.0.1 and ::1); any other loopback address in
+  // the redirect URI would name a port another local program could hold.
+  if (host !== "localhost" && host !== "127.0.0.1") {
     throw new UsageError(
       `Cannot use --host "${host}": the redirect URI must be on this machine (localhost or 127.0.0.1)`,
     );

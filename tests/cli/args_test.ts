@@ -356,6 +356,8 @@ Deno.test("parseCommandLine() refuses OAuth flags that cannot work", () => {
     [URL_TEXT, "--host", "example.com"],
     /Cannot use --host "example\.com": the redirect URI must be on this machine/,
   );
+  // Another loopback address would name a port the listener (on 127.0.0.1) does not hold.
+  usageError([URL_TEXT, "--host", "127.0.0.5"], /Cannot use --host "127\.0\.0\.5"/);
   usageError([URL_TEXT, "--callback-path", "cb"], /must start with "\/"/);
   usageError(
     [URL_TEXT, "--authorize-param", "state=x"],
