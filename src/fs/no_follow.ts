@@ -14,6 +14,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { configDirModeWarning, trustProblem } from "./trust.ts";
 
 /**
@@ -60,9 +61,11 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
 }
 
 /**
- * The uid files under the config dir must have: `Deno.uid()` when `--allow-sys=uid` is granted,
- * else the owner of the config dir (the user's own directory). `undefined` on Windows, or when the
- * config dir does not exist yet.
+ * The uid files under the config dir must have: `Deno.uid()` when `--allow-sys=uid` is granted, else
+ * the owner of a file the bridge creates in the config dir for a moment (the user's own uid, whoever
+ * owns the directory), else the config dir's owner when the bridge may not write there. `NaN` (no
+ * owner is trusted) when the bridge may write there but the system refuses: someone else's
+ * directory. `undefined` on Windows, or when the config dir does not exist yet.
  *
  * @example Usage
  * ```ts
@@ -70,11 +73,11 @@ function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
  * import assert from "node:assert/strict";
  *
  * const uid = expectedUid(Deno.cwd());
- * assert.ok(uid === undefined || Number.isInteger(uid));
+ * assert.ok(uid === undefined || Number.isInteger(uid) || Number.isNaN(uid));
  * ```
  *
  * @param configDir The config dir.
- * @returns The uid, or `undefined` when it cannot be known.
+ * @returns The uid, `NaN`, or `undefined` when it cannot be known.
  */
 export function expectedUid(configDir: string): number | undefined {
   if (Deno.build.os === "windows") return undefined;
@@ -83,14 +86,33 @@ export function expectedUid(configDir: string): number | undefined {
       return Deno.uid() ?? undefined;
     }
   } catch {
-    // Fall back to the config dir's owner.
+    // Learn it from a file of our own instead.
   }
+  if (probedUid !== undefined) return probedUid;
+  let dirOwner: number | undefined;
   try {
-    return Deno.statSync(configDir).uid ?? undefined;
+    dirOwner = Deno.statSync(configDir).uid ?? undefined;
   } catch {
     return undefined;
   }
+  if (Deno.permissions.querySync({ name: "write", path: configDir }).state !== "granted") return dirOwner;
+  const probe = join(configDir, `.uid-${crypto.randomUUID()}`);
+  try {
+    const file = Deno.openSync(probe, { createNew: true, write: true, mode: 0o600 });
+    try {
+      probedUid = file.statSync().uid ?? dirOwner;
+    } finally {
+      file.close();
+      Deno.removeSync(probe);
+    }
+    return probedUid;
+  } catch (error) {
+    return error instanceof Deno.errors.PermissionDenied ? NaN : dirOwner;
+  }
 }
+
+/** The uid learnt from a file of our own, once per process. */
+let probedUid: number | undefined;
 
 const warnedConfigDirs = new Set<string>();
 

@@ -36,7 +36,7 @@ export interface TrustInfo {
  *
  * @param info `lstat` (or `FsFile.stat`) of the path.
  * @param kind What it must be.
- * @param expectedUid The user's uid; `undefined` skips the owner check.
+ * @param expectedUid The user's uid; `undefined` skips the owner check; `NaN` trusts no owner.
  * @returns The reason, as the detail of a sentence (`Ignoring <path>: <reason>`), or `undefined`.
  */
 export function trustProblem(
@@ -48,7 +48,9 @@ export function trustProblem(
   if (kind === "file" && !info.isFile) return "it is not a regular file";
   if (kind === "directory" && !info.isDirectory) return "it is not a directory";
   if (expectedUid !== undefined && info.uid !== null && info.uid !== expectedUid) {
-    return `it is owned by uid ${info.uid}, not by this user (uid ${expectedUid})`;
+    return Number.isNaN(expectedUid)
+      ? `this user cannot write the config dir, so whoever owns it (uid ${info.uid}) is not trusted`
+      : `it is owned by uid ${info.uid}, not by this user (uid ${expectedUid})`;
   }
   if (info.mode !== null && (info.mode & 0o022) !== 0) {
     return `other users can write it (mode ${octal(info.mode)})`;

@@ -152,3 +152,35 @@ Deno.test("Config files: a user-given --config-dir looser than 0700 is reported,
     }
   });
 });
+
+Deno.test("Config files: a whole config dir owned by another user is not trusted, without --allow-sys", async () => {
+  await withOAuthWorld({}, async (world) => {
+    await useBridge(world);
+    const { path } = await onlyRecord(world.dir);
+    // The attacker owns the config dir and everything in it (readable by all): their credentials.
+    const tree = [world.dir, join(world.dir, "v1"), join(world.dir, "v1", "servers"), path];
+    try {
+      for (const entry of tree) await Deno.chown(entry, 65534, 65534);
+    } catch (error) {
+      if (error instanceof Deno.errors.PermissionDenied) return; // Not root: cannot plant another user's files.
+      throw error;
+    }
+    for (const dir of tree.slice(0, 3)) await Deno.chmod(dir, 0o755);
+    await Deno.chmod(path, 0o644);
+    const validBefore = world.mcp.counters.valid;
+    const failure = await connectHost(world.mcp.url, {
+      args: ["--config-dir", world.dir, "--host", "127.0.0.1"],
+      permissions: signInPermissions(world.dir),
+      env: { BROWSER },
+    }).then(async (host) => {
+      await host.close();
+      return undefined;
+    }, (error: Error) => error);
+    // The host's initialize gets one clear error: the planted credentials are not read, and the
+    // bridge will not write (or lock) in a directory someone else owns.
+    assert.ok(failure, "the bridge must not run on someone else's credentials");
+    assert.match(failure.message, /owned by uid 65534, not by this user/);
+    assert.equal(world.mcp.counters.valid, validBefore, "the planted token was never sent");
+    assert.equal(world.as.counters.authorizations, 1, "no sign-in into someone else's directory");
+  });
+});
