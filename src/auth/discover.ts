@@ -6,6 +6,8 @@
  * @module
  */
 
+import { excerpt } from "../log/excerpt.ts";
+import { neutralise } from "../log/neutralise.ts";
 import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
@@ -60,7 +62,7 @@ const METADATA_ENDPOINTS = [
 
 /** A server-supplied text, quoted for a message: escaped, bounded. */
 function quoted(value: unknown): string {
-  return JSON.stringify(String(value).slice(0, 200)).replace(/[\u007f-\u009f]/g, "?");
+  return `"${excerpt(neutralise(String(value)), 200)}"`;
 }
 
 /**

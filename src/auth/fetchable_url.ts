@@ -15,6 +15,8 @@
  * @module
  */
 
+import { excerpt } from "../log/excerpt.ts";
+import { neutralise } from "../log/neutralise.ts";
 import { isLoopbackHost, serverSuppliedUrlProblem } from "../net/address.ts";
 import { AuthError } from "./errors.ts";
 
@@ -23,9 +25,7 @@ const MAX_SHOWN = 200;
 
 /** A URL as shown in a message: no credentials, query or fragment; control characters escaped. */
 function shown(url: URL): string {
-  // deno-lint-ignore no-control-regex
-  const text = `${url.protocol}//${url.host}${url.pathname}`.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+  return excerpt(neutralise(`${url.protocol}//${url.host}${url.pathname}`), MAX_SHOWN);
 }
 
 function parse(text: unknown, what: string): URL {
@@ -33,9 +33,9 @@ function parse(text: unknown, what: string): URL {
   try {
     return new URL(text);
   } catch {
-    // deno-lint-ignore no-control-regex
-    const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?").slice(0, MAX_SHOWN);
-    throw new AuthError(`Refusing the ${what} "${clean}": it is not an absolute URL`);
+    throw new AuthError(
+      `Refusing the ${what} "${excerpt(neutralise(text), MAX_SHOWN)}": it is not an absolute URL`,
+    );
   }
 }
 

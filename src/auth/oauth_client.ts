@@ -10,7 +10,6 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { neutralise } from "../log/neutralise.ts";
 import type { AuthHook, FetchLike } from "../transport/transport.ts";
 import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
 import { callbackPortCandidates } from "./callback_port.ts";
@@ -791,11 +790,9 @@ export class OAuthClient implements AuthHook {
       ...(scope ? { scope } : {}),
       ...(resource ? { resource } : {}),
     });
-    // Shown even with --silent (like a sign-in URL to open by hand); server text, so neutralised.
+    // Shown even with --silent (like a sign-in URL to open by hand); the logger neutralises server text.
     this.#o.log.notice(
-      `To sign in to ${this.#o.serverUrl.host}, visit ${
-        neutralise(device.verification_uri)
-      } and enter the code ${neutralise(device.user_code)}`,
+      `To sign in to ${this.#o.serverUrl.host}, visit ${device.verification_uri} and enter the code ${device.user_code}`,
     );
     const tokens = await pollDeviceToken(this.#o.fetch, {
       ...this.#tokenEndpoint(metadata),

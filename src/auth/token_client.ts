@@ -16,6 +16,8 @@
  * @module
  */
 
+import { excerpt } from "../log/excerpt.ts";
+import { neutralise } from "../log/neutralise.ts";
 import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { nextPollInterval, pollIntervalSeconds } from "./device_interval.ts";
@@ -179,11 +181,11 @@ function base64Utf8(text: string): string {
 /** The largest token, registration or revocation answer read (they are a few KiB). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
+/** A server's text for an error message: secrets sent in the request removed, neutralised, cut short. */
 function clean(text: string, secrets: string[]): string {
-  // deno-lint-ignore no-control-regex
-  let out = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  let out = neutralise(text, " ").trim();
   for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "[redacted]");
-  return out.length > MAX_DESCRIPTION ? `${out.slice(0, MAX_DESCRIPTION)}…` : out;
+  return excerpt(out, MAX_DESCRIPTION);
 }
 
 function clientAuthentication(

@@ -22,7 +22,7 @@ import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { Pagination } from "../jsonrpc/pagination.ts";
 import { connectDeadline, type Deadline } from "../transport/exchange.ts";
-import { excerpt } from "../transport/http_errors.ts";
+import { excerpt } from "../log/excerpt.ts";
 import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
 import {
   EraMismatchError,

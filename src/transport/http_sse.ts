@@ -11,7 +11,7 @@ import type { Logger } from "../log/logger.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { drain, failureFromResponse, isEventStream, readSnippet } from "./_http.ts";
 import { readSseEvents } from "./_sse_stream.ts";
-import { excerpt } from "./http_errors.ts";
+import { excerpt } from "../log/excerpt.ts";
 import { connectDeadline, type Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";

@@ -23,7 +23,7 @@ import {
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
 import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
 import { HostHandshake } from "./handshake.ts";
-import { excerpt } from "./http_errors.ts";
+import { excerpt } from "../log/excerpt.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** Options for {@linkcode StreamableHttpTransport}. */
