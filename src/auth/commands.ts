@@ -8,6 +8,7 @@ import { formatTable } from "../client/table.ts";
 import { fetchAuthServerMetadata } from "./discover.ts";
 import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
 import { storeKey } from "./store/store_key.ts";
+import { recordSecrets } from "./store/record.ts";
 import { revokeToken } from "./token_client.ts";
 import type { ClientInfo, ServerRecord } from "./types.ts";
 
@@ -73,11 +74,7 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
   const tokens = record.tokens;
   if (!tokens) return;
   const log = options.log;
-  for (
-    const secret of [tokens.access_token, tokens.refresh_token, tokens.id_token, record.client?.client_secret]
-  ) {
-    if (secret) log.addSecret(secret);
-  }
+  for (const secret of recordSecrets(record)) log.addSecret(secret);
   const issuer = record.issuer;
   if (issuer === undefined) {
     log.warn(

@@ -21,6 +21,7 @@ import { createPkce, requireS256 } from "./pkce.ts";
 import { chooseResource } from "./resource.ts";
 import { selectScopes } from "./scopes.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
+import { recordSecrets } from "./store/record.ts";
 import {
   clientCredentialsToken,
   exchangeCode,
@@ -285,16 +286,7 @@ export class OAuthClient implements AuthHook {
 
   /** Registers every secret of a stored record with the logger, the moment it is loaded. */
   #secretsOf(record: ServerRecord | undefined): void {
-    for (
-      const value of [
-        record?.tokens?.access_token,
-        record?.tokens?.refresh_token,
-        record?.tokens?.id_token,
-        record?.client?.client_secret,
-      ]
-    ) {
-      if (value) this.#o.log.addSecret(value);
-    }
+    for (const secret of recordSecrets(record)) this.#o.log.addSecret(secret);
   }
 
   /**

@@ -70,3 +70,29 @@ export function isServerRecord(value: unknown): value is ServerRecord {
     optional(value, "requested_scope", "string") && optional(value, "last_refresh", "number") &&
     optional(value, "needs_auth", "boolean");
 }
+
+/**
+ * The secrets a stored record holds (tokens and a registered client's secret), to register with the
+ * logger's redactor the moment the record is loaded.
+ *
+ * @example Usage
+ * ```ts
+ * import { recordSecrets } from "./record.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const record = { version: 1 as const, server_url: "https://mcp.example.com/mcp", tokens: { access_token: "at-1", token_type: "Bearer", obtained_at: 0 } };
+ * assert.deepEqual(recordSecrets(record), ["at-1"]);
+ * ```
+ *
+ * @param record The record, if any.
+ * @returns The secrets, non-empty ones only.
+ */
+export function recordSecrets(record: ServerRecord | undefined): string[] {
+  const all = [
+    record?.tokens?.access_token,
+    record?.tokens?.refresh_token,
+    record?.tokens?.id_token,
+    record?.client?.client_secret,
+  ];
+  return all.filter((secret): secret is string => typeof secret === "string" && secret !== "");
+}
