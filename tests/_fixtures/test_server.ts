@@ -148,13 +148,19 @@ export function createTestServer(seen: Observations): McpServer {
       params: { progressToken: token, progress: 1 },
     });
     ctx.http?.closeSSE?.();
-    seen.cutAt.push(performance.now());
+    const cutAt = performance.now();
+    seen.cutAt.push(cutAt);
+    // Progress 2 goes out on the resumed stream, well apart from the result: the SDK client drops a
+    // progress notification that reaches it in the same read as the response it belongs to.
+    for (let i = 0; i < 500 && !seen.requests.some((r) => r.lastEventId && r.at > cutAt); i++) {
+      await delay(10);
+    }
     await delay(100);
     await ctx.mcpReq.notify({
       method: "notifications/progress",
       params: { progressToken: token, progress: 2 },
     });
-    await delay(20);
+    await delay(200);
     return { content: [{ type: "text", text: "survived the cut" }] };
   });
   return server;
