@@ -101,8 +101,10 @@ function createTransport(
         connectTimeoutMs: options.connectTimeoutMs,
       }),
     log,
-    create: (kind, sinkOverride) => {
-      const options = sinkOverride ? { ...common, sink: sinkOverride } : common;
+    create: (kind, receiver) => {
+      const options = receiver
+        ? { ...common, sink: receiver.sink, onSessionRenewed: receiver.onSessionRenewed }
+        : common;
       return kind === "streamable-http"
         ? new StreamableHttpTransport(options)
         : new HttpSseTransport(options);

@@ -1,32 +1,71 @@
 /**
- * A host that speaks 2026-07-28 (per-request `_meta`, no `initialize`) in front of a 2025-era
- * server. The bridge performs the server's `initialize` itself, with the capabilities and client
- * info from the host's `_meta`, answers `server/discover` from the result, and marks every result
- * `resultType: "complete"` on the way back.
+ * A host that speaks 2026-07-28 (per-request `_meta`, no `initialize`) in front of a 2025-era server.
+ * The bridge holds the 2025 session for the host and translates both ways:
+ *
+ * - it initializes the server itself, with the capabilities and client info of the host's `_meta`, and
+ *   answers `server/discover` from the result (see `legacy_results.ts` for what each result gets);
+ * - every host request runs as a call with an id of the bridge's own (`legacy_calls.ts`): results come
+ *   back complete, and a server-to-client request (sampling, elicitation, roots) made while the server runs
+ *   a `tools/call`, `prompts/get` or `resources/read` becomes an `input_required` result; the host's retry
+ *   brings the answers, which go to the server as responses. A host that never retries has the server's
+ *   requests refused and the call cancelled after {@linkcode INPUT_WAIT_MS};
+ * - `subscriptions/listen` is served from the server's own notifications (its GET stream), with
+ *   `resources/subscribe` behind resource subscriptions (`legacy_listens.ts`); the subscriptions are made
+ *   again when the transport replaces an expired session;
+ * - progress goes to the request that asked for it, log messages to the request that set a log level (the
+ *   server's session level is lowered with `logging/setLevel` when needed), and the host's cancellation
+ *   to the server under the call's id.
  *
  * @module
  */
 
-import { type Envelope, ErrorCode, errorResponse, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
-import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
+import {
+  type Envelope,
+  ErrorCode,
+  errorResponse,
+  idKey,
+  type JsonRpcId,
+  parseMessage,
+} from "../jsonrpc/message.ts";
+import type { Logger } from "../log/logger.ts";
+import type { LegacyReceiver } from "../transport/connect.ts";
 import { INITIALIZED_NOTIFICATION, initializeRequest } from "../transport/handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
-import { CLIENT_CAPABILITIES_META_KEY, CLIENT_INFO_META_KEY } from "./meta.ts";
-import { LEGACY_VERSIONS, MODERN_VERSION } from "./versions.ts";
+import { type Call, CallTable, INPUT_CAPABLE_METHODS, INPUT_METHODS, legacyRequest } from "./legacy_calls.ts";
+import { grantable, ListenRegistry, parseListenFilter } from "./legacy_listens.ts";
+import { completeResult, discoverResult, type ServerIdentity, serverIdentity } from "./legacy_results.ts";
+import { atOrAbove, isLogLevel, levelToSet } from "./log_level.ts";
+import { type Implementation, LOG_LEVEL_META_KEY, requestMeta, SUBSCRIPTION_ID_META_KEY } from "./meta.ts";
+import { ACKNOWLEDGED_METHOD } from "./subscriptions.ts";
+import { LEGACY_VERSIONS } from "./versions.ts";
 
 type Json = Record<string, unknown>;
 
+/** How long the server's requests wait for a host that got an `input_required` result to retry. */
+export const INPUT_WAIT_MS = 5 * 60_000;
+
 /** Options for {@linkcode LegacyServerSession}. */
 export interface LegacyServerSessionOptions {
-  /** Builds the 2025-era connection with the sink it must use. */
-  makeLegacy: (sink: MessageSink) => RemoteTransport;
+  /** Builds the 2025-era connection, given where the server's messages go. */
+  makeLegacy: (receiver: LegacyReceiver) => RemoteTransport;
   /** The bridge's sink toward the host. */
   sink: MessageSink;
   /** The logger. */
   log: Logger;
   /** The bridge's identity, used when the host's `_meta` carries none. */
-  clientInfo: { name: string; version: string };
+  clientInfo: Implementation;
+  /** How long a server request waits for the host's retry (default {@linkcode INPUT_WAIT_MS}). */
+  inputWaitMs?: number;
+}
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
 }
 
 /** The transport toward a 2025-era server for a 2026-07-28 host. */
@@ -36,9 +75,21 @@ export class LegacyServerSession implements RemoteTransport {
   #o: LegacyServerSessionOptions;
   #legacy: RemoteTransport;
   #initialized: Promise<Json> | undefined;
-  #initializeId = `${INTERNAL_ID_PREFIX}initialize`;
-  #initializeResult: ((result: Json) => void) | undefined;
-  #initializeError: ((error: Error) => void) | undefined;
+  #identity: ServerIdentity | undefined;
+  #capabilities: Json = {};
+  #calls = new CallTable();
+  #listens = new ListenRegistry();
+  /** Host requests waiting for their response, by host id. */
+  #hostWaiters = new Map<string, Waiter>();
+  /** The bridge's own requests to the server, by id. */
+  #internal = new Map<string, { resolve: (response: Json) => void; reject: (error: Error) => void }>();
+  #internalSeq = 0;
+  /** Each call's exchange with the server, to abort it. */
+  #exchanges = new Map<number, AbortController>();
+  #inputTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  #listenEnds = new Map<string, () => void>();
+  #serverLogLevel: string | undefined;
+  #closed = false;
 
   /**
    * Creates the session; the server's `initialize` is sent with the host's first request.
@@ -53,7 +104,7 @@ export class LegacyServerSession implements RemoteTransport {
    */
   constructor(options: LegacyServerSessionOptions) {
     this.#o = options;
-    this.#legacy = options.makeLegacy(this.#fromServer);
+    this.#legacy = options.makeLegacy({ sink: this.#fromServer, onSessionRenewed: () => this.#renewed() });
   }
 
   /**
@@ -61,108 +112,507 @@ export class LegacyServerSession implements RemoteTransport {
    *
    * @param text The message text.
    * @param envelope Its envelope.
-   * @param signal Aborts the request.
+   * @param signal Aborts the request (the host cancelled it, or the bridge stops).
    */
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
-    if (envelope.kind !== "request") {
-      // Cancellation and other notifications mean the same in the 2025 era: forward them.
-      if (envelope.kind === "notification" && this.#initialized) {
-        await this.#legacy.send(text, envelope, signal);
+    if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+    if (envelope.kind === "notification") {
+      if (envelope.method === "notifications/cancelled") {
+        return await this.#hostCancelled(envelope.value.params);
       }
+      if (this.#initialized) await this.#legacy.send(text, envelope, signal);
       return;
     }
-    const meta = ((envelope.value.params as Json | undefined)?._meta ?? {}) as Json;
-    const init = await this.#initialize(meta);
-    if (envelope.method === "server/discover") {
-      const result: Json = {
-        resultType: "complete",
-        supportedVersions: [MODERN_VERSION],
-        capabilities: init.capabilities ?? {},
-        serverInfo: init.serverInfo ?? { name: "unknown", version: "unknown" },
-        ...(typeof init.instructions === "string" ? { instructions: init.instructions } : {}),
-      };
-      const reply = JSON.stringify({ jsonrpc: "2.0", id: envelope.id, result });
-      return await this.#o.sink(reply, parseMessage(reply));
+    if (envelope.kind !== "request") {
+      this.#o.log.debug("Ignoring a response from the 2026-07-28 host: the bridge sent it no request");
+      return;
     }
-    if (envelope.method === "subscriptions/listen") {
-      const reply = errorResponse(
-        envelope.id,
-        ErrorCode.MethodNotFound,
-        "subscriptions/listen is not available: the server speaks the 2025 era, and mcp-bridge does not translate " +
-          "its notifications into subscriptions yet",
+    const meta = requestMeta(envelope.value);
+    const rawLevel = (envelope.value.params as { _meta?: Json } | undefined)?._meta?.[LOG_LEVEL_META_KEY];
+    if (rawLevel !== undefined && !isLogLevel(rawLevel)) {
+      return await this.#reply(
+        errorResponse(
+          envelope.id,
+          ErrorCode.InvalidParams,
+          `Invalid params: ${LOG_LEVEL_META_KEY} is not a log level: ${
+            JSON.stringify(rawLevel).slice(0, 40)
+          }`,
+        ),
       );
-      return await this.#o.sink(reply, parseMessage(reply));
     }
-    await this.#legacy.send(text, envelope, signal);
+    const init = await this.#initialize(meta.clientCapabilities, meta.clientInfo);
+    if (envelope.method === "server/discover") {
+      return await this.#reply(
+        JSON.stringify({ jsonrpc: "2.0", id: envelope.id, result: discoverResult(init) }),
+      );
+    }
+    if (envelope.method === "subscriptions/listen") return await this.#listen(envelope, signal);
+    const progressToken = (envelope.value.params as { _meta?: Json } | undefined)?._meta?.progressToken;
+    const info = {
+      ...(typeof progressToken === "string" || typeof progressToken === "number" ? { progressToken } : {}),
+      ...(meta.logLevel !== undefined ? { logLevel: meta.logLevel } : {}),
+    };
+    const state = (envelope.value.params as Json | undefined)?.requestState;
+    if (typeof state === "string") return await this.#continue(envelope, state, info, signal);
+    await this.#applyLogLevel(meta.logLevel);
+    const call = this.#calls.start(envelope.id, envelope.method, info);
+    const answered = this.#waitForHost(envelope.id, call, signal);
+    const abort = new AbortController();
+    this.#exchanges.set(call.serverId, abort);
+    const request = legacyRequest(envelope.value, call.serverId);
+    this.#legacy.send(request, parseMessage(request), abort.signal).then(
+      () => this.#exchangeEnded(call),
+      (error) => this.#exchangeEnded(call, error),
+    );
+    await answered;
   }
 
   /** Closes the legacy connection (and its session). */
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const timer of this.#inputTimers.values()) clearTimeout(timer);
+    this.#inputTimers.clear();
+    for (const end of this.#listenEnds.values()) end();
+    this.#listenEnds.clear();
+    for (const waiter of this.#hostWaiters.values()) waiter.resolve();
+    this.#hostWaiters.clear();
     await this.#legacy.close();
   }
 
-  #initialize(meta: Json): Promise<Json> {
+  // --- Initialization -------------------------------------------------------------------------------
+
+  #initialize(capabilities: Json | undefined, clientInfo: Implementation | undefined): Promise<Json> {
     this.#initialized ??= (async () => {
-      const info = meta[CLIENT_INFO_META_KEY] as { name?: unknown; version?: unknown } | undefined;
       const params = {
         protocolVersion: LEGACY_VERSIONS[0],
-        capabilities: (meta[CLIENT_CAPABILITIES_META_KEY] as Json | undefined) ?? {},
-        clientInfo: typeof info?.name === "string"
-          ? { name: info.name, version: typeof info.version === "string" ? info.version : "0" }
-          : this.#o.clientInfo,
+        capabilities: capabilities ?? {},
+        clientInfo: clientInfo ?? this.#o.clientInfo,
       };
-      const text = initializeRequest(this.#initializeId, params);
-      const result = new Promise<Json>((resolve, reject) => {
-        this.#initializeResult = resolve;
-        this.#initializeError = reject;
-      });
-      result.catch(() => {});
-      await this.#legacy.send(text, parseMessage(text));
-      const value = await result;
+      const response = await this.#request("initialize", params);
+      if (!isRecord(response.result)) {
+        const error = response.error as { message?: unknown } | undefined;
+        throw new TransportError(
+          `The server refused initialize: ${typeof error?.message === "string" ? error.message : "error"}`,
+        );
+      }
+      const result = response.result;
+      this.#identity = serverIdentity(result);
+      this.#capabilities = isRecord(result.capabilities) ? result.capabilities : {};
       await this.#legacy.send(INITIALIZED_NOTIFICATION, parseMessage(INITIALIZED_NOTIFICATION));
       this.#o.log.debug("The server speaks the 2025 era: mcp-bridge initialized it for the 2026-07-28 host");
-      return value;
+      return result;
     })();
     this.#initialized.catch(() => (this.#initialized = undefined));
     return this.#initialized;
   }
 
-  /** Messages from the 2025-era server, made right for a 2026-07-28 host. */
-  #fromServer = async (text: string, envelope: Envelope): Promise<void> => {
-    if (envelope.kind === "response") {
-      if (envelope.id === this.#initializeId) {
-        if ("result" in envelope.value) this.#initializeResult?.(envelope.value.result as Json);
-        else {
-          const error = envelope.value.error as { message?: string } | undefined;
-          this.#initializeError?.(
-            new TransportError(`The server refused initialize: ${error?.message ?? "error"}`),
-          );
-        }
-        return;
-      }
-      if (
-        "result" in envelope.value && typeof envelope.value.result === "object" &&
-        envelope.value.result !== null
-      ) {
-        const result = envelope.value.result as Json;
-        if (result.resultType === undefined) {
-          const out = JSON.stringify({ ...envelope.value, result: { resultType: "complete", ...result } });
-          return await this.#o.sink(out, parseMessage(out));
-        }
-      }
-      return await this.#o.sink(text, envelope);
+  /** A request of the bridge's own; resolves with the server's response (result or error). */
+  async #request(method: string, params: Json): Promise<Json> {
+    const id = `${INTERNAL_ID_PREFIX}session-${++this.#internalSeq}`;
+    const text = method === "initialize"
+      ? initializeRequest(id, params)
+      : JSON.stringify({ jsonrpc: "2.0", id, method, params });
+    const response = new Promise<Json>((resolve, reject) => this.#internal.set(id, { resolve, reject }));
+    response.catch(() => {});
+    try {
+      await this.#legacy.send(text, parseMessage(text));
+    } catch (error) {
+      this.#internal.get(id)?.reject(error as Error);
+    } finally {
+      const left = this.#internal.get(id);
+      this.#internal.delete(id);
+      left?.reject(new TransportError(`The server ended the exchange of ${method} without a response`));
     }
-    if (envelope.kind === "request") {
-      // A 2026-07-28 host takes no requests from the server: decline, so the server does not wait.
-      const reply = errorResponse(
-        envelope.id as JsonRpcId,
-        ErrorCode.MethodNotFound,
-        `The host speaks MCP 2026-07-28, which has no server-to-client requests (${envelope.method})`,
+    return await response;
+  }
+
+  /** The transport replaced an expired session: the server forgot its log level and subscriptions. */
+  #renewed(): void {
+    this.#serverLogLevel = undefined;
+    const uris = this.#listens.subscribedUris;
+    if (uris.length === 0) return;
+    this.#o.log.info(`The server started a new session: subscribing again to ${uris.length} resource(s)`);
+    for (const uri of uris) void this.#subscribe("resources/subscribe", uri);
+  }
+
+  async #subscribe(method: "resources/subscribe" | "resources/unsubscribe", uri: string): Promise<boolean> {
+    try {
+      const response = await this.#request(method, { uri });
+      if (response.error === undefined) return true;
+      this.#o.log.warn(
+        `The server refused ${method} for ${uri}: ${JSON.stringify(response.error).slice(0, 200)}`,
       );
-      this.#o.log.warn(`Declined ${envelope.method} from the server: the 2026-07-28 host cannot answer it`);
-      await this.#legacy.send(reply, parseMessage(reply));
+    } catch (error) {
+      // An unsubscribe while the bridge shuts down fails with it: nothing to warn about.
+      const message = `${method} for ${uri} failed: ${(error as Error).message}`;
+      if (method === "resources/unsubscribe") this.#o.log.debug(message);
+      else this.#o.log.warn(message);
+    }
+    return false;
+  }
+
+  async #applyLogLevel(level: string | undefined): Promise<void> {
+    if (level === undefined || !isRecord(this.#capabilities.logging)) return;
+    const set = levelToSet(level, this.#serverLogLevel);
+    if (set === undefined) return;
+    this.#serverLogLevel = set;
+    const response = await this.#request("logging/setLevel", { level: set }).catch((error) => ({ error }));
+    if (response.error !== undefined) this.#o.log.debug(`logging/setLevel ${set} failed`);
+  }
+
+  // --- Host side ------------------------------------------------------------------------------------
+
+  /** A response for the host; settles the host request it answers. */
+  async #reply(text: string): Promise<void> {
+    const envelope = parseMessage(text);
+    await this.#o.sink(text, envelope);
+    const id = envelope.kind === "response" ? envelope.id : null;
+    if (id === null) return;
+    const waiter = this.#hostWaiters.get(idKey(id));
+    this.#hostWaiters.delete(idKey(id));
+    waiter?.resolve();
+  }
+
+  /** Waits until the host request gets its response (or the host gives up on it). */
+  #waitForHost(hostId: JsonRpcId, call: Call, signal: AbortSignal | undefined): Promise<void> {
+    const key = idKey(hostId);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        if (this.#hostWaiters.get(key) !== waiter) return;
+        this.#hostWaiters.delete(key);
+        if (call.hostId === hostId) this.#exchanges.get(call.serverId)?.abort();
+        resolve();
+      };
+      const waiter: Waiter = {
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        reject: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      this.#hostWaiters.set(key, waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** The host's retry of a request that got `input_required`: its answers go to the server. */
+  async #continue(
+    envelope: Extract<Envelope, { kind: "request" }>,
+    state: string,
+    info: { progressToken?: JsonRpcId; logLevel?: string },
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const call = this.#calls.byRequestState(state);
+    if (!call || call.method !== envelope.method) {
+      return await this.#reply(
+        errorResponse(
+          envelope.id,
+          ErrorCode.InvalidParams,
+          `Cannot continue ${envelope.method}: its requestState is unknown or expired (the server gave up ` +
+            "waiting, or mcp-bridge restarted): send the request again without requestState",
+        ),
+      );
+    }
+    this.#clearInputTimer(call);
+    this.#calls.resume(call, envelope.id, info);
+    const answered = this.#waitForHost(envelope.id, call, signal);
+    const answers = this.#calls.takeAnswers(
+      call,
+      (envelope.value.params as Json | undefined)?.inputResponses,
+    );
+    if (call.final !== undefined) {
+      // The server finished (or failed) while the host was gathering input: that is the answer.
+      this.#finishWith(call, call.final);
+      return await answered;
+    }
+    await this.#applyLogLevel(info.logLevel);
+    for (const answer of answers) {
+      const response = JSON.stringify({ jsonrpc: "2.0", id: answer.serverRequestId, result: answer.result });
+      await this.#legacy.send(response, parseMessage(response)).catch((error) =>
+        this.#o.log.warn(`Cannot give the host's answer to the server: ${(error as Error).message}`)
+      );
+    }
+    if (call.hostId === envelope.id && call.inputs.size > 0) await this.#askHost(call);
+    await answered;
+  }
+
+  /** The host cancelled a request (or closed a listen stream). */
+  async #hostCancelled(params: unknown): Promise<void> {
+    const requestId = isRecord(params) ? params.requestId : undefined;
+    if (typeof requestId !== "string" && typeof requestId !== "number") return;
+    if (this.#listens.has(requestId)) return this.#closeListen(requestId);
+    const call = this.#calls.byHostId(requestId);
+    if (!call) return;
+    const reason = isRecord(params) && typeof params.reason === "string" ? params.reason : undefined;
+    await this.#cancelOnServer(call, reason);
+  }
+
+  async #cancelOnServer(call: Call, reason: string | undefined): Promise<void> {
+    this.#calls.finish(call);
+    this.#clearInputTimer(call);
+    const cancel = JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: call.serverId, ...(reason !== undefined ? { reason } : {}) },
+    });
+    await this.#legacy.send(cancel, parseMessage(cancel)).catch((error) =>
+      this.#o.log.debug(`Cannot send the cancellation to the server: ${(error as Error).message}`)
+    );
+    this.#exchanges.get(call.serverId)?.abort();
+    this.#exchanges.delete(call.serverId);
+  }
+
+  // --- Listen streams -------------------------------------------------------------------------------
+
+  async #listen(
+    envelope: Extract<Envelope, { kind: "request" }>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    let granted;
+    try {
+      granted = grantable(parseListenFilter(envelope.value.params), this.#capabilities);
+    } catch (error) {
+      return await this.#reply(errorResponse(envelope.id, ErrorCode.InvalidParams, (error as Error).message));
+    }
+    const failed = new Set<string>();
+    await Promise.all(
+      this.#listens.urisToSubscribe(granted).map(async (uri) => {
+        if (!await this.#subscribe("resources/subscribe", uri)) failed.add(uri);
+      }),
+    );
+    if (granted.resourceSubscriptions) {
+      const kept = granted.resourceSubscriptions.filter((uri) => !failed.has(uri));
+      if (kept.length > 0) granted.resourceSubscriptions = kept;
+      else delete granted.resourceSubscriptions;
+    }
+    const id = envelope.id;
+    this.#listens.open(id, granted);
+    const ack = JSON.stringify({
+      jsonrpc: "2.0",
+      method: ACKNOWLEDGED_METHOD,
+      params: { _meta: { [SUBSCRIPTION_ID_META_KEY]: id }, notifications: granted },
+    });
+    await this.#o.sink(ack, parseMessage(ack));
+    // The stream stays open until the host cancels it (or the bridge stops); it has no response before.
+    await new Promise<void>((resolve) => {
+      const end = () => {
+        this.#listenEnds.delete(idKey(id));
+        this.#closeListen(id);
+        resolve();
+      };
+      this.#listenEnds.set(idKey(id), end);
+      if (signal?.aborted) return end();
+      signal?.addEventListener("abort", end, { once: true });
+    });
+  }
+
+  #closeListen(id: JsonRpcId): void {
+    for (const uri of this.#listens.close(id)) {
+      if (!this.#closed) void this.#subscribe("resources/unsubscribe", uri);
+    }
+  }
+
+  // --- Server side ----------------------------------------------------------------------------------
+
+  /** Messages from the 2025-era server, made right for the 2026-07-28 host. */
+  #fromServer = async (text: string, envelope: Envelope, via?: JsonRpcId | null): Promise<void> => {
+    switch (envelope.kind) {
+      case "response":
+        return this.#serverResponse(envelope);
+      case "request":
+        return await this.#serverRequest(envelope, via);
+      case "notification":
+        return await this.#serverNotification(text, envelope, via);
+      default:
+        return;
+    }
+  };
+
+  #serverResponse(envelope: Extract<Envelope, { kind: "response" }>): void {
+    const id = envelope.id;
+    if (typeof id === "string") {
+      const internal = this.#internal.get(id);
+      this.#internal.delete(id);
+      internal?.resolve(envelope.value);
       return;
     }
-    await this.#o.sink(text, envelope);
-  };
+    const call = this.#calls.byServerId(id);
+    if (!call) {
+      this.#o.log.debug(`Dropping a response to ${JSON.stringify(id)}: no host request waits for it`);
+      return;
+    }
+    if (call.hostId === undefined) {
+      call.final = envelope.value; // The host holds an input_required: its retry gets this.
+      return;
+    }
+    this.#finishWith(call, envelope.value);
+  }
+
+  /** Gives the call's final response (or failure) to the host request waiting for it, and ends the call. */
+  #finishWith(call: Call, final: Json | Error): void {
+    const hostId = call.hostId!;
+    this.#calls.finish(call);
+    this.#clearInputTimer(call);
+    this.#exchanges.delete(call.serverId);
+    if (final instanceof Error) {
+      const waiter = this.#hostWaiters.get(idKey(hostId));
+      this.#hostWaiters.delete(idKey(hostId));
+      waiter?.reject(final);
+      return;
+    }
+    const response: Json = { jsonrpc: "2.0", id: hostId };
+    if (isRecord(final.result)) response.result = completeResult(call.method, final.result, this.#identity);
+    else if ("result" in final) response.result = final.result;
+    else response.error = final.error;
+    void this.#reply(JSON.stringify(response)).catch((error) =>
+      this.#o.log.warn(`Cannot give the host its response: ${(error as Error).message}`)
+    );
+  }
+
+  /** The call's exchange with the server settled (after its response was handled, or failing). */
+  #exchangeEnded(call: Call, error?: unknown): void {
+    if (this.#calls.byServerId(call.serverId) !== call) return;
+    const failure = error instanceof Error
+      ? error
+      : new TransportError(`The server ended the exchange of ${call.method} without a response: try again`);
+    if (call.hostId === undefined) call.final = failure;
+    else this.#finishWith(call, failure);
+  }
+
+  async #serverRequest(envelope: Extract<Envelope, { kind: "request" }>, via: JsonRpcId | null | undefined) {
+    const { id, method } = envelope;
+    if (method === "ping") return await this.#toServer({ jsonrpc: "2.0", id, result: {} });
+    const call = INPUT_METHODS.has(method) ? this.#callFor(via) : undefined;
+    if (!call) {
+      this.#o.log.info(
+        `Declined ${method} from the server: a 2026-07-28 host answers server requests only during ` +
+          "tools/call, prompts/get and resources/read",
+      );
+      return await this.#toServer(JSON.parse(errorResponse(
+        id,
+        ErrorCode.MethodNotFound,
+        `The host speaks MCP 2026-07-28 and can answer ${method} only during tools/call, prompts/get or ` +
+          "resources/read",
+      )));
+    }
+    const params = isRecord(envelope.value.params) ? envelope.value.params : undefined;
+    this.#calls.addInput(call, id, method, params);
+    if (call.hostId !== undefined) await this.#askHost(call);
+  }
+
+  /** The input-capable call a server request belongs to: by its stream, else the only one running. */
+  #callFor(via: JsonRpcId | null | undefined): Call | undefined {
+    const call = this.#calls.byServerId(via);
+    if (call) return INPUT_CAPABLE_METHODS.has(call.method) ? call : undefined;
+    const candidates = this.#calls.all().filter((c) => INPUT_CAPABLE_METHODS.has(c.method));
+    return candidates.length === 1 ? candidates[0] : undefined;
+  }
+
+  /** Answers the host request of a call with `input_required`; the server's requests wait for a retry. */
+  async #askHost(call: Call): Promise<void> {
+    const hostId = call.hostId!;
+    const { inputRequests, requestState } = this.#calls.suspend(call);
+    const timer = setTimeout(() => void this.#giveUp(call), this.#o.inputWaitMs ?? INPUT_WAIT_MS);
+    this.#inputTimers.set(call.serverId, timer);
+    await this.#reply(JSON.stringify({
+      jsonrpc: "2.0",
+      id: hostId,
+      result: { resultType: "input_required", inputRequests, requestState },
+    }));
+  }
+
+  /** The host never came back with answers: refuse the server's requests and cancel the call. */
+  async #giveUp(call: Call): Promise<void> {
+    this.#inputTimers.delete(call.serverId);
+    if (this.#calls.byServerId(call.serverId) !== call || call.hostId !== undefined) return;
+    const waited = Math.round((this.#o.inputWaitMs ?? INPUT_WAIT_MS) / 1000);
+    this.#o.log.warn(
+      `The host did not answer the server's request within ${waited} s: cancelling ${call.method}`,
+    );
+    for (const input of call.inputs.values()) {
+      await this.#toServer(JSON.parse(errorResponse(
+        input.serverRequestId,
+        ErrorCode.InternalError,
+        `The host did not answer within ${waited} s`,
+      )));
+    }
+    await this.#cancelOnServer(call, `The host did not answer within ${waited} s`);
+  }
+
+  #clearInputTimer(call: Call): void {
+    const timer = this.#inputTimers.get(call.serverId);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#inputTimers.delete(call.serverId);
+  }
+
+  async #serverNotification(
+    text: string,
+    envelope: Extract<Envelope, { kind: "notification" }>,
+    via: JsonRpcId | null | undefined,
+  ): Promise<void> {
+    const params = isRecord(envelope.value.params) ? envelope.value.params : {};
+    switch (envelope.method) {
+      case "notifications/progress": {
+        const call = this.#calls.byProgressToken(params.progressToken);
+        if (!call || call.hostId === undefined || call.progressToken === undefined) return;
+        if (call.progressToken === call.serverProgressToken) return await this.#o.sink(text, envelope);
+        return await this.#toHost({
+          ...envelope.value,
+          params: { ...params, progressToken: call.progressToken },
+        });
+      }
+      case "notifications/message": {
+        // Request-scoped in 2026-07-28: only for a request that asked, at or above its level.
+        const call = via === null
+          ? undefined
+          : via === undefined
+          ? this.#onlyLogging()
+          : this.#calls.byServerId(via);
+        const level = typeof params.level === "string" ? params.level : "info";
+        if (call?.hostId === undefined || call.logLevel === undefined || !atOrAbove(level, call.logLevel)) {
+          return;
+        }
+        return await this.#o.sink(text, envelope);
+      }
+      case "notifications/cancelled": {
+        // The server withdrew a request of its own; it never reaches a 2026-07-28 host.
+        const requestId = params.requestId;
+        if (typeof requestId === "string" || typeof requestId === "number") this.#calls.dropInput(requestId);
+        return;
+      }
+    }
+    const recipients = this.#listens.recipients(envelope.method, params);
+    if (recipients.length === 0) {
+      this.#o.log.debug(`Dropping ${envelope.method} from the server: no listen stream asked for it`);
+      return;
+    }
+    const meta = isRecord(params._meta) ? params._meta : {};
+    for (const id of recipients) {
+      await this.#toHost({
+        ...envelope.value,
+        params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID_META_KEY]: id } },
+      });
+    }
+  }
+
+  /** The only running call that asked for log messages, when the transport cannot tell streams apart. */
+  #onlyLogging(): Call | undefined {
+    const asking = this.#calls.running().filter((call) => call.logLevel !== undefined);
+    return asking.length === 1 ? asking[0] : undefined;
+  }
+
+  async #toHost(message: Json): Promise<void> {
+    const text = JSON.stringify(message);
+    await this.#o.sink(text, parseMessage(text));
+  }
+
+  async #toServer(message: Json): Promise<void> {
+    const text = JSON.stringify(message);
+    await this.#legacy.send(text, parseMessage(text)).catch((error) =>
+      this.#o.log.warn(`Cannot answer the server: ${(error as Error).message}`)
+    );
+  }
 }

@@ -44,6 +44,17 @@ export interface ModernTransport extends RemoteTransport {
   probe(first?: Envelope): Promise<"modern" | "legacy">;
 }
 
+/**
+ * Where a translator that sits between the bridge and a 2025-era connection wants what the server
+ * sends: its messages, and word of a session the transport renewed by itself.
+ */
+export interface LegacyReceiver {
+  /** Receives every server message. */
+  sink: MessageSink;
+  /** Called after the transport replaced an expired session with a new one. */
+  onSessionRenewed?: () => void;
+}
+
 /** Options for {@linkcode ConnectingTransport}. */
 export interface ConnectingOptions {
   /** `--transport`. */
@@ -52,13 +63,13 @@ export interface ConnectingOptions {
   protocol?: "auto" | "legacy" | "modern";
   /** Builds the 2026-07-28 transport. */
   createModern?: () => ModernTransport;
-  /** Builds a transport of a kind; `sink` replaces the bridge's own when a translator sits between. */
-  create: (kind: TransportKind, sink?: MessageSink) => RemoteTransport;
+  /** Builds a transport of a kind; `receiver` replaces the bridge's sink when a translator sits between. */
+  create: (kind: TransportKind, receiver?: LegacyReceiver) => RemoteTransport;
   /**
    * Wraps a 2025-era connection for a host that speaks 2026-07-28: it initializes by itself and
-   * translates back. It gets a factory for the legacy connection, given the sink to use.
+   * translates back. It gets a factory for the legacy connection, given where the server's messages go.
    */
-  adaptModernHost?: (makeLegacy: (sink: MessageSink) => RemoteTransport) => RemoteTransport;
+  adaptModernHost?: (makeLegacy: (receiver: LegacyReceiver) => RemoteTransport) => RemoteTransport;
   /** The logger. */
   log: Logger;
 }
@@ -200,12 +211,12 @@ export class ConnectingTransport implements RemoteTransport {
     if (this.#o.adaptModernHost && isModernHostMessage(envelope)) {
       // A 2026-07-28 host and a 2025-era server: the bridge holds the session for the host.
       const create = this.#o.create;
-      this.#current = this.#o.adaptModernHost((sink) =>
+      this.#current = this.#o.adaptModernHost((receiver) =>
         new ConnectingTransport({
           mode: this.#o.mode,
           protocol: "legacy",
           log: this.#o.log,
-          create: (kind) => create(kind, sink),
+          create: (kind) => create(kind, receiver),
         })
       );
       await this.#current.send(text, envelope, signal);

@@ -28,6 +28,8 @@ export interface HttpSseOptions {
   connectTimeoutMs: number;
   /** The largest event accepted from the server. */
   maxMessageBytes?: number;
+  /** Called after a lost stream was opened again and the host's `initialize` replayed (a new session). */
+  onSessionRenewed?: () => void;
 }
 
 interface Waiter {
@@ -125,6 +127,7 @@ export class HttpSseTransport implements RemoteTransport {
       await this.#post(connection, initialize, idKey(id), true, undefined);
       const initialized = this.#handshake.initialized;
       if (initialized !== undefined) await this.#post(connection, initialized, undefined, true, undefined);
+      this.#o.onSessionRenewed?.();
     }
     return connection;
   }

@@ -42,6 +42,11 @@ export interface StreamableHttpOptions {
   reconnectDelayMs?: number;
   /** How many reconnections in a row may fail (or bring nothing) before giving up on a stream. */
   maxReconnectAttempts?: number;
+  /**
+   * Called when the transport started a new session by itself (the server forgot the old one and the
+   * host's `initialize` was replayed): state the server kept per session must be set up again.
+   */
+  onSessionRenewed?: () => void;
 }
 
 interface Exchange {
@@ -66,7 +71,9 @@ class SessionExpired extends Error {
 export class StreamableHttpTransport implements RemoteTransport {
   /** The wire protocol. */
   readonly kind = "streamable-http";
-  #o: Required<StreamableHttpOptions>;
+  #o:
+    & Required<Omit<StreamableHttpOptions, "onSessionRenewed">>
+    & Pick<StreamableHttpOptions, "onSessionRenewed">;
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #handshake = new HostHandshake();
@@ -328,7 +335,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         return;
       }
     }
-    await this.#o.sink(text, envelope);
+    await this.#o.sink(text, envelope, exchange ? exchange.expectId ?? null : null);
   }
 
   async #readStream(
@@ -438,6 +445,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         await this.#run(initialized, { expectId: undefined, internal: true, isInitialize: false }, undefined);
         this.#startGetStream();
       }
+      this.#o.onSessionRenewed?.();
     })();
     try {
       await this.#reinitializing;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Envelope } from "../jsonrpc/message.ts";
+import type { Envelope, JsonRpcId } from "../jsonrpc/message.ts";
 
 /** The `fetch` seam: every network request of the bridge goes through one of these. */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -12,8 +12,12 @@ export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Res
 /**
  * Receives each message the server sends (responses, requests, notifications), in order. The
  * returned promise is awaited before the next message is read: that is the backpressure path.
+ *
+ * `via` tells which stream carried the message, where the transport knows: the id of the request
+ * whose response stream it came on, `null` for a stream of the server's own (the 2025 GET stream),
+ * `undefined` when the transport cannot tell (HTTP+SSE has one stream for everything).
  */
-export type MessageSink = (text: string, envelope: Envelope) => Promise<void>;
+export type MessageSink = (text: string, envelope: Envelope, via?: JsonRpcId | null) => Promise<void>;
 
 /** A connection to the remote server that carries host messages. */
 export interface RemoteTransport {

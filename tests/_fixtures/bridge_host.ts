@@ -50,6 +50,13 @@ export function netFor(url: URL | string): string {
   return `${u.hostname}:${u.port || (u.protocol === "https:" ? "443" : "80")}`;
 }
 
+/**
+ * The SDK's stdio transport, as a subclass: a 2026-07-28 client then sends its `server/discover` probe
+ * over this very connection instead of spawning a second bridge for it (the SDK does that only for the
+ * base class, and leaves a 2 s timer behind when it disposes of that sibling).
+ */
+class HostTransport extends StdioClientTransport {}
+
 /** A host connected to the bridge. */
 export interface Host {
   /** The SDK client. */
@@ -58,6 +65,10 @@ export interface Host {
   stderr(): string;
   /** The bridge's pid. */
   pid: number | null;
+  /** Every message the host received from the bridge, in order. */
+  received: Record<string, unknown>[];
+  /** Every message the host sent to the bridge, in order. */
+  sent: Record<string, unknown>[];
   /** Closes the client (stdin EOF) and waits for the bridge to exit. */
   close(): Promise<void>;
 }
@@ -74,7 +85,12 @@ export interface HostOptions {
   env?: Record<string, string>;
   /** Called before connecting, to register handlers on the client. */
   setup?: (client: Client) => void;
+  /** Speak MCP 2026-07-28 (the SDK client pinned to it: `server/discover`, per-request `_meta`). */
+  modern?: boolean;
 }
+
+/** The client options of a host pinned to MCP 2026-07-28. */
+export const MODERN_HOST: ClientOptions = { versionNegotiation: { mode: { pin: "2026-07-28" } } };
 
 interface ChildLike {
   stdin?: { end(): void } | null;
@@ -96,7 +112,7 @@ interface ChildLike {
  */
 export async function connectHost(url: URL | string, options: HostOptions = {}): Promise<Host> {
   const permissions = options.permissions ?? { net: [netFor(url)] };
-  const transport = new StdioClientTransport({
+  const transport = new HostTransport({
     command: "deno",
     args: bridgeArgs([String(url), ...(options.args ?? [])], permissions),
     env: { ...(options.env ?? {}), NO_COLOR: "1" },
@@ -119,7 +135,11 @@ export async function connectHost(url: URL | string, options: HostOptions = {}):
     })();
     return closing;
   };
-  const client = new Client({ name: "test-host", version: "1.0.0" }, options.clientOptions);
+  const received: Record<string, unknown>[] = [];
+  const sent: Record<string, unknown>[] = [];
+  recordTraffic(transport, received, sent);
+  const clientOptions = options.modern ? { ...MODERN_HOST, ...options.clientOptions } : options.clientOptions;
+  const client = new Client({ name: "test-host", version: "1.0.0" }, clientOptions);
   options.setup?.(client);
   let exited!: () => void;
   const exit = new Promise<void>((resolve) => (exited = resolve));
@@ -138,12 +158,39 @@ export async function connectHost(url: URL | string, options: HostOptions = {}):
     client,
     stderr: () => stderr,
     pid: transport.pid,
+    received,
+    sent,
     close: async () => {
       await transport.close();
       await exit;
       await client.close();
     },
   };
+}
+
+/** Records what passes through a client transport, both ways, without changing it. */
+function recordTraffic(
+  transport: StdioClientTransport,
+  received: Record<string, unknown>[],
+  sent: Record<string, unknown>[],
+): void {
+  const send = transport.send.bind(transport);
+  transport.send = (message, ...rest) => {
+    sent.push(message as Record<string, unknown>);
+    return send(message, ...rest);
+  };
+  type OnMessage = StdioClientTransport["onmessage"];
+  let handler: OnMessage;
+  Object.defineProperty(transport, "onmessage", {
+    configurable: true,
+    get: () => handler,
+    set: (next: OnMessage) => {
+      handler = next && ((message, ...rest) => {
+        received.push(message as Record<string, unknown>);
+        next(message, ...rest);
+      });
+    },
+  });
 }
 
 /** A connect that failed: the client's error, with what the bridge wrote to stderr. */

@@ -33,6 +33,10 @@ export interface Observations {
   getStatuses: number[];
   /** Requests whose handler saw its cancellation signal. */
   cancelled: string[];
+  /** The resource URIs the client is subscribed to now (per server instance, i.e. per session). */
+  subscribed: Set<string>;
+  /** Every `resources/subscribe` the server received, in order. */
+  subscribeCalls: string[];
 }
 
 /** A store of SSE events so that the SDK transport supports resumption (kept in memory). */
@@ -78,10 +82,41 @@ function delay(ms: number): Promise<void> {
 
 /**
  * Builds the test server: the example server plus `ask_sampling`, `ask_elicitation`, `ask_roots`,
- * `log`, `slow` and `cut`.
+ * `log`, `slow` and `cut`, resource subscriptions (`resources/subscribe`, and `touch`, which announces an
+ * update of a resource), and `add_tool`, which adds a tool (the server announces `list_changed`).
  */
 export function createTestServer(seen: Observations): McpServer {
   const server = createExampleServer();
+  server.server.registerCapabilities({ resources: { subscribe: true, listChanged: true } });
+  const subscribed = new Set<string>();
+  seen.subscribed = subscribed;
+  server.server.setRequestHandler("resources/subscribe", (request) => {
+    subscribed.add(request.params.uri);
+    seen.subscribeCalls.push(request.params.uri);
+    return {};
+  });
+  server.server.setRequestHandler("resources/unsubscribe", (request) => {
+    subscribed.delete(request.params.uri);
+    return {};
+  });
+  server.registerTool("touch", {
+    description: "Announces that a resource changed (to subscribers)",
+    inputSchema: z.object({ uri: z.string() }),
+  }, async ({ uri }) => {
+    if (subscribed.has(uri)) await server.server.sendResourceUpdated({ uri });
+    return { content: [{ type: "text", text: subscribed.has(uri) ? "announced" : "no subscriber" }] };
+  });
+  let added = 0;
+  server.registerTool("add_tool", {
+    description: "Adds a tool named added_<n> (the server announces tools/list_changed)",
+    inputSchema: z.object({}),
+  }, () => {
+    const name = `added_${++added}`;
+    server.registerTool(name, { description: "Added at run time", inputSchema: z.object({}) }, () => ({
+      content: [{ type: "text", text: name }],
+    }));
+    return { content: [{ type: "text", text: name }] };
+  });
   server.registerTool(
     "ask_sampling",
     { description: "Asks the host's model", inputSchema: z.object({}) },
@@ -178,7 +213,14 @@ export type TestServer = RunningServer & { seen: Observations };
 export async function serveTestServer(
   options: ServeOptions = {},
 ): Promise<TestServer> {
-  const seen: Observations = { requests: [], getStatuses: [], cancelled: [], cutAt: [] };
+  const seen: Observations = {
+    requests: [],
+    getStatuses: [],
+    cancelled: [],
+    cutAt: [],
+    subscribed: new Set(),
+    subscribeCalls: [],
+  };
   const running = await serveExample({
     ...options,
     create: () => createTestServer(seen),

@@ -199,7 +199,7 @@ Deno.test("--ignore-tool hides tools and answers calls to them locally", async (
     { args: ["--ignore-tool", "ASK_*", "--ignore-tool", "echo"] },
     async (server, host) => {
       const names = (await host.client.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(names, ["add", "countdown", "cut", "log", "slow"]);
+      assert.deepEqual(names, ["add", "add_tool", "countdown", "cut", "log", "slow", "touch"]);
       const before = server.seen.requests.length;
       const blocked = await host.client.callTool({ name: "echo", arguments: { text: "x" } }).then(
         (r) => ({ error: undefined, result: r }),
