@@ -45,6 +45,9 @@ type Json = Record<string, unknown>;
 /** How long the server's requests wait for a host that got an `input_required` result to retry. */
 export const INPUT_WAIT_MS = 5 * 60_000;
 
+/** The most server requests one call may have waiting for the host; more are refused. */
+export const MAX_PENDING_INPUTS = 16;
+
 /** Options for {@linkcode LegacyServerSession}. */
 export interface LegacyServerSessionOptions {
   /** Builds the 2025-era connection, given where the server's messages go. */
@@ -486,6 +489,16 @@ export class LegacyServerSession implements RemoteTransport {
     const { id, method } = envelope;
     if (method === "ping") return await this.#toServer({ jsonrpc: "2.0", id, result: {} });
     const call = INPUT_METHODS.has(method) ? this.#callFor(via) : undefined;
+    if (call && call.inputs.size >= MAX_PENDING_INPUTS) {
+      this.#o.log.warn(
+        `Refused ${method} from the server: ${MAX_PENDING_INPUTS} requests already wait for the host`,
+      );
+      return await this.#toServer(JSON.parse(errorResponse(
+        id,
+        ErrorCode.InternalError,
+        `Too many requests wait for the host: ${MAX_PENDING_INPUTS} already (mcp-bridge's limit)`,
+      )));
+    }
     if (!call) {
       this.#o.log.info(
         `Declined ${method} from the server: a 2026-07-28 host answers server requests only during ` +

@@ -246,3 +246,24 @@ Deno.test("a 2026-07-28 host gets log messages only for a request that asked, at
     await assertModernTraffic(host.received, host.sent);
   });
 });
+
+Deno.test("a 2026-07-28 host in front of a 2025-era server answering in JSON: server requests on the GET stream still become input_required", async () => {
+  await withServerAndHost(() => serveTestServer({ mode: "json" }), {
+    modern: true,
+    clientOptions: { capabilities: { elicitation: { form: {} } } },
+    setup: (client) => {
+      client.setRequestHandler(
+        "elicitation/create",
+        () => ({ action: "accept", content: { name: "Grace" } }),
+      );
+    },
+  }, async (_server, host) => {
+    // A JSON-response server cannot put a request in a tool call's response: it sends it on its GET stream.
+    const elicited = await host.client.callTool({ name: "ask_elicitation", arguments: {} });
+    assert.equal(text(elicited), 'accept: {"name":"Grace"}');
+    assert.ok(
+      host.received.some((m) => (m.result as { resultType?: string })?.resultType === "input_required"),
+    );
+    await assertModernTraffic(host.received, host.sent);
+  });
+});
