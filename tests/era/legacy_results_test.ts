@@ -41,7 +41,10 @@ Deno.test("CACHEABLE_METHODS holds exactly the six cacheable methods", () => {
 });
 
 Deno.test("serverIdentity() returns the serverInfo with a string name and version", () => {
-  assert.deepEqual(serverIdentity({ serverInfo: { name: "s", version: "1.2" } }), { name: "s", version: "1.2" });
+  assert.deepEqual(serverIdentity({ serverInfo: { name: "s", version: "1.2" } }), {
+    name: "s",
+    version: "1.2",
+  });
 });
 
 Deno.test("serverIdentity() keeps the other Implementation fields", () => {
@@ -227,10 +230,13 @@ Deno.test("completeResult() completes a tools/list result as in the JSDoc exampl
 });
 
 Deno.test("completeResult() keeps a resultType the server sent", () => {
-  assert.deepEqual(completeResult("tools/call", { resultType: "input_required", inputRequests: {} }, undefined), {
-    resultType: "input_required",
-    inputRequests: {},
-  });
+  assert.deepEqual(
+    completeResult("tools/call", { resultType: "input_required", inputRequests: {} }, undefined),
+    {
+      resultType: "input_required",
+      inputRequests: {},
+    },
+  );
   assert.equal(completeResult("tools/list", { resultType: "task", tools: [] }, undefined).resultType, "task");
 });
 
@@ -287,11 +293,19 @@ Deno.test("completeResult() replaces an invalid cacheScope with private", () => 
 Deno.test("completeResult() merges the identity into the server's own _meta", () => {
   const identity = { name: "s", version: "1", title: "S" };
   assert.deepEqual(
-    completeResult("tools/call", { content: [], _meta: { "com.example/trace": "abc", progressToken: 3 } }, identity),
+    completeResult(
+      "tools/call",
+      { content: [], _meta: { "com.example/trace": "abc", progressToken: 3 } },
+      identity,
+    ),
     {
       resultType: "complete",
       content: [],
-      _meta: { "com.example/trace": "abc", progressToken: 3, [SERVER_INFO]: { name: "s", version: "1", title: "S" } },
+      _meta: {
+        "com.example/trace": "abc",
+        progressToken: 3,
+        [SERVER_INFO]: { name: "s", version: "1", title: "S" },
+      },
     },
   );
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { atOrAbove, isLogLevel, LOG_LEVELS, levelToSet } from "../../src/era/log_level.ts";
+import { atOrAbove, isLogLevel, levelToSet, LOG_LEVELS } from "../../src/era/log_level.ts";
 
 Deno.test("LOG_LEVELS lists the eight RFC 5424 levels from least to most severe", () => {
   assert.deepEqual(LOG_LEVELS, [
@@ -30,7 +30,20 @@ Deno.test("isLogLevel() accepts every MCP log level", () => {
 
 Deno.test("isLogLevel() refuses values that are not strings", () => {
   for (
-    const value of [undefined, null, 0, 1, 3, true, false, {}, [], ["debug"], { level: "debug" }, new String("debug")]
+    const value of [
+      undefined,
+      null,
+      0,
+      1,
+      3,
+      true,
+      false,
+      {},
+      [],
+      ["debug"],
+      { level: "debug" },
+      new String("debug"),
+    ]
   ) {
     assert.equal(isLogLevel(value), false, String(value));
   }

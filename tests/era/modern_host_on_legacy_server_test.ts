@@ -267,3 +267,14 @@ Deno.test("a 2026-07-28 host in front of a 2025-era server answering in JSON: se
     await assertModernTraffic(host.received, host.sent);
   });
 });
+
+Deno.test("a 2026-07-28 host gets the bridge's own errors and filtered lists in schema-valid form", async () => {
+  await withModernHost({ args: ["--ignore-tool", "echo"] }, async (_server, host) => {
+    const names = (await host.client.listTools()).tools.map((t) => t.name);
+    assert.ok(!names.includes("echo") && names.includes("add"), names.join());
+    await assert.rejects(host.client.callTool({ name: "echo", arguments: { text: "x" } }), /not available/);
+    const error = host.received.find((m) => "error" in m) as { error: { code: number } } | undefined;
+    assert.equal(error?.error.code, -32602);
+    await assertModernTraffic(host.received, host.sent);
+  });
+});
