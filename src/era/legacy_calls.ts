@@ -229,7 +229,9 @@ export class CallTable {
    * @returns The `input_required` content.
    */
   suspend(call: Call): InputRequired {
-    if (call.hostId !== undefined) this.#byHost.delete(idKey(call.hostId));
+    if (call.hostId !== undefined && this.#byHost.get(idKey(call.hostId)) === call) {
+      this.#byHost.delete(idKey(call.hostId));
+    }
     call.hostId = undefined;
     if (call.requestState !== undefined) this.#byState.delete(call.requestState);
     call.requestState = crypto.randomUUID();

@@ -154,7 +154,8 @@ export function discoverResult(initializeResult: Json): Json {
 /**
  * A 2025-era server's result, completed for a 2026-07-28 host: `resultType: "complete"` when the server
  * sent none, `ttlMs` and `cacheScope` on the results of {@linkcode CACHEABLE_METHODS} when missing, and the
- * server's identity in `_meta` (the server's own `_meta` members are kept). Returns a new object.
+ * server's identity in `_meta` (the server's own `_meta` members are kept, its own identity there too).
+ * Returns a new object.
  *
  * @example Usage
  * ```ts
@@ -186,7 +187,7 @@ export function completeResult(method: string, result: Json, identity: ServerIde
   }
   if (identity) {
     const meta = isRecord(result._meta) ? result._meta : {};
-    out._meta = { ...meta, [SERVER_INFO_META_KEY]: identity };
+    out._meta = { [SERVER_INFO_META_KEY]: identity, ...meta };
   }
   return out;
 }

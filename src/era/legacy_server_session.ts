@@ -380,6 +380,8 @@ export class LegacyServerSession implements RemoteTransport {
     } catch (error) {
       return await this.#reply(errorResponse(envelope.id, ErrorCode.InvalidParams, (error as Error).message));
     }
+    // A host that reuses the id of an open stream replaces it.
+    if (this.#listens.has(envelope.id)) this.#closeListen(envelope.id);
     const failed = new Set<string>();
     await Promise.all(
       this.#listens.urisToSubscribe(granted).map(async (uri) => {

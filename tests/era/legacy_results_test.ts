@@ -348,3 +348,12 @@ Deno.test("completeResult() does not change the server's result", () => {
     _meta: { a: 1, [SERVER_INFO]: { name: "s", version: "1" } },
   });
 });
+
+Deno.test("completeResult() keeps an identity the server put in _meta itself", () => {
+  const own = { name: "server-says", version: "7" };
+  const out = completeResult("tools/call", {
+    content: [],
+    _meta: { "io.modelcontextprotocol/serverInfo": own },
+  }, { name: "from-initialize", version: "1" });
+  assert.deepEqual((out._meta as Record<string, unknown>)["io.modelcontextprotocol/serverInfo"], own);
+});
