@@ -18,6 +18,18 @@ function meta(capabilities: Record<string, unknown> = {}, extra: Record<string, 
   };
 }
 
+/** What the tests read of a response the host received. */
+interface HostReply {
+  id?: unknown;
+  result: {
+    resultType: string;
+    inputRequests: Record<string, { method: string }>;
+    requestState: string;
+    content?: unknown;
+  };
+  error: { code: number; message: string };
+}
+
 /** The session in process, over the real Streamable HTTP transport; what the host receives is recorded. */
 function openSession(url: URL, inputWaitMs?: number) {
   const toHost: Record<string, unknown>[] = [];
@@ -42,7 +54,7 @@ function openSession(url: URL, inputWaitMs?: number) {
     const text = JSON.stringify(message);
     return session.send(text, parseMessage(text), signal);
   };
-  const last = () => toHost[toHost.length - 1] as { id?: unknown; result?: any; error?: any };
+  const last = () => toHost[toHost.length - 1] as unknown as HostReply;
   return { session, send, toHost, sent, last };
 }
 
