@@ -359,3 +359,47 @@ export function legacyRequest(request: Json, serverId: number): string {
   }
   return JSON.stringify(out);
 }
+
+/**
+ * The client capability a server-to-client request needs that the host did not declare, if any: a
+ * 2026-07-28 server must not ask for input the client has not declared support for (mrtr § Server
+ * Requirements), and the bridge holds a 2025-era server to the same rule.
+ *
+ * @example Usage
+ * ```ts
+ * import { missingCapability } from "./legacy_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(missingCapability("roots/list", undefined, { roots: {} }), undefined);
+ * assert.equal(missingCapability("sampling/createMessage", {}, { roots: {} }), "sampling");
+ * assert.equal(missingCapability("elicitation/create", { mode: "url" }, { elicitation: { form: {} } }), "elicitation.url");
+ * ```
+ *
+ * @param method The server request's method.
+ * @param params Its params.
+ * @param capabilities The host's capabilities.
+ * @returns The missing capability (`sampling`, `roots`, `elicitation`, `elicitation.url`), or `undefined`.
+ */
+export function missingCapability(method: string, params: unknown, capabilities: Json): string | undefined {
+  const isObject = (value: unknown): value is Json =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  switch (method) {
+    case "sampling/createMessage":
+      return isObject(capabilities.sampling) ? undefined : "sampling";
+    case "roots/list":
+      return isObject(capabilities.roots) ? undefined : "roots";
+    case "elicitation/create": {
+      const elicitation = capabilities.elicitation;
+      if (!isObject(elicitation)) return "elicitation";
+      const mode = isObject(params) ? params.mode : undefined;
+      // An empty elicitation capability means form mode (2025-11-25 client/elicitation § Capabilities).
+      if (mode === "url" && !isObject(elicitation.url)) return "elicitation.url";
+      if (mode !== "url" && Object.keys(elicitation).length > 0 && !isObject(elicitation.form)) {
+        return "elicitation.form";
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}

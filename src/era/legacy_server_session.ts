@@ -32,7 +32,14 @@ import type { Logger } from "../log/logger.ts";
 import type { LegacyReceiver } from "../transport/connect.ts";
 import { INITIALIZED_NOTIFICATION, initializeRequest } from "../transport/handshake.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
-import { type Call, CallTable, INPUT_CAPABLE_METHODS, INPUT_METHODS, legacyRequest } from "./legacy_calls.ts";
+import {
+  type Call,
+  CallTable,
+  INPUT_CAPABLE_METHODS,
+  INPUT_METHODS,
+  legacyRequest,
+  missingCapability,
+} from "./legacy_calls.ts";
 import { grantable, ListenRegistry, parseListenFilter } from "./legacy_listens.ts";
 import { completeResult, discoverResult, type ServerIdentity, serverIdentity } from "./legacy_results.ts";
 import { atOrAbove, isLogLevel, levelToSet } from "./log_level.ts";
@@ -80,6 +87,8 @@ export class LegacyServerSession implements RemoteTransport {
   #initialized: Promise<Json> | undefined;
   #identity: ServerIdentity | undefined;
   #capabilities: Json = {};
+  /** The host capabilities the server was initialized with. */
+  #hostCapabilities: Json = {};
   #calls = new CallTable();
   #listens = new ListenRegistry();
   /** Host requests waiting for their response, by host id. */
@@ -186,9 +195,10 @@ export class LegacyServerSession implements RemoteTransport {
 
   #initialize(capabilities: Json | undefined, clientInfo: Implementation | undefined): Promise<Json> {
     this.#initialized ??= (async () => {
+      this.#hostCapabilities = capabilities ?? {};
       const params = {
         protocolVersion: LEGACY_VERSIONS[0],
-        capabilities: capabilities ?? {},
+        capabilities: this.#hostCapabilities,
         clientInfo: clientInfo ?? this.#o.clientInfo,
       };
       const response = await this.#request("initialize", params);
@@ -490,6 +500,15 @@ export class LegacyServerSession implements RemoteTransport {
   async #serverRequest(envelope: Extract<Envelope, { kind: "request" }>, via: JsonRpcId | null | undefined) {
     const { id, method } = envelope;
     if (method === "ping") return await this.#toServer({ jsonrpc: "2.0", id, result: {} });
+    const missing = missingCapability(method, envelope.value.params, this.#hostCapabilities);
+    if (missing !== undefined) {
+      this.#o.log.info(`Declined ${method} from the server: the host did not declare ${missing}`);
+      return await this.#toServer(JSON.parse(errorResponse(
+        id,
+        ErrorCode.InvalidRequest,
+        `The host did not declare the ${missing} capability`,
+      )));
+    }
     const call = INPUT_METHODS.has(method) ? this.#callFor(via) : undefined;
     if (call && call.inputs.size >= MAX_PENDING_INPUTS) {
       this.#o.log.warn(

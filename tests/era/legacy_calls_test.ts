@@ -4,6 +4,7 @@ import {
   INPUT_CAPABLE_METHODS,
   INPUT_METHODS,
   legacyRequest,
+  missingCapability,
 } from "../../src/era/legacy_calls.ts";
 
 Deno.test("INPUT_CAPABLE_METHODS and INPUT_METHODS hold the MRTR methods", () => {
@@ -494,4 +495,27 @@ Deno.test("suspend() leaves another call that a host wrongly started under the s
   calls.addInput(first, 1, "roots/list", undefined);
   calls.suspend(first);
   assert.equal(calls.byHostId("same"), second);
+});
+
+Deno.test("missingCapability() names what the host did not declare for each input method", () => {
+  assert.equal(missingCapability("sampling/createMessage", {}, {}), "sampling");
+  assert.equal(missingCapability("sampling/createMessage", {}, { sampling: {} }), undefined);
+  assert.equal(missingCapability("roots/list", undefined, { sampling: {} }), "roots");
+  assert.equal(missingCapability("roots/list", undefined, { roots: {} }), undefined);
+  assert.equal(missingCapability("elicitation/create", { mode: "form" }, {}), "elicitation");
+  assert.equal(missingCapability("elicitation/create", { mode: "form" }, { elicitation: {} }), undefined);
+  assert.equal(missingCapability("elicitation/create", {}, { elicitation: { form: {} } }), undefined);
+  assert.equal(
+    missingCapability("elicitation/create", { mode: "url" }, { elicitation: { form: {} } }),
+    "elicitation.url",
+  );
+  assert.equal(
+    missingCapability("elicitation/create", { mode: "form" }, { elicitation: { url: {} } }),
+    "elicitation.form",
+  );
+  assert.equal(
+    missingCapability("elicitation/create", { mode: "url" }, { elicitation: { url: {} } }),
+    undefined,
+  );
+  assert.equal(missingCapability("ping", undefined, {}), undefined);
 });

@@ -286,3 +286,25 @@ Deno.test("a call whose stream breaks while the host holds input_required: the h
     await server.close();
   }
 });
+
+Deno.test("a server asking for input the host did not declare: refused to the server, never shown to the host", async () => {
+  const server = await serveScripted(1, false);
+  const { session, send, toHost } = openSession(server.url);
+  try {
+    const call = { name: "anything", arguments: {}, _meta: meta({ roots: {} }) };
+    const pending = send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: call });
+    await until("the refusal", () => server.bodies.some((b) => "error" in b));
+    const refusal = server.bodies.find((b) => "error" in b)!;
+    assert.equal(refusal.id, "ask-0");
+    assert.match(
+      String((refusal.error as { message: string }).message),
+      /did not declare the elicitation capability/,
+    );
+    assert.equal(toHost.length, 0, "the host got no input_required");
+    await session.close();
+    await pending;
+  } finally {
+    await session.close();
+    await server.close();
+  }
+});
