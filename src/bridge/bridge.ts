@@ -191,6 +191,19 @@ export class Bridge {
       }
     }
     const key = idKey(id);
+    if (this.#pending.has(key)) {
+      // JSON-RPC ids of requests in flight must differ: the answers could not be told apart.
+      this.#track(
+        this.#o.out.write(
+          this.#error(
+            id,
+            ErrorCode.InvalidRequest,
+            `Invalid request: id ${JSON.stringify(id)} is already used by a request in flight`,
+          ),
+        ),
+      );
+      return;
+    }
     const pending: Pending = { id, method, abort: new AbortController() };
     this.#pending.set(key, pending);
     this.#track(

@@ -40,6 +40,8 @@ export interface PendingInput {
   method: string;
   /** Its params. */
   params: Json | undefined;
+  /** The size of its JSON text. */
+  chars: number;
 }
 
 /** One host request running on the server. */
@@ -50,12 +52,19 @@ export interface Call {
   readonly method: string;
   /** The host request now waiting for this call; `undefined` while the host holds an `input_required`. */
   hostId: JsonRpcId | undefined;
-  /** The progress token of that host request, if it asked for progress. */
+  /**
+   * The progress token of that host request, if it asked for progress. The server gets the call's
+   * `serverId` as its token instead, so that tokens never collide across rounds.
+   */
   progressToken: JsonRpcId | undefined;
-  /** The progress token the server knows (the one of the request that started the call). */
-  readonly serverProgressToken: JsonRpcId | undefined;
   /** The log level that host request asked for, if any. */
   logLevel: string | undefined;
+  /** The client capabilities that host request declared (2026-07-28 declares them per request). */
+  capabilities: Json;
+  /** What the request is about (the tool or prompt name, the resource URI): a retry must name the same. */
+  readonly subject: string | undefined;
+  /** The size of the server's requests waiting for the host (their JSON text, in characters). */
+  inputChars: number;
   /** The server's requests waiting for the host, by input key. */
   readonly inputs: Map<string, PendingInput>;
   /** The `requestState` the host must send back to continue this call. */
@@ -70,6 +79,10 @@ export interface HostRequestInfo {
   progressToken?: JsonRpcId;
   /** `params._meta["io.modelcontextprotocol/logLevel"]`. */
   logLevel?: string;
+  /** `params._meta["io.modelcontextprotocol/clientCapabilities"]`. */
+  capabilities?: Json;
+  /** The tool or prompt name, or the resource URI (see {@linkcode requestSubject}). */
+  subject?: string;
 }
 
 /** The content of an `input_required` result. */
@@ -108,7 +121,6 @@ export class CallTable {
   #byServer = new Map<number, Call>();
   #byHost = new Map<string, Call>();
   #byState = new Map<string, Call>();
-  #byProgress = new Map<string, Call>();
 
   /** How many calls are open. */
   get size(): number {
@@ -129,15 +141,16 @@ export class CallTable {
       method,
       hostId,
       progressToken: info.progressToken,
-      serverProgressToken: info.progressToken,
       logLevel: info.logLevel,
+      capabilities: info.capabilities ?? {},
+      subject: info.subject,
+      inputChars: 0,
       inputs: new Map(),
       requestState: undefined,
       final: undefined,
     };
     this.#byServer.set(call.serverId, call);
     this.#byHost.set(idKey(hostId), call);
-    if (info.progressToken !== undefined) this.#byProgress.set(idKey(info.progressToken), call);
     return call;
   }
 
@@ -171,18 +184,6 @@ export class CallTable {
     return this.#byState.get(state);
   }
 
-  /**
-   * The call the server's progress notifications with this token belong to.
-   *
-   * @param token The token in the server's notification.
-   * @returns The call, if open.
-   */
-  byProgressToken(token: unknown): Call | undefined {
-    return typeof token === "string" || typeof token === "number"
-      ? this.#byProgress.get(idKey(token))
-      : undefined;
-  }
-
   /** The calls a host request is waiting for now. */
   running(): Call[] {
     return [...this.#byHost.values()];
@@ -195,11 +196,19 @@ export class CallTable {
    * @param serverRequestId The server's id of the request.
    * @param method Its method.
    * @param params Its params.
+   * @param chars The size of the request's JSON text (counted in {@linkcode Call.inputChars}).
    * @returns The input key it gets in `inputRequests`.
    */
-  addInput(call: Call, serverRequestId: JsonRpcId, method: string, params: Json | undefined): string {
+  addInput(
+    call: Call,
+    serverRequestId: JsonRpcId,
+    method: string,
+    params: Json | undefined,
+    chars = 0,
+  ): string {
     const key = `input-${++this.#inputSeq}`;
-    call.inputs.set(key, { serverRequestId, method, params });
+    call.inputs.set(key, { serverRequestId, method, params, chars });
+    call.inputChars += chars;
     return key;
   }
 
@@ -214,6 +223,7 @@ export class CallTable {
       for (const [key, input] of call.inputs) {
         if (input.serverRequestId === serverRequestId) {
           call.inputs.delete(key);
+          call.inputChars -= input.chars;
           return call;
         }
       }
@@ -258,6 +268,7 @@ export class CallTable {
     call.hostId = hostId;
     call.progressToken = info.progressToken;
     call.logLevel = info.logLevel;
+    call.capabilities = info.capabilities ?? {};
     this.#byHost.set(idKey(hostId), call);
   }
 
@@ -276,6 +287,7 @@ export class CallTable {
       const input = call.inputs.get(key);
       if (!input || typeof result !== "object" || result === null || Array.isArray(result)) continue;
       call.inputs.delete(key);
+      call.inputChars -= input.chars;
       answers.push({ serverRequestId: input.serverRequestId, result: result as Json });
     }
     return answers;
@@ -292,10 +304,7 @@ export class CallTable {
       this.#byHost.delete(idKey(call.hostId));
     }
     if (call.requestState !== undefined) this.#byState.delete(call.requestState);
-    if (call.serverProgressToken !== undefined) {
-      const key = idKey(call.serverProgressToken);
-      if (this.#byProgress.get(key) === call) this.#byProgress.delete(key);
-    }
+    call.requestState = undefined;
   }
 
   /** Every open call. */
@@ -316,7 +325,8 @@ const PROTOCOL_META_KEYS: readonly string[] = [
  * The text of a host request as the 2025-era server gets it: the bridge's id for the call, and params
  * without what only a 2026-07-28 server understands (the per-request protocol fields in `_meta`, which
  * the bridge turned into `initialize` and `logging/setLevel`, and `inputResponses`/`requestState`, which
- * the bridge answers itself). The host's other `_meta` members, such as `progressToken`, are kept.
+ * the bridge answers itself). A `progressToken` becomes the call's id too (the bridge maps progress back
+ * to whichever host request holds the call); the host's other `_meta` members are kept.
  *
  * @example Usage
  * ```ts
@@ -327,13 +337,13 @@ const PROTOCOL_META_KEYS: readonly string[] = [
  *   jsonrpc: "2.0",
  *   id: "h1",
  *   method: "tools/call",
- *   params: { name: "echo", _meta: { progressToken: 1, "io.modelcontextprotocol/protocolVersion": "2026-07-28" } },
+ *   params: { name: "echo", _meta: { progressToken: "p", "io.modelcontextprotocol/protocolVersion": "2026-07-28" } },
  * }, 4);
  * assert.deepEqual(JSON.parse(text), {
  *   jsonrpc: "2.0",
  *   id: 4,
  *   method: "tools/call",
- *   params: { name: "echo", _meta: { progressToken: 1 } },
+ *   params: { name: "echo", _meta: { progressToken: 4 } },
  * });
  * ```
  *
@@ -352,6 +362,7 @@ export function legacyRequest(request: Json, serverId: number): string {
     if (typeof meta === "object" && meta !== null && !Array.isArray(meta)) {
       const kept: Json = { ...(meta as Json) };
       for (const key of PROTOCOL_META_KEYS) delete kept[key];
+      if (kept.progressToken !== undefined) kept.progressToken = serverId;
       if (Object.keys(kept).length > 0) params._meta = kept;
       else delete params._meta;
     }
@@ -402,4 +413,28 @@ export function missingCapability(method: string, params: unknown, capabilities:
     default:
       return undefined;
   }
+}
+
+/**
+ * What a request that may get `input_required` is about: the tool or prompt `name`, or the resource `uri`.
+ * A retry carrying a `requestState` must be about the same thing as the call it continues.
+ *
+ * @example Usage
+ * ```ts
+ * import { requestSubject } from "./legacy_calls.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(requestSubject("tools/call", { name: "deploy" }), "deploy");
+ * assert.equal(requestSubject("resources/read", { uri: "file:///a" }), "file:///a");
+ * assert.equal(requestSubject("tools/list", {}), undefined);
+ * ```
+ *
+ * @param method The method.
+ * @param params The params.
+ * @returns The subject, or `undefined`.
+ */
+export function requestSubject(method: string, params: unknown): string | undefined {
+  if (typeof params !== "object" || params === null) return undefined;
+  const value = method === "resources/read" ? (params as Json).uri : (params as Json).name;
+  return INPUT_CAPABLE_METHODS.has(method) && typeof value === "string" ? value : undefined;
 }

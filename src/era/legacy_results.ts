@@ -152,8 +152,8 @@ export function discoverResult(initializeResult: Json): Json {
 }
 
 /**
- * A 2025-era server's result, completed for a 2026-07-28 host: `resultType: "complete"` when the server
- * sent none, `ttlMs` and `cacheScope` on the results of {@linkcode CACHEABLE_METHODS} when missing, and the
+ * A 2025-era server's result, completed for a 2026-07-28 host: `resultType: "complete"` (a 2025-era
+ * server has no other kind; `inputRequests`/`requestState` it might send are dropped), `ttlMs` and `cacheScope` on the results of {@linkcode CACHEABLE_METHODS} when missing, and the
  * server's identity in `_meta` (the server's own `_meta` members are kept, its own identity there too).
  * Returns a new object.
  *
@@ -178,7 +178,10 @@ export function discoverResult(initializeResult: Json): Json {
  * @returns The completed result.
  */
 export function completeResult(method: string, result: Json, identity: ServerIdentity | undefined): Json {
-  const out: Json = { resultType: "complete", ...result };
+  // A 2025-era result is always complete: whatever the server says, only the bridge issues input_required.
+  const out: Json = { ...result, resultType: "complete" };
+  delete out.inputRequests;
+  delete out.requestState;
   if (CACHEABLE_METHODS.has(method)) {
     if (typeof out.ttlMs !== "number" || !Number.isInteger(out.ttlMs) || out.ttlMs < 0) {
       out.ttlMs = LEGACY_TTL_MS;

@@ -35,10 +35,12 @@ import { type MessageSink, type RemoteTransport, TransportError } from "../trans
 import {
   type Call,
   CallTable,
+  type HostRequestInfo,
   INPUT_CAPABLE_METHODS,
   INPUT_METHODS,
   legacyRequest,
   missingCapability,
+  requestSubject,
 } from "./legacy_calls.ts";
 import { grantable, ListenRegistry, parseListenFilter } from "./legacy_listens.ts";
 import { completeResult, discoverResult, type ServerIdentity, serverIdentity } from "./legacy_results.ts";
@@ -54,6 +56,21 @@ export const INPUT_WAIT_MS = 5 * 60_000;
 
 /** The most server requests one call may have waiting for the host; more are refused. */
 export const MAX_PENDING_INPUTS = 16;
+
+/** The most characters of server requests one call may have waiting for the host. */
+export const MAX_PENDING_INPUT_CHARS = 16 * 1024 * 1024;
+
+/** The most characters of server requests all calls together may have waiting for the host. */
+export const MAX_TOTAL_INPUT_CHARS = 64 * 1024 * 1024;
+
+/** How long the bridge's own requests (initialize aside) may wait for the server's answer. */
+export const INTERNAL_REQUEST_TIMEOUT_MS = 30_000;
+
+/** How many session renewals in a row may fail to subscribe again before the listen streams are ended. */
+export const MAX_FAILED_RENEWALS = 3;
+
+/** How many `resources/subscribe` requests one listen stream sends at a time. */
+const SUBSCRIBE_CONCURRENCY = 8;
 
 /** Options for {@linkcode LegacyServerSession}. */
 export interface LegacyServerSessionOptions {
@@ -87,8 +104,6 @@ export class LegacyServerSession implements RemoteTransport {
   #initialized: Promise<Json> | undefined;
   #identity: ServerIdentity | undefined;
   #capabilities: Json = {};
-  /** The host capabilities the server was initialized with. */
-  #hostCapabilities: Json = {};
   #calls = new CallTable();
   #listens = new ListenRegistry();
   /** Host requests waiting for their response, by host id. */
@@ -100,6 +115,10 @@ export class LegacyServerSession implements RemoteTransport {
   #exchanges = new Map<number, AbortController>();
   #inputTimers = new Map<number, ReturnType<typeof setTimeout>>();
   #listenEnds = new Map<string, () => void>();
+  #listenIds = new Map<string, JsonRpcId>();
+  #resubscribing: Promise<void> | undefined;
+  #failedRenewals = 0;
+
   #serverLogLevel: string | undefined;
   #closed = false;
 
@@ -132,7 +151,10 @@ export class LegacyServerSession implements RemoteTransport {
       if (envelope.method === "notifications/cancelled") {
         return await this.#hostCancelled(envelope.value.params);
       }
-      if (this.#initialized) await this.#legacy.send(text, envelope, signal);
+      // Other notifications go to the server once it is initialized (a 2026-07-28 host has hardly any).
+      if (this.#initialized && await this.#initialized.then(() => true, () => false)) {
+        await this.#legacy.send(text, envelope, signal);
+      }
       return;
     }
     if (envelope.kind !== "request") {
@@ -153,6 +175,8 @@ export class LegacyServerSession implements RemoteTransport {
       );
     }
     const init = await this.#initialize(meta.clientCapabilities, meta.clientInfo);
+    // The host may have cancelled while the server was being initialized: then nothing goes out.
+    if (signal?.aborted) return;
     if (envelope.method === "server/discover") {
       return await this.#reply(
         JSON.stringify({ jsonrpc: "2.0", id: envelope.id, result: discoverResult(init) }),
@@ -160,13 +184,17 @@ export class LegacyServerSession implements RemoteTransport {
     }
     if (envelope.method === "subscriptions/listen") return await this.#listen(envelope, signal);
     const progressToken = (envelope.value.params as { _meta?: Json } | undefined)?._meta?.progressToken;
-    const info = {
+    const subject = requestSubject(envelope.method, envelope.value.params);
+    const info: HostRequestInfo = {
       ...(typeof progressToken === "string" || typeof progressToken === "number" ? { progressToken } : {}),
       ...(meta.logLevel !== undefined ? { logLevel: meta.logLevel } : {}),
+      ...(meta.clientCapabilities !== undefined ? { capabilities: meta.clientCapabilities } : {}),
+      ...(subject !== undefined ? { subject } : {}),
     };
     const state = (envelope.value.params as Json | undefined)?.requestState;
     if (typeof state === "string") return await this.#continue(envelope, state, info, signal);
     await this.#applyLogLevel(meta.logLevel);
+    if (signal?.aborted) return;
     const call = this.#calls.start(envelope.id, envelope.method, info);
     const answered = this.#waitForHost(envelope.id, call, signal);
     const abort = new AbortController();
@@ -195,10 +223,9 @@ export class LegacyServerSession implements RemoteTransport {
 
   #initialize(capabilities: Json | undefined, clientInfo: Implementation | undefined): Promise<Json> {
     this.#initialized ??= (async () => {
-      this.#hostCapabilities = capabilities ?? {};
       const params = {
         protocolVersion: LEGACY_VERSIONS[0],
-        capabilities: this.#hostCapabilities,
+        capabilities: capabilities ?? {},
         clientInfo: clientInfo ?? this.#o.clientInfo,
       };
       const response = await this.#request("initialize", params);
@@ -219,7 +246,10 @@ export class LegacyServerSession implements RemoteTransport {
     return this.#initialized;
   }
 
-  /** A request of the bridge's own; resolves with the server's response (result or error). */
+  /**
+   * A request of the bridge's own; resolves with the server's response (result or error), or rejects
+   * when the server gives none within {@linkcode INTERNAL_REQUEST_TIMEOUT_MS}.
+   */
   async #request(method: string, params: Json): Promise<Json> {
     const id = `${INTERNAL_ID_PREFIX}session-${++this.#internalSeq}`;
     const text = method === "initialize"
@@ -227,11 +257,21 @@ export class LegacyServerSession implements RemoteTransport {
       : JSON.stringify({ jsonrpc: "2.0", id, method, params });
     const response = new Promise<Json>((resolve, reject) => this.#internal.set(id, { resolve, reject }));
     response.catch(() => {});
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      this.#internal.get(id)?.reject(
+        new TransportError(
+          `The server did not answer ${method} within ${INTERNAL_REQUEST_TIMEOUT_MS / 1000} s`,
+        ),
+      );
+      abort.abort();
+    }, INTERNAL_REQUEST_TIMEOUT_MS);
     try {
-      await this.#legacy.send(text, parseMessage(text));
+      await this.#legacy.send(text, parseMessage(text), abort.signal);
     } catch (error) {
       this.#internal.get(id)?.reject(error as Error);
     } finally {
+      clearTimeout(timer);
       const left = this.#internal.get(id);
       this.#internal.delete(id);
       left?.reject(new TransportError(`The server ended the exchange of ${method} without a response`));
@@ -239,13 +279,49 @@ export class LegacyServerSession implements RemoteTransport {
     return await response;
   }
 
-  /** The transport replaced an expired session: the server forgot its log level and subscriptions. */
+  /**
+   * The transport replaced an expired session: the server forgot its log level and subscriptions. They
+   * are made again, once at a time; when renewals keep failing to subscribe (a server that forgets every
+   * session at once), the listen streams are ended instead of renewing forever.
+   */
   #renewed(): void {
     this.#serverLogLevel = undefined;
     const uris = this.#listens.subscribedUris;
-    if (uris.length === 0) return;
+    if (uris.length === 0 || this.#resubscribing) return;
     this.#o.log.info(`The server started a new session: subscribing again to ${uris.length} resource(s)`);
-    for (const uri of uris) void this.#subscribe("resources/subscribe", uri);
+    this.#resubscribing = (async () => {
+      const results = await this.#subscribeAll(uris);
+      if (results.some((ok) => ok)) this.#failedRenewals = 0;
+      else if (++this.#failedRenewals >= MAX_FAILED_RENEWALS) {
+        this.#endListens(
+          `the server lost its session ${this.#failedRenewals} times and refused to subscribe again`,
+        );
+      }
+    })().finally(() => (this.#resubscribing = undefined));
+  }
+
+  /** Subscribes to URIs, a few at a time. */
+  async #subscribeAll(uris: string[]): Promise<boolean[]> {
+    const results: boolean[] = [];
+    for (let i = 0; i < uris.length; i += SUBSCRIBE_CONCURRENCY) {
+      const batch = uris.slice(i, i + SUBSCRIBE_CONCURRENCY);
+      results.push(...await Promise.all(batch.map((uri) => this.#subscribe("resources/subscribe", uri))));
+    }
+    return results;
+  }
+
+  /** Ends every listen stream with the graceful closing result (its one response), and says why. */
+  #endListens(why: string): void {
+    if (this.#listenEnds.size === 0) return;
+    this.#o.log.warn(`Ending ${this.#listenEnds.size} subscription stream(s): ${why}`);
+    for (const [key, end] of [...this.#listenEnds]) {
+      const id = this.#listenIds.get(key)!;
+      void this.#reply(JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        result: { resultType: "complete", _meta: { [SUBSCRIPTION_ID_META_KEY]: id } },
+      })).catch(() => {}).finally(end);
+    }
   }
 
   async #subscribe(method: "resources/subscribe" | "resources/unsubscribe", uri: string): Promise<boolean> {
@@ -268,9 +344,13 @@ export class LegacyServerSession implements RemoteTransport {
     if (level === undefined || !isRecord(this.#capabilities.logging)) return;
     const set = levelToSet(level, this.#serverLogLevel);
     if (set === undefined) return;
+    const previous = this.#serverLogLevel;
     this.#serverLogLevel = set;
     const response = await this.#request("logging/setLevel", { level: set }).catch((error) => ({ error }));
-    if (response.error !== undefined) this.#o.log.debug(`logging/setLevel ${set} failed`);
+    if (response.error !== undefined) {
+      this.#o.log.debug(`logging/setLevel ${set} failed`);
+      if (this.#serverLogLevel === set) this.#serverLogLevel = previous;
+    }
   }
 
   // --- Host side ------------------------------------------------------------------------------------
@@ -307,6 +387,7 @@ export class LegacyServerSession implements RemoteTransport {
         },
       };
       this.#hostWaiters.set(key, waiter);
+      if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
@@ -315,11 +396,11 @@ export class LegacyServerSession implements RemoteTransport {
   async #continue(
     envelope: Extract<Envelope, { kind: "request" }>,
     state: string,
-    info: { progressToken?: JsonRpcId; logLevel?: string },
+    info: HostRequestInfo,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const call = this.#calls.byRequestState(state);
-    if (!call || call.method !== envelope.method) {
+    if (!call || call.method !== envelope.method || call.subject !== info.subject) {
       return await this.#reply(
         errorResponse(
           envelope.id,
@@ -364,8 +445,7 @@ export class LegacyServerSession implements RemoteTransport {
   }
 
   async #cancelOnServer(call: Call, reason: string | undefined): Promise<void> {
-    this.#calls.finish(call);
-    this.#clearInputTimer(call);
+    this.#forget(call);
     const cancel = JSON.stringify({
       jsonrpc: "2.0",
       method: "notifications/cancelled",
@@ -390,21 +470,23 @@ export class LegacyServerSession implements RemoteTransport {
     } catch (error) {
       return await this.#reply(errorResponse(envelope.id, ErrorCode.InvalidParams, (error as Error).message));
     }
+    const id = envelope.id;
     // A host that reuses the id of an open stream replaces it.
-    if (this.#listens.has(envelope.id)) this.#closeListen(envelope.id);
-    const failed = new Set<string>();
-    await Promise.all(
-      this.#listens.urisToSubscribe(granted).map(async (uri) => {
-        if (!await this.#subscribe("resources/subscribe", uri)) failed.add(uri);
-      }),
-    );
-    if (granted.resourceSubscriptions) {
+    if (this.#listens.has(id)) this.#closeListen(id);
+    // Opened before subscribing, so that a stream closing meanwhile does not unsubscribe what this one needs.
+    const toSubscribe = this.#listens.urisToSubscribe(granted);
+    this.#listens.open(id, granted);
+    const results = await this.#subscribeAll(toSubscribe);
+    const failed = new Set(toSubscribe.filter((_, i) => !results[i]));
+    if (failed.size > 0 && granted.resourceSubscriptions) {
       const kept = granted.resourceSubscriptions.filter((uri) => !failed.has(uri));
       if (kept.length > 0) granted.resourceSubscriptions = kept;
       else delete granted.resourceSubscriptions;
+      this.#listens.close(id);
+      this.#listens.open(id, granted);
     }
-    const id = envelope.id;
-    this.#listens.open(id, granted);
+    // Cancelled while subscribing: no acknowledgement after the cancellation.
+    if (signal?.aborted) return this.#closeListen(id);
     const ack = JSON.stringify({
       jsonrpc: "2.0",
       method: ACKNOWLEDGED_METHOD,
@@ -414,11 +496,15 @@ export class LegacyServerSession implements RemoteTransport {
     // The stream stays open until the host cancels it (or the bridge stops); it has no response before.
     await new Promise<void>((resolve) => {
       const end = () => {
+        if (this.#listenEnds.get(idKey(id)) !== end) return resolve();
         this.#listenEnds.delete(idKey(id));
+        this.#listenIds.delete(idKey(id));
         this.#closeListen(id);
         resolve();
       };
+      this.#listenEnds.get(idKey(id))?.();
       this.#listenEnds.set(idKey(id), end);
+      this.#listenIds.set(idKey(id), id);
       if (signal?.aborted) return end();
       signal?.addEventListener("abort", end, { once: true });
     });
@@ -438,7 +524,7 @@ export class LegacyServerSession implements RemoteTransport {
       case "response":
         return this.#serverResponse(envelope);
       case "request":
-        return await this.#serverRequest(envelope, via);
+        return await this.#serverRequest(envelope, via, text.length);
       case "notification":
         return await this.#serverNotification(text, envelope, via);
       default:
@@ -469,8 +555,9 @@ export class LegacyServerSession implements RemoteTransport {
   /** Gives the call's final response (or failure) to the host request waiting for it, and ends the call. */
   #finishWith(call: Call, final: Json | Error): void {
     const hostId = call.hostId!;
-    this.#calls.finish(call);
-    this.#clearInputTimer(call);
+    this.#forget(call);
+    // A response that came on another stream leaves the call's own stream open: close it.
+    this.#exchanges.get(call.serverId)?.abort();
     this.#exchanges.delete(call.serverId);
     if (final instanceof Error) {
       const waiter = this.#hostWaiters.get(idKey(hostId));
@@ -479,9 +566,18 @@ export class LegacyServerSession implements RemoteTransport {
       return;
     }
     const response: Json = { jsonrpc: "2.0", id: hostId };
+    const error = final.error as { code?: unknown; message?: unknown } | undefined;
     if (isRecord(final.result)) response.result = completeResult(call.method, final.result, this.#identity);
-    else if ("result" in final) response.result = final.result;
-    else response.error = final.error;
+    else if (isRecord(error) && Number.isInteger(error.code) && typeof error.message === "string") {
+      response.error = error;
+    } else {
+      response.error = {
+        code: ErrorCode.InternalError,
+        message: `The server sent a malformed answer to ${call.method}: ${
+          JSON.stringify(final).slice(0, 200)
+        }`,
+      };
+    }
     void this.#reply(JSON.stringify(response)).catch((error) =>
       this.#o.log.warn(`Cannot give the host its response: ${(error as Error).message}`)
     );
@@ -489,7 +585,8 @@ export class LegacyServerSession implements RemoteTransport {
 
   /** The call's exchange with the server settled (after its response was handled, or failing). */
   #exchangeEnded(call: Call, error?: unknown): void {
-    if (this.#calls.byServerId(call.serverId) !== call) return;
+    // Gone, or answered while the host holds an input_required (the retry gets that answer).
+    if (this.#calls.byServerId(call.serverId) !== call || call.final !== undefined) return;
     const failure = error instanceof Error
       ? error
       : new TransportError(`The server ended the exchange of ${call.method} without a response: try again`);
@@ -497,50 +594,69 @@ export class LegacyServerSession implements RemoteTransport {
     else this.#finishWith(call, failure);
   }
 
-  async #serverRequest(envelope: Extract<Envelope, { kind: "request" }>, via: JsonRpcId | null | undefined) {
+  async #serverRequest(
+    envelope: Extract<Envelope, { kind: "request" }>,
+    via: JsonRpcId | null | undefined,
+    chars: number,
+  ): Promise<void> {
     const { id, method } = envelope;
     if (method === "ping") return await this.#toServer({ jsonrpc: "2.0", id, result: {} });
-    const missing = missingCapability(method, envelope.value.params, this.#hostCapabilities);
+    const call = INPUT_METHODS.has(method) ? this.#callFor(via) : undefined;
+    // 2026-07-28 declares capabilities per request: the call's own request says what the host can answer.
+    const missing = call && missingCapability(method, envelope.value.params, call.capabilities);
     if (missing !== undefined) {
       this.#o.log.info(`Declined ${method} from the server: the host did not declare ${missing}`);
-      return await this.#toServer(JSON.parse(errorResponse(
+      return await this.#refuse(
         id,
         ErrorCode.InvalidRequest,
         `The host did not declare the ${missing} capability`,
-      )));
-    }
-    const call = INPUT_METHODS.has(method) ? this.#callFor(via) : undefined;
-    if (call && call.inputs.size >= MAX_PENDING_INPUTS) {
-      this.#o.log.warn(
-        `Refused ${method} from the server: ${MAX_PENDING_INPUTS} requests already wait for the host`,
       );
-      return await this.#toServer(JSON.parse(errorResponse(
+    }
+    if (
+      call &&
+      (call.inputs.size >= MAX_PENDING_INPUTS || call.inputChars + chars > MAX_PENDING_INPUT_CHARS ||
+        this.#waitingChars() + chars > MAX_TOTAL_INPUT_CHARS)
+    ) {
+      this.#o.log.warn(`Refused ${method} from the server: too many requests wait for the host`);
+      return await this.#refuse(
         id,
         ErrorCode.InternalError,
-        `Too many requests wait for the host: ${MAX_PENDING_INPUTS} already (mcp-bridge's limit)`,
-      )));
+        `Too many requests wait for the host (mcp-bridge's limit: ${MAX_PENDING_INPUTS} and ` +
+          `${MAX_PENDING_INPUT_CHARS / 1024 / 1024} MiB per call, ${
+            MAX_TOTAL_INPUT_CHARS / 1024 / 1024
+          } MiB in all)`,
+      );
     }
     if (!call) {
       this.#o.log.info(
         `Declined ${method} from the server: a 2026-07-28 host answers server requests only during ` +
           "tools/call, prompts/get and resources/read",
       );
-      return await this.#toServer(JSON.parse(errorResponse(
+      return await this.#refuse(
         id,
         ErrorCode.MethodNotFound,
         `The host speaks MCP 2026-07-28 and can answer ${method} only during tools/call, prompts/get or ` +
           "resources/read",
-      )));
+      );
     }
     const params = isRecord(envelope.value.params) ? envelope.value.params : undefined;
-    this.#calls.addInput(call, id, method, params);
+    this.#calls.addInput(call, id, method, params, chars);
     if (call.hostId !== undefined) await this.#askHost(call);
   }
 
-  /** The input-capable call a server request belongs to: by its stream, else the only one running. */
+  async #refuse(id: JsonRpcId, code: number, message: string): Promise<void> {
+    await this.#toServer({ jsonrpc: "2.0", id, error: { code, message } });
+  }
+
+  /**
+   * The input-capable call a server request belongs to: the one whose stream carried it; when the
+   * transport cannot tell (HTTP+SSE) or it came on the server's own GET stream, the only one open.
+   */
   #callFor(via: JsonRpcId | null | undefined): Call | undefined {
-    const call = this.#calls.byServerId(via);
-    if (call) return INPUT_CAPABLE_METHODS.has(call.method) ? call : undefined;
+    if (via !== null && via !== undefined) {
+      const call = this.#calls.byServerId(via);
+      return call && INPUT_CAPABLE_METHODS.has(call.method) ? call : undefined;
+    }
     const candidates = this.#calls.all().filter((c) => INPUT_CAPABLE_METHODS.has(c.method));
     return candidates.length === 1 ? candidates[0] : undefined;
   }
@@ -549,8 +665,10 @@ export class LegacyServerSession implements RemoteTransport {
   async #askHost(call: Call): Promise<void> {
     const hostId = call.hostId!;
     const { inputRequests, requestState } = this.#calls.suspend(call);
-    const timer = setTimeout(() => void this.#giveUp(call), this.#o.inputWaitMs ?? INPUT_WAIT_MS);
-    this.#inputTimers.set(call.serverId, timer);
+    if (!this.#closed) {
+      const timer = setTimeout(() => void this.#giveUp(call), this.#o.inputWaitMs ?? INPUT_WAIT_MS);
+      this.#inputTimers.set(call.serverId, timer);
+    }
     await this.#reply(JSON.stringify({
       jsonrpc: "2.0",
       id: hostId,
@@ -562,18 +680,36 @@ export class LegacyServerSession implements RemoteTransport {
   async #giveUp(call: Call): Promise<void> {
     this.#inputTimers.delete(call.serverId);
     if (this.#calls.byServerId(call.serverId) !== call || call.hostId !== undefined) return;
+    // From now on no retry can take the call over (its requestState is gone).
+    const inputs = [...call.inputs.values()];
+    this.#forget(call);
     const waited = Math.round((this.#o.inputWaitMs ?? INPUT_WAIT_MS) / 1000);
     this.#o.log.warn(
       `The host did not answer the server's request within ${waited} s: cancelling ${call.method}`,
     );
-    for (const input of call.inputs.values()) {
-      await this.#toServer(JSON.parse(errorResponse(
+    for (const input of inputs) {
+      await this.#refuse(
         input.serverRequestId,
         ErrorCode.InternalError,
         `The host did not answer within ${waited} s`,
-      )));
+      );
     }
     await this.#cancelOnServer(call, `The host did not answer within ${waited} s`);
+  }
+
+  /** Characters of server requests waiting for the host, all calls together. */
+  #waitingChars(): number {
+    let chars = 0;
+    for (const call of this.#calls.all()) chars += call.inputChars;
+    return chars;
+  }
+
+  /** Ends a call in the table, with its timer and its waiting input. */
+  #forget(call: Call): void {
+    call.inputChars = 0;
+    call.inputs.clear();
+    this.#calls.finish(call);
+    this.#clearInputTimer(call);
   }
 
   #clearInputTimer(call: Call): void {
@@ -590,9 +726,9 @@ export class LegacyServerSession implements RemoteTransport {
     const params = isRecord(envelope.value.params) ? envelope.value.params : {};
     switch (envelope.method) {
       case "notifications/progress": {
-        const call = this.#calls.byProgressToken(params.progressToken);
+        // The server knows the call's id as its token; the host request holding the call has its own.
+        const call = this.#calls.byServerId(params.progressToken as JsonRpcId);
         if (!call || call.hostId === undefined || call.progressToken === undefined) return;
-        if (call.progressToken === call.serverProgressToken) return await this.#o.sink(text, envelope);
         return await this.#toHost({
           ...envelope.value,
           params: { ...params, progressToken: call.progressToken },

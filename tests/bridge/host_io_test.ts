@@ -218,6 +218,36 @@ Deno.test("host I/O: a JSON array (batch) → one invalid-request error with id 
   }
 });
 
+Deno.test("host I/O: a request reusing the id of one in flight → invalid-request error; the first is answered once", async () => {
+  const { server, seen } = await startExample();
+  try {
+    const raw = bridgeFor(server.url);
+    const run = await withBridge(raw, async () => {
+      await handshake(raw);
+      await raw.write(request(7, "tools/call", { name: "countdown", arguments: { n: 3, delayMs: 100 } }));
+      await delay(50);
+      await raw.write(request(7, "tools/call", { name: "echo", arguments: { text: "second" } }));
+      const error = await readJson(raw);
+      assert.deepEqual(error, {
+        jsonrpc: "2.0",
+        id: 7,
+        error: { code: -32600, message: "Invalid request: id 7 is already used by a request in flight" },
+      });
+      const first = await readJson(raw, 5000);
+      assert.equal(first.id, 7);
+      assert.deepEqual((first.result as { content: unknown }).content, [{ type: "text", text: "Lift-off!" }]);
+    });
+    assert.equal(run.status.code, 0);
+    assert.equal(
+      seen.filter((s) => rpcMethod(s) === "tools/call").length,
+      1,
+      "the second never reached the server",
+    );
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("host I/O: a 10 MiB message passes intact both ways", async () => {
   const { server } = await startExample({ bodies: false, maxRequestBodySize: 64 * 1024 * 1024 });
   try {

@@ -5,6 +5,7 @@ import {
   INPUT_METHODS,
   legacyRequest,
   missingCapability,
+  requestSubject,
 } from "../../src/era/legacy_calls.ts";
 
 Deno.test("INPUT_CAPABLE_METHODS and INPUT_METHODS hold the MRTR methods", () => {
@@ -35,7 +36,6 @@ Deno.test("CallTable.start() records the call as the host's request describes it
   assert.equal(call.method, "tools/call");
   assert.equal(call.hostId, "h1");
   assert.equal(call.progressToken, "p1");
-  assert.equal(call.serverProgressToken, "p1");
   assert.equal(call.logLevel, "debug");
   assert.equal(call.inputs.size, 0);
   assert.equal(call.requestState, undefined);
@@ -44,7 +44,6 @@ Deno.test("CallTable.start() records the call as the host's request describes it
 
   const plain = calls.start("h2", "prompts/get", {});
   assert.equal(plain.progressToken, undefined);
-  assert.equal(plain.serverProgressToken, undefined);
   assert.equal(plain.logLevel, undefined);
   assert.equal(calls.size, 2);
 });
@@ -93,18 +92,19 @@ Deno.test("CallTable.byHostId() finds the call a host id waits for", () => {
   assert.equal(calls.byHostId(2), undefined);
 });
 
-Deno.test("CallTable.byProgressToken() finds a call by the server's progress token", () => {
+Deno.test("CallTable.start() keeps the request's capabilities and subject; resume() takes the retry's capabilities", () => {
   const calls = new CallTable();
-  const a = calls.start("h1", "tools/call", { progressToken: 5 });
-  const b = calls.start("h2", "tools/call", { progressToken: "5" });
-  const c = calls.start("h3", "tools/call", {});
-  assert.equal(calls.byProgressToken(5), a);
-  assert.equal(calls.byProgressToken("5"), b);
-  assert.equal(calls.byProgressToken(6), undefined);
-  for (const token of [undefined, null, true, {}, [5], { token: 5 }]) {
-    assert.equal(calls.byProgressToken(token), undefined, JSON.stringify(token));
-  }
-  assert.notEqual(calls.byProgressToken(5), c);
+  const call = calls.start("h1", "tools/call", { capabilities: { roots: {} }, subject: "deploy" });
+  assert.deepEqual(call.capabilities, { roots: {} });
+  assert.equal(call.subject, "deploy");
+  assert.equal(call.inputChars, 0);
+  assert.deepEqual(calls.start("h2", "tools/list", {}).capabilities, {});
+  calls.addInput(call, 1, "roots/list", undefined, 100);
+  assert.equal(call.inputChars, 100);
+  calls.suspend(call);
+  calls.resume(call, "h3", { capabilities: { sampling: {} } });
+  assert.deepEqual(call.capabilities, { sampling: {} });
+  assert.equal(call.subject, "deploy", "the subject stays the original request's");
 });
 
 Deno.test("CallTable.addInput() gives unique keys, across calls too", () => {
@@ -125,6 +125,7 @@ Deno.test("CallTable.addInput() gives unique keys, across calls too", () => {
     serverRequestId: 2,
     method: "elicitation/create",
     params: { message: "?" },
+    chars: 0,
   });
 });
 
@@ -150,7 +151,6 @@ Deno.test("CallTable.suspend() ends the host request but keeps the call", () => 
   assert.equal(call.hostId, undefined);
   assert.equal(calls.byHostId("h1"), undefined);
   assert.equal(calls.byServerId(call.serverId), call);
-  assert.equal(calls.byProgressToken("p"), call);
   assert.equal(calls.size, 1);
   assert.equal(call.inputs.size, 1, "the server's requests stay open");
 });
@@ -195,8 +195,6 @@ Deno.test("CallTable.resume() maps the retry's id and uses up the requestState",
   assert.equal(calls.byRequestState(requestState), undefined);
   assert.equal(call.progressToken, "p2");
   assert.equal(call.logLevel, "debug");
-  assert.equal(call.serverProgressToken, "p1", "the server still knows the first token");
-  assert.equal(calls.byProgressToken("p1"), call);
   assert.deepEqual(calls.running(), [call]);
 });
 
@@ -286,7 +284,6 @@ Deno.test("CallTable.finish() removes the call from every index", () => {
   assert.equal(calls.size, 0);
   assert.equal(calls.byServerId(running.serverId), undefined);
   assert.equal(calls.byHostId("h1"), undefined);
-  assert.equal(calls.byProgressToken("p1"), undefined);
   assert.deepEqual(calls.running(), []);
   assert.deepEqual(calls.all(), []);
 
@@ -296,7 +293,6 @@ Deno.test("CallTable.finish() removes the call from every index", () => {
   calls.finish(suspended);
   assert.equal(calls.size, 0);
   assert.equal(calls.byRequestState(requestState), undefined);
-  assert.equal(calls.byProgressToken(9), undefined);
   assert.equal(calls.byServerId(suspended.serverId), undefined);
   assert.equal(calls.dropInput(1), undefined);
 });
@@ -308,7 +304,6 @@ Deno.test("CallTable.finish() of a suspended call leaves a later call with the s
   const second = calls.start("h1", "tools/call", { progressToken: "p" });
   calls.finish(first);
   assert.equal(calls.byHostId("h1"), second);
-  assert.equal(calls.byProgressToken("p"), second);
   assert.equal(calls.byServerId(second.serverId), second);
   assert.deepEqual(calls.running(), [second]);
 });
@@ -365,7 +360,7 @@ Deno.test("legacyRequest() rewrites the request as in the JSDoc example", () => 
     jsonrpc: "2.0",
     id: 4,
     method: "tools/call",
-    params: { name: "echo", _meta: { progressToken: 1 } },
+    params: { name: "echo", _meta: { progressToken: 4 } },
   });
 });
 
@@ -393,7 +388,7 @@ Deno.test("legacyRequest() strips the four protocol _meta keys and keeps the oth
     method: "resources/read",
     params: {
       uri: "file:///a",
-      _meta: { "io.modelcontextprotocol/other": true, progressToken: "tok", "com.example/trace": "abc" },
+      _meta: { "io.modelcontextprotocol/other": true, progressToken: 12, "com.example/trace": "abc" },
     },
   });
 });
@@ -485,7 +480,7 @@ Deno.test("legacyRequest() does not change the host's request", () => {
   const before = structuredClone(request);
   const text = legacyRequest(request, 5);
   assert.deepEqual(request, before);
-  assert.deepEqual(JSON.parse(text).params, { name: "echo", _meta: { progressToken: 1 } });
+  assert.deepEqual(JSON.parse(text).params, { name: "echo", _meta: { progressToken: 5 } });
 });
 
 Deno.test("suspend() leaves another call that a host wrongly started under the same id where it is", () => {
@@ -518,4 +513,25 @@ Deno.test("missingCapability() names what the host did not declare for each inpu
     undefined,
   );
   assert.equal(missingCapability("ping", undefined, {}), undefined);
+});
+
+Deno.test("takeAnswers() and dropInput() give back the size of what no longer waits", () => {
+  const calls = new CallTable();
+  const call = calls.start("h1", "tools/call", {});
+  const a = calls.addInput(call, 1, "roots/list", undefined, 10);
+  calls.addInput(call, 2, "roots/list", undefined, 20);
+  calls.addInput(call, 3, "roots/list", undefined, 40);
+  calls.takeAnswers(call, { [a]: { roots: [] } });
+  assert.equal(call.inputChars, 60);
+  calls.dropInput(2);
+  assert.equal(call.inputChars, 40);
+});
+
+Deno.test("requestSubject() names the tool, the prompt or the resource of an input-capable request", () => {
+  assert.equal(requestSubject("tools/call", { name: "t" }), "t");
+  assert.equal(requestSubject("prompts/get", { name: "p" }), "p");
+  assert.equal(requestSubject("resources/read", { uri: "u", name: "n" }), "u");
+  assert.equal(requestSubject("tools/list", { name: "t" }), undefined);
+  assert.equal(requestSubject("tools/call", { name: 1 }), undefined);
+  assert.equal(requestSubject("tools/call", undefined), undefined);
 });

@@ -229,15 +229,19 @@ Deno.test("completeResult() completes a tools/list result as in the JSDoc exampl
   });
 });
 
-Deno.test("completeResult() keeps a resultType the server sent", () => {
+Deno.test("completeResult() always says complete: only the bridge issues input_required", () => {
   assert.deepEqual(
-    completeResult("tools/call", { resultType: "input_required", inputRequests: {} }, undefined),
-    {
-      resultType: "input_required",
-      inputRequests: {},
-    },
+    completeResult(
+      "tools/call",
+      { resultType: "input_required", inputRequests: {}, requestState: "x" },
+      undefined,
+    ),
+    { resultType: "complete" },
   );
-  assert.equal(completeResult("tools/list", { resultType: "task", tools: [] }, undefined).resultType, "task");
+  assert.equal(
+    completeResult("tools/list", { resultType: "task", tools: [] }, undefined).resultType,
+    "complete",
+  );
 });
 
 Deno.test("completeResult() adds caching hints to the results of each cacheable method", () => {

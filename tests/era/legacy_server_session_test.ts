@@ -215,6 +215,8 @@ Deno.test("a server that answers while the host holds input_required: the host's
     assert.equal(last().result.resultType, "input_required");
     const state = last().result.requestState;
     const [key] = Object.keys(last().result.inputRequests);
+    // The server's answer and the end of its stream both come before the retry.
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await send({
       jsonrpc: "2.0",
       id: "b",
@@ -291,6 +293,15 @@ Deno.test("a server asking for input the host did not declare: refused to the se
   const server = await serveScripted(1, false);
   const { session, send, toHost } = openSession(server.url);
   try {
+    // The session is initialized with elicitation declared, but this call declares only roots: 2026-07-28
+    // capabilities are per request.
+    await send({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "server/discover",
+      params: { _meta: meta({ elicitation: {} }) },
+    });
+    toHost.length = 0;
     const call = { name: "anything", arguments: {}, _meta: meta({ roots: {} }) };
     const pending = send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: call });
     await until("the refusal", () => server.bodies.some((b) => "error" in b));
@@ -303,6 +314,31 @@ Deno.test("a server asking for input the host did not declare: refused to the se
     assert.equal(toHost.length, 0, "the host got no input_required");
     await session.close();
     await pending;
+  } finally {
+    await session.close();
+    await server.close();
+  }
+});
+
+Deno.test("a request the host cancels while the server is being initialized never reaches the server", async () => {
+  const server = await serveTestServer({ mode: "stateful" });
+  const { session, send, toHost } = openSession(server.url);
+  try {
+    const abort = new AbortController();
+    const call = send(
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "echo", arguments: { text: "x" }, _meta: meta() },
+      },
+      abort.signal,
+    );
+    abort.abort();
+    await call;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(server.seen.requests.filter((r) => r.rpc === "tools/call").length, 0);
+    assert.equal(toHost.length, 0);
   } finally {
     await session.close();
     await server.close();
