@@ -144,3 +144,11 @@ export async function startEverything(
   }
   throw new Error(`server-everything (${mode}) found no free port in 3 attempts`);
 }
+
+/** An accepted answer to server-everything's elicitation form (`name` is required; the others are valid extras). */
+export const EVERYTHING_ELICITED: Record<string, string | number | boolean> = {
+  name: "Ada Lovelace",
+  check: true,
+  integer: 7,
+  email: "ada@example.com",
+};

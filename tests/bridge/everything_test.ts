@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { connectHost, type Host, type HostOptions } from "../_fixtures/bridge_host.ts";
-import { type EverythingMode, type EverythingServer, startEverything } from "../_fixtures/everything.ts";
+import { answeringHost } from "../_fixtures/answering_host.ts";
+import {
+  EVERYTHING_ELICITED,
+  type EverythingMode,
+  type EverythingServer,
+  startEverything,
+} from "../_fixtures/everything.ts";
 
 /**
  * The tools server-everything registers for every client, whatever its capabilities
@@ -159,35 +165,8 @@ for (const setup of SETUPS) {
       });
 
       await t.step("sampling, elicitation and roots: the server's requests reach the host", async () => {
-        const samplingPrompts: string[] = [];
-        const elicitationMessages: string[] = [];
-        let rootsRequests = 0;
-        const host = await connect(server, setup, {
-          clientOptions: { capabilities: { sampling: {}, elicitation: {}, roots: {} } },
-          setup: (client) => {
-            client.setRequestHandler("sampling/createMessage", (request) => {
-              const content = request.params.messages[0].content as { type: string; text?: string };
-              samplingPrompts.push(String(content.text));
-              return {
-                model: "stub-model-7",
-                role: "assistant",
-                content: { type: "text", text: "stubbed completion ✓" },
-                stopReason: "endTurn",
-              };
-            });
-            client.setRequestHandler("elicitation/create", (request) => {
-              elicitationMessages.push(request.params.message);
-              return {
-                action: "accept",
-                content: { name: "Ada Lovelace", check: true, integer: 7, email: "ada@example.com" },
-              };
-            });
-            client.setRequestHandler("roots/list", () => {
-              rootsRequests++;
-              return { roots: [{ uri: "file:///tmp/bridge-root", name: "bridge-root" }] };
-            });
-          },
-        });
+        const { options, asked } = answeringHost(EVERYTHING_ELICITED);
+        const host = await connect(server, setup, options);
         try {
           const names = (await host.client.listTools()).tools.map((tool) => tool.name);
           for (const name of ["trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"]) {
@@ -198,14 +177,14 @@ for (const setup of SETUPS) {
             name: "trigger-sampling-request",
             arguments: { prompt: "Say hi", maxTokens: 12 },
           });
-          assert.deepEqual(samplingPrompts, ["Resource trigger-sampling-request context: Say hi"]);
+          assert.deepEqual(asked.samplingPrompts, ["Resource trigger-sampling-request context: Say hi"]);
           assert.match(textOf(sampled), /^LLM sampling result: /);
           const sampledResult = JSON.parse(textOf(sampled).replace(/^LLM sampling result: \n/, ""));
           assert.equal(sampledResult.model, "stub-model-7");
           assert.deepEqual(sampledResult.content, { type: "text", text: "stubbed completion ✓" });
 
           const elicited = await host.client.callTool({ name: "trigger-elicitation-request", arguments: {} });
-          assert.deepEqual(elicitationMessages, ["Please provide inputs for the following fields:"]);
+          assert.deepEqual(asked.elicitationMessages, ["Please provide inputs for the following fields:"]);
           const elicitedText = textOf(elicited);
           assert.match(elicitedText, /✅ User provided the requested information!/);
           assert.match(elicitedText, /- Name: Ada Lovelace/);
@@ -218,7 +197,7 @@ for (const setup of SETUPS) {
             textOf(roots),
             /^Current MCP Roots \(1 total\):\n\n1\. bridge-root\n {3}URI: file:\/\/\/tmp\/bridge-root/,
           );
-          assert.ok(rootsRequests >= 1, `roots/list was requested ${rootsRequests} times`);
+          assert.ok(asked.rootsRequests >= 1, `roots/list was requested ${asked.rootsRequests} times`);
         } finally {
           await host.close();
         }

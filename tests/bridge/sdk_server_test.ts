@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { ServeOptions } from "../../src/demo/example_server.ts";
+import { answeringHost, HOST_ROOT, SAMPLED_TEXT } from "../_fixtures/answering_host.ts";
 import { type Host, type HostOptions, withServerAndHost } from "../_fixtures/bridge_host.ts";
 import { MemoryEventStore, serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
 
@@ -17,26 +18,14 @@ function withBridge(
 }
 
 Deno.test("bridge passes sampling, elicitation and roots requests to the host and its answers back", async () => {
-  await withBridge({ mode: "stateful" }, {
-    clientOptions: {
-      capabilities: { sampling: {}, elicitation: { form: {} }, roots: { listChanged: true } },
-    },
-    setup: (client) => {
-      client.setRequestHandler("sampling/createMessage", () => ({
-        model: "test-model",
-        role: "assistant",
-        content: { type: "text", text: "four" },
-      }));
-      client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { name: "Ada" } }));
-      client.setRequestHandler("roots/list", () => ({ roots: [{ uri: "file:///work", name: "work" }] }));
-    },
-  }, async (_server, host) => {
+  const { options } = answeringHost({ name: "Ada" });
+  await withBridge({ mode: "stateful" }, options, async (_server, host) => {
     const sampled = await host.client.callTool({ name: "ask_sampling", arguments: {} });
-    assert.match(text(sampled), /model said: .*four/);
+    assert.match(text(sampled), new RegExp(`model said: .*${SAMPLED_TEXT}`));
     const elicited = await host.client.callTool({ name: "ask_elicitation", arguments: {} });
     assert.equal(text(elicited), 'accept: {"name":"Ada"}');
     const roots = await host.client.callTool({ name: "ask_roots", arguments: {} });
-    assert.deepEqual(JSON.parse(text(roots)).roots, [{ uri: "file:///work", name: "work" }]);
+    assert.deepEqual(JSON.parse(text(roots)).roots, [HOST_ROOT]);
   });
 });
 

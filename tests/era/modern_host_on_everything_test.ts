@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type Host, withServerAndHost } from "../_fixtures/bridge_host.ts";
-import { type EverythingServer, startEverything } from "../_fixtures/everything.ts";
+import { answeringHost } from "../_fixtures/answering_host.ts";
+import { EVERYTHING_ELICITED, type EverythingServer, startEverything } from "../_fixtures/everything.ts";
 import { assertModernTraffic } from "../_fixtures/modern_schema.ts";
 
 /** A static resource of server-everything (one per file of its docs/ directory). */
@@ -100,43 +101,15 @@ Deno.test("a 2026-07-28 host on server-everything: its identity, instructions, e
 });
 
 Deno.test("a 2026-07-28 host answers server-everything's sampling, elicitation and roots requests as input_required rounds", async () => {
-  const samplingPrompts: string[] = [];
-  const elicitationMessages: string[] = [];
-  let rootsRequests = 0;
-  await withModernHost({
-    clientOptions: { capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} } },
-    setup: (client) => {
-      client.setRequestHandler("sampling/createMessage", (request) => {
-        const content = request.params.messages[0]!.content as { type: string; text?: string };
-        samplingPrompts.push(String(content.text));
-        return {
-          model: "stub-model-7",
-          role: "assistant",
-          content: { type: "text", text: "stubbed completion ✓" },
-          stopReason: "endTurn",
-        };
-      });
-      client.setRequestHandler("elicitation/create", (request) => {
-        elicitationMessages.push(String(request.params.message));
-        // "name" is the only required field of the server's schema; the others are valid extras.
-        return {
-          action: "accept",
-          content: { name: "Ada Lovelace", check: true, integer: 7, email: "ada@example.com" },
-        };
-      });
-      client.setRequestHandler("roots/list", () => {
-        rootsRequests++;
-        return { roots: [{ uri: "file:///tmp/bridge-root", name: "bridge-root" }] };
-      });
-    },
-  }, async (_server, host) => {
+  const { options, asked } = answeringHost(EVERYTHING_ELICITED);
+  await withModernHost(options, async (_server, host) => {
     const { client } = host;
     // server-everything asks roots/list on its GET stream 350 ms after initialization, outside any call:
     // a 2026-07-28 host cannot be asked then, so the bridge declines it (documented limit). Waiting for
     // that keeps it from landing in one of the calls below (the bridge gives a server request from the
     // GET stream to the only call running).
     await until("the startup roots/list declined", () => /Declined roots\/list/.test(host.stderr()), host);
-    assert.equal(rootsRequests, 0, "the declined request never reached the host");
+    assert.equal(asked.rootsRequests, 0, "the declined request never reached the host");
     const names = (await client.listTools()).tools.map((t) => t.name);
     for (const name of ["trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"]) {
       assert.ok(names.includes(name), `${name} missing from ${names.join(", ")}`);
@@ -146,14 +119,14 @@ Deno.test("a 2026-07-28 host answers server-everything's sampling, elicitation a
       name: "trigger-sampling-request",
       arguments: { prompt: "Say hi", maxTokens: 12 },
     });
-    assert.deepEqual(samplingPrompts, ["Resource trigger-sampling-request context: Say hi"]);
+    assert.deepEqual(asked.samplingPrompts, ["Resource trigger-sampling-request context: Say hi"]);
     assert.match(text(sampled), /^LLM sampling result: \n/);
     const sampledResult = JSON.parse(text(sampled).replace(/^LLM sampling result: \n/, ""));
     assert.equal(sampledResult.model, "stub-model-7");
     assert.deepEqual(sampledResult.content, { type: "text", text: "stubbed completion ✓" });
 
     const elicited = await client.callTool({ name: "trigger-elicitation-request", arguments: {} });
-    assert.deepEqual(elicitationMessages, ["Please provide inputs for the following fields:"]);
+    assert.deepEqual(asked.elicitationMessages, ["Please provide inputs for the following fields:"]);
     const elicitedText = text(elicited);
     assert.match(elicitedText, /✅ User provided the requested information!/);
     assert.match(elicitedText, /- Name: Ada Lovelace/);
@@ -167,7 +140,7 @@ Deno.test("a 2026-07-28 host answers server-everything's sampling, elicitation a
       /^Current MCP Roots \(1 total\):\n\n1\. bridge-root\n {3}URI: file:\/\/\/tmp\/bridge-root/,
     );
     // Not cached from the declined startup request: get-roots-list asked again, during its call.
-    assert.equal(rootsRequests, 1);
+    assert.equal(asked.rootsRequests, 1);
 
     assert.deepEqual(inputMethods(host), ["sampling/createMessage", "elicitation/create", "roots/list"]);
     await assertModernTraffic(host.received, host.sent);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { serveExample } from "../../src/demo/example_server.ts";
 import { finishRaw, type Host, netFor, spawnRaw, withServerAndHost } from "../_fixtures/bridge_host.ts";
+import { answeringHost, HOST_ROOT, SAMPLED_TEXT } from "../_fixtures/answering_host.ts";
 import { assertModernTraffic } from "../_fixtures/modern_schema.ts";
 import { serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
 
@@ -128,24 +129,13 @@ Deno.test("a 2026-07-28 host sees the 2025-era server's name, every list, prompt
 });
 
 Deno.test("a 2026-07-28 host answers the 2025-era server's sampling, elicitation and roots requests as input_required rounds", async () => {
-  await withModernHost({
-    clientOptions: { capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} } },
-    setup: (client) => {
-      client.setRequestHandler("sampling/createMessage", () => ({
-        model: "test-model",
-        role: "assistant",
-        content: { type: "text", text: "four" },
-      }));
-      client.setRequestHandler("elicitation/create", () => ({ action: "accept", content: { name: "Ada" } }));
-      client.setRequestHandler("roots/list", () => ({ roots: [{ uri: "file:///work", name: "work" }] }));
-    },
-  }, async (_server, host) => {
+  await withModernHost(answeringHost({ name: "Ada" }).options, async (_server, host) => {
     const sampled = await host.client.callTool({ name: "ask_sampling", arguments: {} });
-    assert.match(text(sampled), /model said: .*four/);
+    assert.match(text(sampled), new RegExp(`model said: .*${SAMPLED_TEXT}`));
     const elicited = await host.client.callTool({ name: "ask_elicitation", arguments: {} });
     assert.equal(text(elicited), 'accept: {"name":"Ada"}');
     const roots = await host.client.callTool({ name: "ask_roots", arguments: {} });
-    assert.deepEqual(JSON.parse(text(roots)).roots, [{ uri: "file:///work", name: "work" }]);
+    assert.deepEqual(JSON.parse(text(roots)).roots, [HOST_ROOT]);
     // Three rounds: each call got an input_required result, and its retry the final one.
     const rounds = host.received.filter((m) =>
       (m.result as { resultType?: string })?.resultType === "input_required"
