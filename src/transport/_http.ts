@@ -94,7 +94,8 @@ export function networkReason(error: unknown): string {
     deepest = deepest.cause as { message?: string; cause?: unknown };
   }
   const message = deepest?.message ?? String(error);
-  return message.replace(/^error sending request for url \([^)]*\):\s*/, "").replace(
+  // Deno says `error sending request for url (…)`, or `error sending request from A for URL (B)`.
+  return message.replace(/^error sending request (?:from \S+ )?for (?:url )?\S*\s*\([^)]*\):\s*/, "").replace(
     /^client error \((\w+)\):\s*/,
     "",
   );

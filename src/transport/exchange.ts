@@ -164,6 +164,8 @@ export interface ServerRequest {
 export class ServerExchange {
   #o: ServerExchangeOptions;
   #userHeaders: [string, string][];
+  /** The server refused a chunked body once (HTTP 411): bodies go as plain text from then on. */
+  #lengthRequired = false;
 
   /**
    * Creates the exchange; nothing is sent yet.
@@ -263,13 +265,26 @@ export class ServerExchange {
     let currentMethod = method;
     let currentBody = body;
     for (let hops = 0;; hops++) {
-      const res = await fetchOrExplain(this.#o.fetch, current, {
-        method: currentMethod,
-        headers,
-        ...(currentBody !== undefined ? { body: currentBody } : {}),
-        redirect: "manual",
-        ...(signal ? { signal } : {}),
-      });
+      const send = (body: BodyInit | undefined) =>
+        fetchOrExplain(this.#o.fetch, current, {
+          method: currentMethod,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          redirect: "manual",
+          ...(signal ? { signal } : {}),
+        });
+      const oneShot = currentBody !== undefined && !this.#lengthRequired;
+      let res = await send(oneShot ? oneShotBody(currentBody!) : currentBody);
+      if (res.status === 411 && oneShot) {
+        // The server wants a Content-Length (it refused the request unread): send a plain body from now on.
+        await drain(res);
+        this.#lengthRequired = true;
+        this.#o.log.info(
+          `The server at ${current.host} refuses chunked requests (HTTP 411): sending plain bodies, which the ` +
+            "runtime may re-send by itself after a broken connection",
+        );
+        res = await send(currentBody);
+      }
       if (!isRedirect(res.status)) return res;
       await drain(res);
       const where = `${current.host}${current.pathname}`;
@@ -317,6 +332,23 @@ export class ServerExchange {
   }
 }
 
+/**
+ * A request body that can be read once only. The runtime's HTTP client sends a request again by itself
+ * when a reused connection closes before the answer, also when the server had already received it: a
+ * tool call would run twice. It can do that only with a body it can replay; a stream is read once, so
+ * the request is sent at most once and a broken exchange fails instead (the bridge then decides what to
+ * do, by the rules of its own). The stream goes out as a chunked body on HTTP/1.1 (DATA frames on HTTP/2).
+ */
+function oneShotBody(text: string): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 }
@@ -341,9 +373,20 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
         { cause: error },
       );
     }
+    const reason = networkReason(error);
+    if (init.method === "POST" && SENT_THEN_BROKEN.test(reason)) {
+      throw new TransportError(
+        `The connection to ${url.host} broke after the request was sent and before any answer (${reason}): ` +
+          "the server may have run it, so mcp-bridge does not send it again; check before you retry",
+        { cause: error, outcomeUnknown: true },
+      );
+    }
     throw new TransportError(
-      describeHttpFailure({ host: url.host, path: url.pathname, networkError: networkReason(error) }),
+      describeHttpFailure({ host: url.host, path: url.pathname, networkError: reason }),
       { cause: error },
     );
   }
 }
+
+/** A connection that broke once the request was on its way (not one that could not be opened). */
+const SENT_THEN_BROKEN = /closed before message completed|^(?!.*connect error).*connection reset/i;

@@ -70,6 +70,8 @@ export class TransportError extends Error {
   readonly detail: string | undefined;
   /** A message from the server was past the size limit. */
   readonly tooLarge: boolean;
+  /** The request was sent and the connection broke before any answer: the server may have run it. */
+  readonly outcomeUnknown: boolean;
   /**
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
@@ -82,6 +84,7 @@ export class TransportError extends Error {
       notAStream?: boolean;
       detail?: string;
       tooLarge?: boolean;
+      outcomeUnknown?: boolean;
       cause?: unknown;
     } = {},
   ) {
@@ -92,6 +95,7 @@ export class TransportError extends Error {
     this.notAStream = options.notAStream ?? false;
     this.detail = options.detail;
     this.tooLarge = options.tooLarge ?? false;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
   }
 }
 

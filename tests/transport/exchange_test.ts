@@ -246,3 +246,28 @@ Deno.test("subscriptions/listen re-authenticates through the exchange", async ()
     await server.close();
   }
 });
+
+Deno.test("ServerExchange sends bodies once-only (chunked), and plain after a server refused that with 411", async () => {
+  const seen: { chunked: boolean; body: string }[] = [];
+  // A hand-written server for a gateway that wants a Content-Length on every request.
+  const server = await serveLoopback(async (request) => {
+    const chunked = request.headers.get("transfer-encoding") === "chunked";
+    seen.push({ chunked, body: await request.text() });
+    return chunked ? new Response("Length Required", { status: 411 }) : Response.json({ ok: true });
+  });
+  try {
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log });
+    for (const body of ['{"n":1}', '{"n":2}']) {
+      const res = await exchange.send({ method: "POST", body, operation: "tools/call" });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    assert.deepEqual(seen, [
+      { chunked: true, body: '{"n":1}' },
+      { chunked: false, body: '{"n":1}' },
+      { chunked: false, body: '{"n":2}' },
+    ]);
+  } finally {
+    await server.close();
+  }
+});
