@@ -32,13 +32,26 @@ import { ModernHttpClient } from "./transport/modern_http.ts";
 import { ModernSession } from "./era/modern_session.ts";
 import { LegacyServerSession } from "./era/legacy_server_session.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
-import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
+import type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "./transport/transport.ts";
+import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
 import { VERSION } from "./version.ts";
 
 function writeStdout(text: string): void {
   const bytes = new TextEncoder().encode(text);
   let written = 0;
   while (written < bytes.length) written += Deno.stdout.writeSync(bytes.subarray(written));
+}
+
+/** Reads the file a network flag names, after checking the permission (named when missing). */
+function readFlagFile(path: string, flag: string): string {
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    throw new UsageError(`Cannot read ${flag} ${path}: run again with --allow-read=${path}`);
+  }
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read ${flag} ${path}: ${(error as Error).message}`);
+  }
 }
 
 function readHeaderFiles(paths: readonly string[]): HeaderTemplate[] {
@@ -73,6 +86,7 @@ function createTransport(
   sink: MessageSink,
   log: Logger,
   auth: AuthHook | undefined,
+  fetch: FetchLike,
 ): RemoteTransport {
   // One exchange owns every HTTP request to the server: headers, credentials, redirects, errors.
   const exchange = new ServerExchange({
@@ -156,6 +170,14 @@ export async function main(args: readonly string[]): Promise<number> {
 
   const log = new Logger({ level: options.debug ? "debug" : options.silent ? "error" : "info" });
   for (const [, value] of headers) log.addSecret(value);
+  let network: NetworkFetch;
+  try {
+    network = createNetworkFetch(options.network, readFlagFile, (value) => log.addSecret(value));
+  } catch (error) {
+    log.error((error as Error).message);
+    return 2;
+  }
+  const fetch = network.fetch;
   let closeDebugLog: (() => void) | undefined;
   if (options.debug) {
     const dir = resolveConfigDir(options.configDir, Deno.build.os, optionalEnv);
@@ -209,7 +231,7 @@ export async function main(args: readonly string[]): Promise<number> {
         filter,
         log,
         print: writeStdout,
-        connect: (sink) => createTransport(options, headers, sink, log, auth),
+        connect: (sink) => createTransport(options, headers, sink, log, auth, fetch),
       });
     }
     const out = new LineWriter(Deno.stdout);
@@ -220,6 +242,7 @@ export async function main(args: readonly string[]): Promise<number> {
         (text, envelope) => bridge.fromServer(text, envelope),
         log,
         auth,
+        fetch,
       ),
       out,
       log,
@@ -227,6 +250,7 @@ export async function main(args: readonly string[]): Promise<number> {
     });
     return await serveStdio({ bridge, stdin: Deno.stdin, out, log, onStop: () => shutdown.abort() });
   } finally {
+    network.close();
     closeDebugLog?.();
   }
 }

@@ -12,6 +12,7 @@ import { parseSize } from "./size.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 import { isLoopbackHost } from "../net/address.ts";
+import { type NetworkSettings, parseProxy } from "../net/http_client.ts";
 
 /** The subcommands. */
 export type Command = "bridge" | "client" | "login" | "logout" | "status";
@@ -78,6 +79,8 @@ export interface CliOptions {
   connectTimeoutMs: number;
   /** `--max-message-size`: the largest message, JSON body or SSE event accepted from the server. */
   maxMessageBytes: number;
+  /** `--proxy`, `--ca-file`, `--client-cert`, `--client-key`. */
+  network: NetworkSettings;
   /** OAuth settings. */
   auth: AuthOptions;
   /** `logout --all`. */
@@ -119,6 +122,12 @@ const OPTIONS = {
   "config-dir": { type: "string" },
   "connect-timeout": { type: "string" },
   "max-message-size": { type: "string" },
+  proxy: { type: "string" },
+  "ca-file": { type: "string" },
+  "client-cert": { type: "string" },
+  "client-key": { type: "string" },
+  // mcp-remote's switch for the proxy variables, which mcp-bridge always honours: accepted, changes nothing.
+  "enable-proxy": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
   // Accepted for mcp-remote compatibility; implemented by later releases.
@@ -142,7 +151,6 @@ const OPTIONS = {
   "headers-timeout": { type: "string" },
   "body-timeout": { type: "string" },
   ipv4: { type: "boolean" },
-  "enable-proxy": { type: "boolean" },
   "keep-alive": { type: "boolean" },
   "ping-interval": { type: "string" },
   "disable-cookies": { type: "boolean" },
@@ -153,7 +161,6 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   "headers-timeout": "network tuning",
   "body-timeout": "network tuning",
   ipv4: "network tuning",
-  "enable-proxy": "proxy support",
   "keep-alive": "reconnection and keep-alive",
   "ping-interval": "reconnection and keep-alive",
   "disable-cookies": "cookie handling",
@@ -357,6 +364,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     }
   }
 
+  if (values.proxy !== undefined) {
+    try {
+      parseProxy(values.proxy);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  if ((values["client-cert"] === undefined) !== (values["client-key"] === undefined)) {
+    throw new UsageError("Cannot use a client certificate: --client-cert and --client-key go together");
+  }
   let maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   if (values["max-message-size"] !== undefined) {
     try {
@@ -397,6 +414,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       configDir: values["config-dir"],
       connectTimeoutMs,
       maxMessageBytes,
+      network: {
+        ...(values.proxy !== undefined ? { proxy: values.proxy } : {}),
+        ...(values["ca-file"] !== undefined ? { caFile: values["ca-file"] } : {}),
+        ...(values["client-cert"] !== undefined ? { clientCert: values["client-cert"] } : {}),
+        ...(values["client-key"] !== undefined ? { clientKey: values["client-key"] } : {}),
+      },
     },
   };
 }

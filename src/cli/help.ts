@@ -30,6 +30,15 @@ Connection:
   --protocol <era>             auto (default: detect the server's era and translate), legacy
                                (2025 era only) or modern (2026-07-28 only)
 
+Corporate networks (for the MCP server and the authorization server alike):
+  --proxy <url>                send everything through this proxy (http://, https://, socks5://;
+                               user:password@ for Basic auth); without it HTTPS_PROXY, HTTP_PROXY
+                               and NO_PROXY are honoured (--enable-proxy is accepted, not needed)
+  --ca-file <path>             trust the PEM certificates in this file too (a private CA)
+  --client-cert <path>         present this PEM certificate to servers that ask for one (mutual
+  --client-key <path>          TLS), with its PEM private key
+  For a test server only: Deno's own --unsafely-ignore-certificate-errors=<host>
+
 Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization header):
   --callback-port <port>       the sign-in callback port (also the positional [callback-port];
                                default: derived from the server, with fallbacks when busy)
@@ -58,8 +67,7 @@ Output:
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  --headers-timeout --body-timeout --ipv4 --enable-proxy --keep-alive --ping-interval
-  --disable-cookies
+  --headers-timeout --body-timeout --ipv4 --keep-alive --ping-interval --disable-cookies
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp
@@ -71,5 +79,5 @@ Examples:
 Permissions (Deno): --allow-net=<server host:port>,<authorization server host:port>,127.0.0.1;
   --allow-read=<config dir> --allow-write=<config dir> (or --allow-env=HOME for the default one);
   --allow-run=xdg-open (or open) to open the browser; --allow-env=<each \${VAR}>;
-  --allow-read=<header file>.
+  --allow-read=<header file>, <--ca-file>, <--client-cert>, <--client-key>.
 `;

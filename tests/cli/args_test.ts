@@ -92,6 +92,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     configDir: undefined,
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
     maxMessageBytes: 64 * 1024 * 1024,
+    network: {},
     all: false,
     auth: {
       callbackPort: undefined,
@@ -196,7 +197,6 @@ for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
   Deno.test(`parseCommandLine() refuses --${flag} as not implemented, naming the flag`, () => {
     const isBoolean = [
       "ipv4",
-      "enable-proxy",
       "keep-alive",
       "disable-cookies",
     ].includes(flag);
@@ -207,12 +207,11 @@ for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
 }
 
 Deno.test("parseCommandLine() lists the not-implemented flags of every area", () => {
-  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 7);
+  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 6);
   assert.deepEqual(
     new Set(Object.values(NOT_IMPLEMENTED)),
     new Set([
       "network tuning",
-      "proxy support",
       "reconnection and keep-alive",
       "cookie handling",
     ]),
@@ -425,4 +424,31 @@ Deno.test({
     usageError([URL_TEXT, "--connect-timeout", "600h"], /--connect-timeout/);
     usageError([URL_TEXT, "--connect-timeout", "9".repeat(400)], /--connect-timeout/);
   },
+});
+
+Deno.test("parseCommandLine() takes the network flags, and refuses an unusable proxy or a lone client certificate", () => {
+  const parsed = parseCommandLine([
+    URL_TEXT,
+    "--proxy",
+    "http://proxy.corp:3128",
+    "--ca-file",
+    "/etc/corp-ca.pem",
+    "--client-cert",
+    "/a/client.pem",
+    "--client-key",
+    "/a/client.key",
+    "--enable-proxy",
+  ]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind === "run") {
+    assert.deepEqual(parsed.options.network, {
+      proxy: "http://proxy.corp:3128",
+      caFile: "/etc/corp-ca.pem",
+      clientCert: "/a/client.pem",
+      clientKey: "/a/client.key",
+    });
+  }
+  usageError([URL_TEXT, "--proxy", "ftp://proxy"], /scheme must be http, https, socks5 or socks5h/);
+  usageError([URL_TEXT, "--proxy", "proxy.corp"], /not an absolute URL/);
+  usageError([URL_TEXT, "--client-cert", "/a/client.pem"], /--client-cert and --client-key go together/);
 });
