@@ -26,7 +26,7 @@ export interface TlsFront {
   accepted(): number;
   /** How many TLS handshakes failed (no client certificate, an unknown CA, ...). */
   rejected(): number;
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection (again: waits for the first call). */
   close(): Promise<void>;
 }
 
@@ -43,6 +43,7 @@ export function startTlsFront(upstream: URL, pki: TestPki, options: TlsFrontOpti
   const sockets = new Set<Socket>();
   let accepted = 0;
   let rejected = 0;
+  let closing: Promise<void> | undefined;
 
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -58,7 +59,10 @@ export function startTlsFront(upstream: URL, pki: TestPki, options: TlsFrontOpti
   }, (client: TLSSocket) => {
     accepted++;
     track(client);
-    const origin = connect({ host: upstream.hostname, port: Number(upstream.port) });
+    const origin = connect({
+      host: upstream.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: Number(upstream.port),
+    });
     track(origin);
     const end = () => {
       client.destroy();
@@ -87,7 +91,7 @@ export function startTlsFront(upstream: URL, pki: TestPki, options: TlsFrontOpti
         accepted: () => accepted,
         rejected: () => rejected,
         close: () =>
-          new Promise<void>((done) => {
+          closing ??= new Promise<void>((done) => {
             server.close(() => done());
             for (const socket of sockets) socket.destroy();
             sockets.clear();
