@@ -159,6 +159,15 @@ export function createNetworkFetch(
   try {
     client = Deno.createHttpClient(options);
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable && options.proxy && "url" in options.proxy) {
+      const proxy = new URL(options.proxy.url);
+      const port = proxy.port ||
+        (proxy.protocol === "https:" ? "443" : proxy.protocol === "http:" ? "80" : "1080");
+      throw new TypeError(
+        `Cannot use --proxy ${proxy.host}: mcp-bridge lacks network permission for the proxy: add ` +
+          `--allow-net=${proxy.hostname}:${port} (besides the servers' hosts)`,
+      );
+    }
     const which = options.cert ? "--client-cert/--client-key" : options.caCerts ? "--ca-file" : "--proxy";
     throw new TypeError(`Cannot use ${which}: ${(error as Error).message}`);
   }

@@ -20,7 +20,11 @@
 import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, networkReason } from "./_http.ts";
-import { describeHttpFailure, describeRefusedAfterSignIn } from "./http_errors.ts";
+import {
+  describeHttpFailure,
+  describeNetworkSetupFailure,
+  describeRefusedAfterSignIn,
+} from "./http_errors.ts";
 import { type AuthHook, type FetchLike, TransportError } from "./transport.ts";
 
 /** The most attempts of one request through sign-ins and step-ups (1 + a refresh + 3 step-ups). */
@@ -381,9 +385,10 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
         { cause: error, outcomeUnknown: true },
       );
     }
+    const network = describeNetworkSetupFailure(url.host, reason);
     throw new TransportError(
-      describeHttpFailure({ host: url.host, path: url.pathname, networkError: reason }),
-      { cause: error },
+      network ?? describeHttpFailure({ host: url.host, path: url.pathname, networkError: reason }),
+      { cause: error, ...(network ? { permanent: true } : {}) },
     );
   }
 }

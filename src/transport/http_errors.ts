@@ -157,3 +157,54 @@ export function describeRefusedAfterSignIn(host: string, status: number, detail?
     : `The server at ${host} refuses access (HTTP ${status}${why}) with the credentials mcp-bridge signed in for: ` +
       "ask its operator for access";
 }
+
+/**
+ * Explains a failure to set up the connection that more attempts cannot fix: a TLS certificate the bridge
+ * cannot trust, a server that wants a client certificate or refuses the one given, a proxy that wants
+ * credentials. Each message names the flag that helps. `undefined` for anything else (an outage, say).
+ *
+ * @example Usage
+ * ```ts
+ * import { describeNetworkSetupFailure } from "./http_errors.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(
+ *   describeNetworkSetupFailure("mcp.corp:443", "client error (Connect): invalid peer certificate: UnknownIssuer")!,
+ *   /--ca-file/,
+ * );
+ * assert.equal(describeNetworkSetupFailure("mcp.corp:443", "tcp connect error: Connection refused"), undefined);
+ * ```
+ *
+ * @param host The server's `host:port`.
+ * @param reason The runtime's reason (see `networkReason`).
+ * @returns The explanation, or `undefined`.
+ */
+export function describeNetworkSetupFailure(host: string, reason: string): string | undefined {
+  const detail = reason.replace(/^client error \(\w+\):\s*/, "");
+  if (/UnknownIssuer|self[- ]signed/i.test(detail)) {
+    return `Cannot trust the TLS certificate of ${host} (${detail}): if a private certificate authority signed ` +
+      "it, pass that authority's certificate with --ca-file <pem> (and --allow-read for the file); for a test " +
+      "server only, Deno's --unsafely-ignore-certificate-errors=<host>";
+  }
+  if (/NotValidForName/i.test(detail)) {
+    return `The TLS certificate of ${host} is not for that name (${detail}): check the server URL`;
+  }
+  if (/Expired|NotValidYet/i.test(detail)) {
+    return `The TLS certificate of ${host} is expired or not yet valid (${detail}): check the server, and this ` +
+      "machine's clock";
+  }
+  if (/CertificateRequired|certificate required/i.test(detail)) {
+    return `The server at ${host} asks for a client certificate (${detail}): pass --client-cert <pem> and ` +
+      "--client-key <pem> (and --allow-read for both)";
+  }
+  if (
+    /alert.*(BadCertificate|UnknownCA|CertificateUnknown|AccessDenied|UnsupportedCertificate)/i.test(detail)
+  ) {
+    return `The server at ${host} refused the client certificate (${detail}): check --client-cert and --client-key`;
+  }
+  if (/proxy authentication required/i.test(detail)) {
+    return `The proxy refused to connect to ${host} without credentials (HTTP 407): put the proxy's user name ` +
+      "and password in its URL, as user:password@ before the proxy's host (in --proxy, or in HTTPS_PROXY)";
+  }
+  return undefined;
+}

@@ -72,6 +72,8 @@ export class TransportError extends Error {
   readonly tooLarge: boolean;
   /** The request was sent and the connection broke before any answer: the server may have run it. */
   readonly outcomeUnknown: boolean;
+  /** Trying again cannot help (a certificate, a refused client certificate, proxy credentials). */
+  readonly permanent: boolean;
   /**
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
@@ -85,6 +87,7 @@ export class TransportError extends Error {
       detail?: string;
       tooLarge?: boolean;
       outcomeUnknown?: boolean;
+      permanent?: boolean;
       cause?: unknown;
     } = {},
   ) {
@@ -96,6 +99,7 @@ export class TransportError extends Error {
     this.detail = options.detail;
     this.tooLarge = options.tooLarge ?? false;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
+    this.permanent = options.permanent ?? false;
   }
 }
 
