@@ -153,6 +153,20 @@ Deno.test("--proxy: the bridge tunnels through an HTTP CONNECT proxy, with Basic
       }
       assert.ok(open.tunnels().includes(`127.0.0.1:${front.port}`), open.tunnels().join());
 
+      // HTTPS_PROXY works the same, read by the runtime itself (no --allow-env needed).
+      const before = open.tunnels().length;
+      const viaEnv = await connectHost(front.url, {
+        args,
+        permissions: { net: [netFor(front.url), netFor(open.url)], read },
+        env: { HTTPS_PROXY: open.url },
+      });
+      try {
+        assert.equal(await echoThrough(viaEnv), "through");
+      } finally {
+        await viaEnv.close();
+      }
+      assert.ok(open.tunnels().length > before, "HTTPS_PROXY was not used");
+
       const withCredentials = new URL(guarded.url);
       withCredentials.username = "corp-user";
       withCredentials.password = "s3cret-proxy-pass";
