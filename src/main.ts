@@ -102,6 +102,7 @@ function createTransport(
     log,
     connectTimeoutMs: options.connectTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
+    reconnect: options.reconnect,
   };
   return new ConnectingTransport({
     mode: options.transport,

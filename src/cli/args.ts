@@ -13,6 +13,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 import { isLoopbackHost } from "../net/address.ts";
 import { type NetworkSettings, parseProxy } from "../net/http_client.ts";
+import { DEFAULT_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 
 /** The subcommands. */
 export type Command = "bridge" | "client" | "login" | "logout" | "status";
@@ -81,6 +82,8 @@ export interface CliOptions {
   maxMessageBytes: number;
   /** `--proxy`, `--ca-file`, `--client-cert`, `--client-key`. */
   network: NetworkSettings;
+  /** `--no-reconnect`, `--reconnect-max-delay`, `--reconnect-max-duration` (and up-mcp-bridge's forms). */
+  reconnect: ReconnectSettings;
   /** OAuth settings. */
   auth: AuthOptions;
   /** `logout --all`. */
@@ -126,6 +129,15 @@ const OPTIONS = {
   "ca-file": { type: "string" },
   "client-cert": { type: "string" },
   "client-key": { type: "string" },
+  "no-reconnect": { type: "boolean" },
+  "reconnect-max-delay": { type: "string" },
+  "reconnect-max-duration": { type: "string" },
+  // up-mcp-bridge's reconnection flags (times in milliseconds), for drop-in use.
+  "auto-reconnect": { type: "boolean" },
+  "max-reconnect-attempts": { type: "string" },
+  "reconnect-delay": { type: "string" },
+  "max-reconnect-delay": { type: "string" },
+  "max-reconnect-duration": { type: "string" },
   // mcp-remote's switch for the proxy variables, which mcp-bridge always honours: accepted, changes nothing.
   "enable-proxy": { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -220,6 +232,36 @@ function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean
     );
   }
   return url.href;
+}
+
+/** up-mcp-bridge's times: a whole number of milliseconds. */
+function millisecondsFlag(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > MAX_TIMER_MS) {
+    throw new UsageError(`Cannot use --${flag} "${text}": expected a number of milliseconds`);
+  }
+  return Number(text);
+}
+
+function reconnectSettings(values: Record<string, unknown>): ReconnectSettings {
+  const text = (flag: string) => values[flag] as string | undefined;
+  if (text("max-reconnect-attempts") !== undefined && !/^\d+$/.test(text("max-reconnect-attempts")!)) {
+    throw new UsageError(
+      `Cannot use --max-reconnect-attempts "${text("max-reconnect-attempts")}": expected a number`,
+    );
+  }
+  const maxDelayMs = text("reconnect-max-delay") !== undefined
+    ? durationFlag(text("reconnect-max-delay"), "reconnect-max-delay", DEFAULT_RECONNECT.maxDelayMs)
+    : millisecondsFlag(text("max-reconnect-delay"), "max-reconnect-delay") ?? DEFAULT_RECONNECT.maxDelayMs;
+  const maxDurationMs = text("reconnect-max-duration") !== undefined
+    ? durationFlag(text("reconnect-max-duration"), "reconnect-max-duration", DEFAULT_RECONNECT.maxDurationMs)
+    : millisecondsFlag(text("max-reconnect-duration"), "max-reconnect-duration") ??
+      DEFAULT_RECONNECT.maxDurationMs;
+  const initialDelayMs = Math.min(
+    millisecondsFlag(text("reconnect-delay"), "reconnect-delay") ?? DEFAULT_RECONNECT.initialDelayMs,
+    maxDelayMs,
+  );
+  return { enabled: values["no-reconnect"] !== true, initialDelayMs, maxDelayMs, maxDurationMs };
 }
 
 const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
@@ -374,6 +416,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   if ((values["client-cert"] === undefined) !== (values["client-key"] === undefined)) {
     throw new UsageError("Cannot use a client certificate: --client-cert and --client-key go together");
   }
+  const reconnect = reconnectSettings(values);
   let maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
   if (values["max-message-size"] !== undefined) {
     try {
@@ -414,6 +457,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       configDir: values["config-dir"],
       connectTimeoutMs,
       maxMessageBytes,
+      reconnect,
       network: {
         ...(values.proxy !== undefined ? { proxy: values.proxy } : {}),
         ...(values["ca-file"] !== undefined ? { caFile: values["ca-file"] } : {}),

@@ -388,10 +388,17 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
     const network = describeNetworkSetupFailure(url.host, reason);
     throw new TransportError(
       network ?? describeHttpFailure({ host: url.host, path: url.pathname, networkError: reason }),
-      { cause: error, ...(network ? { permanent: true } : {}) },
+      {
+        cause: error,
+        ...(network ? { permanent: true } : NOT_CONNECTED.test(reason) ? { unreachable: true } : {}),
+      },
     );
   }
 }
+
+/** A connection that could not be opened: nothing was sent. */
+const NOT_CONNECTED =
+  /connect error|dns error|failed to lookup|connection refused|network is unreachable|no route/i;
 
 /** A connection that broke once the request was on its way (not one that could not be opened). */
 const SENT_THEN_BROKEN = /closed before message completed|^(?!.*connect error).*connection reset/i;

@@ -22,6 +22,14 @@ import {
 } from "./_http.ts";
 import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
 import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
+import {
+  isUnreachable,
+  mayResend,
+  mayRetry,
+  NO_RECONNECT,
+  reconnectDelay,
+  type ReconnectSettings,
+} from "./reconnect.ts";
 import { HostHandshake } from "./handshake.ts";
 import { excerpt } from "../log/excerpt.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
@@ -47,7 +55,12 @@ export interface StreamableHttpOptions {
    * host's `initialize` was replayed): state the server kept per session must be set up again.
    */
   onSessionRenewed?: () => void;
+  /** How to wait for a server that went away after it was reached once (default: no reconnection). */
+  reconnect?: ReconnectSettings;
 }
+
+/** The most host requests that may wait for an unreachable server at once; more fail at once. */
+export const MAX_WAITING_FOR_SERVER = 1000;
 
 interface Exchange {
   /** The request id whose response ends the exchange (none for notifications and responses). */
@@ -74,6 +87,11 @@ export class StreamableHttpTransport implements RemoteTransport {
   #o:
     & Required<Omit<StreamableHttpOptions, "onSessionRenewed">>
     & Pick<StreamableHttpOptions, "onSessionRenewed">;
+  /** The server answered once: from then on, an unreachable server is waited for (see `reconnect.ts`). */
+  #reachedOnce = false;
+  /** When the server stopped being reachable (`Date.now()`), during an outage. */
+  #outageSince: number | undefined;
+  #waiting = 0;
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #handshake = new HostHandshake();
@@ -102,6 +120,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       reconnectDelayMs: 1000,
       maxReconnectAttempts: 5,
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      reconnect: NO_RECONNECT,
       ...options,
     };
   }
@@ -200,6 +219,7 @@ export class StreamableHttpTransport implements RemoteTransport {
     operation = "request",
   ): Promise<void> {
     let sessionRetried = false;
+    let attempt = 0;
     while (true) {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
       // The connect timeout bounds initialize, never the time spent signing in (the exchange pauses it).
@@ -212,9 +232,15 @@ export class StreamableHttpTransport implements RemoteTransport {
       const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
       try {
         await this.#exchange(body, exchange, combined, operation);
+        this.#reached();
         return;
       } catch (error) {
         if (combined.aborted) throw this.#abortReason(combined);
+        if (this.#reachedOnce && mayResend(error, operation)) {
+          await this.#waitForServer(error as TransportError, ++attempt, combined);
+          if (combined.aborted) throw this.#abortReason(combined);
+          continue;
+        }
         if (error instanceof SessionExpired && !sessionRetried && !exchange.isInitialize) {
           sessionRetried = true;
           await this.#recoverSession(error.sessionId);
@@ -224,6 +250,50 @@ export class StreamableHttpTransport implements RemoteTransport {
       } finally {
         deadline?.clear();
       }
+    }
+  }
+
+  /** The server answered: an outage, if there was one, is over. */
+  #reached(): void {
+    this.#reachedOnce = true;
+    if (this.#outageSince === undefined) return;
+    const seconds = Math.round((Date.now() - this.#outageSince) / 1000);
+    this.#outageSince = undefined;
+    this.#o.log.info(`The server at ${this.#host} can be reached again (after ${seconds} s)`);
+  }
+
+  /**
+   * Waits before trying an unreachable server again, within the reconnection bounds; throws the error
+   * for the host when they are spent (or when too many requests already wait).
+   */
+  async #waitForServer(error: TransportError, attempt: number, signal: AbortSignal): Promise<void> {
+    const settings = this.#o.reconnect;
+    if (!settings.enabled) throw error;
+    const now = Date.now();
+    if (this.#outageSince === undefined) {
+      this.#outageSince = now;
+      this.#o.log.warn(
+        `The server at ${this.#host} cannot be reached (${error.message}): trying again for up to ` +
+          `${Math.round(settings.maxDurationMs / 1000)} s`,
+      );
+    }
+    const since = this.#outageSince;
+    const wait = reconnectDelay(attempt, settings);
+    if (!mayRetry(since, now, wait, settings) || this.#waiting >= MAX_WAITING_FOR_SERVER) {
+      const why = this.#waiting >= MAX_WAITING_FOR_SERVER
+        ? `${MAX_WAITING_FOR_SERVER} requests already wait for it`
+        : `mcp-bridge stopped trying after ${Math.round((now - since) / 1000)} s (--reconnect-max-duration)`;
+      throw new TransportError(
+        `The server at ${this.#host} has been unreachable since ${new Date(since).toISOString()}: ${why}; ` +
+          `last error: ${error.message}`,
+        { cause: error },
+      );
+    }
+    this.#waiting++;
+    try {
+      await sleep(wait, signal);
+    } finally {
+      this.#waiting--;
     }
   }
 
@@ -471,6 +541,8 @@ export class StreamableHttpTransport implements RemoteTransport {
     let lastEventId = "";
     let retry: number | undefined;
     let failures = 0;
+    let outageSince: number | undefined;
+    let outageAttempts = 0;
     const giveUp = (why: string) => this.#o.log.warn(`Giving up on the GET stream: ${why}`);
     while (!this.#closed && this.#sessionId === session) {
       if (failures > 0) await sleep(retry ?? this.#o.reconnectDelayMs * 1.5 ** (failures - 1), signal);
@@ -483,11 +555,26 @@ export class StreamableHttpTransport implements RemoteTransport {
         const status = (error as TransportError).status;
         // A refusal after signing in, a failed sign-in, a refused redirect: trying again changes nothing.
         if (status !== undefined) return giveUp((error as Error).message);
+        if (this.#o.reconnect.enabled && isUnreachable(error)) {
+          // The server went away: wait for it within the reconnection bounds, with no host message needed.
+          // Once it answers, a new session is started (404) and the stream opened again on it.
+          outageSince ??= Date.now();
+          const wait = reconnectDelay(++outageAttempts, this.#o.reconnect);
+          if (!mayRetry(outageSince, Date.now(), wait, this.#o.reconnect)) {
+            return giveUp(`the server has been unreachable since ${new Date(outageSince).toISOString()}`);
+          }
+          this.#o.log.debug(`GET stream: the server cannot be reached; trying again in ${wait} ms`);
+          await sleep(wait, signal);
+          failures = 0;
+          continue;
+        }
         failures++;
         this.#o.log.debug(`GET stream failed: ${(error as Error).message}`);
         if (failures > this.#o.maxReconnectAttempts) return giveUp((error as Error).message);
         continue;
       }
+      outageSince = undefined;
+      outageAttempts = 0;
       if (res.status === 405) {
         await drain(res);
         this.#o.log.debug("The server offers no GET stream (405)");

@@ -74,6 +74,8 @@ export class TransportError extends Error {
   readonly outcomeUnknown: boolean;
   /** Trying again cannot help (a certificate, a refused client certificate, proxy credentials). */
   readonly permanent: boolean;
+  /** No connection could be opened (refused, no route, DNS): the request never reached the server. */
+  readonly unreachable: boolean;
   /**
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
@@ -88,6 +90,7 @@ export class TransportError extends Error {
       tooLarge?: boolean;
       outcomeUnknown?: boolean;
       permanent?: boolean;
+      unreachable?: boolean;
       cause?: unknown;
     } = {},
   ) {
@@ -100,6 +103,7 @@ export class TransportError extends Error {
     this.tooLarge = options.tooLarge ?? false;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.permanent = options.permanent ?? false;
+    this.unreachable = options.unreachable ?? false;
   }
 }
 
