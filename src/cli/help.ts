@@ -30,6 +30,13 @@ Connection:
   --protocol <era>             auto (default: detect the server's era and translate), legacy
                                (2025 era only) or modern (2026-07-28 only)
 
+Reconnection (on by default, once the server was reached):
+  --reconnect-max-delay <time> the longest wait between two attempts (default 30s)
+  --reconnect-max-duration <time>  how long an outage may last before requests fail (default 5m)
+  --no-reconnect               fail at once when the server cannot be reached
+  (up-mcp-bridge's --auto-reconnect, --reconnect-delay <ms>, --max-reconnect-delay <ms>,
+  --max-reconnect-duration <ms> and --max-reconnect-attempts <n> are accepted)
+
 Corporate networks (for the MCP server and the authorization server alike):
   --proxy <url>                send everything through this proxy (http://, https://, socks5://;
                                user:password@ for Basic auth); without it HTTPS_PROXY, HTTP_PROXY
