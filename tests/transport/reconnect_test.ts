@@ -125,3 +125,45 @@ Deno.test("the reconnection bound: when the server stays away, the call fails wi
     await host.close();
   }
 });
+
+Deno.test("after a restart, the GET stream comes back by itself: a server notification reaches the host with no host traffic", async () => {
+  let server = await serveTestServer({ mode: "stateful" });
+  const port = Number(server.url.port);
+  let listChanged = 0;
+  const host = await connectHost(server.url, {
+    args: ["--reconnect-max-delay", "1s"],
+    permissions: { net: [netFor(server.url)] },
+    setup: (client) =>
+      client.setNotificationHandler("notifications/tools/list_changed", () => void listChanged++),
+  });
+  try {
+    await host.client.listTools();
+    await server.close();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    server = await restart(port);
+    // No host message: the bridge's GET stream finds the server, starts a new session and listens again.
+    const restarted = server;
+    await until(
+      "a GET stream on the new session",
+      () =>
+        restarted.seen.requests.some((r) =>
+          r.method === "GET" && r.session === [...restarted.sessions.keys()][0]
+        ),
+      10_000,
+    );
+    const [transport] = [...server.sessions.values()];
+    await transport!.send({ jsonrpc: "2.0", method: "notifications/tools/list_changed" });
+    await until("the notification at the host", () => listChanged === 1);
+  } finally {
+    await host.close();
+    await server.close();
+  }
+});
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
