@@ -68,7 +68,9 @@ export function parseProxy(text: string): ProxySetting {
   try {
     url = new URL(text);
   } catch {
-    throw new TypeError(`Cannot use --proxy "${text}": it is not an absolute URL (http://host:port)`);
+    // The text may carry a password: never quote that part.
+    const shown = text.replace(/\/\/[^/@]*@/, "//***@");
+    throw new TypeError(`Cannot use --proxy "${shown}": it is not an absolute URL (http://host:port)`);
   }
   const scheme = url.protocol.slice(0, -1);
   const transport = scheme === "http" || scheme === "https"

@@ -283,7 +283,7 @@ export class ServerExchange {
         // The server wants a Content-Length (it refused the request unread): send a plain body from now on.
         await drain(res);
         this.#lengthRequired = true;
-        this.#o.log.info(
+        this.#o.log.warn(
           `The server at ${current.host} refuses chunked requests (HTTP 411): sending plain bodies, which the ` +
             "runtime may re-send by itself after a broken connection",
         );
@@ -378,27 +378,49 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
       );
     }
     const reason = networkReason(error);
-    if (init.method === "POST" && SENT_THEN_BROKEN.test(reason)) {
+    const stage = networkStage(error);
+    const network = describeNetworkSetupFailure(url.host, reason);
+    if (
+      network === undefined && init.method === "POST" && stage !== "Connect" && SENT_THEN_BROKEN.test(reason)
+    ) {
       throw new TransportError(
         `The connection to ${url.host} broke after the request was sent and before any answer (${reason}): ` +
           "the server may have run it, so mcp-bridge does not send it again; check before you retry",
         { cause: error, outcomeUnknown: true },
       );
     }
-    const network = describeNetworkSetupFailure(url.host, reason);
     throw new TransportError(
       network ?? describeHttpFailure({ host: url.host, path: url.pathname, networkError: reason }),
       {
         cause: error,
-        ...(network ? { permanent: true } : NOT_CONNECTED.test(reason) ? { unreachable: true } : {}),
+        // The runtime labels a failure to open the connection "Connect": nothing was sent then.
+        ...(network
+          ? { permanent: true }
+          : stage === "Connect" || NOT_CONNECTED.test(reason)
+          ? { unreachable: true }
+          : {}),
       },
     );
   }
 }
 
+/** Which stage of the runtime's client failed (`Connect`, `SendRequest`, …), from its error text. */
+function networkStage(error: unknown): string | undefined {
+  for (
+    let e = error as { message?: string; cause?: unknown } | undefined, depth = 0;
+    e && depth < 6;
+    depth++
+  ) {
+    const stage = /client error \((\w+)\)/.exec(e.message ?? "")?.[1];
+    if (stage) return stage;
+    e = e.cause as { message?: string; cause?: unknown } | undefined;
+  }
+  return undefined;
+}
+
 /** A connection that could not be opened: nothing was sent. */
 const NOT_CONNECTED =
-  /connect error|dns error|failed to lookup|connection refused|network is unreachable|no route/i;
+  /tcp connect error|dns error|failed to lookup|connection refused|network is unreachable|no route/i;
 
 /** A connection that broke once the request was on its way (not one that could not be opened). */
-const SENT_THEN_BROKEN = /closed before message completed|^(?!.*connect error).*connection reset/i;
+const SENT_THEN_BROKEN = /closed before message completed|connection reset|broken pipe|unexpected eof/i;

@@ -92,6 +92,8 @@ export class StreamableHttpTransport implements RemoteTransport {
   /** When the server stopped being reachable (`Date.now()`), during an outage. */
   #outageSince: number | undefined;
   #waiting = 0;
+  /** The GET stream stopped after an outage outlasted the reconnection bounds. */
+  #getGaveUp = false;
   #sessionId: string | undefined;
   #protocolVersion: string | undefined;
   #handshake = new HostHandshake();
@@ -220,6 +222,9 @@ export class StreamableHttpTransport implements RemoteTransport {
   ): Promise<void> {
     let sessionRetried = false;
     let attempt = 0;
+    let firstFailure: number | undefined;
+    // Waiting for the server is bounded by the reconnection settings, not by the connect deadline.
+    const waitSignal = signal ? AbortSignal.any([this.#abort.signal, signal]) : this.#abort.signal;
     while (true) {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
       // The connect timeout bounds initialize, never the time spent signing in (the exchange pauses it).
@@ -237,8 +242,9 @@ export class StreamableHttpTransport implements RemoteTransport {
       } catch (error) {
         if (combined.aborted) throw this.#abortReason(combined);
         if (this.#reachedOnce && mayResend(error, operation)) {
-          await this.#waitForServer(error as TransportError, ++attempt, combined);
-          if (combined.aborted) throw this.#abortReason(combined);
+          firstFailure ??= Date.now();
+          await this.#waitForServer(error as TransportError, ++attempt, firstFailure, waitSignal);
+          if (waitSignal.aborted) throw this.#abortReason(waitSignal);
           continue;
         }
         if (error instanceof SessionExpired && !sessionRetried && !exchange.isInitialize) {
@@ -256,6 +262,11 @@ export class StreamableHttpTransport implements RemoteTransport {
   /** The server answered: an outage, if there was one, is over. */
   #reached(): void {
     this.#reachedOnce = true;
+    // The GET stream gave up during a long outage (no 404 came to restart it): open it again.
+    if (this.#getGaveUp && !this.#getLoop && this.#handshake.initialized !== undefined) {
+      this.#getGaveUp = false;
+      this.#startGetStream();
+    }
     if (this.#outageSince === undefined) return;
     const seconds = Math.round((Date.now() - this.#outageSince) / 1000);
     this.#outageSince = undefined;
@@ -266,7 +277,12 @@ export class StreamableHttpTransport implements RemoteTransport {
    * Waits before trying an unreachable server again, within the reconnection bounds; throws the error
    * for the host when they are spent (or when too many requests already wait).
    */
-  async #waitForServer(error: TransportError, attempt: number, signal: AbortSignal): Promise<void> {
+  async #waitForServer(
+    error: TransportError,
+    attempt: number,
+    firstFailure: number,
+    signal: AbortSignal,
+  ): Promise<void> {
     const settings = this.#o.reconnect;
     if (!settings.enabled) throw error;
     const now = Date.now();
@@ -277,9 +293,11 @@ export class StreamableHttpTransport implements RemoteTransport {
           `${Math.round(settings.maxDurationMs / 1000)} s`,
       );
     }
-    const since = this.#outageSince;
+    // Bounded per request too: other requests that get through must not keep moving this one's limit.
+    const since = Math.min(this.#outageSince, firstFailure);
     const wait = reconnectDelay(attempt, settings);
     if (!mayRetry(since, now, wait, settings) || this.#waiting >= MAX_WAITING_FOR_SERVER) {
+      this.#outageSince = undefined; // the next request starts a new outage
       const why = this.#waiting >= MAX_WAITING_FOR_SERVER
         ? `${MAX_WAITING_FOR_SERVER} requests already wait for it`
         : `mcp-bridge stopped trying after ${Math.round((now - since) / 1000)} s (--reconnect-max-duration)`;
@@ -561,6 +579,7 @@ export class StreamableHttpTransport implements RemoteTransport {
           outageSince ??= Date.now();
           const wait = reconnectDelay(++outageAttempts, this.#o.reconnect);
           if (!mayRetry(outageSince, Date.now(), wait, this.#o.reconnect)) {
+            this.#getGaveUp = true; // opened again when a request gets through
             return giveUp(`the server has been unreachable since ${new Date(outageSince).toISOString()}`);
           }
           this.#o.log.debug(`GET stream: the server cannot be reached; trying again in ${wait} ms`);
@@ -575,6 +594,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       }
       outageSince = undefined;
       outageAttempts = 0;
+      this.#reached();
       if (res.status === 405) {
         await drain(res);
         this.#o.log.debug("The server offers no GET stream (405)");

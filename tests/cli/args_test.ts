@@ -1,3 +1,4 @@
+import { DEFAULT_RECONNECT } from "../../src/transport/reconnect.ts";
 import assert from "node:assert/strict";
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -93,6 +94,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
     maxMessageBytes: 64 * 1024 * 1024,
     network: {},
+    reconnect: DEFAULT_RECONNECT,
     all: false,
     auth: {
       callbackPort: undefined,

@@ -18,6 +18,10 @@ Deno.test("parseProxy() takes http, https and socks5 proxies, and moves credenti
   });
   assert.throws(() => parseProxy("proxy.corp:3128"), /scheme must be http, https, socks5 or socks5h/);
   assert.throws(() => parseProxy("not a url"), /not an absolute URL/);
+  assert.throws(
+    () => parseProxy("http://user:s3cret@proxy:99999"),
+    (e: Error) => /"http:\/\/\*\*\*@proxy:99999"/.test(e.message) && !e.message.includes("s3cret"),
+  );
 });
 
 Deno.test("createNetworkFetch() uses the runtime's fetch without settings, and checks the files it is given", () => {

@@ -271,3 +271,38 @@ Deno.test("ServerExchange sends bodies once-only (chunked), and plain after a se
     await server.close();
   }
 });
+
+Deno.test("ServerExchange tells a connection never opened from one that broke after sending, and both from a permanent failure", async () => {
+  const url = new URL("https://mcp.example:8443/mcp");
+  const failing = (message: string) => () =>
+    Promise.reject(
+      new TypeError("fetch failed", {
+        cause: new Error(`error sending request for url (${url}): ${message}`),
+      }),
+    );
+  const cases: [string, "unreachable" | "outcomeUnknown" | "permanent" | "none"][] = [
+    ["client error (Connect): tcp connect error: Connection refused (os error 111)", "unreachable"],
+    ["client error (Connect): Connection reset by peer (os error 104)", "unreachable"],
+    ["client error (Connect): unsuccessful tunnel", "unreachable"],
+    ["client error (SendRequest): connection closed before message completed", "outcomeUnknown"],
+    ["client error (SendRequest): connection reset", "outcomeUnknown"],
+    ["client error (Connect): invalid peer certificate: UnknownIssuer", "permanent"],
+    ["client error (Connect): proxy authentication required", "permanent"],
+  ];
+  for (const [message, expected] of cases) {
+    const exchange = new ServerExchange({ url, headers: [], fetch: failing(message), log });
+    const error = await exchange.send({ method: "POST", body: "{}", operation: "tools/call" }).then(
+      () => undefined,
+      (e) => e as TransportError,
+    );
+    assert.ok(error instanceof TransportError, message);
+    const got = error.unreachable
+      ? "unreachable"
+      : error.outcomeUnknown
+      ? "outcomeUnknown"
+      : error.permanent
+      ? "permanent"
+      : "none";
+    assert.equal(got, expected, message);
+  }
+});
