@@ -95,6 +95,8 @@ function createTransport(
     fetch,
     log,
     ...(auth ? { auth } : {}),
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
   });
   const common = {
     exchange,

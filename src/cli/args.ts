@@ -84,6 +84,10 @@ export interface CliOptions {
   network: NetworkSettings;
   /** `--no-reconnect`, `--reconnect-max-delay`, `--reconnect-max-duration` (and up-mcp-bridge's forms). */
   reconnect: ReconnectSettings;
+  /** `--headers-timeout`: the longest wait for a response's headers (none by default). */
+  headersTimeoutMs?: number;
+  /** `--body-timeout`: the longest wait for the next chunk of a response (none by default). */
+  bodyTimeoutMs?: number;
   /** OAuth settings. */
   auth: AuthOptions;
   /** `logout --all`. */
@@ -170,8 +174,6 @@ const OPTIONS = {
 
 /** Flags accepted for mcp-remote compatibility that this release does not implement yet, by area. */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
-  "headers-timeout": "network tuning",
-  "body-timeout": "network tuning",
   ipv4: "network tuning",
   "keep-alive": "reconnection and keep-alive",
   "ping-interval": "reconnection and keep-alive",
@@ -458,6 +460,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       connectTimeoutMs,
       maxMessageBytes,
       reconnect,
+      ...(values["headers-timeout"] !== undefined
+        ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }
+        : {}),
+      ...(values["body-timeout"] !== undefined
+        ? { bodyTimeoutMs: durationFlag(values["body-timeout"], "body-timeout", 0) }
+        : {}),
       network: {
         ...(values.proxy !== undefined ? { proxy: values.proxy } : {}),
         ...(values["ca-file"] !== undefined ? { caFile: values["ca-file"] } : {}),

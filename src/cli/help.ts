@@ -27,6 +27,10 @@ Connection:
   --connect-timeout <time>     how long connecting may take (default 30s; 90, 30s, 2m)
   --max-message-size <size>    the largest message, JSON body or event accepted from the
                                server (default 64MiB; 512KiB, 1GiB)
+  --headers-timeout <time>     the longest wait for a response to start (none by default; a JSON
+                               answer to a long tool call starts only when the tool is done)
+  --body-timeout <time>        the longest silence in the middle of a response: a stalled
+                               connection (none by default; a server may stay silent during a call)
   --protocol <era>             auto (default: detect the server's era and translate), legacy
                                (2025 era only) or modern (2026-07-28 only)
 
@@ -74,7 +78,7 @@ Output:
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  --headers-timeout --body-timeout --ipv4 --keep-alive --ping-interval --disable-cookies
+  --ipv4 --keep-alive --ping-interval --disable-cookies
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp

@@ -20,6 +20,7 @@
 import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, networkReason } from "./_http.ts";
+import { withIdleTimeout } from "../net/idle_timeout.ts";
 import {
   describeHttpFailure,
   describeNetworkSetupFailure,
@@ -140,6 +141,10 @@ export interface ServerExchangeOptions {
   log: Logger;
   /** OAuth credentials, when the bridge signs in by itself. */
   auth?: AuthHook;
+  /** `--headers-timeout`: the longest wait for the response headers of one request (none by default). */
+  headersTimeoutMs?: number;
+  /** `--body-timeout`: the longest wait for the next chunk of a response body (none by default). */
+  bodyTimeoutMs?: number;
 }
 
 /** One request to the MCP server. */
@@ -215,7 +220,11 @@ export class ServerExchange {
     const auth = request.challenge === false ? undefined : this.#o.auth;
     for (let attempt = 1;; attempt++) {
       const headers = await this.#headers(request.headers);
-      const res = await this.#follow(url, request.method, headers, request.body, signal);
+      const res = await this.#timed(
+        request,
+        signal,
+        (timed) => this.#follow(url, request.method, headers, request.body, timed),
+      );
       if ((res.status !== 401 && res.status !== 403) || !auth) return res;
       const failure = await failureFromResponse(res, url, request.expectId);
       const refused = () =>
@@ -245,6 +254,49 @@ export class ServerExchange {
       }
       if (!retry) throw refused();
     }
+  }
+
+  /** Applies `--headers-timeout` to one exchange (its fetches and redirects) and `--body-timeout` to its body. */
+  async #timed(
+    request: ServerRequest,
+    signal: AbortSignal | undefined,
+    send: (signal: AbortSignal | undefined) => Promise<Response>,
+  ): Promise<Response> {
+    const { headersTimeoutMs, bodyTimeoutMs } = this.#o;
+    const host = (request.url ?? this.#o.url).host;
+    const post = request.method === "POST";
+    let res: Response;
+    if (headersTimeoutMs === undefined) res = await send(signal);
+    else {
+      const late = new AbortController();
+      const timer = setTimeout(() => {
+        late.abort(
+          new TransportError(
+            `The server at ${host} sent no response headers within ${headersTimeoutMs / 1000} s ` +
+              "(--headers-timeout)" +
+              (post ? ": it may still run the request, so mcp-bridge does not send it again" : ""),
+            { outcomeUnknown: post },
+          ),
+        );
+      }, headersTimeoutMs);
+      try {
+        res = await send(signal ? AbortSignal.any([signal, late.signal]) : late.signal);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    // The GET stream of the server's own messages is silent by design: only answers to requests are timed.
+    if (bodyTimeoutMs === undefined || !post) return res;
+    return withIdleTimeout(
+      res,
+      bodyTimeoutMs,
+      () =>
+        new TransportError(
+          `The server at ${host} sent nothing for ${bodyTimeoutMs / 1000} s in the middle of a response ` +
+            "(--body-timeout): the connection seems stalled",
+          { outcomeUnknown: post },
+        ),
+    );
   }
 
   async #headers(own: Iterable<readonly [string, string]> | undefined): Promise<Headers> {

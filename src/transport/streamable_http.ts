@@ -458,6 +458,8 @@ export class StreamableHttpTransport implements RemoteTransport {
     let failures = 0;
     const id = JSON.stringify(exchange.expectId);
     while (exchange.response === undefined) {
+      // A stream that stalled (--body-timeout) and cannot be resumed: say that, not just "closed".
+      if (lastEventId === "" && first.error instanceof TransportError) throw first.error;
       if (lastEventId === "") {
         throw new TransportError(
           `The server at ${this.#host} closed the event stream of request ${id} before answering, ` +
