@@ -174,7 +174,6 @@ const OPTIONS = {
 
 /** Flags accepted for mcp-remote compatibility that this release does not implement yet, by area. */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
-  ipv4: "network tuning",
   "keep-alive": "reconnection and keep-alive",
   "ping-interval": "reconnection and keep-alive",
   "disable-cookies": "cookie handling",
@@ -471,6 +470,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
         ...(values["ca-file"] !== undefined ? { caFile: values["ca-file"] } : {}),
         ...(values["client-cert"] !== undefined ? { clientCert: values["client-cert"] } : {}),
         ...(values["client-key"] !== undefined ? { clientKey: values["client-key"] } : {}),
+        ...(values.ipv4 ? { ipv4: true } : {}),
       },
     },
   };

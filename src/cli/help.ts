@@ -46,6 +46,7 @@ Corporate networks (for the MCP server and the authorization server alike):
                                user:password@ for Basic auth); without it HTTPS_PROXY, HTTP_PROXY
                                and NO_PROXY are honoured (--enable-proxy is accepted, not needed)
   --ca-file <path>             trust the PEM certificates in this file too (a private CA)
+  --ipv4                       connect over IPv4 only
   --client-cert <path>         present this PEM certificate to servers that ask for one (mutual
   --client-key <path>          TLS), with its PEM private key
   For a test server only: Deno's own --unsafely-ignore-certificate-errors=<host>
@@ -78,7 +79,7 @@ Output:
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  --ipv4 --keep-alive --ping-interval --disable-cookies
+  --keep-alive --ping-interval --disable-cookies
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp

@@ -20,6 +20,8 @@ export interface NetworkSettings {
   clientCert?: string;
   /** `--client-key`: the PEM private key of `--client-cert`. */
   clientKey?: string;
+  /** `--ipv4`: connect over IPv4 only (a host whose IPv6 route is broken). */
+  ipv4?: boolean;
 }
 
 /** A `Deno.createHttpClient` proxy, with the credentials taken out of the URL. */
@@ -125,7 +127,7 @@ export function createNetworkFetch(
   read: ReadFlagFile,
   secret: (value: string) => void,
 ): NetworkFetch {
-  if (!settings.proxy && !settings.caFile && !settings.clientCert && !settings.clientKey) {
+  if (!settings.proxy && !settings.caFile && !settings.clientCert && !settings.clientKey && !settings.ipv4) {
     return { fetch, close: () => {} };
   }
   if ((settings.clientCert === undefined) !== (settings.clientKey === undefined)) {
@@ -152,6 +154,8 @@ export function createNetworkFetch(
     options.cert = cert;
     options.key = key;
   }
+  // Bound to an IPv4 address, the client can open IPv4 connections only.
+  if (settings.ipv4) options.localAddress = "0.0.0.0";
   if (settings.proxy !== undefined) {
     const proxy = parseProxy(settings.proxy);
     if (proxy.basicAuth?.password) secret(proxy.basicAuth.password);

@@ -198,7 +198,6 @@ Deno.test("parseCommandLine() refuses a missing server URL", () => {
 for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
   Deno.test(`parseCommandLine() refuses --${flag} as not implemented, naming the flag`, () => {
     const isBoolean = [
-      "ipv4",
       "keep-alive",
       "disable-cookies",
     ].includes(flag);
@@ -209,11 +208,10 @@ for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
 }
 
 Deno.test("parseCommandLine() lists the not-implemented flags of every area", () => {
-  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 4);
+  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 3);
   assert.deepEqual(
     new Set(Object.values(NOT_IMPLEMENTED)),
     new Set([
-      "network tuning",
       "reconnection and keep-alive",
       "cookie handling",
     ]),
@@ -221,7 +219,7 @@ Deno.test("parseCommandLine() lists the not-implemented flags of every area", ()
 });
 
 Deno.test("parseCommandLine() refuses a not-implemented flag before checking the server URL", () => {
-  usageError(["--ipv4"], /--ipv4 is not implemented yet/);
+  usageError(["--keep-alive"], /--keep-alive is not implemented yet/);
 });
 
 for (const mode of TRANSPORT_MODES) {

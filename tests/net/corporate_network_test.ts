@@ -10,6 +10,7 @@ import { startConnectProxy } from "../_fixtures/connect_proxy.ts";
 import { makeTestPki, type PkiFiles, type TestPki, writePki } from "../_fixtures/test_pki.ts";
 import { startTlsFront } from "../_fixtures/tls_front.ts";
 import { serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
+import { serveExample } from "../../src/demo/example_server.ts";
 
 let shared: { pki: TestPki; files: PkiFiles } | undefined;
 
@@ -209,4 +210,51 @@ Deno.test("--proxy: the bridge tunnels through an HTTP CONNECT proxy, with Basic
       await front.close();
     }
   });
+});
+
+function ipv6Available(): boolean {
+  try {
+    Deno.listen({ hostname: "::1", port: 0 }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name: "--ipv4: a server at an IPv6 address is reached without it, and refused with it",
+  ignore: !ipv6Available(),
+}, async () => {
+  // The example server, reached through a relay that listens on [::1] only.
+  const v6 = await new Promise<{ port: number; close: () => Promise<void> }>((resolve) => {
+    const server = Deno.serve({
+      hostname: "::1",
+      port: 0,
+      onListen: ({ port }) => resolve({ port, close: () => server.shutdown() }),
+    }, async (request) => {
+      const upstream = new URL(request.url);
+      upstream.hostname = "127.0.0.1";
+      upstream.port = String(example.url.port);
+      return await fetch(upstream, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: request.signal,
+      });
+    });
+  });
+  const example = await serveExample({ mode: "stateful" });
+  const url = new URL(`http://[::1]:${v6.port}/mcp`);
+  try {
+    const net = [`[::1]:${v6.port}`];
+    const host = await tryConnect(url, [], { net });
+    assert.ok(!(host instanceof HostConnectError), host instanceof HostConnectError ? host.message : "");
+    await host.close();
+    const refused = await tryConnect(url, ["--ipv4"], { net });
+    assert.ok(refused instanceof HostConnectError, "--ipv4 reached a server that listens on IPv6 only");
+    assert.match(refused.message, /Cannot reach \[::1\]:\d+/);
+  } finally {
+    await v6.close();
+    await example.close();
+  }
 });
