@@ -167,3 +167,30 @@ async function until(what: string, check: () => boolean, ms = 5000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+Deno.test("a server restarting five times in a row: every call made meanwhile succeeds, one new session per restart", async () => {
+  let server = await serveTestServer({ mode: "stateful" });
+  const port = Number(server.url.port);
+  const host = await connectHost(server.url, {
+    args: ["--reconnect-max-delay", "500ms"],
+    permissions: { net: [netFor(server.url)] },
+  });
+  const initializes: number[] = [];
+  try {
+    await host.client.listTools();
+    for (let round = 1; round <= 5; round++) {
+      await server.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const call = host.client.callTool({ name: "echo", arguments: { text: `during ${round}` } });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      server = await restart(port);
+      const result = await call;
+      assert.deepEqual(result.content, [{ type: "text", text: `during ${round}` }]);
+      initializes.push(server.seen.requests.filter((r) => r.rpc === "initialize").length);
+    }
+    assert.deepEqual(initializes, [1, 1, 1, 1, 1], "one session per restart, none per attempt");
+  } finally {
+    await host.close();
+    await server.close();
+  }
+});
