@@ -34,6 +34,7 @@ import { LegacyServerSession } from "./era/legacy_server_session.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
 import type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
+import { CookieJar } from "./net/cookie_jar.ts";
 import { VERSION } from "./version.ts";
 
 function writeStdout(text: string): void {
@@ -97,6 +98,7 @@ function createTransport(
     ...(auth ? { auth } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+    ...(options.disableCookies ? {} : { cookies: new CookieJar() }),
   });
   const common = {
     exchange,

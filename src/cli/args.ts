@@ -84,6 +84,8 @@ export interface CliOptions {
   network: NetworkSettings;
   /** `--no-reconnect`, `--reconnect-max-delay`, `--reconnect-max-duration` (and up-mcp-bridge's forms). */
   reconnect: ReconnectSettings;
+  /** `--disable-cookies`: do not keep the server's cookies. */
+  disableCookies: boolean;
   /** `--headers-timeout`: the longest wait for a response's headers (none by default). */
   headersTimeoutMs?: number;
   /** `--body-timeout`: the longest wait for the next chunk of a response (none by default). */
@@ -176,7 +178,6 @@ const OPTIONS = {
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   "keep-alive": "reconnection and keep-alive",
   "ping-interval": "reconnection and keep-alive",
-  "disable-cookies": "cookie handling",
 };
 
 /** The default `--auth-timeout`. */
@@ -459,6 +460,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       connectTimeoutMs,
       maxMessageBytes,
       reconnect,
+      disableCookies: values["disable-cookies"] ?? false,
       ...(values["headers-timeout"] !== undefined
         ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }
         : {}),

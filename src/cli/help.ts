@@ -47,6 +47,8 @@ Corporate networks (for the MCP server and the authorization server alike):
                                and NO_PROXY are honoured (--enable-proxy is accepted, not needed)
   --ca-file <path>             trust the PEM certificates in this file too (a private CA)
   --ipv4                       connect over IPv4 only
+  --disable-cookies            do not keep the MCP server's cookies (kept in memory by default,
+                               for load balancers that pin a session to one backend)
   --client-cert <path>         present this PEM certificate to servers that ask for one (mutual
   --client-key <path>          TLS), with its PEM private key
   For a test server only: Deno's own --unsafely-ignore-certificate-errors=<host>
@@ -79,7 +81,7 @@ Output:
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  --keep-alive --ping-interval --disable-cookies
+  --keep-alive --ping-interval
 
 Examples:
   mcp-bridge https://mcp.example.com/mcp

@@ -21,6 +21,7 @@ import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, networkReason } from "./_http.ts";
 import { withIdleTimeout } from "../net/idle_timeout.ts";
+import type { CookieJar } from "../net/cookie_jar.ts";
 import {
   describeHttpFailure,
   describeNetworkSetupFailure,
@@ -145,6 +146,8 @@ export interface ServerExchangeOptions {
   headersTimeoutMs?: number;
   /** `--body-timeout`: the longest wait for the next chunk of a response body (none by default). */
   bodyTimeoutMs?: number;
+  /** The server's cookies (load-balancer stickiness); absent with `--disable-cookies`. */
+  cookies?: CookieJar;
 }
 
 /** One request to the MCP server. */
@@ -299,9 +302,22 @@ export class ServerExchange {
     );
   }
 
+  /** Keeps the cookies the server sets (they are its credentials too: registered as secrets). */
+  #keepCookies(res: Response): void {
+    if (!this.#o.cookies) return;
+    const set = res.headers.getSetCookie();
+    if (set.length === 0) return;
+    for (const value of this.#o.cookies.store(set)) this.#o.log.addSecret(value);
+  }
+
   async #headers(own: Iterable<readonly [string, string]> | undefined): Promise<Headers> {
     const headers = new Headers(this.#userHeaders);
     if (own) { for (const [name, value] of own) headers.set(name, value); }
+    const cookies = this.#o.cookies?.header();
+    if (cookies !== undefined) {
+      const mine = headers.get("cookie");
+      headers.set("cookie", mine ? `${mine}; ${cookies}` : cookies);
+    }
     if (this.#o.auth) {
       const authorization = await this.#o.auth.header();
       if (authorization !== undefined) headers.set("authorization", authorization);
@@ -331,6 +347,7 @@ export class ServerExchange {
         });
       const oneShot = currentBody !== undefined && !this.#lengthRequired;
       let res = await send(oneShot ? oneShotBody(currentBody!) : currentBody);
+      this.#keepCookies(res);
       if (res.status === 411 && oneShot) {
         // The server wants a Content-Length (it refused the request unread): send a plain body from now on.
         await drain(res);
@@ -340,6 +357,7 @@ export class ServerExchange {
             "runtime may re-send by itself after a broken connection",
         );
         res = await send(currentBody);
+        this.#keepCookies(res);
       }
       if (!isRedirect(res.status)) return res;
       await drain(res);
