@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { escapeHtml, startCallbackServer } from "../../src/auth/callback_server.ts";
 import { AuthError } from "../../src/auth/errors.ts";
 import { Logger } from "../../src/log/logger.ts";
+import { ipv6Available } from "../_fixtures/waiting.ts";
 
 const STATE = "s-0123456789abcdef";
 const quiet = () => new Logger({ level: "silent" });
@@ -19,15 +20,6 @@ async function isPending(promise: Promise<unknown>): Promise<boolean> {
 async function get(url: string, init: RequestInit = {}): Promise<{ response: Response; body: string }> {
   const response = await fetch(url, { redirect: "manual", ...init });
   return { response, body: await response.text() };
-}
-
-function ipv6Available(): boolean {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("startCallbackServer() listens before it resolves, on the redirect URI it returns", async () => {

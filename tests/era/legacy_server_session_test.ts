@@ -7,6 +7,7 @@ import { StreamableHttpTransport } from "../../src/transport/streamable_http.ts"
 import { type LoopbackServer, serveLoopback } from "../_fixtures/loopback_server.ts";
 import { assertModernTraffic } from "../_fixtures/modern_schema.ts";
 import { serveTestServer } from "../_fixtures/test_server.ts";
+import { until } from "../_fixtures/waiting.ts";
 
 const log = new Logger({ level: "error" });
 
@@ -56,14 +57,6 @@ function openSession(url: URL, inputWaitMs?: number) {
   };
   const last = () => toHost[toHost.length - 1] as unknown as HostReply;
   return { session, send, toHost, sent, last };
-}
-
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 Deno.test("a host that never retries an input_required: after the bound the server's request is refused and the call cancelled", async () => {

@@ -3,6 +3,7 @@ import { type Host, withServerAndHost } from "../_fixtures/bridge_host.ts";
 import { answeringHost } from "../_fixtures/answering_host.ts";
 import { EVERYTHING_ELICITED, type EverythingServer, startEverything } from "../_fixtures/everything.ts";
 import { assertModernTraffic } from "../_fixtures/modern_schema.ts";
+import { until } from "../_fixtures/waiting.ts";
 
 /** A static resource of server-everything (one per file of its docs/ directory). */
 const FEATURES = "demo://resource/static/document/features.md";
@@ -16,13 +17,6 @@ function text(result: { content?: unknown }): string {
 }
 
 /** Waits for a condition set by notifications, failing after `ms` with the bridge's stderr. */
-async function until(what: string, check: () => boolean, host: Host, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}; bridge stderr:\n${host.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** The responses the host received that were `input_required` results. */
 function inputRounds(host: Host): Record<string, unknown>[] {
@@ -108,7 +102,12 @@ Deno.test("a 2026-07-28 host answers server-everything's sampling, elicitation a
     // a 2026-07-28 host cannot be asked then, so the bridge declines it (documented limit). Waiting for
     // that keeps it from landing in one of the calls below (the bridge gives a server request from the
     // GET stream to the only call running).
-    await until("the startup roots/list declined", () => /Declined roots\/list/.test(host.stderr()), host);
+    await until(
+      "the startup roots/list declined",
+      () => /Declined roots\/list/.test(host.stderr()),
+      5000,
+      () => host.stderr(),
+    );
     assert.equal(asked.rootsRequests, 0, "the declined request never reached the host");
     const names = (await client.listTools()).tools.map((t) => t.name);
     for (const name of ["trigger-sampling-request", "trigger-elicitation-request", "get-roots-list"]) {
@@ -160,7 +159,7 @@ Deno.test("a 2026-07-28 host hears server-everything's resource updates on its l
 
     const on = await client.callTool({ name: "toggle-subscriber-updates", arguments: {} });
     assert.match(text(on), /^Started simulated resource updated notifications/);
-    await until("the resource update", () => updates.length >= 1, host, 8000);
+    await until("the resource update", () => updates.length >= 1, 8000, () => host.stderr());
     const listenId = host.sent.find((m) => m.method === "subscriptions/listen")!.id;
     assert.deepEqual(updates[0], { uri: FEATURES, subscriptionId: listenId });
     const off = await client.callTool({ name: "toggle-subscriber-updates", arguments: {} });

@@ -4,6 +4,7 @@ import { finishRaw, type Host, netFor, spawnRaw, withServerAndHost } from "../_f
 import { answeringHost, HOST_ROOT, SAMPLED_TEXT } from "../_fixtures/answering_host.ts";
 import { assertModernTraffic } from "../_fixtures/modern_schema.ts";
 import { serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
+import { until } from "../_fixtures/waiting.ts";
 
 const META = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -13,14 +14,6 @@ const META = {
 
 function text(result: { content?: unknown }): string {
   return ((result.content as { text?: string }[] | undefined)?.[0]?.text) ?? "";
-}
-
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A 2026-07-28 host (the SDK client pinned to it) in front of the SDK's 2025-era test server. */

@@ -11,6 +11,7 @@ import { makeTestPki, type PkiFiles, type TestPki, writePki } from "../_fixtures
 import { startTlsFront } from "../_fixtures/tls_front.ts";
 import { serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
 import { serveExample } from "../../src/demo/example_server.ts";
+import { ipv6Available } from "../_fixtures/waiting.ts";
 
 let shared: { pki: TestPki; files: PkiFiles } | undefined;
 
@@ -211,15 +212,6 @@ Deno.test("--proxy: the bridge tunnels through an HTTP CONNECT proxy, with Basic
     }
   });
 });
-
-function ipv6Available(): boolean {
-  try {
-    Deno.listen({ hostname: "::1", port: 0 }).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test({
   name: "--ipv4: a server at an IPv6 address is reached without it, and refused with it",

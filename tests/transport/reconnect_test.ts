@@ -9,6 +9,7 @@ import {
 import { TransportError } from "../../src/transport/transport.ts";
 import { connectHost, netFor } from "../_fixtures/bridge_host.ts";
 import { serveTestServer, type TestServer } from "../_fixtures/test_server.ts";
+import { until } from "../_fixtures/waiting.ts";
 
 Deno.test("isUnreachable() is true only for a connection that could not be opened", () => {
   assert.equal(isUnreachable(new TransportError("refused", { unreachable: true })), true);
@@ -159,14 +160,6 @@ Deno.test("after a restart, the GET stream comes back by itself: a server notifi
     await server.close();
   }
 });
-
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 Deno.test("a server restarting five times in a row: every call made meanwhile succeeds, one new session per restart", async () => {
   let server = await serveTestServer({ mode: "stateful" });
