@@ -17,6 +17,7 @@ import { resolveConfigDir } from "./cli/config_dir.ts";
 import { optionalEnv, requireEnv } from "./cli/env.ts";
 import { type HeaderTemplate, parseHeaderFile, resolveHeaders } from "./cli/headers.ts";
 import { LazyAuthHook } from "./auth/lazy_hook.ts";
+import { HeaderCommandHook } from "./auth/header_command.ts";
 import { HELP } from "./cli/help.ts";
 import { Bridge } from "./bridge/bridge.ts";
 import { serveStdio } from "./bridge/serve_stdio.ts";
@@ -218,7 +219,9 @@ export async function main(args: readonly string[]): Promise<number> {
     fetch,
     log,
   };
-  const auth = ownAuthorization
+  const auth = options.headerCommand
+    ? new HeaderCommandHook(options.headerCommand, (value) => log.addSecret(value))
+    : ownAuthorization
     ? undefined
     : new LazyAuthHook(() => import("./auth/setup.ts").then((m) => m.createOAuthClient(oauthSetup)), log);
   try {
@@ -228,7 +231,7 @@ export async function main(args: readonly string[]): Promise<number> {
       const print = (text: string) => writeStdout(log.redact(neutralise(text, "\n")));
       return await commands.run(options.command, { ...oauthSetup, all: options.all, print });
     }
-    auth?.warmUp();
+    if (auth instanceof LazyAuthHook) auth.warmUp();
     if (options.command === "client") {
       const { runClient } = await import("./client/client_command.ts");
       return await runClient({

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 import { isLoopbackHost } from "../net/address.ts";
 import { type NetworkSettings, parseProxy } from "../net/http_client.ts";
+import { splitCommand } from "./command_split.ts";
 import { DEFAULT_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 
 /** The subcommands. */
@@ -84,6 +85,8 @@ export interface CliOptions {
   network: NetworkSettings;
   /** `--no-reconnect`, `--reconnect-max-delay`, `--reconnect-max-duration` (and up-mcp-bridge's forms). */
   reconnect: ReconnectSettings;
+  /** `--header-command`: the credential helper, as a program and its arguments. */
+  headerCommand?: string[];
   /** `--disable-cookies`: do not keep the server's cookies. */
   disableCookies: boolean;
   /** `--headers-timeout`: the longest wait for a response's headers (none by default). */
@@ -121,6 +124,7 @@ const OPTIONS = {
   // Implemented.
   header: { type: "string", multiple: true },
   "header-file": { type: "string", multiple: true },
+  "header-command": { type: "string" },
   "allow-http": { type: "boolean" },
   transport: { type: "string" },
   protocol: { type: "string" },
@@ -234,6 +238,14 @@ function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean
     );
   }
   return url.href;
+}
+
+function commandFlag(text: string): string[] {
+  try {
+    return splitCommand(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** up-mcp-bridge's times: a whole number of milliseconds. */
@@ -461,6 +473,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       maxMessageBytes,
       reconnect,
       disableCookies: values["disable-cookies"] ?? false,
+      ...(values["header-command"] !== undefined
+        ? { headerCommand: commandFlag(values["header-command"]) }
+        : {}),
       ...(values["headers-timeout"] !== undefined
         ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }
         : {}),

@@ -20,6 +20,9 @@ Connection:
   --header "Name: value"       add a header to every request (repeatable); \${VAR} is read
                                from the environment (an unset variable is an error)
   --header-file <path>         read headers from a file, one "Name: value" per line, # comments
+  --header-command "cmd args"  a credential helper: its output (a token, "Name: value", or JSON
+                               {"header"|"token", "expires_at"}) is sent on every request; run at
+                               start, before that expiry and after a 401 (no shell; --allow-run=cmd)
   --transport <mode>           http-first (default), sse-first, http-only, sse-only
   --allow-http                 allow plain http:// to hosts other than loopback
   --ignore-tool <glob>         hide matching tools (repeatable; * wildcard, case-insensitive)

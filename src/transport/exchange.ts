@@ -319,8 +319,17 @@ export class ServerExchange {
       headers.set("cookie", mine ? `${mine}; ${cookies}` : cookies);
     }
     if (this.#o.auth) {
-      const authorization = await this.#o.auth.header();
-      if (authorization !== undefined) headers.set("authorization", authorization);
+      let authorization: string | undefined;
+      try {
+        authorization = await this.#o.auth.header();
+      } catch (error) {
+        // A credential helper that failed: one clear error for the host, not an internal one.
+        if (error instanceof TransportError) throw error;
+        throw new TransportError((error as Error).message, { permanent: true, cause: error });
+      }
+      if (authorization !== undefined) {
+        headers.set(this.#o.auth.headerName?.() ?? "authorization", authorization);
+      }
     }
     return headers;
   }

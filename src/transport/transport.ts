@@ -40,6 +40,8 @@ export interface RemoteTransport {
 export interface AuthHook {
   /** The `Authorization` header value for the next request, if there are credentials. */
   header(): Promise<string | undefined>;
+  /** The header the value goes in, when not `Authorization` (read after {@linkcode header}). */
+  headerName?(): string;
   /**
    * The server answered 401, or 403. Resolves `true` when new credentials are ready and the request
    * should be sent again, `false` to report the refusal as it is; rejects (with a message for the
