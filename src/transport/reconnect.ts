@@ -78,6 +78,32 @@ export const SAFE_TO_RESEND: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Whether a gateway answered for a server that is away (a deploy, a restart behind a load balancer): `503`
+ * means the request was not processed, so any request may be sent again; after `502` or `504` the server may
+ * have got it, so only a read-only one is. The server's own JSON-RPC error is an answer, never an outage.
+ *
+ * @example Usage
+ * ```ts
+ * import { isUnavailable } from "./reconnect.ts";
+ * import { TransportError } from "./transport.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isUnavailable(new TransportError("HTTP 503", { status: 503 }), "tools/call"), true);
+ * assert.equal(isUnavailable(new TransportError("HTTP 502", { status: 502 }), "tools/call"), false);
+ * assert.equal(isUnavailable(new TransportError("HTTP 502", { status: 502 }), "tools/list"), true);
+ * ```
+ *
+ * @param error The failure.
+ * @param method The JSON-RPC method of the request.
+ * @returns `true` when it is an outage the request may wait out.
+ */
+export function isUnavailable(error: unknown, method: string): boolean {
+  if (!(error instanceof TransportError) || error.serverResponse !== undefined) return false;
+  if (error.status === 503) return true;
+  return (error.status === 502 || error.status === 504) && SAFE_TO_RESEND.has(method);
+}
+
+/**
  * Whether a failed request may be sent again once the server can be reached: it never reached the
  * server, or it only reads.
  *
@@ -97,7 +123,7 @@ export const SAFE_TO_RESEND: ReadonlySet<string> = new Set([
  * @returns `true` when sending it again is safe.
  */
 export function mayResend(error: unknown, method: string): boolean {
-  if (isUnreachable(error)) return true;
+  if (isUnreachable(error) || isUnavailable(error, method)) return true;
   return error instanceof TransportError && error.outcomeUnknown && !error.permanent &&
     SAFE_TO_RESEND.has(method);
 }

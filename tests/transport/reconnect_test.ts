@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   DEFAULT_RECONNECT,
+  isUnavailable,
   isUnreachable,
   mayRetry,
   NO_RECONNECT,
@@ -24,6 +25,19 @@ Deno.test("isUnreachable() is true only for a connection that could not be opene
   ) {
     assert.equal(isUnreachable(error), false, error.message);
   }
+});
+
+Deno.test("isUnavailable(): a 503 page is an outage for any request, a 502 or 504 only for a read-only one", () => {
+  const page = (status: number) => new TransportError(`HTTP ${status}`, { status });
+  assert.equal(isUnavailable(page(503), "tools/call"), true);
+  assert.equal(isUnavailable(page(502), "tools/call"), false);
+  assert.equal(isUnavailable(page(504), "tools/list"), true);
+  assert.equal(isUnavailable(page(500), "tools/list"), false);
+  const own = new TransportError("HTTP 503", {
+    status: 503,
+    serverResponse: '{"jsonrpc":"2.0","id":1,"error":{}}',
+  });
+  assert.equal(isUnavailable(own, "tools/list"), false, "the server's own JSON-RPC error is an answer");
 });
 
 Deno.test("reconnectDelay() grows exponentially with full jitter, capped at the maximum", () => {
@@ -182,6 +196,41 @@ Deno.test("a server restarting five times in a row: every call made meanwhile su
       initializes.push(server.seen.requests.filter((r) => r.rpc === "initialize").length);
     }
     assert.deepEqual(initializes, [1, 1, 1, 1, 1], "one session per restart, none per attempt");
+  } finally {
+    await host.close();
+    await server.close();
+  }
+});
+
+Deno.test("a deploy behind a load balancer: 503 pages for 2 s, and a call made meanwhile succeeds once, afterwards", async () => {
+  let deploying = false;
+  const executed: string[] = [];
+  const server = await serveTestServer({
+    mode: "stateful",
+    intercept: async (request) => {
+      if (deploying) {
+        return new Response("<html><body>503 Service Temporarily Unavailable</body></html>", {
+          status: 503,
+          headers: { "content-type": "text/html" },
+        });
+      }
+      const body = request.method === "POST" ? await request.clone().text() : "";
+      if (body.includes('"tools/call"')) executed.push(body);
+      return undefined;
+    },
+  });
+  const host = await connectHost(server.url, {
+    args: ["--reconnect-max-delay", "500ms"],
+    permissions: { net: [netFor(server.url)] },
+  });
+  try {
+    await host.client.listTools();
+    deploying = true;
+    const call = host.client.callTool({ name: "echo", arguments: { text: "after the deploy" } });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    deploying = false;
+    assert.deepEqual((await call).content, [{ type: "text", text: "after the deploy" }]);
+    assert.equal(executed.length, 1, "the call ran once");
   } finally {
     await host.close();
     await server.close();
