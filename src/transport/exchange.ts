@@ -21,7 +21,7 @@ import type { JsonRpcId } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
 import { drain, failureFromResponse, networkReason } from "./_http.ts";
 import { withIdleTimeout } from "../net/idle_timeout.ts";
-import type { CookieJar } from "../net/cookie_jar.ts";
+import { type CookieJar, MAX_COOKIES } from "../net/cookie_jar.ts";
 import {
   describeHttpFailure,
   describeNetworkSetupFailure,
@@ -178,6 +178,8 @@ export class ServerExchange {
   #userHeaders: [string, string][];
   /** The server refused a chunked body once (HTTP 411): bodies go as plain text from then on. */
   #lengthRequired = false;
+  /** How many cookie values were registered as secrets. */
+  #cookieSecrets = 0;
 
   /**
    * Creates the exchange; nothing is sent yet.
@@ -302,12 +304,20 @@ export class ServerExchange {
     );
   }
 
-  /** Keeps the cookies the server sets (they are its credentials too: registered as secrets). */
+  /**
+   * Keeps the cookies the server sets. They are its credentials too: the redactor already removes any
+   * `Cookie`/`Set-Cookie` it sees, and the first {@linkcode MAX_COOKIES} values are also registered by
+   * value. Not more: a balancer that sets a new value on every response would grow the redactor forever.
+   */
   #keepCookies(res: Response): void {
     if (!this.#o.cookies) return;
     const set = res.headers.getSetCookie();
     if (set.length === 0) return;
-    for (const value of this.#o.cookies.store(set)) this.#o.log.addSecret(value);
+    for (const value of this.#o.cookies.store(set)) {
+      if (this.#cookieSecrets >= MAX_COOKIES) break;
+      this.#cookieSecrets++;
+      this.#o.log.addSecret(value);
+    }
   }
 
   async #headers(own: Iterable<readonly [string, string]> | undefined): Promise<Headers> {

@@ -223,8 +223,7 @@ export class StreamableHttpTransport implements RemoteTransport {
     let sessionRetried = false;
     let attempt = 0;
     let firstFailure: number | undefined;
-    // Waiting for the server is bounded by the reconnection settings, not by the connect deadline.
-    const waitSignal = signal ? AbortSignal.any([this.#abort.signal, signal]) : this.#abort.signal;
+    let waitSignal: AbortSignal | undefined;
     while (true) {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
       // The connect timeout bounds initialize, never the time spent signing in (the exchange pauses it).
@@ -243,6 +242,9 @@ export class StreamableHttpTransport implements RemoteTransport {
         if (combined.aborted) throw this.#abortReason(combined);
         if (this.#reachedOnce && mayResend(error, operation)) {
           firstFailure ??= Date.now();
+          // Waiting is bounded by the reconnection settings, not by the connect deadline (made only now:
+          // a request that goes through at once pays nothing for it).
+          waitSignal ??= signal ? AbortSignal.any([this.#abort.signal, signal]) : this.#abort.signal;
           await this.#waitForServer(error as TransportError, ++attempt, firstFailure, waitSignal);
           if (waitSignal.aborted) throw this.#abortReason(waitSignal);
           continue;
