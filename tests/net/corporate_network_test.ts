@@ -44,6 +44,25 @@ async function tryConnect(
   }
 }
 
+/**
+ * Runs a connect that the TLS front refuses, again while the refusal came without its TLS alert (at most 3
+ * tries). Deno's `node:tls` server, on a loaded machine, sometimes closes the socket before its
+ * `certificate_required` alert is written: the client then sees only an EOF, from which no client can name
+ * the cause (measured: about 1 in 15 runs with the CPU saturated, never when idle).
+ */
+async function refusedWithAlert(
+  connect: () => Promise<Host | HostConnectError>,
+): Promise<Host | HostConnectError> {
+  let result = await connect();
+  for (let tries = 1; tries < 3; tries++) {
+    if (!(result instanceof HostConnectError) || !/without sending TLS close_notify/.test(result.message)) {
+      break;
+    }
+    result = await connect();
+  }
+  return result;
+}
+
 async function echoThrough(host: Host): Promise<string> {
   return text(await host.client.callTool({ name: "echo", arguments: { text: "through" } }));
 }
@@ -108,7 +127,7 @@ Deno.test("a server that requires a client certificate: reached with --client-ce
       } finally {
         await host.close();
       }
-      const refused = await tryConnect(front.url, args, { net, read });
+      const refused = await refusedWithAlert(() => tryConnect(front.url, args, { net, read }));
       assert.ok(refused instanceof HostConnectError, "connected without a client certificate");
       assert.match(
         refused.message,
