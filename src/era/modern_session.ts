@@ -6,6 +6,10 @@
  * the notifications a legacy host expects. A host that already speaks 2026-07-28 is passed through,
  * with only the HTTP headers added.
  *
+ * Once the server has answered, a server that goes away is waited for within the reconnection bounds
+ * (`_outage.ts`): requests are sent again by the rules of `modern_resend.ts`, and the listen stream
+ * comes back by itself, so that notifications after a restart still reach the host.
+ *
  * @module
  */
 
@@ -23,7 +27,11 @@ import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { Pagination } from "../jsonrpc/pagination.ts";
 import { connectDeadline, type Deadline } from "../transport/exchange.ts";
 import { excerpt } from "../log/excerpt.ts";
-import { type ModernAnswer, type ModernHttpClient, StreamCutError } from "../transport/modern_http.ts";
+import { sleep } from "../transport/_http.ts";
+import { Outage } from "../transport/_outage.ts";
+import type { ModernAnswer, ModernHttpClient } from "../transport/modern_http.ts";
+import { modernResend } from "../transport/modern_resend.ts";
+import { NO_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 import {
   EraMismatchError,
   type MessageSink,
@@ -66,6 +74,8 @@ export interface ModernSessionOptions {
   clientInfo: { name: string; version: string };
   /** How long the era probe (`server/discover`) may take. */
   connectTimeoutMs?: number;
+  /** How to wait for a server that went away after it answered once (default: no reconnection). */
+  reconnect?: ReconnectSettings;
 }
 
 interface InputWaiter {
@@ -88,6 +98,12 @@ export class ModernSession implements RemoteTransport {
   #seq = 0;
   #subscriptions = new SubscriptionState();
   #listen: AbortController | undefined;
+  /** The listen stream stopped after an outage outlasted the bounds: opened again when a request gets through. */
+  #listenGaveUp = false;
+  /** The server's outages, shared by every request and the listen stream. */
+  #outage: Outage;
+  /** Ends every wait for the server when the bridge stops. */
+  #abort = new AbortController();
   #closed = false;
 
   /**
@@ -103,6 +119,11 @@ export class ModernSession implements RemoteTransport {
    */
   constructor(options: ModernSessionOptions) {
     this.#o = options;
+    this.#outage = new Outage({
+      host: options.client.url.host,
+      settings: options.reconnect ?? NO_RECONNECT,
+      log: options.log,
+    });
   }
 
   /**
@@ -234,6 +255,7 @@ export class ModernSession implements RemoteTransport {
   /** Stops the subscription stream and fails the waiting input rounds. */
   close(): Promise<void> {
     this.#closed = true;
+    this.#abort.abort(new TransportError("The bridge is shutting down"));
     this.#listen?.abort();
     for (const waiter of this.#inputs.values()) {
       waiter.reject(new TransportError("The bridge is shutting down"));
@@ -349,7 +371,11 @@ export class ModernSession implements RemoteTransport {
     this.#subscriptions.setCapabilities(capabilities);
   }
 
-  /** Sends one request, re-issuing it (with a new id) when its stream is cut. */
+  /**
+   * Sends one request, re-issuing it under a new id when its stream is cut (the era's rule), and waiting
+   * for the server when it went away (see `modern_resend.ts`). The answer carries `id`, whatever id the
+   * request last went out under.
+   */
   async #send(
     message: Json,
     id: JsonRpcId,
@@ -371,21 +397,53 @@ export class ModernSession implements RemoteTransport {
     }
     let currentId = id;
     let body = JSON.stringify(message);
-    for (let reissue = 0;; reissue++) {
+    let reissues = 0;
+    // Made only when a request fails: nothing is added to the hot path.
+    let retry: ReturnType<Outage["retry"]> | undefined;
+    let waitSignal: AbortSignal | undefined;
+    while (true) {
       try {
-        return await this.#o.client.request(body, currentId, headers, signal, async (text, envelope) => {
-          await this.#o.sink(text, envelope);
-        }, deadline);
+        const answer = await this.#o.client.request(
+          body,
+          currentId,
+          headers,
+          signal,
+          async (text, envelope) => {
+            await this.#o.sink(text, envelope);
+          },
+          deadline,
+        );
+        this.#answered();
+        return currentId === id ? answer : withId(answer, id);
       } catch (error) {
-        if (
-          !(error instanceof StreamCutError) || reissue >= MAX_REISSUES || signal?.aborted ||
-          deadline?.signal.aborted
-        ) throw error;
-        // No resumption in this era: the request is sent again under a new id.
+        if (signal?.aborted || deadline?.signal.aborted || this.#closed) throw error;
+        const next = modernResend(error, method, this.#outage.reachedOnce);
+        if (next.action === "fail") throw error;
+        if (next.action === "reissue") {
+          if (++reissues > MAX_REISSUES) throw error;
+          this.#o.log.info(`The response stream of ${method} broke; sending the request again`);
+        } else {
+          retry ??= this.#outage.retry(method);
+          waitSignal ??= AbortSignal.any(
+            [this.#abort.signal, signal, deadline?.signal].filter((s) => s !== undefined),
+          );
+          await retry.wait(error as TransportError, waitSignal);
+          if (waitSignal.aborted) throw abortReason(waitSignal);
+          if (!next.newId) continue;
+        }
+        // The server may have seen the request: it goes out again as a new request, with a new id.
         currentId = this.#nextId("reissue");
         body = JSON.stringify({ ...message, id: currentId });
-        this.#o.log.info(`The response stream of ${method} broke; sending the request again`);
       }
+    }
+  }
+
+  /** The server answered: an outage is over, and a listen stream that gave up during it is opened again. */
+  #answered(): void {
+    this.#outage.reached();
+    if (this.#listenGaveUp && !this.#closed) {
+      this.#listenGaveUp = false;
+      this.#updateSubscriptions();
     }
   }
 
@@ -556,6 +614,7 @@ export class ModernSession implements RemoteTransport {
     const filter = this.#subscriptions.filter();
     const empty = !filter.toolsListChanged && !filter.promptsListChanged && !filter.resourcesListChanged &&
       !(filter.resourceSubscriptions?.length);
+    this.#listenGaveUp = false;
     this.#listen?.abort();
     this.#listen = undefined;
     if (empty || this.#closed) return;
@@ -566,6 +625,7 @@ export class ModernSession implements RemoteTransport {
 
   async #listenLoop(filter: ReturnType<SubscriptionState["filter"]>, signal: AbortSignal): Promise<void> {
     let failures = 0;
+    let retry: ReturnType<Outage["retry"]> | undefined;
     while (!signal.aborted && !this.#closed && failures < 5) {
       const id = this.#nextId("listen");
       const message = stampRequest(
@@ -584,25 +644,50 @@ export class ModernSession implements RemoteTransport {
             ) return;
             await this.#o.sink(text, envelope);
           },
+          () => {
+            retry = undefined;
+            this.#answered();
+          },
         );
         failures = count > 0 ? 0 : failures + 1;
       } catch (error) {
         if (signal.aborted) return;
+        if (modernResend(error, "subscriptions/listen", this.#outage.reachedOnce).action === "wait") {
+          // The server went away: wait for it within the reconnection bounds, with no host message
+          // needed, and listen again with the same filter (no state on the server to set up again).
+          retry ??= this.#outage.retry("subscriptions/listen");
+          try {
+            await retry.wait(error as TransportError, signal);
+          } catch (spent) {
+            this.#listenGaveUp = true;
+            this.#o.log.warn(
+              `Not listening for the server's notifications until a request gets through: ${
+                (spent as Error).message
+              }`,
+            );
+            return;
+          }
+          continue;
+        }
         failures++;
         this.#o.log.debug(`subscriptions/listen: ${(error as Error).message}`);
       }
       if (signal.aborted) return;
       // The stream ended: listen again (the spec asks for it after a reconnect), after a pause that
       // grows with each stream that brought nothing (never none: a server cannot make this spin).
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, Math.min(LISTEN_PAUSE_MS * 2 ** failures, 30_000));
-        signal.addEventListener("abort", done, { once: true });
-      });
+      await sleep(Math.min(LISTEN_PAUSE_MS * 2 ** failures, 30_000), signal);
     }
   }
+}
+
+/** The answer with its id replaced (a request re-issued under the bridge's id answers the caller's). */
+function withId(answer: ModernAnswer, id: JsonRpcId): ModernAnswer {
+  if (answer.envelope.kind !== "response") return answer;
+  const text = JSON.stringify({ ...answer.envelope.value, id });
+  return { ...answer, text, envelope: parseMessage(text) };
+}
+
+function abortReason(signal: AbortSignal): TransportError {
+  const reason = signal.reason;
+  return reason instanceof TransportError ? reason : new TransportError("The request was cancelled");
 }

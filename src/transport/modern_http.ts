@@ -181,6 +181,7 @@ export class ModernHttpClient {
    * @param headers The protocol headers.
    * @param signal Ends the subscription.
    * @param onMessage Receives each notification.
+   * @param onOpen Called once the server answered (before the stream is read): it can be reached.
    * @returns How many notifications arrived on a stream (a JSON answer, such as an error, counts 0).
    */
   async listen(
@@ -188,6 +189,7 @@ export class ModernHttpClient {
     headers: readonly [string, string][],
     signal: AbortSignal,
     onMessage: StreamMessageHandler,
+    onOpen?: () => void,
   ): Promise<number> {
     const res = await this.#o.exchange.send({
       method: "POST",
@@ -197,6 +199,7 @@ export class ModernHttpClient {
       operation: "subscriptions/listen",
     });
     if (!res.ok) throw await failureFromResponse(res, this.url, undefined);
+    onOpen?.();
     if (!isEventStream(res) || res.body === null) {
       // A JSON answer ends the subscription at once (e.g. an error): pass it on.
       const text = await readBodyText(
