@@ -118,8 +118,12 @@ async function getJson(
         { cause: error },
       );
     }
-    options.log.debug(`Discovery: GET ${url.href} failed: ${(error as Error).message}`);
-    return undefined;
+    // No answer at all: the server is away, which says nothing about its metadata. Signing in now would
+    // send the user to a server that is down: the request waits for the network instead.
+    throw new AuthError(`Cannot reach ${url.host} for authorization: ${(error as Error).message}`, {
+      cause: error,
+      unreachable: true,
+    });
   }
   if (!res.ok) {
     await res.body?.cancel().catch(() => {});

@@ -10,12 +10,21 @@ export class AuthError extends Error {
   /** The OAuth `error` code, when an authorization server sent one (e.g. `invalid_grant`). */
   readonly oauthError: string | undefined;
   /**
-   * @param message What happened, where, and what to try.
-   * @param options The OAuth error code and the cause.
+   * The authorization server could not be reached (no answer at all): the network is down, not the
+   * credentials. Nothing is forgotten then, no browser is opened, and the request waits for the network.
    */
-  constructor(message: string, options: { oauthError?: string; cause?: unknown } = {}) {
+  readonly unreachable: boolean;
+  /**
+   * @param message What happened, where, and what to try.
+   * @param options The OAuth error code, whether the server could be reached, and the cause.
+   */
+  constructor(
+    message: string,
+    options: { oauthError?: string; unreachable?: boolean; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = "AuthError";
     this.oauthError = options.oauthError;
+    this.unreachable = options.unreachable ?? false;
   }
 }

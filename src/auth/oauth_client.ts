@@ -163,8 +163,9 @@ export class OAuthClient implements AuthHook {
       this.#refreshFailedFor !== tokens.refresh_token
     ) {
       await this.#exclusive(() => this.#refreshIfStill(tokens)).catch((error) => {
-        // Not again for these tokens: the server's 401 will decide (refresh once more, or sign in).
-        this.#refreshFailedFor = tokens.refresh_token;
+        // Not again for these tokens: the server's 401 will decide (refresh once more, or sign in). When
+        // the authorization server could not be reached, the next request tries again.
+        if (!(error instanceof AuthError && error.unreachable)) this.#refreshFailedFor = tokens.refresh_token;
         this.#o.log.debug(`Refresh before expiry failed: ${(error as Error).message}`);
       });
     } else if (!this.#usable(tokens) && this.#o.grant === "client_credentials") {
@@ -230,7 +231,9 @@ export class OAuthClient implements AuthHook {
           await this.#refreshIfStill(record.tokens, challenge);
           if (bearer(this.#record!.tokens!, this.#o.useIdToken) !== sentHeader) return;
         } catch (error) {
-          if (!(error instanceof AuthError)) throw error;
+          // The network is down, not the tokens: no browser for a server that cannot be reached; the
+          // request waits for the network and refreshes then.
+          if (!(error instanceof AuthError) || error.unreachable) throw error;
           this.#o.log.info(`Refreshing the tokens failed (${error.message}); signing in again`);
         }
       }

@@ -250,7 +250,7 @@ async function send(
       `Cannot reach the ${what} of ${url.host}: ${
         clean(error instanceof Error ? error.message : String(error), secrets)
       }`,
-      { cause: error },
+      { cause: error, unreachable: !(error instanceof Deno.errors.NotCapable) },
     );
   }
   if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {

@@ -82,6 +82,10 @@ export interface OAuthServer {
   /** The oidc-provider instance, for tests that need more. */
   // deno-lint-ignore no-explicit-any
   provider: any;
+  /** Stops answering, as a server that went down: the port is closed, every connection too, the state kept. */
+  pause(): Promise<void>;
+  /** Answers again on the same port (after {@linkcode OAuthServer.pause}). */
+  resume(): Promise<void>;
   /** Stops the server and closes every connection. */
   close(): Promise<void>;
 }
@@ -357,8 +361,15 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     },
     counters,
     provider,
+    pause: () =>
+      new Promise<void>((resolve, reject) => {
+        httpServer.close((error) => error ? reject(error) : resolve());
+        httpServer.closeAllConnections();
+      }),
+    resume: () => new Promise<void>((resolve) => httpServer.listen(port, "127.0.0.1", resolve)),
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!httpServer.listening) return resolve();
         httpServer.close((error) => error ? reject(error) : resolve());
         httpServer.closeAllConnections();
       }),

@@ -138,6 +138,10 @@ export interface ServerExchangeOptions {
   headers: readonly (readonly [string, string])[];
   /** The fetch seam. */
   fetch: FetchLike;
+  /** A fetch that opens a connection of its own for each request (default: `fetch`). */
+  freshFetch?: FetchLike;
+  /** Drops the pooled connections: the next requests of `fetch` open new ones. */
+  renewConnections?: () => void;
   /** The logger. */
   log: Logger;
   /** OAuth credentials, when the bridge signs in by itself. */
@@ -170,6 +174,8 @@ export interface ServerRequest {
   expectId?: JsonRpcId;
   /** Whether a 401/403 may start a sign-in (not for the DELETE at shutdown). Default true. */
   challenge?: boolean;
+  /** Whether to send it on a connection of its own, not a pooled one (a liveness ping). */
+  fresh?: boolean;
 }
 
 /** Sends every HTTP request to the MCP server (see the module documentation). */
@@ -208,6 +214,11 @@ export class ServerExchange {
     return this.#o.auth !== undefined;
   }
 
+  /** The pooled connections are suspect (the computer slept, a ping went unanswered): open new ones. */
+  renewConnections(): void {
+    this.#o.renewConnections?.();
+  }
+
   /**
    * Sends one request with the current credentials and returns the server's answer. A 401 or 403
    * goes to the auth hook and the request is sent again when it has new credentials (at most
@@ -228,7 +239,15 @@ export class ServerExchange {
       const res = await this.#timed(
         request,
         signal,
-        (timed) => this.#follow(url, request.method, headers, request.body, timed),
+        (timed) =>
+          this.#follow(
+            request.fresh ? this.#o.freshFetch ?? this.#o.fetch : this.#o.fetch,
+            url,
+            request.method,
+            headers,
+            request.body,
+            timed,
+          ),
       );
       if ((res.status !== 401 && res.status !== 403) || !auth) return res;
       const failure = await failureFromResponse(res, url, request.expectId);
@@ -249,11 +268,13 @@ export class ServerExchange {
         );
       } catch (error) {
         if (signal?.aborted) throw abortReason(signal, error);
-        throw new TransportError(
-          `The server at ${url.host} requires authorization (HTTP ${res.status}) and signing in failed: ` +
-            (error as Error).message,
-          { status: res.status, cause: error },
-        );
+        const why = `The server at ${url.host} requires authorization (HTTP ${res.status}) and signing in ` +
+          `failed: ${(error as Error).message}`;
+        // The authorization server could not be reached: an outage to wait out, like the server's own.
+        if ((error as { unreachable?: unknown }).unreachable === true) {
+          throw new TransportError(why, { unreachable: true, cause: error });
+        }
+        throw new TransportError(why, { status: res.status, cause: error });
       } finally {
         request.deadline?.resume();
       }
@@ -346,6 +367,7 @@ export class ServerExchange {
 
   /** One fetch, following same-origin redirects and refusing the others. */
   async #follow(
+    fetch: FetchLike,
     url: URL,
     method: string,
     headers: Headers,
@@ -357,7 +379,7 @@ export class ServerExchange {
     let currentBody = body;
     for (let hops = 0;; hops++) {
       const send = (body: BodyInit | undefined) =>
-        fetchOrExplain(this.#o.fetch, current, {
+        fetchOrExplain(fetch, current, {
           method: currentMethod,
           headers,
           ...(body !== undefined ? { body } : {}),

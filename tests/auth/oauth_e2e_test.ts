@@ -88,3 +88,26 @@ Deno.test("OAuth: a user Authorization header means no discovery and no sign-in 
     assert.equal(world.as.counters.registrations, 0);
   });
 });
+
+Deno.test("OAuth: the authorization server away while the token expires: the call waits, is refreshed before it is sent again, and no browser opens", async () => {
+  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+    const host = await bridge(world, ["--reconnect-max-delay", "1s"]);
+    try {
+      await host.client.listTools();
+      assert.equal(world.as.counters.authorizations, 1);
+      await world.as.pause();
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // the access token expires meanwhile
+      const call = host.client.callTool({ name: "echo", arguments: { text: "after the outage" } });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await world.as.resume();
+      const echo = await call;
+      assert.deepEqual(echo.content, [{ type: "text", text: "after the outage" }]);
+      assert.match(host.stderr(), /cannot be reached .*Cannot reach .*127\.0\.0\.1/);
+    } finally {
+      await host.close();
+    }
+    assert.equal(world.as.counters.authorizations, 1, "no browser sign-in during the outage");
+    assert.ok((world.as.counters.tokenRequests.refresh_token ?? 0) >= 1, "the token was refreshed");
+    assert.equal(Object.keys(world.as.counters.refreshFailures).length, 0);
+  });
+});
