@@ -33,7 +33,7 @@ import { ModernHttpClient } from "./transport/modern_http.ts";
 import { ModernSession } from "./era/modern_session.ts";
 import { LegacyServerSession } from "./era/legacy_server_session.ts";
 import { StreamableHttpTransport } from "./transport/streamable_http.ts";
-import type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "./transport/transport.ts";
+import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
 import { CookieJar } from "./net/cookie_jar.ts";
 import { VERSION } from "./version.ts";
@@ -88,13 +88,15 @@ function createTransport(
   sink: MessageSink,
   log: Logger,
   auth: AuthHook | undefined,
-  fetch: FetchLike,
+  network: NetworkFetch,
 ): RemoteTransport {
   // One exchange owns every HTTP request to the server: headers, credentials, redirects, errors.
   const exchange = new ServerExchange({
     url: options.serverUrl,
     headers,
-    fetch,
+    fetch: network.fetch,
+    freshFetch: network.fresh,
+    renewConnections: network.renew,
     log,
     ...(auth ? { auth } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
@@ -108,6 +110,7 @@ function createTransport(
     connectTimeoutMs: options.connectTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
     reconnect: options.reconnect,
+    liveness: options.liveness,
   };
   return new ConnectingTransport({
     mode: options.transport,
@@ -119,6 +122,7 @@ function createTransport(
         log,
         clientInfo: { name: "mcp-bridge", version: VERSION },
         connectTimeoutMs: options.connectTimeoutMs,
+        reconnect: options.reconnect,
       }),
     log,
     create: (kind, receiver) => {
@@ -239,7 +243,7 @@ export async function main(args: readonly string[]): Promise<number> {
         filter,
         log,
         print: writeStdout,
-        connect: (sink) => createTransport(options, headers, sink, log, auth, fetch),
+        connect: (sink) => createTransport(options, headers, sink, log, auth, network),
       });
     }
     const out = new LineWriter(Deno.stdout);
@@ -250,11 +254,12 @@ export async function main(args: readonly string[]): Promise<number> {
         (text, envelope) => bridge.fromServer(text, envelope),
         log,
         auth,
-        fetch,
+        network,
       ),
       out,
       log,
       filter,
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     });
     return await serveStdio({ bridge, stdin: Deno.stdin, out, log, onStop: () => shutdown.abort() });
   } finally {

@@ -15,6 +15,7 @@ import { isLoopbackHost } from "../net/address.ts";
 import { type NetworkSettings, parseProxy } from "../net/http_client.ts";
 import { splitCommand } from "./command_split.ts";
 import { DEFAULT_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
+import { DEFAULT_LIVENESS, DEFAULT_PING_INTERVAL_MS, type LivenessSettings } from "../transport/liveness.ts";
 
 /** The subcommands. */
 export type Command = "bridge" | "client" | "login" | "logout" | "status";
@@ -89,8 +90,12 @@ export interface CliOptions {
   headerCommand?: string[];
   /** `--disable-cookies`: do not keep the server's cookies. */
   disableCookies: boolean;
+  /** `--stall-probe`, `--keep-alive`, `--ping-interval`: when to check the server with a ping. */
+  liveness: LivenessSettings;
   /** `--headers-timeout`: the longest wait for a response's headers (none by default). */
   headersTimeoutMs?: number;
+  /** `--request-timeout`: the longest wait for the answer to a host request (none by default). */
+  requestTimeoutMs?: number;
   /** `--body-timeout`: the longest wait for the next chunk of a response (none by default). */
   bodyTimeoutMs?: number;
   /** OAuth settings. */
@@ -175,14 +180,10 @@ const OPTIONS = {
   ipv4: { type: "boolean" },
   "keep-alive": { type: "boolean" },
   "ping-interval": { type: "string" },
+  "stall-probe": { type: "string" },
+  "request-timeout": { type: "string" },
   "disable-cookies": { type: "boolean" },
 } as const;
-
-/** Flags accepted for mcp-remote compatibility that this release does not implement yet, by area. */
-export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
-  "keep-alive": "reconnection and keep-alive",
-  "ping-interval": "reconnection and keep-alive",
-};
 
 /** The default `--auth-timeout`. */
 export const DEFAULT_AUTH_TIMEOUT_MS = 300_000;
@@ -255,6 +256,23 @@ function millisecondsFlag(text: string | undefined, flag: string): number | unde
     throw new UsageError(`Cannot use --${flag} "${text}": expected a number of milliseconds`);
   }
   return Number(text);
+}
+
+/** `--stall-probe` (0 turns it off), `--keep-alive` and `--ping-interval` (seconds, as mcp-remote's). */
+function livenessSettings(values: Record<string, unknown>): LivenessSettings {
+  const stall = values["stall-probe"] as string | undefined;
+  const probeAfterMs = stall === undefined
+    ? DEFAULT_LIVENESS.probeAfterMs
+    : /^0+(\.0*)?(ms|s|m|h)?$/.test(stall.trim())
+    ? 0
+    : durationFlag(stall, "stall-probe", DEFAULT_LIVENESS.probeAfterMs);
+  const interval = values["ping-interval"] as string | undefined;
+  const pingIntervalMs = interval !== undefined
+    ? durationFlag(interval, "ping-interval", DEFAULT_PING_INTERVAL_MS)
+    : values["keep-alive"] === true
+    ? DEFAULT_PING_INTERVAL_MS
+    : undefined;
+  return { ...DEFAULT_LIVENESS, probeAfterMs, pingIntervalMs };
 }
 
 function reconnectSettings(values: Record<string, unknown>): ReconnectSettings {
@@ -350,14 +368,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-
-  for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
-    if ((values as Record<string, unknown>)[flag] !== undefined) {
-      throw new UsageError(
-        `Option --${flag} is not implemented yet: ${area} arrives in a later release of mcp-bridge`,
-      );
-    }
-  }
 
   let rest = positionals;
   let command: Command = "bridge";
@@ -472,9 +482,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       connectTimeoutMs,
       maxMessageBytes,
       reconnect,
+      liveness: livenessSettings(values),
       disableCookies: values["disable-cookies"] ?? false,
       ...(values["header-command"] !== undefined
         ? { headerCommand: commandFlag(values["header-command"]) }
+        : {}),
+      ...(values["request-timeout"] !== undefined
+        ? { requestTimeoutMs: durationFlag(values["request-timeout"], "request-timeout", 0) }
         : {}),
       ...(values["headers-timeout"] !== undefined
         ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }

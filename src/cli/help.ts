@@ -34,6 +34,8 @@ Connection:
                                answer to a long tool call starts only when the tool is done)
   --body-timeout <time>        the longest silence in the middle of a response: a stalled
                                connection (none by default; a server may stay silent during a call)
+  --request-timeout <time>     the longest wait for the answer to a host request; then one error,
+                               and the server is asked to cancel it (none by default)
   --protocol <era>             auto (default: detect the server's era and translate), legacy
                                (2025 era only) or modern (2026-07-28 only)
 
@@ -41,6 +43,10 @@ Reconnection (on by default, once the server was reached):
   --reconnect-max-delay <time> the longest wait between two attempts (default 30s)
   --reconnect-max-duration <time>  how long an outage may last before requests fail (default 5m)
   --no-reconnect               fail at once when the server cannot be reached
+  --stall-probe <time>         silence on an answer before a JSON-RPC ping checks the server
+                               (default 5s; 0 turns it off)
+  --keep-alive                 send a JSON-RPC ping after 30s without traffic (--ping-interval
+  --ping-interval <time>       sets the period; plain numbers are seconds)
   (up-mcp-bridge's --auto-reconnect, --reconnect-delay <ms>, --max-reconnect-delay <ms>,
   --max-reconnect-duration <ms> and --max-reconnect-attempts <n> are accepted)
 

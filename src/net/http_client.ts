@@ -36,9 +36,16 @@ export interface ProxySetting {
 
 /** The `fetch` seam of the whole bridge, and how to let go of its client. */
 export interface NetworkFetch {
-  /** Sends a request with the settings. */
+  /** Sends a request with the settings, on a pooled connection. */
   fetch: typeof fetch;
-  /** Closes the client (nothing to do for the runtime's own). */
+  /** Sends a request with the settings on a connection of its own (a liveness ping). */
+  fresh: typeof fetch;
+  /**
+   * Sends the next requests of {@linkcode NetworkFetch.fetch} on new connections: the pooled ones are
+   * suspect (the computer slept, a ping went unanswered). Requests in flight go on.
+   */
+  renew(): void;
+  /** Closes the clients (nothing to do for the runtime's own). */
   close(): void;
 }
 
@@ -112,7 +119,7 @@ function pemBlocks(text: string, kind: "certificate" | "key"): boolean {
  * import assert from "node:assert/strict";
  *
  * const network = createNetworkFetch({}, () => "", () => {});
- * assert.equal(network.fetch, fetch);
+ * assert.equal(typeof network.fetch, "function");
  * network.close();
  * ```
  *
@@ -127,8 +134,37 @@ export function createNetworkFetch(
   read: ReadFlagFile,
   secret: (value: string) => void,
 ): NetworkFetch {
+  const options = clientOptions(settings, read, secret);
+  // The runtime's own client until the pool must be dropped (the settings are empty then).
+  let client: Deno.HttpClient | undefined = options ? newClient(options) : undefined;
+  let fresh: Deno.HttpClient | undefined;
+  return {
+    fetch: (input, init) => client ? fetch(input, { ...init, client }) : fetch(input, init),
+    fresh: (input, init) => {
+      // No idle connection is kept: each request opens its own.
+      fresh ??= newClient({ ...options, poolMaxIdlePerHost: 0 });
+      return fetch(input, { ...init, client: fresh });
+    },
+    renew: () => {
+      const old = client;
+      client = newClient(options ?? {});
+      old?.close();
+    },
+    close: () => {
+      client?.close();
+      fresh?.close();
+    },
+  };
+}
+
+/** The client options of the settings, `undefined` when the runtime's own client will do. */
+function clientOptions(
+  settings: NetworkSettings,
+  read: ReadFlagFile,
+  secret: (value: string) => void,
+): (Deno.CreateHttpClientOptions & { cert?: string; key?: string }) | undefined {
   if (!settings.proxy && !settings.caFile && !settings.clientCert && !settings.clientKey && !settings.ipv4) {
-    return { fetch, close: () => {} };
+    return undefined;
   }
   if ((settings.clientCert === undefined) !== (settings.clientKey === undefined)) {
     throw new TypeError("Cannot use a client certificate: --client-cert and --client-key go together");
@@ -161,9 +197,12 @@ export function createNetworkFetch(
     if (proxy.basicAuth?.password) secret(proxy.basicAuth.password);
     options.proxy = proxy;
   }
-  let client: Deno.HttpClient;
+  return options;
+}
+
+function newClient(options: Deno.CreateHttpClientOptions & { cert?: string; key?: string }): Deno.HttpClient {
   try {
-    client = Deno.createHttpClient(options);
+    return Deno.createHttpClient(options);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable && options.proxy && "url" in options.proxy) {
       const proxy = new URL(options.proxy.url);
@@ -177,8 +216,4 @@ export function createNetworkFetch(
     const which = options.cert ? "--client-cert/--client-key" : options.caCerts ? "--ca-file" : "--proxy";
     throw new TypeError(`Cannot use ${which}: ${(error as Error).message}`);
   }
-  return {
-    fetch: (input, init) => fetch(input, { ...init, client }),
-    close: () => client.close(),
-  };
 }

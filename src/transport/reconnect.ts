@@ -5,8 +5,10 @@
  *
  * Only a request that never reached the server is sent again: a connection that could not be opened. A
  * request whose connection broke after it was sent may have run on the server (`outcomeUnknown`): it is
- * sent again only when running it twice changes nothing (the read-only methods of {@linkcode SAFE_TO_RESEND});
- * a `tools/call` gets an error that says the outcome is unknown. A failure no retry can fix (`permanent`: a
+ * sent again only when running it twice changes nothing (the read-only methods of {@linkcode SAFE_TO_RESEND}),
+ * at once and at most twice (a server that keeps cutting its streams must not make a read loop; one that
+ * went away then fails to connect, which is waited for); a `tools/call` gets an error that says the
+ * outcome is unknown. A failure no retry can fix (`permanent`: a
  * certificate, proxy credentials) is reported at once, as is every answer the server gave (an HTTP status).
  *
  * @module

@@ -30,7 +30,10 @@ import {
   reconnectDelay,
   type ReconnectSettings,
 } from "./reconnect.ts";
+import { Outage, type OutageRetry } from "./_outage.ts";
 import { HostHandshake } from "./handshake.ts";
+import type { LivenessSettings } from "./liveness.ts";
+import { LivenessMonitor, type Watch } from "./liveness_monitor.ts";
 import { excerpt } from "../log/excerpt.ts";
 import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
@@ -57,10 +60,12 @@ export interface StreamableHttpOptions {
   onSessionRenewed?: () => void;
   /** How to wait for a server that went away after it was reached once (default: no reconnection). */
   reconnect?: ReconnectSettings;
+  /** When to check the server with a ping (silence, suspend, keep-alive); default: never. */
+  liveness?: LivenessSettings;
 }
 
-/** The most host requests that may wait for an unreachable server at once; more fail at once. */
-export const MAX_WAITING_FOR_SERVER = 1000;
+/** How many times a read-only request whose answer was lost is sent again (see `reconnect.ts`). */
+export const MAX_RESENDS = 2;
 
 interface Exchange {
   /** The request id whose response ends the exchange (none for notifications and responses). */
@@ -85,13 +90,14 @@ export class StreamableHttpTransport implements RemoteTransport {
   /** The wire protocol. */
   readonly kind = "streamable-http";
   #o:
-    & Required<Omit<StreamableHttpOptions, "onSessionRenewed">>
+    & Required<Omit<StreamableHttpOptions, "onSessionRenewed" | "liveness">>
     & Pick<StreamableHttpOptions, "onSessionRenewed">;
-  /** The server answered once: from then on, an unreachable server is waited for (see `reconnect.ts`). */
-  #reachedOnce = false;
-  /** When the server stopped being reachable (`Date.now()`), during an outage. */
-  #outageSince: number | undefined;
-  #waiting = 0;
+  /** Pings the server when an answer is silent, after a suspend, and for the keep-alive. */
+  #liveness: LivenessMonitor | undefined;
+  /** Aborts the connection of the current GET stream (to open it again on a new one). */
+  #getConnection: AbortController | undefined;
+  /** Whether the server answered once, and the waiting for it during an outage (see `reconnect.ts`). */
+  #outage: Outage;
   /** The GET stream stopped after an outage outlasted the reconnection bounds. */
   #getGaveUp = false;
   #sessionId: string | undefined;
@@ -125,6 +131,20 @@ export class StreamableHttpTransport implements RemoteTransport {
       reconnect: NO_RECONNECT,
       ...options,
     };
+    this.#outage = new Outage({ host: this.#host, settings: this.#o.reconnect, log: this.#o.log });
+    if (options.liveness) {
+      this.#liveness = new LivenessMonitor({
+        settings: options.liveness,
+        host: this.#host,
+        probe: (timeoutMs, fresh) => this.#ping(timeoutMs, fresh),
+        onSuspect: () => {
+          this.#o.exchange.renewConnections();
+          // The server's own stream is silent by design: open it again rather than trust it.
+          this.#getConnection?.abort(new TransportError(`The GET stream of ${this.#host} is suspect`));
+        },
+        log: this.#o.log,
+      });
+    }
   }
 
   /** The current session id, if the server assigned one. */
@@ -191,6 +211,7 @@ export class StreamableHttpTransport implements RemoteTransport {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#liveness?.stop();
     this.#abort.abort(new TransportError("The bridge is shutting down"));
     if (this.#sessionId !== undefined) {
       const deadline = new Deadline(500, "The DELETE of the session took too long");
@@ -221,8 +242,8 @@ export class StreamableHttpTransport implements RemoteTransport {
     operation = "request",
   ): Promise<void> {
     let sessionRetried = false;
-    let attempt = 0;
-    let firstFailure: number | undefined;
+    let resent = 0;
+    let retry: OutageRetry | undefined;
     let waitSignal: AbortSignal | undefined;
     while (true) {
       if (this.#reinitializing && !exchange.internal) await this.#reinitializing.catch(() => {});
@@ -240,12 +261,23 @@ export class StreamableHttpTransport implements RemoteTransport {
         return;
       } catch (error) {
         if (combined.aborted) throw this.#abortReason(combined);
-        if (this.#reachedOnce && mayResend(error, operation)) {
-          firstFailure ??= Date.now();
+        // A connection that broke under a request: the pooled ones may be going too (a server stopping
+        // closes them all), so the next requests open new ones.
+        if (error instanceof TransportError && error.outcomeUnknown) this.#o.exchange.renewConnections();
+        if (this.#outage.reachedOnce && mayResend(error, operation)) {
+          if (error instanceof TransportError && error.outcomeUnknown) {
+            // A read whose answer was lost (a cut stream, a broken or stalled connection): sent again at
+            // once, a bounded number of times (a server that keeps cutting must not make it loop). A
+            // server that went away then fails to connect, and that is waited for below.
+            if (++resent > MAX_RESENDS) throw error;
+            this.#o.log.debug(`${operation}: the answer was lost (${error.message}); sending it again`);
+            continue;
+          }
           // Waiting is bounded by the reconnection settings, not by the connect deadline (made only now:
           // a request that goes through at once pays nothing for it).
+          retry ??= this.#outage.retry(operation);
           waitSignal ??= signal ? AbortSignal.any([this.#abort.signal, signal]) : this.#abort.signal;
-          await this.#waitForServer(error as TransportError, ++attempt, firstFailure, waitSignal);
+          await retry.wait(error as TransportError, waitSignal);
           if (waitSignal.aborted) throw this.#abortReason(waitSignal);
           continue;
         }
@@ -263,57 +295,12 @@ export class StreamableHttpTransport implements RemoteTransport {
 
   /** The server answered: an outage, if there was one, is over. */
   #reached(): void {
-    this.#reachedOnce = true;
+    this.#outage.reached();
+    this.#liveness?.start();
     // The GET stream gave up during a long outage (no 404 came to restart it): open it again.
     if (this.#getGaveUp && !this.#getLoop && this.#handshake.initialized !== undefined) {
       this.#getGaveUp = false;
       this.#startGetStream();
-    }
-    if (this.#outageSince === undefined) return;
-    const seconds = Math.round((Date.now() - this.#outageSince) / 1000);
-    this.#outageSince = undefined;
-    this.#o.log.info(`The server at ${this.#host} can be reached again (after ${seconds} s)`);
-  }
-
-  /**
-   * Waits before trying an unreachable server again, within the reconnection bounds; throws the error
-   * for the host when they are spent (or when too many requests already wait).
-   */
-  async #waitForServer(
-    error: TransportError,
-    attempt: number,
-    firstFailure: number,
-    signal: AbortSignal,
-  ): Promise<void> {
-    const settings = this.#o.reconnect;
-    if (!settings.enabled) throw error;
-    const now = Date.now();
-    if (this.#outageSince === undefined) {
-      this.#outageSince = now;
-      this.#o.log.warn(
-        `The server at ${this.#host} cannot be reached (${error.message}): trying again for up to ` +
-          `${Math.round(settings.maxDurationMs / 1000)} s`,
-      );
-    }
-    // Bounded per request too: other requests that get through must not keep moving this one's limit.
-    const since = Math.min(this.#outageSince, firstFailure);
-    const wait = reconnectDelay(attempt, settings);
-    if (!mayRetry(since, now, wait, settings) || this.#waiting >= MAX_WAITING_FOR_SERVER) {
-      this.#outageSince = undefined; // the next request starts a new outage
-      const why = this.#waiting >= MAX_WAITING_FOR_SERVER
-        ? `${MAX_WAITING_FOR_SERVER} requests already wait for it`
-        : `mcp-bridge stopped trying after ${Math.round((now - since) / 1000)} s (--reconnect-max-duration)`;
-      throw new TransportError(
-        `The server at ${this.#host} has been unreachable since ${new Date(since).toISOString()}: ${why}; ` +
-          `last error: ${error.message}`,
-        { cause: error },
-      );
-    }
-    this.#waiting++;
-    try {
-      await sleep(wait, signal);
-    } finally {
-      this.#waiting--;
     }
   }
 
@@ -332,6 +319,22 @@ export class StreamableHttpTransport implements RemoteTransport {
   }
 
   async #exchange(body: string, exchange: Exchange, signal: AbortSignal, operation: string): Promise<void> {
+    // Notifications and responses get no answer worth watching.
+    const watch = exchange.expectId !== undefined ? this.#liveness?.watch() : undefined;
+    try {
+      await this.#post(body, exchange, signal, operation, watch);
+    } finally {
+      watch?.done();
+    }
+  }
+
+  async #post(
+    body: string,
+    exchange: Exchange,
+    signal: AbortSignal,
+    operation: string,
+    watch: Watch | undefined,
+  ): Promise<void> {
     const sentSession = this.#sessionId;
     const res = await this.#o.exchange.send({
       method: "POST",
@@ -341,10 +344,11 @@ export class StreamableHttpTransport implements RemoteTransport {
         ...this.#protocolHeaders(exchange.isInitialize),
       ],
       body,
-      signal,
+      signal: watch ? AbortSignal.any([signal, watch.signal]) : signal,
       operation,
       ...(exchange.expectId !== undefined ? { expectId: exchange.expectId } : {}),
     });
+    watch?.progress();
     if (res.status === 404 && sentSession !== undefined && !exchange.isInitialize) {
       await drain(res);
       throw new SessionExpired(sentSession);
@@ -367,7 +371,12 @@ export class StreamableHttpTransport implements RemoteTransport {
       );
     }
     if (isJson(res)) {
-      const text = await readBodyText(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
+      let text: string;
+      try {
+        text = await readBodyText(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
+      } catch (error) {
+        throw watch?.signal.aborted ? watch.signal.reason : error;
+      }
       await this.#routeJsonBody(text, exchange);
       if (exchange.response === undefined) {
         throw new TransportError(
@@ -378,7 +387,8 @@ export class StreamableHttpTransport implements RemoteTransport {
       return;
     }
     if (!isEventStream(res)) throw await unexpectedBody(res, url);
-    const outcome = await this.#readStream(res.body, exchange);
+    const outcome = await this.#readStream(res.body, exchange, watch);
+    watch?.done();
     if (exchange.response === undefined) await this.#resume(outcome, exchange, signal);
   }
 
@@ -431,13 +441,56 @@ export class StreamableHttpTransport implements RemoteTransport {
   async #readStream(
     body: ReadableStream<Uint8Array>,
     exchange: Exchange | undefined,
+    watch?: Watch,
   ): Promise<SseReadOutcome> {
-    return await readSseEvents(body, async (event) => {
+    const outcome = await readSseEvents(body, async (event) => {
+      if (watch) {
+        watch.progress();
+        if (event.id !== "") watch.resumable = true;
+      }
       if (event.event !== "message" || event.data.trim() === "") return false;
       await this.#route(event.data, parseMessage(event.data), exchange);
       // The stream of a request is done once its response arrived.
       return exchange?.response !== undefined;
     }, { maxEventBytes: this.#o.maxMessageBytes, what: `the event stream of ${this.#host}` });
+    // Cut by the liveness monitor: say why (the runtime may report a plain abort).
+    if (watch?.signal.aborted && outcome.error !== undefined) outcome.error = watch.signal.reason;
+    return outcome;
+  }
+
+  /**
+   * Checks the server with a JSON-RPC `ping` (on a connection of its own when `fresh`): `true` when it
+   * answered anything in time (an HTTP error is an answer), `false` when it could not be reached or said
+   * nothing.
+   */
+  async #ping(timeoutMs: number, fresh: boolean): Promise<boolean> {
+    if (this.#closed) return true;
+    const body = JSON.stringify({ jsonrpc: "2.0", id: this.#nextId(), method: "ping" });
+    const deadline = new Deadline(timeoutMs, `The server at ${this.#host} did not answer a ping in time`);
+    try {
+      const res = await this.#o.exchange.send({
+        method: "POST",
+        headers: [
+          ["content-type", "application/json"],
+          ["accept", "application/json, text/event-stream"],
+          ...this.#protocolHeaders(false),
+        ],
+        body,
+        signal: this.#abort.signal,
+        deadline,
+        operation: "ping",
+        challenge: false,
+        fresh,
+      });
+      await drain(res);
+      return true;
+    } catch (error) {
+      if (this.#closed) return true;
+      return error instanceof TransportError && (error.status !== undefined || error.permanent) &&
+        !deadline.signal.aborted;
+    } finally {
+      deadline.clear();
+    }
   }
 
   /** A GET for an event stream (resumption or the server's own stream). */
@@ -463,9 +516,12 @@ export class StreamableHttpTransport implements RemoteTransport {
       // A stream that stalled (--body-timeout) and cannot be resumed: say that, not just "closed".
       if (lastEventId === "" && first.error instanceof TransportError) throw first.error;
       if (lastEventId === "") {
+        // It reached the server, which may have run it: only a read-only request is sent again.
         throw new TransportError(
-          `The server at ${this.#host} closed the event stream of request ${id} before answering, ` +
-            "and gave no event id to resume from: try again",
+          `The server at ${this.#host} closed the event stream of request ${id} before answering, and gave ` +
+            "no event id to resume from: the server may have run it, so mcp-bridge does not send it again; " +
+            "check before you retry",
+          { outcomeUnknown: true },
         );
       }
       if (failures >= this.#o.maxReconnectAttempts) {
@@ -478,19 +534,30 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (signal.aborted) return;
       const sentSession = this.#sessionId;
       let res: Response;
+      const watch = this.#liveness?.watch();
+      if (watch) watch.resumable = true;
       try {
-        res = await this.#get(lastEventId, signal, "GET stream", exchange.expectId);
+        res = await this.#get(
+          lastEventId,
+          watch ? AbortSignal.any([signal, watch.signal]) : signal,
+          "GET stream",
+          exchange.expectId,
+        );
+        watch?.progress();
       } catch (error) {
+        watch?.done();
         if (signal.aborted) throw error;
         failures++;
         this.#o.log.debug(`Resuming request ${id} failed: ${(error as Error).message}`);
         continue;
       }
       if (res.status === 404 && sentSession !== undefined) {
+        watch?.done();
         await drain(res);
         throw new SessionExpired(sentSession);
       }
       if (res.status === 405) {
+        watch?.done();
         await drain(res);
         throw new TransportError(
           `The event stream of request ${id} broke and ${this.#host} does not allow resuming it ` +
@@ -498,13 +565,19 @@ export class StreamableHttpTransport implements RemoteTransport {
         );
       }
       if (!res.ok || !isEventStream(res) || res.body === null) {
+        watch?.done();
         this.#o.log.debug(`Resuming request ${id}: HTTP ${res.status}`);
         await drain(res);
         failures++;
         continue;
       }
       this.#o.log.debug(`Resumed the event stream of request ${id} after event ${lastEventId}`);
-      const outcome = await this.#readStream(res.body, exchange);
+      let outcome: SseReadOutcome;
+      try {
+        outcome = await this.#readStream(res.body, exchange, watch);
+      } finally {
+        watch?.done();
+      }
       failures = outcome.events > 0 ? 0 : failures + 1;
       if (outcome.lastEventId !== "") lastEventId = outcome.lastEventId;
       retry = outcome.retry ?? retry;
@@ -570,8 +643,11 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (failures > 0) await sleep(retry ?? this.#o.reconnectDelayMs * 1.5 ** (failures - 1), signal);
       if (this.#closed || this.#sessionId !== session) return;
       let res: Response;
+      const connection = new AbortController();
+      this.#getConnection = connection;
+      const streamSignal = AbortSignal.any([signal, connection.signal]);
       try {
-        res = await this.#get(lastEventId, signal, "GET stream");
+        res = await this.#get(lastEventId, streamSignal, "GET stream");
       } catch (error) {
         if (this.#closed) return;
         const status = (error as TransportError).status;

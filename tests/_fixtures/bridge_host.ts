@@ -65,6 +65,12 @@ export interface Host {
   stderr(): string;
   /** The bridge's pid. */
   pid: number | null;
+  /**
+   * Sends the bridge a signal (`SIGSTOP` and `SIGCONT` to pause it, as a sleeping computer would). The
+   * SDK's child process handle cannot: its `kill()` closes the pipes. A `deno eval` sends it instead (the
+   * tests may run `deno`, which holds every permission of its own).
+   */
+  signal(signal: "SIGSTOP" | "SIGCONT" | "SIGTERM"): Promise<void>;
   /** Every message the host received from the bridge, in order. */
   received: Record<string, unknown>[];
   /** Every message the host sent to the bridge, in order. */
@@ -158,6 +164,16 @@ export async function connectHost(url: URL | string, options: HostOptions = {}):
     client,
     stderr: () => stderr,
     pid: transport.pid,
+    signal: async (signal) => {
+      const pid = transport.pid;
+      if (pid === null) throw new Error("The bridge has no process to signal");
+      const sent = await new Deno.Command("deno", {
+        args: ["eval", `Deno.kill(${pid}, ${JSON.stringify(signal)})`],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (!sent.success) throw new Error(`Cannot send ${signal}: ${new TextDecoder().decode(sent.stderr)}`);
+    },
     received,
     sent,
     close: async () => {

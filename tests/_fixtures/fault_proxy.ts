@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 that sits between the bridge and a real server and injects the network faults
  * no server produces by itself: a connection reset after the server received a request, before any byte
- * of its answer reaches the bridge.
+ * of its answer reaches the bridge; a blackhole (every byte silently dropped while the sockets stay open,
+ * as after a VPN switch or a NAT rebinding).
  *
  * @module
  */
@@ -25,6 +26,14 @@ export interface FaultProxy {
   cuts(): number;
   /** How many connections the bridge opened. */
   connections(): number;
+  /**
+   * Starts a blackhole: from now on every byte of every open connection, and of every connection opened
+   * until {@linkcode FaultProxy.restore}, is dropped in both directions, and the sockets stay open. Those
+   * connections stay dead for good (the path they used is gone), as after a NAT rebinding.
+   */
+  blackhole(): void;
+  /** Ends the blackhole: connections opened from now on work again. */
+  restore(): void;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -43,6 +52,8 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
   const pipes: Promise<void>[] = [];
   let cuts = 0;
   let connections = 0;
+  let holing = false;
+  const alive = new Set<{ dead: boolean }>();
   const decoder = new TextDecoder();
 
   const serve = async (client: Deno.Conn) => {
@@ -57,6 +68,8 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
     open.add(client);
     open.add(server);
     let cut = false;
+    const state = { dead: holing };
+    if (!holing) alive.add(state);
     const close = () => {
       for (const conn of [client, server]) {
         if (open.delete(conn)) {
@@ -71,6 +84,7 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
       while (true) {
         const n = await client.read(buffer).catch(() => null);
         if (n === null) break;
+        if (state.dead) continue; // dropped: the server never sees it
         const chunk = buffer.slice(0, n);
         await server.write(chunk).catch(() => {});
         if (!cut && options.cutAfter?.(decoder.decode(chunk))) {
@@ -86,7 +100,7 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
       while (true) {
         const n = await server.read(buffer).catch(() => null);
         if (n === null) break;
-        if (cut) continue; // the answer never reaches the bridge
+        if (cut || state.dead) continue; // the answer never reaches the bridge
         await client.write(buffer.slice(0, n)).catch(() => {});
       }
       close();
@@ -102,6 +116,16 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
     url: new URL(`${upstream.protocol}//127.0.0.1:${port}${upstream.pathname}`),
     cuts: () => cuts,
     connections: () => connections,
+    blackhole: () => {
+      holing = true;
+      for (const state of alive) {
+        state.dead = true;
+      }
+      alive.clear();
+    },
+    restore: () => {
+      holing = false;
+    },
     close: async () => {
       listener.close();
       await accepting;

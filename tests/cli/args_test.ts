@@ -1,8 +1,8 @@
+import { DEFAULT_LIVENESS } from "../../src/transport/liveness.ts";
 import { DEFAULT_RECONNECT } from "../../src/transport/reconnect.ts";
 import assert from "node:assert/strict";
 import {
   DEFAULT_CONNECT_TIMEOUT_MS,
-  NOT_IMPLEMENTED,
   parseCommandLine,
   parseServerUrl,
   UsageError,
@@ -95,6 +95,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
     maxMessageBytes: 64 * 1024 * 1024,
     network: {},
     reconnect: DEFAULT_RECONNECT,
+    liveness: DEFAULT_LIVENESS,
     disableCookies: false,
     all: false,
     auth: {
@@ -196,22 +197,17 @@ Deno.test("parseCommandLine() refuses a missing server URL", () => {
   usageError(["--debug"], /Missing the server URL/);
 });
 
-for (const [flag, area] of Object.entries(NOT_IMPLEMENTED)) {
-  Deno.test(`parseCommandLine() refuses --${flag} as not implemented, naming the flag`, () => {
-    const isBoolean = ["keep-alive"].includes(flag);
-    const argv = isBoolean ? [URL_TEXT, `--${flag}`] : [URL_TEXT, `--${flag}`, "value"];
-    const escaped = flag.replace(/-/g, "\\-");
-    usageError(argv, new RegExp(`^Option --${escaped} is not implemented yet: ${area} arrives`));
-  });
-}
-
-Deno.test("parseCommandLine() lists the not-implemented flags of every area", () => {
-  assert.equal(Object.keys(NOT_IMPLEMENTED).length, 2);
-  assert.deepEqual(new Set(Object.values(NOT_IMPLEMENTED)), new Set(["reconnection and keep-alive"]));
-});
-
-Deno.test("parseCommandLine() refuses a not-implemented flag before checking the server URL", () => {
-  usageError(["--keep-alive"], /--keep-alive is not implemented yet/);
+Deno.test("parseCommandLine() reads the liveness flags: --stall-probe (0 turns it off), --keep-alive, --ping-interval", () => {
+  const defaults = run([URL_TEXT]).liveness;
+  assert.equal(defaults.probeAfterMs, 5_000);
+  assert.equal(defaults.pingIntervalMs, undefined);
+  assert.equal(run([URL_TEXT, "--stall-probe", "20s"]).liveness.probeAfterMs, 20_000);
+  assert.equal(run([URL_TEXT, "--stall-probe", "0"]).liveness.probeAfterMs, 0);
+  assert.equal(run([URL_TEXT, "--keep-alive"]).liveness.pingIntervalMs, 30_000);
+  // Plain numbers are seconds, as in mcp-remote; --ping-interval implies --keep-alive.
+  assert.equal(run([URL_TEXT, "--ping-interval", "15"]).liveness.pingIntervalMs, 15_000);
+  usageError([URL_TEXT, "--ping-interval", "0"], /Cannot use --ping-interval: it must be positive/);
+  usageError([URL_TEXT, "--stall-probe", "soon"], /Cannot use --stall-probe/);
 });
 
 for (const mode of TRANSPORT_MODES) {

@@ -15,11 +15,11 @@ Deno.test("--help prints usage with examples and exits 0; a bad flag exits 2 on 
   assert.equal(help.code, 0);
   assert.match(new TextDecoder().decode(help.stdout), /Usage:[\s\S]*Examples:/);
   const bad = await new Deno.Command("deno", {
-    args: bridgeArgs(["https://example.com/mcp", "--keep-alive"], {}),
+    args: bridgeArgs(["https://example.com/mcp", "--ping-interval", "often"], {}),
     stdout: "piped",
     stderr: "piped",
   }).output();
   assert.equal(bad.code, 2);
   assert.equal(bad.stdout.length, 0);
-  assert.match(new TextDecoder().decode(bad.stderr), /--keep-alive is not implemented yet/);
+  assert.match(new TextDecoder().decode(bad.stderr), /Cannot use --ping-interval/);
 });

@@ -24,7 +24,7 @@ Deno.test("parseProxy() takes http, https and socks5 proxies, and moves credenti
   );
 });
 
-Deno.test("createNetworkFetch() uses the runtime's fetch without settings, and checks the files it is given", () => {
+Deno.test("createNetworkFetch() checks the files it is given", () => {
   const secrets: string[] = [];
   const files: Record<string, string> = {
     "/ca.pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
@@ -37,7 +37,6 @@ Deno.test("createNetworkFetch() uses the runtime's fetch without settings, and c
     return text;
   };
   const plain = createNetworkFetch({}, read, (s) => secrets.push(s));
-  assert.equal(plain.fetch, fetch);
   plain.close();
   assert.throws(
     () => createNetworkFetch({ caFile: "/junk.pem" }, read, () => {}),
@@ -87,4 +86,34 @@ Deno.test("describeNetworkSetupFailure() names the flag for each failure no retr
   ) {
     assert.equal(describeNetworkSetupFailure(host, outage), undefined, outage);
   }
+});
+
+Deno.test("createNetworkFetch(): requests share pooled connections; renew() and fresh open new ones", async () => {
+  const ports: number[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (_req, info) => {
+    ports.push((info.remoteAddr as Deno.NetAddr).port);
+    return new Response("ok");
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/`;
+  for (const settings of [{}, { ipv4: true }]) {
+    ports.length = 0;
+    const network = createNetworkFetch(settings, () => "", () => {});
+    try {
+      const get = async (send: typeof fetch) => await (await send(url)).text();
+      await get(network.fetch);
+      await get(network.fetch);
+      assert.equal(new Set(ports).size, 1, "the second request reuses the pooled connection");
+      network.renew();
+      await get(network.fetch);
+      assert.equal(new Set(ports).size, 2, "renew() drops the pool");
+      await get(network.fetch);
+      assert.equal(new Set(ports).size, 2, "the new pool is used again");
+      await get(network.fresh);
+      await get(network.fresh);
+      assert.equal(new Set(ports).size, 4, "fresh opens a connection per request");
+    } finally {
+      network.close();
+    }
+  }
+  await server.shutdown();
 });

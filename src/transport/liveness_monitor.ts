@@ -1,0 +1,242 @@
+/**
+ * Watches the answers in flight and the clock, and pings the server when {@linkcode probeDue} says so
+ * (see `liveness.ts` for the rules). A transport gives each answer it waits for a {@linkcode Watch}:
+ * it reports the bytes that arrive, and its signal aborts the reading when the connection is declared
+ * stalled (a ping went unanswered) or suspect (the clock jumped, for answers that can be resumed).
+ *
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import { isClockJump, type LivenessSettings, probeDue } from "./liveness.ts";
+import { TransportError } from "./transport.ts";
+
+/** Options for {@linkcode LivenessMonitor}. */
+export interface LivenessMonitorOptions {
+  /** The periods. */
+  settings: LivenessSettings;
+  /** The server's host, for messages. */
+  host: string;
+  /**
+   * Sends a JSON-RPC `ping`: `true` when the server answered anything within `timeoutMs` (an HTTP error
+   * is an answer too), `false` when it could not be reached or said nothing. A check of the server goes
+   * on a connection of its own (`fresh`); the keep-alive goes on a pooled one, which it keeps alive.
+   */
+  probe(timeoutMs: number, fresh: boolean): Promise<boolean>;
+  /** Open connections are suspect (a ping went unanswered, or the clock jumped): use new ones. */
+  onSuspect(why: string): void;
+  /** The logger. */
+  log: Logger;
+  /** The wall clock (default `Date.now`). */
+  now?: () => number;
+}
+
+/** One answer the transport waits for. */
+export interface Watch {
+  /** Aborts the reading of this answer when its connection is declared stalled (or suspect). */
+  readonly signal: AbortSignal;
+  /** Whether the answer can be resumed (an event id arrived): it is then restarted after a suspend. */
+  resumable: boolean;
+  /** Bytes arrived. */
+  progress(): void;
+  /** The answer is over (complete or failed): stop watching it. */
+  done(): void;
+}
+
+class AnswerWatch implements Watch {
+  readonly #controller = new AbortController();
+  resumable = false;
+  lastProgress: number;
+  readonly createdAt: number;
+  #monitor: LivenessMonitor;
+  #now: () => number;
+
+  constructor(monitor: LivenessMonitor, now: () => number) {
+    this.#monitor = monitor;
+    this.#now = now;
+    this.lastProgress = this.createdAt = now();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  progress(): void {
+    this.lastProgress = this.#now();
+    this.#monitor.traffic();
+  }
+
+  done(): void {
+    this.#monitor.forget(this);
+  }
+
+  abort(reason: TransportError): void {
+    this.#controller.abort(reason);
+    this.done();
+  }
+}
+
+/** The liveness timer of one transport. */
+export class LivenessMonitor {
+  #o: LivenessMonitorOptions;
+  #watches = new Set<AnswerWatch>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #now: () => number;
+  #lastTick: number;
+  #lastTraffic: number;
+  #lastProbeOk = -Infinity;
+  #probing = false;
+
+  /**
+   * Creates the monitor; call {@linkcode LivenessMonitor.start} once the server was reached.
+   *
+   * @example Usage
+   * ```ts
+   * import { LivenessMonitor } from "./liveness_monitor.ts";
+   * import { DEFAULT_LIVENESS } from "./liveness.ts";
+   * import { Logger } from "../log/logger.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const monitor = new LivenessMonitor({
+   *   settings: DEFAULT_LIVENESS,
+   *   host: "example.com",
+   *   probe: () => Promise.resolve(true),
+   *   onSuspect: () => {},
+   *   log: new Logger({ level: "error" }),
+   * });
+   * const watch = monitor.watch();
+   * watch.progress();
+   * watch.done();
+   * assert.equal(watch.signal.aborted, false);
+   * ```
+   *
+   * @param options The settings and the transport's hooks.
+   */
+  constructor(options: LivenessMonitorOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+    this.#lastTick = this.#lastTraffic = this.#now();
+  }
+
+  /** Starts the clock (idempotent). The timer never keeps the process alive. */
+  start(): void {
+    if (this.#timer !== undefined) return;
+    this.#lastTick = this.#now();
+    const timer = setInterval(() => this.#tick(), this.#o.settings.tickMs);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Stops the clock. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * Watches one answer from now until {@linkcode Watch.done}.
+   *
+   * @returns The watch.
+   */
+  watch(): Watch {
+    // A request made the moment the process wakes must not go out on a connection of before the sleep.
+    if (this.#timer !== undefined) this.#checkClock(this.#now());
+    const watch = new AnswerWatch(this, this.#now);
+    this.#watches.add(watch);
+    this.traffic();
+    return watch;
+  }
+
+  /** Something went to or came from the server (the keep-alive waits for a quiet period). */
+  traffic(): void {
+    this.#lastTraffic = this.#now();
+  }
+
+  /**
+   * Stops watching an answer (its {@linkcode Watch.done}).
+   *
+   * @param watch The watch.
+   */
+  forget(watch: Watch): void {
+    this.#watches.delete(watch as AnswerWatch);
+  }
+
+  #tick(): void {
+    const now = this.#now();
+    if (this.#checkClock(now)) return;
+    let silentSince: number | undefined;
+    for (const watch of this.#watches) {
+      if (silentSince === undefined || watch.lastProgress < silentSince) silentSince = watch.lastProgress;
+    }
+    const due = probeDue(
+      { silentSince, lastProbeOk: this.#lastProbeOk, lastTraffic: this.#lastTraffic, probing: this.#probing },
+      now,
+      this.#o.settings,
+    );
+    if (due === "silence") {
+      void this.#probe(`nothing arrived for ${Math.round((now - silentSince!) / 1000)} s`);
+    } else if (due === "keep-alive") void this.#probe("keep-alive", false);
+  }
+
+  /**
+   * Whether the ticks stopped for a while (a suspend, a stop). Every open connection is suspect then:
+   * new requests use new ones, answers that can be resumed start again, and a ping checks the server.
+   */
+  #checkClock(now: number): boolean {
+    const previous = this.#lastTick;
+    this.#lastTick = now;
+    if (!isClockJump(previous, now, this.#o.settings)) return false;
+    const seconds = Math.round((now - previous) / 1000);
+    const why = `the clock jumped ${seconds} s (the computer slept, or mcp-bridge was stopped)`;
+    this.#o.log.info(`Checking the connection to ${this.#o.host}: ${why}`);
+    this.#o.onSuspect(why);
+    for (const watch of [...this.#watches]) {
+      if (watch.resumable) {
+        watch.abort(new TransportError(`The connection to ${this.#o.host} is suspect: ${why}`));
+      }
+    }
+    void this.#probe(`after ${why}`);
+    return true;
+  }
+
+  /**
+   * Pings the server. A check (`fresh`) sends two pings at once: one on a new connection (is the path
+   * there?) and one on a pooled connection (are the open connections still alive? After a NAT rebinding
+   * or a VPN switch they are dead while new ones work). The keep-alive sends the pooled one only.
+   */
+  async #probe(why: string, fresh = true): Promise<void> {
+    if (this.#probing) return;
+    this.#probing = true;
+    const timeout = this.#o.settings.probeTimeoutMs;
+    const started = this.#now();
+    const ping = (onNew: boolean) => this.#o.probe(timeout, onNew).catch(() => false);
+    let path: boolean;
+    let pool: boolean;
+    try {
+      [path, pool] = await Promise.all([fresh ? ping(true) : Promise.resolve(true), ping(false)]);
+    } finally {
+      this.#probing = false;
+    }
+    if (path && pool) {
+      this.#lastProbeOk = this.#now();
+      this.traffic();
+      this.#o.log.debug(`Ping (${why}): ${this.#o.host} answered in ${this.#now() - started} ms`);
+      return;
+    }
+    const seconds = timeout / 1000;
+    const detail = !path
+      ? `the server did not answer a ping within ${seconds} s`
+      : `the server answers a ping on a new connection but not on an open one within ${seconds} s`;
+    const stalled = new TransportError(
+      `The connection to ${this.#o.host} stalled (${why}, and ${detail}): the server may have run the ` +
+        "request, so mcp-bridge does not send it again",
+      { outcomeUnknown: true },
+    );
+    this.#o.log.warn(
+      `The connection to ${this.#o.host} stalled (${why}, and ${detail}): dropping the open connections`,
+    );
+    this.#o.onSuspect("a ping went unanswered");
+    // Only what was already waiting when the pings went out: a request made since uses a new connection.
+    for (const watch of [...this.#watches]) if (watch.createdAt <= started) watch.abort(stalled);
+  }
+}

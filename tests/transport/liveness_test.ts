@@ -1,0 +1,175 @@
+import assert from "node:assert/strict";
+import {
+  DEFAULT_LIVENESS,
+  isClockJump,
+  type LivenessSettings,
+  type LivenessState,
+  probeDue,
+} from "../../src/transport/liveness.ts";
+import { LivenessMonitor } from "../../src/transport/liveness_monitor.ts";
+import { Logger } from "../../src/log/logger.ts";
+import { TransportError } from "../../src/transport/transport.ts";
+import { until } from "../_fixtures/waiting.ts";
+
+const quiet: LivenessState = {
+  silentSince: undefined,
+  lastProbeOk: -Infinity,
+  lastTraffic: 0,
+  probing: false,
+};
+
+Deno.test("probeDue(): a ping after probeAfterMs of silence on an answer, counted from the last answered ping", () => {
+  const s = DEFAULT_LIVENESS;
+  assert.equal(probeDue({ ...quiet, silentSince: 0 }, 4_999, s), undefined);
+  assert.equal(probeDue({ ...quiet, silentSince: 0 }, 5_000, s), "silence");
+  // A long silent call that the server vouched for is pinged again only after another quiet period.
+  assert.equal(probeDue({ ...quiet, silentSince: 0, lastProbeOk: 5_000 }, 9_000, s), undefined);
+  assert.equal(probeDue({ ...quiet, silentSince: 0, lastProbeOk: 5_000 }, 10_000, s), "silence");
+  assert.equal(
+    probeDue({ ...quiet, silentSince: 0, probing: true }, 60_000, s),
+    undefined,
+    "one ping at a time",
+  );
+  assert.equal(
+    probeDue({ ...quiet, silentSince: 0 }, 60_000, { ...s, probeAfterMs: 0 }),
+    undefined,
+    "0: off",
+  );
+  assert.equal(probeDue(quiet, 60_000, s), undefined, "nothing in flight, no keep-alive: no ping");
+});
+
+Deno.test("probeDue(): the keep-alive pings after pingIntervalMs without traffic", () => {
+  const s: LivenessSettings = { ...DEFAULT_LIVENESS, pingIntervalMs: 30_000 };
+  assert.equal(probeDue({ ...quiet, lastTraffic: 0 }, 29_999, s), undefined);
+  assert.equal(probeDue({ ...quiet, lastTraffic: 0 }, 30_000, s), "keep-alive");
+  assert.equal(probeDue({ ...quiet, lastTraffic: 20_000 }, 30_000, s), undefined, "traffic resets it");
+  assert.equal(probeDue({ ...quiet, lastTraffic: 0, lastProbeOk: 10_000 }, 30_000, s), undefined);
+});
+
+Deno.test("isClockJump(): a tick clockJumpMs later than due is a suspend; a late timer is not", () => {
+  const s = DEFAULT_LIVENESS;
+  assert.equal(isClockJump(0, 1_000, s), false);
+  assert.equal(isClockJump(0, 5_999, s), false);
+  assert.equal(isClockJump(0, 6_000, s), true);
+  assert.equal(isClockJump(0, 3_600_000, s), true);
+});
+
+function monitorWith(probe: (fresh: boolean) => Promise<boolean>, clock?: { now: number }) {
+  const suspects: string[] = [];
+  const lines: string[] = [];
+  const monitor = new LivenessMonitor({
+    settings: { ...DEFAULT_LIVENESS, tickMs: 10, probeAfterMs: 50, probeTimeoutMs: 100 },
+    host: "example.com",
+    probe: (_timeout, fresh) => probe(fresh),
+    onSuspect: (why) => suspects.push(why),
+    log: new Logger({ level: "debug", sink: { write: (line) => void lines.push(line) } }),
+    ...(clock ? { now: () => clock.now } : {}),
+  });
+  return { monitor, suspects, lines };
+}
+
+Deno.test("LivenessMonitor: an unanswered ping aborts every answer in flight, saying the outcome is unknown", async () => {
+  let pings = 0;
+  const { monitor, suspects } = monitorWith(() => {
+    pings++;
+    return Promise.resolve(false);
+  });
+  monitor.start();
+  try {
+    const silent = monitor.watch();
+    const other = monitor.watch();
+    await until("the stall is found", () => silent.signal.aborted, 2_000);
+    assert.equal(pings, 2, "one ping on a new connection, one on a pooled one");
+    assert.ok(other.signal.aborted);
+    const reason = silent.signal.reason as TransportError;
+    assert.ok(reason instanceof TransportError);
+    assert.equal(reason.outcomeUnknown, true);
+    assert.match(
+      reason.message,
+      /The connection to example\.com stalled .*did not answer a ping.*may have run/,
+    );
+    assert.deepEqual(suspects, ["a ping went unanswered"]);
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: an answered ping lets a silent answer wait on; progress keeps it from pinging", async () => {
+  let pings = 0;
+  const { monitor, suspects } = monitorWith(() => {
+    pings++;
+    return Promise.resolve(true);
+  });
+  monitor.start();
+  try {
+    const silent = monitor.watch();
+    await until("two checks", () => pings >= 4, 2_000);
+    assert.equal(silent.signal.aborted, false);
+    assert.deepEqual(suspects, []);
+    silent.done();
+    const busy = monitor.watch();
+    const before = pings;
+    const started = Date.now();
+    while (Date.now() - started < 200) {
+      busy.progress();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(pings, before, "an answer that keeps sending is never pinged for");
+    busy.done();
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: a clock jump renews the connections, restarts resumable answers and pings, even before the next tick", () => {
+  const clock = { now: 1_000 };
+  let pings = 0;
+  const { monitor, suspects, lines } = monitorWith(() => {
+    pings++;
+    return new Promise<boolean>(() => {});
+  }, clock);
+  monitor.start();
+  try {
+    const resumable = monitor.watch();
+    resumable.resumable = true;
+    const plain = monitor.watch();
+    clock.now += 30_000; // the process was stopped for 30 s
+    const fresh = monitor.watch(); // the first request after waking finds the jump itself
+    assert.equal(suspects.length, 1);
+    assert.match(suspects[0]!, /clock jumped 30 s/);
+    assert.equal(resumable.signal.aborted, true);
+    assert.equal(plain.signal.aborted, false, "an answer that cannot be resumed waits for the ping");
+    assert.equal(fresh.signal.aborted, false);
+    assert.equal(pings, 2);
+    assert.ok(lines.some((line) => line.includes("Checking the connection to example.com")));
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: the server answers on a new connection but not on a pooled one: the answers waiting since before are dead", async () => {
+  let release!: (alive: boolean) => void;
+  const pooled = new Promise<boolean>((resolve) => (release = resolve));
+  const kinds: boolean[] = [];
+  const { monitor, suspects } = monitorWith((fresh) => {
+    kinds.push(fresh);
+    return fresh ? Promise.resolve(true) : pooled;
+  });
+  monitor.start();
+  try {
+    const old = monitor.watch();
+    await until("the check", () => kinds.length === 2, 2_000);
+    assert.deepEqual(kinds.sort(), [false, true]);
+    const made = monitor.watch(); // made while the pings are out: it goes on a new connection
+    release(false);
+    await until("the old answer is dropped", () => old.signal.aborted, 2_000);
+    assert.match(
+      (old.signal.reason as Error).message,
+      /stalled \(nothing arrived for \d+ s, and the server answers a ping on a new connection but not on an open one/,
+    );
+    assert.equal(made.signal.aborted, false);
+    assert.deepEqual(suspects, ["a ping went unanswered"]);
+  } finally {
+    monitor.stop();
+  }
+});
