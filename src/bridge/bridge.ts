@@ -35,12 +35,16 @@ export interface BridgeOptions {
   log: Logger;
   /** Tool filters. */
   filter: ToolFilter;
+  /** `--request-timeout`: the longest wait for the answer to a host request (none by default). */
+  requestTimeoutMs?: number;
 }
 
 interface Pending {
   id: JsonRpcId;
   method: string;
   abort: AbortController;
+  /** The `--request-timeout` timer. */
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /** The router. */
@@ -140,7 +144,7 @@ export class Bridge {
       );
       return;
     }
-    this.#pending.delete(key!);
+    this.#settle(key!, pending);
     const out = "error" in envelope.value
       ? this.#cleanServerError(text, envelope.value)
       : pending.method === "tools/list" && this.#o.filter.active
@@ -164,6 +168,7 @@ export class Bridge {
     const waiting = [...this.#pending.values()];
     this.#pending.clear();
     for (const pending of waiting) {
+      clearTimeout(pending.timer);
       pending.abort.abort();
       void this.#o.out.write(
         this.#error(
@@ -206,6 +211,11 @@ export class Bridge {
     }
     const pending: Pending = { id, method, abort: new AbortController() };
     this.#pending.set(key, pending);
+    const limit = this.#o.requestTimeoutMs;
+    // initialize is bounded by --connect-timeout.
+    if (limit !== undefined && method !== "initialize") {
+      pending.timer = setTimeout(() => this.#timeOut(key, pending, limit), limit);
+    }
     this.#track(
       this.#o.transport.send(text, envelope, pending.abort.signal).then(
         () => this.#answerIfStillPending(key, pending, undefined),
@@ -216,7 +226,7 @@ export class Bridge {
 
   async #answerIfStillPending(key: string, pending: Pending, error: unknown): Promise<void> {
     if (this.#pending.get(key) !== pending) return;
-    this.#pending.delete(key);
+    this.#settle(key, pending);
     if (pending.abort.signal.aborted) return;
     if (error instanceof TransportError && error.serverResponse !== undefined) {
       const response = parseMessage(error.serverResponse);
@@ -287,11 +297,38 @@ export class Bridge {
       this.#forward(text, envelope).then(() => {
         // The host gave up on the request: it expects no response, so stop waiting for one.
         if (pending && this.#pending.get(key!) === pending) {
-          this.#pending.delete(key!);
+          this.#settle(key!, pending);
           pending.abort.abort();
         }
       }),
     );
+  }
+
+  /** The request is answered (or given up): it waits no more. */
+  #settle(key: string, pending: Pending): void {
+    this.#pending.delete(key);
+    clearTimeout(pending.timer);
+  }
+
+  /**
+   * `--request-timeout` ran out: the host gets its one error, the bridge stops waiting, and the server is
+   * asked to cancel the request (a `notifications/cancelled` of the host's era, translated like the host's own).
+   */
+  #timeOut(key: string, pending: Pending, ms: number): void {
+    if (this.#pending.get(key) !== pending) return;
+    this.#settle(key, pending);
+    pending.abort.abort();
+    const message =
+      `No response to ${pending.method} (id ${JSON.stringify(pending.id)}) within ${ms / 1000} s ` +
+      "(--request-timeout): mcp-bridge asked the server to cancel it, but the server may have run it";
+    this.#o.log.warn(message);
+    this.#track(this.#o.out.write(this.#error(pending.id, ErrorCode.TransportError, message)));
+    const cancel = JSON.stringify({
+      jsonrpc: "2.0",
+      method: "notifications/cancelled",
+      params: { requestId: pending.id, reason: "mcp-bridge --request-timeout" },
+    });
+    this.#track(this.#forward(cancel, parseMessage(cancel)));
   }
 
   #track(promise: Promise<void>): void {
