@@ -36,6 +36,10 @@ const HINTS: Record<number, string> = {
   413: "the message is too large for the server",
   415: "the server does not accept JSON: is this an MCP endpoint?",
   429: "the server is rate-limiting requests: wait and try again",
+  // A gateway answered: the server behind it may have got the request (not a 503, which says it did not).
+  502: "a gateway could not get an answer from the server, which may have received the request: check " +
+    "before you retry",
+  504: "a gateway timed out waiting for the server, which may still run the request: check before you retry",
 };
 
 function hintFor(status: number): string {

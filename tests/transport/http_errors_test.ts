@@ -42,8 +42,14 @@ Deno.test("describeHttpFailure() explains 429 as rate limiting", () => {
   );
 });
 
-Deno.test("describeHttpFailure() explains every 5xx as a server failure", () => {
-  for (const status of [500, 502, 503, 504, 599]) {
+Deno.test("describeHttpFailure() explains a 5xx as a server failure, and a gateway's 502/504 as an unknown outcome", () => {
+  for (const status of [502, 504]) {
+    assert.match(
+      describeHttpFailure({ ...BASE, status }),
+      /HTTP 50[24] for \/mcp: a gateway .*check before you retry$/,
+    );
+  }
+  for (const status of [500, 503, 599]) {
     assert.match(
       describeHttpFailure({ ...BASE, status }),
       new RegExp(`HTTP ${status} for /mcp: the server failed: try again later or contact its operator$`),
