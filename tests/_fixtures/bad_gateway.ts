@@ -7,6 +7,8 @@
  * @module
  */
 
+import { rpcMethodOf } from "./test_server.ts";
+
 /** The HTML page the gateway answers with while it fails (nginx's, byte for byte in spirit). */
 export const BAD_GATEWAY_PAGE: string =
   "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n" +
@@ -39,15 +41,6 @@ export interface BadGateway {
 }
 
 const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "host", "content-length"];
-
-function rpcMethodOf(body: string): string | undefined {
-  try {
-    const method = JSON.parse(body)?.method;
-    return typeof method === "string" ? method : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Starts a gateway to the server of `upstream`.

@@ -139,3 +139,19 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
     },
   };
 }
+
+/**
+ * A {@linkcode FaultProxyOptions.cutAfter} that cuts the first connection carrying `marker` (a method
+ * name in quotes, say), and no other.
+ *
+ * @param marker The text that arms the cut.
+ * @returns The predicate.
+ */
+export function cutFirst(marker: string): (chunk: string) => boolean {
+  let armed = true;
+  return (chunk) => {
+    if (!armed || !chunk.includes(marker)) return false;
+    armed = false;
+    return true;
+  };
+}

@@ -67,7 +67,13 @@ export class MemoryEventStore implements EventStore {
   }
 }
 
-function rpcMethodOf(body: string): string | undefined {
+/**
+ * The JSON-RPC method of a request body, `undefined` when it has none (a response, a batch, not JSON).
+ *
+ * @param body The body text.
+ * @returns The method.
+ */
+export function rpcMethodOf(body: string): string | undefined {
   try {
     const method = JSON.parse(body)?.method;
     return typeof method === "string" ? method : undefined;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { connectHost, netFor } from "../_fixtures/bridge_host.ts";
-import { startFaultProxy } from "../_fixtures/fault_proxy.ts";
+import { cutFirst, startFaultProxy } from "../_fixtures/fault_proxy.ts";
 import { serveTestServer } from "../_fixtures/test_server.ts";
 
 /**
@@ -9,14 +9,7 @@ import { serveTestServer } from "../_fixtures/test_server.ts";
  */
 Deno.test("a connection reset after the server received a tool call: the tool runs once and the host gets one error", async () => {
   const server = await serveTestServer({ mode: "json" });
-  let armed = true;
-  const proxy = startFaultProxy(server.url, {
-    cutAfter: (chunk) => {
-      if (!armed || !chunk.includes('"tools/call"')) return false;
-      armed = false;
-      return true;
-    },
-  });
+  const proxy = startFaultProxy(server.url, { cutAfter: cutFirst('"tools/call"') });
   const executions = () => server.seen.requests.filter((r) => r.rpc === "tools/call").length;
   try {
     const host = await connectHost(proxy.url, { permissions: { net: [netFor(proxy.url)] } });

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { connectHost, type Host, netFor } from "../_fixtures/bridge_host.ts";
-import { startFaultProxy } from "../_fixtures/fault_proxy.ts";
+import { cutFirst, startFaultProxy } from "../_fixtures/fault_proxy.ts";
 import { type ModernServer, README_URI, serveModern } from "../_fixtures/modern_server.ts";
 import { until } from "../_fixtures/waiting.ts";
 
@@ -225,14 +225,7 @@ Deno.test("a 2026-07-28 host (passed through): a call made while the server is d
 
 Deno.test("a 2026-07-28 tool call whose connection breaks after the server received it: run once, one error that says so", async () => {
   const server = await serveModern({ responseMode: "json" });
-  let armed = true;
-  const proxy = startFaultProxy(server.url, {
-    cutAfter: (chunk) => {
-      if (!armed || !chunk.includes('"tools/call"')) return false;
-      armed = false;
-      return true;
-    },
-  });
+  const proxy = startFaultProxy(server.url, { cutAfter: cutFirst('"tools/call"') });
   try {
     const host = await connectHost(proxy.url, {
       args: ["--reconnect-max-delay", "500ms"],
