@@ -25,6 +25,13 @@ export interface LivenessMonitorOptions {
   probe(timeoutMs: number, fresh: boolean): Promise<boolean>;
   /** Open connections are suspect (a ping went unanswered, or the clock jumped): use new ones. */
   onSuspect(why: string): void;
+  /**
+   * Whether the server starts every answer at once (it has answered every request with an event stream,
+   * whose headers come before the work is done): then an answer that has not even started while the
+   * server answers pings at once was lost with its connection. `false` for a server that answers with
+   * JSON, whose headers come only with the result (default: always `false`).
+   */
+  startsAnswersAtOnce?: () => boolean;
   /** The logger. */
   log: Logger;
   /** The wall clock (default `Date.now`). */
@@ -37,7 +44,7 @@ export interface Watch {
   readonly signal: AbortSignal;
   /** Whether the answer can be resumed (an event id arrived): it is then restarted after a suspend. */
   resumable: boolean;
-  /** Bytes arrived. */
+  /** Bytes arrived (the first call: the response headers). */
   progress(): void;
   /** The answer is over (complete or failed): stop watching it. */
   done(): void;
@@ -48,6 +55,8 @@ class AnswerWatch implements Watch {
   resumable = false;
   lastProgress: number;
   readonly createdAt: number;
+  /** Whether anything arrived (the response headers, at least). */
+  started = false;
   #monitor: LivenessMonitor;
   #now: () => number;
 
@@ -62,6 +71,7 @@ class AnswerWatch implements Watch {
   }
 
   progress(): void {
+    this.started = true;
     this.lastProgress = this.#now();
     this.#monitor.traffic();
   }
@@ -217,16 +227,25 @@ export class LivenessMonitor {
     } finally {
       this.#probing = false;
     }
+    const seconds = timeout / 1000;
+    let detail: string;
+    let lost: (watch: AnswerWatch) => boolean = (watch) => watch.createdAt <= started;
     if (path && pool) {
       this.#lastProbeOk = this.#now();
       this.traffic();
       this.#o.log.debug(`Ping (${why}): ${this.#o.host} answered in ${this.#now() - started} ms`);
-      return;
+      // A server that starts every answer at once, and just answered the pings, would have started these:
+      // their connections died (the path came back, they did not).
+      if (!this.#o.startsAnswersAtOnce?.()) return;
+      const silence = this.#o.settings.probeAfterMs;
+      lost = (watch) => !watch.started && started - watch.createdAt >= silence;
+      if (![...this.#watches].some(lost)) return;
+      detail = "the server answers a ping at once, but has not even started this answer: its connection died";
+    } else {
+      detail = !path
+        ? `the server did not answer a ping within ${seconds} s`
+        : `the server answers a ping on a new connection but not on an open one within ${seconds} s`;
     }
-    const seconds = timeout / 1000;
-    const detail = !path
-      ? `the server did not answer a ping within ${seconds} s`
-      : `the server answers a ping on a new connection but not on an open one within ${seconds} s`;
     const stalled = new TransportError(
       `The connection to ${this.#o.host} stalled (${why}, and ${detail}): the server may have run the ` +
         "request, so mcp-bridge does not send it again",
@@ -237,6 +256,6 @@ export class LivenessMonitor {
     );
     this.#o.onSuspect("a ping went unanswered");
     // Only what was already waiting when the pings went out: a request made since uses a new connection.
-    for (const watch of [...this.#watches]) if (watch.createdAt <= started) watch.abort(stalled);
+    for (const watch of [...this.#watches]) if (lost(watch)) watch.abort(stalled);
   }
 }

@@ -96,6 +96,8 @@ export class StreamableHttpTransport implements RemoteTransport {
   #liveness: LivenessMonitor | undefined;
   /** Aborts the connection of the current GET stream (to open it again on a new one). */
   #getConnection: AbortController | undefined;
+  /** Whether every answer so far was an event stream (its headers come at once), until one is JSON. */
+  #streamsAtOnce: boolean | undefined;
   /** Whether the server answered once, and the waiting for it during an outage (see `reconnect.ts`). */
   #outage: Outage;
   /** The GET stream stopped after an outage outlasted the reconnection bounds. */
@@ -137,6 +139,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         settings: options.liveness,
         host: this.#host,
         probe: (timeoutMs, fresh) => this.#ping(timeoutMs, fresh),
+        startsAnswersAtOnce: () => this.#streamsAtOnce === true,
         onSuspect: () => {
           this.#o.exchange.renewConnections();
           // The server's own stream is silent by design: open it again rather than trust it.
@@ -371,6 +374,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       );
     }
     if (isJson(res)) {
+      this.#streamsAtOnce = false;
       let text: string;
       try {
         text = await readBodyText(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
@@ -387,6 +391,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       return;
     }
     if (!isEventStream(res)) throw await unexpectedBody(res, url);
+    this.#streamsAtOnce ??= true;
     const outcome = await this.#readStream(res.body, exchange, watch);
     watch?.done();
     if (exchange.response === undefined) await this.#resume(outcome, exchange, signal);

@@ -54,7 +54,11 @@ Deno.test("isClockJump(): a tick clockJumpMs later than due is a suspend; a late
   assert.equal(isClockJump(0, 3_600_000, s), true);
 });
 
-function monitorWith(probe: (fresh: boolean) => Promise<boolean>, clock?: { now: number }) {
+function monitorWith(
+  probe: (fresh: boolean) => Promise<boolean>,
+  clock?: { now: number },
+  startsAnswersAtOnce?: () => boolean,
+) {
   const suspects: string[] = [];
   const lines: string[] = [];
   const monitor = new LivenessMonitor({
@@ -64,6 +68,7 @@ function monitorWith(probe: (fresh: boolean) => Promise<boolean>, clock?: { now:
     onSuspect: (why) => suspects.push(why),
     log: new Logger({ level: "debug", sink: { write: (line) => void lines.push(line) } }),
     ...(clock ? { now: () => clock.now } : {}),
+    ...(startsAnswersAtOnce ? { startsAnswersAtOnce } : {}),
   });
   return { monitor, suspects, lines };
 }
@@ -168,6 +173,38 @@ Deno.test("LivenessMonitor: the server answers on a new connection but not on a 
       /stalled \(nothing arrived for \d+ s, and the server answers a ping on a new connection but not on an open one/,
     );
     assert.equal(made.signal.aborted, false);
+    assert.deepEqual(suspects, ["a ping went unanswered"]);
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: a server that starts every answer at once answers the pings, yet an answer has not started: its connection died", async () => {
+  let streamsAtOnce = false;
+  let pings = 0;
+  const { monitor, suspects } = monitorWith(
+    () => {
+      pings++;
+      return Promise.resolve(true);
+    },
+    undefined,
+    () => streamsAtOnce,
+  );
+  monitor.start();
+  try {
+    const started = monitor.watch();
+    started.progress(); // its headers came: a long call, silent since
+    const notStarted = monitor.watch();
+    await until("a check", () => pings >= 2, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(notStarted.signal.aborted, false, "a JSON server starts its answers late: nothing to say");
+    streamsAtOnce = true;
+    await until("the lost answer is dropped", () => notStarted.signal.aborted, 2_000);
+    assert.match(
+      (notStarted.signal.reason as Error).message,
+      /the server answers a ping at once, but has not even started this answer: its connection died\): the server may have run/,
+    );
+    assert.equal(started.signal.aborted, false, "a started answer is a long call: it goes on");
     assert.deepEqual(suspects, ["a ping went unanswered"]);
   } finally {
     monitor.stop();

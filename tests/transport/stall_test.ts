@@ -89,6 +89,30 @@ Deno.test("a blackhole for 10 s with the default settings: found by a ping, read
   }
 });
 
+Deno.test("a NAT rebinding: the open connections die and new ones work at once; the request sent on a dead one is found, a read sent again", async () => {
+  const server = await serveTestServer({ mode: "stateful" });
+  const proxy = startFaultProxy(server.url);
+  const host = await connectHost(proxy.url, { permissions: { net: [netFor(proxy.url)] } });
+  try {
+    assert.equal(text(await host.client.callTool({ name: "echo", arguments: { text: "before" } })), "before");
+    proxy.blackhole();
+    proxy.restore(); // the path is back at once; the connections of before stay dead
+    const started = performance.now();
+    const listed = await timed(started, host.client.listTools());
+    assert.ok(listed.value, `tools/list failed: ${listed.error?.message}\n${host.stderr()}`);
+    assert.ok(listed.value.tools.some((tool) => tool.name === "echo"));
+    // Found by the first check after 5 s of silence: without it, it would wait until the host gives up.
+    assert.ok(listed.ms < 12_000, `answered after ${Math.round(listed.ms)} ms`);
+    report(`NAT rebinding: tools/list on a dead connection answered after ${Math.round(listed.ms)} ms`);
+    assert.match(host.stderr(), /stalled \(nothing arrived for \d+ s, and the server answers a ping/);
+    assert.equal(text(await host.client.callTool({ name: "echo", arguments: { text: "after" } })), "after");
+  } finally {
+    await host.close();
+    await proxy.close();
+    await server.close();
+  }
+});
+
 Deno.test("the bridge stopped (SIGSTOP) for 10 s while its connections died and the server ended the session: a call made meanwhile succeeds on a new connection", async () => {
   const server = await serveTestServer({ mode: "stateful" });
   const proxy = startFaultProxy(server.url);
