@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { Envelope } from "../jsonrpc/message.ts";
+import { type Envelope, parseMessage } from "../jsonrpc/message.ts";
+import { excerpt } from "../log/excerpt.ts";
+import { TransportError } from "./transport.ts";
 
 /** The `notifications/initialized` text the bridge sends when the host's own is not known. */
 export const INITIALIZED_NOTIFICATION = '{"jsonrpc":"2.0","method":"notifications/initialized"}';
@@ -33,6 +35,38 @@ export const INITIALIZED_NOTIFICATION = '{"jsonrpc":"2.0","method":"notification
  */
 export function initializeRequest(id: string, params: unknown): string {
   return JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", ...(params ? { params } : {}) });
+}
+
+/**
+ * Why the server's answer to a replayed `initialize` does not start a new session, or `undefined` when it
+ * does (a result). The error is `permanent`: sending the same `initialize` again gets the same answer.
+ *
+ * @example Usage
+ * ```ts
+ * import { renewalRefusal } from "./handshake.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(renewalRefusal('{"jsonrpc":"2.0","id":"mcp-bridge-1","result":{}}', "example.com"), undefined);
+ * const refused = renewalRefusal(
+ *   '{"jsonrpc":"2.0","id":"mcp-bridge-1","error":{"code":-32600,"message":"Busy"}}',
+ *   "example.com",
+ * );
+ * assert.match(refused!.message, /^The server at example.com refused to start a new session: /);
+ * ```
+ *
+ * @param response The response text.
+ * @param host The server's host, for the message.
+ * @returns The error for the requests that waited for the new session, or `undefined`.
+ */
+export function renewalRefusal(response: string, host: string): TransportError | undefined {
+  const envelope = parseMessage(response);
+  if (envelope.kind === "response" && "result" in envelope.value) return undefined;
+  return new TransportError(
+    `The server at ${host} refused to start a new session: ${excerpt(response, 200)}`,
+    {
+      permanent: true,
+    },
+  );
 }
 
 /** Records the host's handshake and replays it under the bridge's own ids. */

@@ -114,6 +114,8 @@ export interface LegacySseOptions {
   sseNonGetStatus?: 404 | 405;
   /** Builds the MCP server behind each stream (default `createExampleServer`). */
   create?: () => McpServer;
+  /** The port (default 0: any free one); a server stopped with `close()` can be started again on it. */
+  port?: number;
 }
 
 /** One request the server saw. */
@@ -126,6 +128,16 @@ export interface SeenRequest {
   status: number;
 }
 
+/** One JSON-RPC message POSTed to a live session. */
+export interface SeenMessage {
+  /** The session it was posted to. */
+  session: string;
+  /** Its method (none for a response). */
+  method?: string;
+  /** Its id (none for a notification). */
+  id?: string | number;
+}
+
 /** A running legacy HTTP+SSE server. */
 export interface LegacySseServer {
   /** The SSE URL (`/sse`) to give a client. */
@@ -136,6 +148,8 @@ export interface LegacySseServer {
   requests: SeenRequest[];
   /** The live sessions. */
   sessions: Map<string, LegacySseTestTransport>;
+  /** Every message POSTed to a live session (and so handed to its MCP server), in order. */
+  messages: SeenMessage[];
   /** Ends every stream, closes every MCP server and stops listening. */
   close(): Promise<void>;
 }
@@ -162,12 +176,20 @@ export function serveLegacySse(options: LegacySseOptions = {}): Promise<LegacySs
   const sessions = new Map<string, LegacySseTestTransport>();
   const servers: McpServer[] = [];
   const requests: SeenRequest[] = [];
+  const messages: SeenMessage[] = [];
+  // Set by close(): a request that still arrives on a kept-alive connection is refused as by a server
+  // going down, never given a new session.
+  let stopping = false;
   let ownOrigin = "";
   const foreignOrigin = () =>
     typeof options.endpointOrigin === "function" ? options.endpointOrigin(ownOrigin) : options.endpointOrigin;
 
   const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
+    if (stopping) {
+      await request.body?.cancel();
+      return new Response("Shutting down", { status: 503 });
+    }
     if (url.pathname === "/sse") {
       if (request.method !== "GET") {
         await request.body?.cancel();
@@ -210,6 +232,12 @@ export function serveLegacySse(options: LegacySseOptions = {}): Promise<LegacySs
       } catch {
         return new Response("Invalid JSON", { status: 400 });
       }
+      const { method, id } = message as { method?: string; id?: string | number };
+      messages.push({
+        session: transport.sessionId,
+        ...(typeof method === "string" ? { method } : {}),
+        ...(id !== undefined ? { id } : {}),
+      });
       transport.receive(message);
       return new Response("Accepted", { status: 202 });
     }
@@ -226,7 +254,7 @@ export function serveLegacySse(options: LegacySseOptions = {}): Promise<LegacySs
   return new Promise((resolve) => {
     const httpServer = Deno.serve({
       hostname: "127.0.0.1",
-      port: 0,
+      port: options.port ?? 0,
       onListen: ({ port }) => {
         const origin = `http://127.0.0.1:${port}`;
         ownOrigin = origin;
@@ -235,11 +263,16 @@ export function serveLegacySse(options: LegacySseOptions = {}): Promise<LegacySs
           origin,
           requests,
           sessions,
+          messages,
           close: async () => {
+            // Stop listening first, so that a client reconnecting the moment its stream ends finds the
+            // server gone rather than a new session on a server about to stop.
+            stopping = true;
+            const shutdown = httpServer.shutdown();
             for (const transport of [...sessions.values()]) await transport.close();
             for (const server of servers) await server.close().catch(() => {});
             sessions.clear();
-            await httpServer.shutdown();
+            await shutdown;
           },
         });
       },
