@@ -62,6 +62,9 @@ export function isUnreachable(error: unknown): boolean {
     error.unreachable;
 }
 
+/** How many times a read-only request whose answer was lost is sent again, at once (see the module). */
+export const MAX_RESENDS = 2;
+
 /** The methods that only read: sending one twice changes nothing on the server. */
 export const SAFE_TO_RESEND: ReadonlySet<string> = new Set([
   "initialize",

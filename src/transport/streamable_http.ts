@@ -24,6 +24,7 @@ import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
 import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
 import {
   isUnreachable,
+  MAX_RESENDS,
   mayResend,
   mayRetry,
   NO_RECONNECT,
@@ -31,7 +32,7 @@ import {
   type ReconnectSettings,
 } from "./reconnect.ts";
 import { Outage, type OutageRetry } from "./_outage.ts";
-import { HostHandshake } from "./handshake.ts";
+import { HostHandshake, renewalRefusal } from "./handshake.ts";
 import type { LivenessSettings } from "./liveness.ts";
 import { LivenessMonitor, type Watch } from "./liveness_monitor.ts";
 import { excerpt } from "../log/excerpt.ts";
@@ -63,9 +64,6 @@ export interface StreamableHttpOptions {
   /** When to check the server with a ping (silence, suspend, keep-alive); default: never. */
   liveness?: LivenessSettings;
 }
-
-/** How many times a read-only request whose answer was lost is sent again (see `reconnect.ts`). */
-export const MAX_RESENDS = 2;
 
 interface Exchange {
   /** The request id whose response ends the exchange (none for notifications and responses). */
@@ -604,12 +602,8 @@ export class StreamableHttpTransport implements RemoteTransport {
       this.#o.log.info(`The server ended session ${expired.slice(0, 8)}…; starting a new one transparently`);
       this.#sessionId = undefined;
       const response = await this.#internal(initialize, id, "initialize");
-      const env = parseMessage(response);
-      if (env.kind !== "response" || !("result" in env.value)) {
-        throw new TransportError(
-          `The server at ${this.#host} refused to start a new session: ${excerpt(response, 200)}`,
-        );
-      }
+      const refused = renewalRefusal(response, this.#host);
+      if (refused) throw refused;
       const initialized = this.#handshake.initialized;
       if (initialized !== undefined) {
         await this.#run(initialized, { expectId: undefined, internal: true, isInitialize: false }, undefined);

@@ -188,7 +188,12 @@ Deno.test("fault: HTTP 502 with an HTML page → one error naming the host and t
   await withServer(serveStatus(502, page), async (server) => {
     const run = await runFault(server.url, "gw");
     assert.deepEqual(run.messages, [run.answer]);
-    const message = assertBridgeError(run, "gw", [hostOf(server), /HTTP 502/, /HTML page/, /try again/]);
+    const message = assertBridgeError(run, "gw", [
+      hostOf(server),
+      /HTTP 502/,
+      /HTML page/,
+      /check before you retry/,
+    ]);
     assert.doesNotMatch(message, /<html|<center/, "the page itself is not quoted");
     assert.deepEqual(run.answer.error?.data, { status: 502 });
     assert.deepEqual(posts(server), ["POST initialize"]);
@@ -197,7 +202,7 @@ Deno.test("fault: HTTP 502 with an HTML page → one error naming the host and t
 
 Deno.test("fault: HTTP 502 to a request after the handshake → one error", async () => {
   await withServer(serveStatus(502, "<html>Bad Gateway</html>", { handshake: true }), async (server) => {
-    // With reconnection on, a read-only request waits out a 502 (tests/transport/reconnect_test.ts); here the
+    // With reconnection on, a read-only request waits out a 502 (tests/transport/lifecycle_faults_test.ts); here the
     // error itself is checked.
     const run = await runFault(server.url, 31, { afterHandshake: true, args: ["--no-reconnect"] });
     assert.equal(run.messages.length, 2);
