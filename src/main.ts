@@ -156,6 +156,11 @@ function createTransport(
  * @returns The exit code.
  */
 export async function main(args: readonly string[]): Promise<number> {
+  if (args[0] === "config") {
+    // Loaded only for this command: nothing of it is on the bridge's start-up path.
+    const { configMain } = await import("./config/config_command.ts");
+    return await configMain(args.slice(1), writeStdout);
+  }
   const early = new Logger({ level: "error" });
   let options: CliOptions;
   let headers: [string, string][];

@@ -12,7 +12,7 @@
 import { AuthError } from "./errors.ts";
 import { parseBrowserEnv } from "./browser_env.ts";
 import { isLoopbackHost } from "../net/address.ts";
-import { optionalEnv } from "../cli/env.ts";
+import { canReadEnv, optionalEnv } from "../cli/env.ts";
 import type { Logger } from "../log/logger.ts";
 
 /** Options for {@linkcode openBrowser}. */
@@ -149,6 +149,10 @@ export async function openBrowser(url: string, options: OpenBrowserOptions): Pro
     }
     hint = `Could not open a browser with ${command}: set $BROWSER to a browser program to choose another`;
     if (openers.length > 1) log.warn(`Could not open a browser with ${command}`);
+  }
+  // $BROWSER may name the browser, but it could not be read: say which flag would let it.
+  if (options.env === undefined && !canReadEnv("BROWSER")) {
+    hint += " (or, when $BROWSER names your browser, --allow-env=BROWSER and --allow-run=<that program>)";
   }
   log.warn(hint);
   log.notice(`Open this URL in your browser to sign in: ${href}`);

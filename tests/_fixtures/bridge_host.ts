@@ -93,6 +93,8 @@ export interface HostOptions {
   setup?: (client: Client) => void;
   /** Speak MCP 2026-07-28 (the SDK client pinned to it: `server/discover`, per-request `_meta`). */
   modern?: boolean;
+  /** The exact command to start instead of `deno run <permissions> src/main.ts <url> <args>` (a printed host entry). */
+  launch?: { command: string; args: readonly string[] };
 }
 
 /** The client options of a host pinned to MCP 2026-07-28. */
@@ -119,8 +121,10 @@ interface ChildLike {
 export async function connectHost(url: URL | string, options: HostOptions = {}): Promise<Host> {
   const permissions = options.permissions ?? { net: [netFor(url)] };
   const transport = new HostTransport({
-    command: "deno",
-    args: bridgeArgs([String(url), ...(options.args ?? [])], permissions),
+    command: options.launch?.command ?? "deno",
+    args: options.launch
+      ? [...options.launch.args]
+      : bridgeArgs([String(url), ...(options.args ?? [])], permissions),
     env: { ...(options.env ?? {}), NO_COLOR: "1" },
     stderr: "pipe",
   });

@@ -1,0 +1,341 @@
+/**
+ * `mcp-bridge config <url> [--host-app <app>] [--binary] [flags]`: finds what the bridge will need for
+ * this server (the server itself, and its authorization server when it asks for sign-in), then prints the
+ * ready-to-paste entry for each host with the least-privilege `deno run` flags (see `permission_set.ts`,
+ * `host_entries.ts`). The other flags are the bridge's own, passed through to the entry.
+ *
+ * @module
+ */
+
+import { isAbsolute, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { discover } from "../auth/discover.ts";
+import { parseBrowserEnv } from "../auth/browser_env.ts";
+import { bearerChallenge } from "../auth/www_authenticate.ts";
+import { type CliOptions, parseCommandLine, UsageError } from "../cli/args.ts";
+import { optionalEnv } from "../cli/env.ts";
+import { resolveConfigDir } from "../cli/config_dir.ts";
+import { parseHeaderFile } from "../cli/headers.ts";
+import { Logger } from "../log/logger.ts";
+import type { FetchLike } from "../transport/transport.ts";
+import { HOST_APPS, type HostApp, hostEntry, type LaunchCommand, serverName } from "./host_entries.ts";
+import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
+
+/** The module the printed entries run (the JSR package). */
+export const BRIDGE_MODULE = "jsr:@mcp-bridge/mcp-bridge";
+
+/** What `config` was asked, besides the bridge's own flags. */
+export interface ConfigRequest {
+  /** The hosts to print for (all when none was named). */
+  hostApps: HostApp[];
+  /** `--binary`: the compiled binary instead of `deno run`. */
+  binary: boolean;
+  /** `--bridge-module`: what `deno run` runs (default {@linkcode BRIDGE_MODULE}; a checkout's `src/main.ts`). */
+  bridgeModule: string;
+  /** `--name`: the server's name in the host's configuration. */
+  name?: string;
+  /** The bridge's own arguments: the URL first, then its flags. */
+  bridgeArgv: string[];
+}
+
+/** The seams of {@linkcode runConfig}. */
+export interface ConfigIo {
+  /** The fetch seam (discovery). */
+  fetch: FetchLike;
+  /** The logger (stderr). */
+  log: Logger;
+  /** Writes to stdout. */
+  print(text: string): void;
+  /** Reads an environment variable (`undefined` when unset or not permitted). */
+  env(name: string): string | undefined;
+  /** Reads a file a flag names. */
+  readText(path: string): string;
+  /** The operating system. */
+  os: typeof Deno.build.os;
+  /** The working directory, to make paths absolute. */
+  cwd: string;
+}
+
+/** The options only `config` takes; the rest are the bridge's. */
+const CONFIG_OPTIONS = {
+  "host-app": { type: "string", multiple: true },
+  binary: { type: "boolean" },
+  "bridge-module": { type: "string" },
+  name: { type: "string" },
+} as const;
+
+/**
+ * Splits `config`'s arguments into its own options and the bridge's command line.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseConfigArgs } from "./config_command.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const request = parseConfigArgs(["https://x/mcp", "--host-app", "cursor", "--header", "A: b"]);
+ * assert.deepEqual(request.hostApps, ["cursor"]);
+ * assert.deepEqual(request.bridgeArgv, ["https://x/mcp", "--header", "A: b"]);
+ * ```
+ *
+ * @param argv The arguments after `config`.
+ * @returns The request.
+ * @throws {TypeError} For an unknown host application.
+ */
+export function parseConfigArgs(argv: readonly string[]): ConfigRequest {
+  const own: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith("--") ? arg.slice(2).split("=")[0]! : "";
+    if (name in CONFIG_OPTIONS) {
+      own.push(arg);
+      const takesValue = CONFIG_OPTIONS[name as keyof typeof CONFIG_OPTIONS].type === "string";
+      if (takesValue && !arg.includes("=") && i + 1 < argv.length) own.push(argv[++i]!);
+    } else rest.push(arg);
+  }
+  const { values } = parseArgs({ args: own, options: CONFIG_OPTIONS, strict: true });
+  const apps = values["host-app"] ?? [];
+  for (const app of apps) {
+    if (!(HOST_APPS as readonly string[]).includes(app)) {
+      throw new TypeError(`Cannot use --host-app ${app}: expected one of ${HOST_APPS.join(", ")}`);
+    }
+  }
+  return {
+    hostApps: apps.length > 0 ? apps as HostApp[] : [...HOST_APPS],
+    binary: values.binary ?? false,
+    bridgeModule: values["bridge-module"] ?? BRIDGE_MODULE,
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    bridgeArgv: rest,
+  };
+}
+
+/** The `${VAR}` names of a text. */
+function variablesIn(text: string): string[] {
+  return [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((match) => match[1]!);
+}
+
+/**
+ * Finds what the bridge will need and prints the entries.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { parseConfigArgs, runConfig } from "./config_command.ts";
+ * await runConfig(parseConfigArgs(["https://mcp.example.com/mcp", "--host-app", "cursor"]), io);
+ * ```
+ *
+ * @param request What was asked.
+ * @param io The seams.
+ * @returns The exit code.
+ */
+export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<number> {
+  const parsed = parseCommandLine(request.bridgeArgv);
+  if (parsed.kind !== "run") throw new TypeError("Cannot make a configuration without a server URL");
+  const options = parsed.options;
+  const plan = await planFor(options, io);
+  const bridgeArgs = withAbsoluteConfigDir(request.bridgeArgv, plan.configDir, io.cwd);
+  const launch: LaunchCommand = request.binary
+    ? { name: request.name ?? serverName(options.serverUrl), command: "mcp-bridge", args: bridgeArgs }
+    : {
+      name: request.name ?? serverName(options.serverUrl),
+      command: "deno",
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        ...denoPermissionFlags(plan),
+        request.bridgeModule,
+        ...bridgeArgs,
+      ],
+    };
+  const blocks = request.hostApps.map((app) =>
+    request.hostApps.length === 1 ? hostEntry(app, launch) : `# ${app}\n${hostEntry(app, launch)}`
+  );
+  io.print(`${blocks.join("\n\n")}\n`);
+  if (plan.envVars.some((name) => name !== "BROWSER")) {
+    io.log.info(
+      `Set ${plan.envVars.filter((name) => name !== "BROWSER").join(", ")} in the host's environment for ` +
+        'this server (its "env" setting)',
+    );
+  }
+  return 0;
+}
+
+/** The permission plan: discovery of the authorization server, then what the flags name. */
+async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPlan> {
+  const authUrls = await authorizationUrls(options, io);
+  const signsIn = authUrls.length > 0;
+  const grant = options.auth.grant;
+  const browserSignIn = signsIn && grant === "authorization_code";
+  const envVars: string[] = [];
+  const readFiles: string[] = [];
+  const runPrograms: string[] = [];
+  const absolute = (path: string) => isAbsolute(path) ? path : resolve(io.cwd, path);
+  for (const header of options.headers) envVars.push(...variablesIn(header.template));
+  for (const path of options.headerFiles) {
+    readFiles.push(absolute(path));
+    for (const header of parseHeaderFile(io.readText(path), path)) {
+      envVars.push(...variablesIn(header.template));
+    }
+  }
+  for (const text of [options.auth.staticClientInfo, options.auth.staticClientMetadata]) {
+    if (text === undefined) continue;
+    if (text.startsWith("@")) readFiles.push(absolute(text.slice(1)));
+    else envVars.push(...variablesIn(text));
+  }
+  for (const path of [options.network.caFile, options.network.clientCert, options.network.clientKey]) {
+    if (path !== undefined) readFiles.push(absolute(path));
+  }
+  if (options.headerCommand) runPrograms.push(options.headerCommand[0]!);
+  if (browserSignIn && !options.auth.noBrowser) {
+    const browser = io.env("BROWSER");
+    if (browser !== undefined) {
+      envVars.push("BROWSER");
+      for (const entry of parseBrowserEnv(browser, io.os)) {
+        if (entry.kind === "program") runPrograms.push(entry.command);
+      }
+    } else runPrograms.push(io.os === "darwin" ? "open" : io.os === "windows" ? "rundll32" : "xdg-open");
+  }
+  // Credentials are stored only when someone signs in (and the debug log needs the dir too).
+  let configDir: string | undefined;
+  if (signsIn || options.debug) {
+    const dir = resolveConfigDir(options.configDir, io.os, io.env);
+    if ("missing" in dir) {
+      throw new TypeError(
+        `Cannot find the config dir: pass --config-dir <absolute path>, or run config with --allow-env=${dir.missing}`,
+      );
+    }
+    configDir = absolute(dir.path);
+  }
+  return {
+    serverUrl: options.serverUrl,
+    authUrls,
+    browserSignIn,
+    ...(options.auth.callbackPort !== undefined ? { callbackPort: options.auth.callbackPort } : {}),
+    ...(options.auth.host === "127.0.0.1" ? { callbackIpv4Only: true } : {}),
+    ...(configDir !== undefined ? { configDir } : {}),
+    envVars,
+    readFiles,
+    runPrograms,
+    ...(options.network.proxy !== undefined ? { proxyUrl: new URL(options.network.proxy) } : {}),
+  };
+}
+
+/**
+ * Asks the server without credentials: a 401 means sign-in, and discovery names the authorization server
+ * whose endpoints the bridge will fetch (the authorization endpoint is opened in the browser, not fetched).
+ */
+async function authorizationUrls(options: CliOptions, io: ConfigIo): Promise<URL[]> {
+  const hasAuthorization = options.headers.some((h) => h.name.toLowerCase() === "authorization");
+  if (hasAuthorization || options.headerCommand) return [];
+  if (options.auth.grant === "client_credentials" && options.auth.tokenEndpoint !== undefined) {
+    return [new URL(options.auth.tokenEndpoint)];
+  }
+  const res = await io.fetch(options.serverUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 0,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-11-25",
+        capabilities: {},
+        clientInfo: { name: "mcp-bridge-config", version: "1" },
+      },
+    }),
+    redirect: "manual",
+  });
+  await res.body?.cancel().catch(() => {});
+  if (res.status !== 401) {
+    io.log.info(
+      `The server at ${options.serverUrl.host} answered HTTP ${res.status} without asking to sign in`,
+    );
+    return [];
+  }
+  const found = await discover({
+    fetch: io.fetch,
+    serverUrl: options.serverUrl,
+    ...(() => {
+      const challenge = bearerChallenge(res.headers.get("www-authenticate"));
+      return challenge ? { challenge } : {};
+    })(),
+    allowHttp: options.allowHttp,
+    log: io.log,
+  });
+  io.log.info(`The server signs in with the authorization server ${found.issuer}`);
+  const urls = [new URL(found.issuer)];
+  for (
+    const name of [
+      "token_endpoint",
+      "registration_endpoint",
+      "revocation_endpoint",
+      "device_authorization_endpoint",
+    ]
+  ) {
+    const value = (found.metadata as Record<string, unknown>)[name];
+    if (typeof value === "string") urls.push(new URL(value));
+  }
+  return urls;
+}
+
+/** The bridge's arguments with `--config-dir` absolute (and present, when a dir is needed). */
+function withAbsoluteConfigDir(
+  argv: readonly string[],
+  configDir: string | undefined,
+  cwd: string,
+): string[] {
+  const out: string[] = [];
+  let named = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--config-dir" && i + 1 < argv.length) {
+      named = true;
+      const path = argv[++i]!;
+      out.push(arg, isAbsolute(path) ? path : resolve(cwd, path));
+    } else if (arg.startsWith("--config-dir=")) {
+      named = true;
+      const path = arg.slice("--config-dir=".length);
+      out.push(`--config-dir=${isAbsolute(path) ? path : resolve(cwd, path)}`);
+    } else out.push(arg);
+  }
+  if (!named && configDir !== undefined) out.push("--config-dir", configDir);
+  return out;
+}
+
+/**
+ * `mcp-bridge config …` from the command line: the real network, stderr, stdout and environment.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { configMain } from "./config_command.ts";
+ * Deno.exit(await configMain(["https://mcp.example.com/mcp", "--host-app", "cursor"], console.log));
+ * ```
+ *
+ * @param argv The arguments after `config`.
+ * @param print Writes to stdout.
+ * @returns The exit code: 0, 1 when discovery failed, 2 for a usage error.
+ */
+export async function configMain(argv: readonly string[], print: (text: string) => void): Promise<number> {
+  const log = new Logger({ level: "info" });
+  let request: ConfigRequest;
+  try {
+    request = parseConfigArgs(argv);
+  } catch (error) {
+    log.error((error as Error).message);
+    return 2;
+  }
+  try {
+    return await runConfig(request, {
+      fetch,
+      log,
+      print,
+      env: optionalEnv,
+      readText: (path) => Deno.readTextFileSync(path),
+      os: Deno.build.os,
+      cwd: Deno.cwd(),
+    });
+  } catch (error) {
+    log.error(`Cannot make the configuration: ${(error as Error).message}`);
+    return error instanceof UsageError || error instanceof TypeError ? 2 : 1;
+  }
+}

@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { bridgeArgs, connectHost, type Host, HostConnectError, MAIN } from "../_fixtures/bridge_host.ts";
+import { BROWSER, withWorld, type World } from "../_fixtures/oauth_world.ts";
+
+/** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
+async function config(
+  world: World,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command("deno", {
+    args: bridgeArgs(["config", String(world.mcp.url), ...args], {
+      net: ["127.0.0.1"],
+      env: ["BROWSER", "HOME", "XDG_CONFIG_HOME", "MCP_BRIDGE_CONFIG_DIR"],
+      read: [world.dir],
+    }),
+    env: { BROWSER, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+}
+
+/** Starts exactly the command of an entry, as a host would, and connects an SDK client to it. */
+async function launch(
+  entry: { command: string; args: string[] },
+  env: Record<string, string>,
+): Promise<Host> {
+  return await connectHost("unused:", { launch: entry, env });
+}
+
+Deno.test("config prints a Claude Desktop entry whose exact flags are enough for a sign-in and a refresh", async () => {
+  await withWorld({ accessTokenTtl: 2 }, async (world) => {
+    const out = await config(world, [
+      "--host-app",
+      "claude-desktop",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      world.dir,
+      "--host",
+      "127.0.0.1",
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const parsed = JSON.parse(out.stdout) as {
+      mcpServers: Record<string, { command: string; args: string[] }>;
+    };
+    const [name, entry] = Object.entries(parsed.mcpServers)[0]!;
+    assert.equal(name, `127-0-0-1-${world.mcp.url.port}`);
+    assert.equal(entry.command, "deno");
+    const as = new URL(world.as.issuer);
+    assert.deepEqual(entry.args, [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      `--allow-net=127.0.0.1:${world.mcp.url.port},127.0.0.1:${as.port},127.0.0.1`,
+      `--allow-read=${world.dir}`,
+      `--allow-write=${world.dir}`,
+      "--allow-env=BROWSER",
+      `--allow-run=${BROWSER}`,
+      MAIN,
+      String(world.mcp.url),
+      "--config-dir",
+      world.dir,
+      "--host",
+      "127.0.0.1",
+    ]);
+    assert.match(out.stderr, /signs in with the authorization server http:\/\/127\.0\.0\.1:\d+/);
+
+    const host = await launch(entry, { BROWSER });
+    try {
+      const first = await host.client.callTool({ name: "echo", arguments: { text: "signed in" } });
+      assert.deepEqual(first.content, [{ type: "text", text: "signed in" }]);
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // the access token expires
+      const second = await host.client.callTool({ name: "echo", arguments: { text: "refreshed" } });
+      assert.deepEqual(second.content, [{ type: "text", text: "refreshed" }]);
+    } finally {
+      await host.close();
+    }
+    assert.equal(world.as.counters.authorizations, 1, "one browser sign-in");
+    assert.ok((world.as.counters.tokenRequests.refresh_token ?? 0) >= 1, "a refresh");
+  });
+});
+
+Deno.test("config: each permission of the entry is needed; without it the bridge names the flag", async () => {
+  await withWorld({}, async (world) => {
+    const out = await config(world, [
+      "--host-app",
+      "cursor",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      world.dir,
+      "--host",
+      "127.0.0.1",
+      "--auth-timeout",
+      "3s",
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const entry = Object.values(
+      (JSON.parse(out.stdout) as { mcpServers: Record<string, { command: string; args: string[] }> })
+        .mcpServers,
+    )[0]!;
+    const permissions = entry.args.filter((arg) => arg.startsWith("--allow-"));
+    assert.equal(permissions.length, 5);
+    for (const removed of permissions) {
+      const flag = removed.split("=")[0]!;
+      const args = entry.args.filter((arg) => arg !== removed);
+      const failure = await launch({ command: entry.command, args }, { BROWSER }).then(
+        async (host) => {
+          try {
+            await host.client.callTool({ name: "echo", arguments: { text: "x" } });
+            return `no failure; stderr:\n${host.stderr()}`;
+          } catch (error) {
+            return `${(error as Error).message}\n${host.stderr()}`;
+          } finally {
+            await host.close();
+          }
+        },
+        (error: Error) =>
+          error instanceof HostConnectError ? `${error.message}\n${error.stderr}` : error.message,
+      );
+      assert.match(failure, new RegExp(flag.replace(/-/g, "\\-")), `without ${removed}: ${failure}`);
+    }
+  });
+});
