@@ -1,5 +1,5 @@
 /**
- * `mcp-bridge config <url> [--host-app <app>] [--binary] [flags]`: finds what the bridge will need for
+ * `mcp-bridge config <url> [--host-app <app>] [--binary] [--write] [flags]`: finds what the bridge will need for
  * this server (the server itself, and its authorization server when it asks for sign-in), then prints the
  * ready-to-paste entry for each host with the least-privilege `deno run` flags (see `permission_set.ts`,
  * `host_entries.ts`). The other flags are the bridge's own, passed through to the entry.
@@ -20,6 +20,7 @@ import { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { HOST_APPS, type HostApp, hostEntry, type LaunchCommand, serverName } from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
+import { hostConfigPath, writeHostConfig } from "./host_config_file.ts";
 
 /** The module the printed entries run (the JSR package). */
 export const BRIDGE_MODULE = "jsr:@mcp-bridge/mcp-bridge";
@@ -34,6 +35,8 @@ export interface ConfigRequest {
   bridgeModule: string;
   /** `--name`: the server's name in the host's configuration. */
   name?: string;
+  /** `--write`: merge the entry into each host's configuration file (backed up first). */
+  write: boolean;
   /** The bridge's own arguments: the URL first, then its flags. */
   bridgeArgv: string[];
 }
@@ -54,6 +57,8 @@ export interface ConfigIo {
   os: typeof Deno.build.os;
   /** The working directory, to make paths absolute. */
   cwd: string;
+  /** Asks the user before a file is changed (on a terminal; `true` otherwise). */
+  confirm(question: string): boolean;
 }
 
 /** The options only `config` takes; the rest are the bridge's. */
@@ -62,6 +67,7 @@ const CONFIG_OPTIONS = {
   binary: { type: "boolean" },
   "bridge-module": { type: "string" },
   name: { type: "string" },
+  write: { type: "boolean" },
 } as const;
 
 /**
@@ -105,6 +111,7 @@ export function parseConfigArgs(argv: readonly string[]): ConfigRequest {
     binary: values.binary ?? false,
     bridgeModule: values["bridge-module"] ?? BRIDGE_MODULE,
     ...(values.name !== undefined ? { name: values.name } : {}),
+    write: values.write ?? false,
     bridgeArgv: rest,
   };
 }
@@ -151,6 +158,18 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
     request.hostApps.length === 1 ? hostEntry(app, launch) : `# ${app}\n${hostEntry(app, launch)}`
   );
   io.print(`${blocks.join("\n\n")}\n`);
+  if (request.write) {
+    for (const app of request.hostApps) {
+      const path = hostConfigPath(app, io.os, io.env, io.cwd);
+      if (path === undefined) {
+        io.log.info(`${app} is configured with a command: run the line above`);
+        continue;
+      }
+      if (!io.confirm(`Add "${launch.name}" to ${path}?`)) continue;
+      const { backup } = await writeHostConfig(path, app, launch);
+      io.log.info(`Added "${launch.name}" to ${path}${backup ? ` (the old file is in ${backup})` : ""}`);
+    }
+  }
   if (plan.envVars.some((name) => name !== "BROWSER")) {
     io.log.info(
       `Set ${plan.envVars.filter((name) => name !== "BROWSER").join(", ")} in the host's environment for ` +
@@ -333,6 +352,8 @@ export async function configMain(argv: readonly string[], print: (text: string) 
       readText: (path) => Deno.readTextFileSync(path),
       os: Deno.build.os,
       cwd: Deno.cwd(),
+      // The browser-style prompt reads the terminal; without one the flag itself is the consent.
+      confirm: (question) => !Deno.stdin.isTerminal() || globalThis.confirm(question),
     });
   } catch (error) {
     log.error(`Cannot make the configuration: ${(error as Error).message}`);
