@@ -36,7 +36,7 @@ import { StreamableHttpTransport } from "./transport/streamable_http.ts";
 import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
 import { CookieJar } from "./net/cookie_jar.ts";
-import { VERSION } from "./version.ts";
+import { VERSION, versionText } from "./version.ts";
 
 function writeStdout(text: string): void {
   const bytes = new TextEncoder().encode(text);
@@ -172,7 +172,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return 0;
     }
     if (parsed.kind === "version") {
-      writeStdout(`${VERSION}\n`);
+      writeStdout(versionText(Deno.build));
       return 0;
     }
     options = parsed.options;
