@@ -5,6 +5,11 @@
  */
 
 import { formatTable } from "../client/table.ts";
+import { resolveConfigDir } from "../cli/config_dir.ts";
+import { optionalEnv, requireEnv } from "../cli/env.ts";
+import { resolveHeaders } from "../cli/headers.ts";
+import { LEGACY_VERSIONS } from "../era/versions.ts";
+import { VERSION } from "../version.ts";
 import { fetchAuthServerMetadata } from "./discover.ts";
 import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
 import { storeKey } from "./store/store_key.ts";
@@ -45,7 +50,74 @@ function when(ms: number | undefined): string {
   return ms === undefined ? "" : new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
 }
 
+/** How long `login` waits for the server's answer to its unauthenticated `initialize`. */
+const PROBE_TIMEOUT_MS = 30_000;
+
+/**
+ * Whether the server answers an MCP `initialize` without any credentials: a JSON or event-stream
+ * answer (even a JSON-RPC error) says it asks for no authorization. Anything else (a 401, another
+ * status, a network error) leaves the decision to the sign-in. A session the answer opened is
+ * deleted again.
+ */
+async function answersWithoutSignIn(options: CommandOptions): Promise<boolean> {
+  const version = LEGACY_VERSIONS[0]!;
+  // The user's own Authorization header would hide whether the server asks for one.
+  const headers = new Headers(
+    resolveHeaders(options.headers, requireEnv).filter(([name]) => name.toLowerCase() !== "authorization"),
+  );
+  headers.set("accept", "application/json, text/event-stream");
+  headers.set("content-type", "application/json");
+  const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let res: Response;
+  try {
+    res = await options.fetch(options.serverUrl, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: {
+          protocolVersion: version,
+          capabilities: {},
+          clientInfo: { name: "mcp-bridge", version: VERSION },
+        },
+      }),
+      redirect: "manual",
+      signal,
+    });
+  } catch (error) {
+    options.log.debug(
+      `Checking whether ${options.serverUrl.host} needs a sign-in: ${(error as Error).message}`,
+    );
+    return false;
+  }
+  await res.body?.cancel().catch(() => {});
+  const type = (res.headers.get("content-type") ?? "").toLowerCase();
+  const mcp = type.startsWith("application/json") || type.startsWith("text/event-stream");
+  options.log.debug(
+    `Without credentials, ${options.serverUrl.host} answered HTTP ${res.status} (${type || "no type"})`,
+  );
+  const session = res.headers.get("mcp-session-id");
+  if (session !== null) {
+    headers.delete("content-type");
+    headers.set("mcp-session-id", session);
+    headers.set("mcp-protocol-version", version);
+    await options.fetch(options.serverUrl, { method: "DELETE", headers, redirect: "manual", signal })
+      .then((deleted) => deleted.body?.cancel())
+      .catch(() => {});
+  }
+  return res.ok && mcp;
+}
+
 async function login(options: CommandOptions): Promise<number> {
+  if (await answersWithoutSignIn(options)) {
+    options.print(
+      `The server at ${options.serverUrl.href} needs no sign-in: it answered without asking for authorization\n`,
+    );
+    return 0;
+  }
   const oauth = await createOAuthClient({
     ...options,
     pastedRedirect: (signal) => {
@@ -141,7 +213,22 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
   }
 }
 
+/**
+ * Throws unless the config dir can be found: without it the store would be an empty one in memory,
+ * and "No stored credentials" a wrong answer.
+ */
+function requireConfigDir(options: CommandOptions): void {
+  const dir = resolveConfigDir(options.configDir, Deno.build.os, optionalEnv);
+  if ("missing" in dir) {
+    throw new Error(
+      `Cannot find the config dir where credentials are stored: run again with --allow-env=${dir.missing} ` +
+        "to use the default one, or with --config-dir <dir>",
+    );
+  }
+}
+
 async function logout(options: CommandOptions): Promise<number> {
+  requireConfigDir(options);
   const store = openStore(options.configDir, options.log);
   const entries = options.all ? await store.list() : await (async () => {
     const key = await storeKey({
@@ -169,6 +256,7 @@ async function logout(options: CommandOptions): Promise<number> {
 }
 
 async function status(options: CommandOptions): Promise<number> {
+  requireConfigDir(options);
   const store = openStore(options.configDir, options.log);
   const entries = await store.list();
   if (entries.length === 0) {

@@ -14,6 +14,7 @@ import { TRANSPORT_MODES, type TransportMode } from "../transport/fallback.ts";
 import { isLoopbackHost } from "../net/address.ts";
 import { type NetworkSettings, parseProxy } from "../net/http_client.ts";
 import { splitCommand } from "./command_split.ts";
+import { didYouMean, urlWithScheme } from "./suggest.ts";
 import { DEFAULT_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 import { DEFAULT_LIVENESS, DEFAULT_PING_INTERVAL_MS, type LivenessSettings } from "../transport/liveness.ts";
 
@@ -298,6 +299,50 @@ function reconnectSettings(values: Record<string, unknown>): ReconnectSettings {
 
 const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
 
+/** The words `mcp-bridge <word>` knows, for "did you mean" (`config` is dispatched by main.ts before this). */
+const KNOWN_WORDS: readonly string[] = [...COMMANDS, "config", "help"];
+
+/** The usage error for an option `parseArgs` refused, with the closest known option when one is near. */
+function optionError(error: Error & { code?: string }, argv: readonly string[]): UsageError {
+  const unknown = error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+    ? /^Unknown option '([^']+)'/.exec(error.message)?.[1]
+    : undefined;
+  if (unknown === undefined) {
+    const message = error.message.replace(/\. To specify a positional argument.*$/s, "");
+    return new UsageError(`${message}: see mcp-bridge --help`);
+  }
+  const names = Object.keys(OPTIONS);
+  // `-header` is read as the short options -h -e -a …: name the word that was typed instead.
+  const single = unknown.startsWith("--")
+    ? undefined
+    : argv.find((arg) => /^-[a-z][a-z-]+$/i.test(arg) && arg.includes(unknown.slice(1)));
+  const typed = single ?? unknown;
+  const word = typed.replace(/^--?/, "");
+  const guess = single !== undefined && names.includes(word) ? word : didYouMean(word, names);
+  return new UsageError(
+    guess !== undefined
+      ? `Unknown option ${typed}: did you mean --${guess}?`
+      : `Unknown option ${typed}: see mcp-bridge --help`,
+  );
+}
+
+/**
+ * Refuses a first argument that is a plain word but no command (`clinet`): it can be no server URL
+ * either, and reading it as one would blame the wrong argument.
+ */
+function checkNotACommand(word: string): void {
+  if (!/^[a-z][a-z_-]*$/i.test(word)) return;
+  const guess = didYouMean(word, KNOWN_WORDS);
+  if (guess !== undefined) throw new UsageError(`Unknown command "${word}": did you mean ${guess}?`);
+  const url = urlWithScheme(word);
+  if (url !== undefined) {
+    throw new UsageError(`Cannot parse server URL "${word}": the scheme is missing: did you mean ${url}?`);
+  }
+  throw new UsageError(
+    `Unknown command "${word}": expected ${KNOWN_WORDS.join(", ")} or a server URL (https://…/mcp)`,
+  );
+}
+
 /**
  * Checks a server URL: absolute, `https:` (or `http:` on loopback, or anywhere with `--allow-http`).
  *
@@ -320,7 +365,12 @@ export function parseServerUrl(text: string, allowHttp: boolean): URL {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`Cannot parse server URL "${text}": expected an absolute https:// URL`);
+    const suggestion = urlWithScheme(text);
+    throw new UsageError(
+      suggestion !== undefined
+        ? `Cannot parse server URL "${text}": the scheme is missing: did you mean ${suggestion}?`
+        : `Cannot parse server URL "${text}": expected an absolute https:// URL`,
+    );
   }
   if (url.protocol === "http:") {
     if (!allowHttp && !isLoopbackHost(url.hostname)) {
@@ -329,6 +379,13 @@ export function parseServerUrl(text: string, allowHttp: boolean): URL {
       );
     }
   } else if (url.protocol !== "https:") {
+    // `localhost:3000/mcp` parses, with "localhost:" as its scheme.
+    const suggestion = urlWithScheme(text);
+    if (suggestion !== undefined) {
+      throw new UsageError(
+        `Cannot parse server URL "${text}": the scheme is missing: did you mean ${suggestion}?`,
+      );
+    }
     throw new UsageError(`Cannot use server URL "${text}": the scheme must be https: (or http:)`);
   }
   if (url.username || url.password) {
@@ -362,8 +419,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
-    throw new UsageError(`${message}: see mcp-bridge --help`);
+    throw optionError(error as Error & { code?: string }, argv);
   }
   const { values, positionals } = parsed;
   if (values.help) return { kind: "help" };
@@ -371,9 +427,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 
   let rest = positionals;
   let command: Command = "bridge";
+  if (rest[0] === "help") return { kind: "help" };
   if (rest[0] !== undefined && (COMMANDS as string[]).includes(rest[0])) {
     command = rest[0] as Command;
     rest = rest.slice(1);
+  } else if (rest[0] !== undefined) {
+    checkNotACommand(rest[0]);
   }
   const all = values.all ?? false;
   if (all && command !== "logout") {

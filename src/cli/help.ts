@@ -86,7 +86,7 @@ Output:
   --debug                      verbose stderr, and a log file in the config dir (secrets redacted,
                                escape sequences shown as \\x1b)
   --silent                     only errors (and sign-in URLs and device codes) on stderr
-  -h, --help                   show this help
+  -h, --help, help             show this help
   -v, --version                show the version
 
 Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):

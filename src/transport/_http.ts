@@ -123,6 +123,8 @@ export async function failureFromResponse(
     statusText: res.statusText,
     contentType: res.headers.get("content-type"),
     body,
+    // Only the HTTP+SSE stream's GET carries no request id.
+    ...(expectId !== undefined ? { method: "POST" } : {}),
   });
   const detail = summarise(body, res.headers.get("content-type"));
   return new TransportError(message, { status: res.status, serverResponse, ...(detail ? { detail } : {}) });

@@ -22,6 +22,14 @@ export interface HttpFailure {
   body?: string;
   /** The network error's message, when no response arrived. */
   networkError?: string;
+  /** The request method, when known: a 405 to a POST means there is no MCP endpoint at the URL. */
+  method?: string;
+}
+
+/** The hint for a request an MCP endpoint would have taken, refused as a method it does not have. */
+function noEndpoint(status: number, method: string | undefined): string {
+  const request = method ? ` to a ${method.toUpperCase()}` : "";
+  return `there is no MCP endpoint at this URL (HTTP ${status}${request}): check the server URL`;
 }
 
 const HINTS: Record<number, string> = {
@@ -42,7 +50,10 @@ const HINTS: Record<number, string> = {
   504: "a gateway timed out waiting for the server, which may still run the request: check before you retry",
 };
 
-function hintFor(status: number): string {
+function hintFor(status: number, method: string | undefined): string {
+  // An MCP endpoint takes POSTs: one that refuses the method, or implements none, is not one.
+  if (status === 501) return noEndpoint(501, method);
+  if (status === 405 && method?.toUpperCase() === "POST") return noEndpoint(405, method);
   if (HINTS[status]) return HINTS[status];
   if (status >= 500) return "the server failed: try again later or contact its operator";
   return "check the server URL and flags";
@@ -87,9 +98,11 @@ export function summarise(body: string, contentType: string | null | undefined):
  * import { describeHttpFailure } from "./http_errors.ts";
  * import assert from "node:assert/strict";
  *
- * const text = describeHttpFailure({ host: "example.com", path: "/mcp", status: 502, statusText: "Bad Gateway" });
- * assert.match(text, /HTTP 502 Bad Gateway/);
+ * const text = describeHttpFailure({ host: "example.com", path: "/mcp", status: 500, statusText: "Internal Server Error" });
+ * assert.match(text, /HTTP 500 Internal Server Error/);
  * assert.match(text, /try again later/);
+ * const post = describeHttpFailure({ host: "example.com", path: "/", status: 405, method: "POST" });
+ * assert.match(post, /there is no MCP endpoint at this URL \(HTTP 405 to a POST\)/);
  * ```
  *
  * @param failure What is known.
@@ -103,7 +116,7 @@ export function describeHttpFailure(failure: HttpFailure): string {
   const status = `HTTP ${failure.status}${failure.statusText ? ` ${failure.statusText}` : ""}`;
   const detail = failure.body !== undefined ? summarise(failure.body, failure.contentType) : undefined;
   return `The server at ${failure.host} answered ${status} for ${failure.path}` +
-    `${detail ? ` (${detail})` : ""}: ${hintFor(failure.status)}`;
+    `${detail ? ` (${detail})` : ""}: ${hintFor(failure.status, failure.method)}`;
 }
 
 /**
@@ -165,7 +178,8 @@ export function describeRefusedAfterSignIn(host: string, status: number, detail?
 /**
  * Explains a failure to set up the connection that more attempts cannot fix: a TLS certificate the bridge
  * cannot trust, a server that wants a client certificate or refuses the one given, a proxy that wants
- * credentials. Each message names the flag that helps. `undefined` for anything else (an outage, say).
+ * credentials, a port the runtime refuses to fetch from. Each message says what helps, naming the flag when
+ * one does. `undefined` for anything else (an outage, say).
  *
  * @example Usage
  * ```ts
@@ -176,6 +190,7 @@ export function describeRefusedAfterSignIn(host: string, status: number, detail?
  *   describeNetworkSetupFailure("mcp.corp:443", "client error (Connect): invalid peer certificate: UnknownIssuer")!,
  *   /--ca-file/,
  * );
+ * assert.match(describeNetworkSetupFailure("127.0.0.1:6000", "Fetch failed: Requests to port 6000 are blocked")!, /another port/);
  * assert.equal(describeNetworkSetupFailure("mcp.corp:443", "tcp connect error: Connection refused"), undefined);
  * ```
  *
@@ -205,6 +220,12 @@ export function describeNetworkSetupFailure(host: string, reason: string): strin
     /alert.*(BadCertificate|UnknownCA|CertificateUnknown|AccessDenied|UnsupportedCertificate)/i.test(detail)
   ) {
     return `The server at ${host} refused the client certificate (${detail}): check --client-cert and --client-key`;
+  }
+  const blocked = /Requests to port (\d+) are blocked/i.exec(detail);
+  if (blocked) {
+    const port = blocked[1];
+    return `Cannot connect to ${host}: the runtime (Deno's fetch) refuses port ${port} as unsafe, a "bad port" ` +
+      "of the Fetch standard that browsers refuse too: run the MCP server on another port and use that URL";
   }
   if (/proxy authentication required/i.test(detail)) {
     return `The proxy refused to connect to ${host} without credentials (HTTP 407): put the proxy's user name ` +

@@ -440,3 +440,52 @@ Deno.test("parseCommandLine() takes the network flags, and refuses an unusable p
   usageError([URL_TEXT, "--proxy", "proxy.corp"], /not an absolute URL/);
   usageError([URL_TEXT, "--client-cert", "/a/client.pem"], /--client-cert and --client-key go together/);
 });
+
+Deno.test("parseCommandLine() names an unknown subcommand and the known one it is closest to", () => {
+  usageError(["clinet", URL_TEXT], /^Unknown command "clinet": did you mean client\?$/);
+  usageError(["lgoin", URL_TEXT], /^Unknown command "lgoin": did you mean login\?$/);
+  usageError(["stauts"], /^Unknown command "stauts": did you mean status\?$/);
+  usageError(["logut", "--all"], /^Unknown command "logut": did you mean logout\?$/);
+  usageError(["confg"], /^Unknown command "confg": did you mean config\?$/);
+  usageError(
+    ["deploy", URL_TEXT],
+    /^Unknown command "deploy": expected client, login, logout, status, config, help or a server URL/,
+  );
+});
+
+Deno.test("parseCommandLine() reads `help` as --help", () => {
+  assert.deepEqual(parseCommandLine(["help"]), { kind: "help" });
+  assert.deepEqual(parseCommandLine(["help", "login"]), { kind: "help" });
+});
+
+Deno.test("parseCommandLine() suggests the known option closest to an unknown one", () => {
+  usageError([URL_TEXT, "--heder", "X-A: 1"], /^Unknown option --heder: did you mean --header\?$/);
+  usageError(
+    [URL_TEXT, "--conect-timeout", "5s"],
+    /^Unknown option --conect-timeout: did you mean --connect-timeout\?$/,
+  );
+  usageError([URL_TEXT, "--debgu"], /^Unknown option --debgu: did you mean --debug\?$/);
+  usageError([URL_TEXT, "-header", "X-A: 1"], /^Unknown option -header: did you mean --header\?$/);
+  usageError([URL_TEXT, "--frobnicate"], /^Unknown option --frobnicate: see mcp-bridge --help$/);
+  usageError([URL_TEXT, "-x"], /^Unknown option -x: see mcp-bridge --help$/);
+});
+
+Deno.test("parseServerUrl() suggests the URL meant by an address without a scheme", () => {
+  const cases: [string, string][] = [
+    ["example.com/mcp", "https://example.com/mcp"],
+    ["example.com:8443/mcp", "https://example.com:8443/mcp"],
+    ["localhost:3000/mcp", "http://localhost:3000/mcp"],
+  ];
+  for (const [text, meant] of cases) {
+    assert.throws(() => parseServerUrl(text, false), (error: unknown) => {
+      assert.ok(error instanceof UsageError);
+      assert.equal(
+        error.message,
+        `Cannot parse server URL "${text}": the scheme is missing: did you mean ${meant}?`,
+      );
+      return true;
+    }, text);
+  }
+  usageError(["client", "example.com/mcp"], /did you mean https:\/\/example\.com\/mcp\?$/);
+  usageError(["localhost"], /did you mean http:\/\/localhost\?$/);
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { describeHttpFailure, describeUnexpectedBody, summarise } from "../../src/transport/http_errors.ts";
+import {
+  describeHttpFailure,
+  describeNetworkSetupFailure,
+  describeUnexpectedBody,
+  summarise,
+} from "../../src/transport/http_errors.ts";
 
 const BASE = { host: "example.com:8443", path: "/mcp" };
 
@@ -211,4 +216,36 @@ Deno.test("summarise() never cuts a token in two: the cut-off run is dropped who
   const quoted = summarise(json, "application/json")!;
   assert.ok(!quoted.includes("tok_"), quoted);
   assert.equal(summarise("short body", "text/plain"), 'the body starts "short body"');
+});
+
+Deno.test("describeHttpFailure() explains a 501, and a 405 to a POST, as no MCP endpoint at the URL", () => {
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 501, statusText: "Not Implemented", method: "POST" }),
+    /HTTP 501 Not Implemented for \/mcp: there is no MCP endpoint at this URL \(HTTP 501 to a POST\): check the server URL$/,
+  );
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 405, statusText: "Method Not Allowed", method: "post" }),
+    /HTTP 405 Method Not Allowed for \/mcp: there is no MCP endpoint at this URL \(HTTP 405 to a POST\): check the server URL$/,
+  );
+  assert.match(
+    describeHttpFailure({ ...BASE, status: 501 }),
+    /HTTP 501 for \/mcp: there is no MCP endpoint at this URL \(HTTP 501\): check the server URL$/,
+  );
+  assert.doesNotMatch(describeHttpFailure({ ...BASE, status: 501 }), /try again later/);
+  // A 405 to another method (the HTTP+SSE GET) keeps the hint about the method.
+  assert.match(describeHttpFailure({ ...BASE, status: 405, method: "GET" }), /does not accept this method/);
+});
+
+Deno.test("describeNetworkSetupFailure() explains a port the runtime refuses to fetch from", () => {
+  for (const port of ["6000", "6666"]) {
+    const text = describeNetworkSetupFailure(
+      `127.0.0.1:${port}`,
+      `Fetch failed: Requests to port ${port} are blocked`,
+    );
+    assert.equal(
+      text,
+      `Cannot connect to 127.0.0.1:${port}: the runtime (Deno's fetch) refuses port ${port} as unsafe, a "bad port" ` +
+        "of the Fetch standard that browsers refuse too: run the MCP server on another port and use that URL",
+    );
+  }
 });
