@@ -14,17 +14,20 @@ export class AuthError extends Error {
    * credentials. Nothing is forgotten then, no browser is opened, and the request waits for the network.
    */
   readonly unreachable: boolean;
+  /** The storm brake stopped it (too many attempts in a minute): trying again at once, or signing in, is wrong. */
+  readonly braked: boolean;
   /**
    * @param message What happened, where, and what to try.
    * @param options The OAuth error code, whether the server could be reached, and the cause.
    */
   constructor(
     message: string,
-    options: { oauthError?: string; unreachable?: boolean; cause?: unknown } = {},
+    options: { oauthError?: string; unreachable?: boolean; braked?: boolean; cause?: unknown } = {},
   ) {
     super(message, { cause: options.cause });
     this.name = "AuthError";
     this.oauthError = options.oauthError;
     this.unreachable = options.unreachable ?? false;
+    this.braked = options.braked ?? false;
   }
 }

@@ -233,7 +233,9 @@ export class OAuthClient implements AuthHook {
         } catch (error) {
           // The network is down, not the tokens: no browser for a server that cannot be reached; the
           // request waits for the network and refreshes then.
-          if (!(error instanceof AuthError) || error.unreachable) throw error;
+          // Nor after the brake stopped token requests that kept failing (an authorization server that
+          // is away behind a gateway, say): only a refusal of the refresh token leads to a sign-in.
+          if (!(error instanceof AuthError) || error.unreachable || error.braked) throw error;
           this.#o.log.info(`Refreshing the tokens failed (${error.message}); signing in again`);
         }
       }
@@ -314,6 +316,7 @@ export class OAuthClient implements AuthHook {
       throw new AuthError(
         `Stopped after ${limit} ${kind}s within a minute: the server keeps refusing fresh credentials ` +
           "(check the server and the authorization server configuration, then try again)",
+        { braked: true },
       );
     }
     list.push(now);

@@ -234,6 +234,9 @@ interface Exchange {
   body: Record<string, unknown>;
 }
 
+/** The longest wait for an answer of the authorization server (headers). */
+export const AS_TIMEOUT_MS = 30_000;
+
 async function send(
   fetch: FetchLike,
   url: URL,
@@ -242,16 +245,31 @@ async function send(
   secrets: string[],
 ): Promise<Exchange> {
   let response: Response;
+  // An authorization server that never answers (a blackhole) must not hold a request for minutes.
+  const late = new AbortController();
+  const timer = setTimeout(
+    () =>
+      late.abort(new AuthError(`The ${what} of ${url.host} did not answer within ${AS_TIMEOUT_MS / 1000} s`)),
+    AS_TIMEOUT_MS,
+  );
   try {
-    response = await fetch(url, { ...init, redirect: "manual" });
+    response = await fetch(url, {
+      ...init,
+      redirect: "manual",
+      signal: init.signal ? AbortSignal.any([init.signal, late.signal]) : late.signal,
+    });
   } catch (error) {
     if (init.signal?.aborted) throw init.signal.reason;
     throw new AuthError(
-      `Cannot reach the ${what} of ${url.host}: ${
-        clean(error instanceof Error ? error.message : String(error), secrets)
-      }`,
+      late.signal.aborted
+        ? (late.signal.reason as Error).message
+        : `Cannot reach the ${what} of ${url.host}: ${
+          clean(error instanceof Error ? error.message : String(error), secrets)
+        }`,
       { cause: error, unreachable: !(error instanceof Deno.errors.NotCapable) },
     );
+  } finally {
+    clearTimeout(timer);
   }
   if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
     await response.body?.cancel();
@@ -283,6 +301,9 @@ async function send(
       : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
     throw new AuthError(`The ${what} of ${url.host} refused the request: ${detail}`, {
       oauthError: error,
+      // A gateway's error page or an overloaded server (no OAuth error code): the server is away, not
+      // the credentials refused.
+      unreachable: error === undefined && (response.status >= 500 || response.status === 429),
     });
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
