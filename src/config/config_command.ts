@@ -20,6 +20,7 @@ import { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { HOST_APPS, type HostApp, hostEntry, type LaunchCommand, serverName } from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
+import { PROXY_VARIABLES } from "../net/reach.ts";
 import { hostConfigPath, writeHostConfig } from "./host_config_file.ts";
 
 /** The module the printed entries run (the JSR package). */
@@ -170,11 +171,9 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
       io.log.info(`Added "${launch.name}" to ${path}${backup ? ` (the old file is in ${backup})` : ""}`);
     }
   }
-  if (plan.envVars.some((name) => name !== "BROWSER")) {
-    io.log.info(
-      `Set ${plan.envVars.filter((name) => name !== "BROWSER").join(", ")} in the host's environment for ` +
-        'this server (its "env" setting)',
-    );
+  const toSet = plan.envVars.filter((name) => name !== "BROWSER" && !PROXY_VARIABLES.includes(name));
+  if (toSet.length > 0) {
+    io.log.info(`Set ${toSet.join(", ")} in the host's environment for this server (its "env" setting)`);
   }
   return 0;
 }
@@ -185,7 +184,8 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   const signsIn = authUrls.length > 0;
   const grant = options.auth.grant;
   const browserSignIn = signsIn && grant === "authorization_code";
-  const envVars: string[] = [];
+  // The proxy variables: readable, the bridge knows whether it connects directly (see `reach.ts`).
+  const envVars: string[] = options.network.proxy === undefined ? [...PROXY_VARIABLES] : [];
   const readFiles: string[] = [];
   const runPrograms: string[] = [];
   const absolute = (path: string) => isAbsolute(path) ? path : resolve(io.cwd, path);

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { directReach, type Reach } from "./reach.ts";
+
 /** What the command line says about the network. */
 export interface NetworkSettings {
   /** `--proxy`: every connection goes through this proxy (`http://`, `https://`, `socks5://`, `socks5h://`). */
@@ -45,6 +47,8 @@ export interface NetworkFetch {
    * suspect (the computer slept, a ping went unanswered). Requests in flight go on.
    */
   renew(): void;
+  /** Whether the server's host accepts a TCP connection (see `reach.ts`); absent through a proxy. */
+  reach?: Reach;
   /** Closes the clients (nothing to do for the runtime's own). */
   close(): void;
 }
@@ -145,6 +149,10 @@ export function createNetworkFetch(
       fresh ??= newClient({ ...options, poolMaxIdlePerHost: 0 });
       return fetch(input, { ...init, client: fresh });
     },
+    ...(() => {
+      const reach = directReach(settings.proxy !== undefined);
+      return reach ? { reach } : {};
+    })(),
     renew: () => {
       const old = client;
       client = newClient(options ?? {});

@@ -142,6 +142,8 @@ export interface ServerExchangeOptions {
   freshFetch?: FetchLike;
   /** Drops the pooled connections: the next requests of `fetch` open new ones. */
   renewConnections?: () => void;
+  /** Whether a host accepts a TCP connection; absent when that says nothing (a proxy). */
+  reach?: (url: URL, ms: number) => Promise<boolean>;
   /** The logger. */
   log: Logger;
   /** OAuth credentials, when the bridge signs in by itself. */
@@ -176,6 +178,8 @@ export interface ServerRequest {
   challenge?: boolean;
   /** Whether to send it on a connection of its own, not a pooled one (a liveness ping). */
   fresh?: boolean;
+  /** Whether to send it without credentials (a liveness ping: nothing may wait for a refresh). */
+  anonymous?: boolean;
 }
 
 /** Sends every HTTP request to the MCP server (see the module documentation). */
@@ -220,6 +224,16 @@ export class ServerExchange {
   }
 
   /**
+   * Whether the server's host accepts a TCP connection within `ms` (nothing is sent).
+   *
+   * @param ms The longest wait.
+   * @returns `undefined` when it cannot be known (requests go through a proxy).
+   */
+  async reach(ms: number): Promise<boolean | undefined> {
+    return this.#o.reach ? await this.#o.reach(this.#o.url, ms) : undefined;
+  }
+
+  /**
    * Sends one request with the current credentials and returns the server's answer. A 401 or 403
    * goes to the auth hook and the request is sent again when it has new credentials (at most
    * {@linkcode MAX_AUTH_ATTEMPTS} attempts); same-origin redirects are followed.
@@ -235,7 +249,7 @@ export class ServerExchange {
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const auth = request.challenge === false ? undefined : this.#o.auth;
     for (let attempt = 1;; attempt++) {
-      const headers = await this.#headers(request.headers);
+      const headers = await this.#headers(request.headers, request.anonymous === true);
       const res = await this.#timed(
         request,
         signal,
@@ -341,7 +355,7 @@ export class ServerExchange {
     }
   }
 
-  async #headers(own: Iterable<readonly [string, string]> | undefined): Promise<Headers> {
+  async #headers(own: Iterable<readonly [string, string]> | undefined, anonymous = false): Promise<Headers> {
     const headers = new Headers(this.#userHeaders);
     if (own) { for (const [name, value] of own) headers.set(name, value); }
     const cookies = this.#o.cookies?.header();
@@ -349,7 +363,7 @@ export class ServerExchange {
       const mine = headers.get("cookie");
       headers.set("cookie", mine ? `${mine}; ${cookies}` : cookies);
     }
-    if (this.#o.auth) {
+    if (this.#o.auth && !anonymous) {
       let authorization: string | undefined;
       try {
         authorization = await this.#o.auth.header();

@@ -23,13 +23,19 @@ export interface LivenessMonitorOptions {
    * on a connection of its own (`fresh`); the keep-alive goes on a pooled one, which it keeps alive.
    */
   probe(timeoutMs: number, fresh: boolean): Promise<boolean>;
+  /**
+   * Whether the server's host accepts a TCP connection within `timeoutMs` (nothing sent): `false` means
+   * the path is gone; `true` with an unanswered ping means a busy server, which is waited for; `undefined`
+   * when it cannot be known (a proxy). Default: unknown.
+   */
+  reach?(timeoutMs: number): Promise<boolean | undefined>;
   /** Open connections are suspect (a ping went unanswered, or the clock jumped): use new ones. */
   onSuspect(why: string): void;
   /**
-   * Whether the server starts every answer at once (it has answered every request with an event stream,
-   * whose headers come before the work is done): then an answer that has not even started while the
-   * server answers pings at once was lost with its connection. `false` for a server that answers with
-   * JSON, whose headers come only with the result (default: always `false`).
+   * Whether the server was seen to start its answers before their work is done (an event stream whose
+   * headers came well before its response; never for a server that answers with JSON): then a read that
+   * has not even started while the server answers pings at once was lost with its connection. Default:
+   * never.
    */
   startsAnswersAtOnce?: () => boolean;
   /** The logger. */
@@ -44,6 +50,8 @@ export interface Watch {
   readonly signal: AbortSignal;
   /** Whether the answer can be resumed (an event id arrived): it is then restarted after a suspend. */
   resumable: boolean;
+  /** Whether the request only reads (sent again when its answer may be lost; never a `tools/call`). */
+  resendable: boolean;
   /** Bytes arrived (the first call: the response headers). */
   progress(): void;
   /** The answer is over (complete or failed): stop watching it. */
@@ -53,6 +61,7 @@ export interface Watch {
 class AnswerWatch implements Watch {
   readonly #controller = new AbortController();
   resumable = false;
+  resendable = false;
   lastProgress: number;
   readonly createdAt: number;
   /** Whether anything arrived (the response headers, at least). */
@@ -96,6 +105,8 @@ export class LivenessMonitor {
   #lastTraffic: number;
   #lastProbeOk = -Infinity;
   #probing = false;
+  /** The silence before the next check: doubled after each check that found the server there (at most a minute). */
+  #interval: number;
 
   /**
    * Creates the monitor; call {@linkcode LivenessMonitor.start} once the server was reached.
@@ -126,6 +137,7 @@ export class LivenessMonitor {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#lastTick = this.#lastTraffic = this.#now();
+    this.#interval = options.settings.probeAfterMs;
   }
 
   /** Starts the clock (idempotent). The timer never keeps the process alive. */
@@ -178,10 +190,15 @@ export class LivenessMonitor {
     for (const watch of this.#watches) {
       if (silentSince === undefined || watch.lastProgress < silentSince) silentSince = watch.lastProgress;
     }
+    // Nothing silent: the next silence is checked after the first period again.
+    if (silentSince === undefined) this.#interval = this.#o.settings.probeAfterMs;
+    const settings = this.#o.settings.probeAfterMs > 0
+      ? { ...this.#o.settings, probeAfterMs: this.#interval }
+      : this.#o.settings;
     const due = probeDue(
       { silentSince, lastProbeOk: this.#lastProbeOk, lastTraffic: this.#lastTraffic, probing: this.#probing },
       now,
-      this.#o.settings,
+      settings,
     );
     if (due === "silence") {
       void this.#probe(`nothing arrived for ${Math.round((now - silentSince!) / 1000)} s`);
@@ -210,9 +227,16 @@ export class LivenessMonitor {
   }
 
   /**
-   * Pings the server. A check (`fresh`) sends two pings at once: one on a new connection (is the path
-   * there?) and one on a pooled connection (are the open connections still alive? After a NAT rebinding
-   * or a VPN switch they are dead while new ones work). The keep-alive sends the pooled one only.
+   * Checks the server. A check (`fresh`) asks three things at once: does its host accept a connection
+   * (the path), does it answer a ping on a new connection (the server), and on a pooled one (the open
+   * connections: after a NAT rebinding or a VPN switch they are dead while new ones work). The keep-alive
+   * asks the last one only.
+   *
+   * - No connection: the path is gone, every answer waiting since before fails or is resumed.
+   * - A connection but no answer: the server is busy (a blocking tool); it is waited for.
+   * - Cannot tell (a proxy) and no answer: reads are sent again and resumable answers resumed on new
+   *   connections; a `tools/call` is never failed on that alone.
+   * - The pooled ping unanswered: the open connections are dead, every answer waiting since before fails.
    */
   async #probe(why: string, fresh = true): Promise<void> {
     if (this.#probing) return;
@@ -220,32 +244,53 @@ export class LivenessMonitor {
     const timeout = this.#o.settings.probeTimeoutMs;
     const started = this.#now();
     const ping = (onNew: boolean) => this.#o.probe(timeout, onNew).catch(() => false);
+    const reach = () =>
+      this.#o.reach ? this.#o.reach(timeout).catch(() => false) : Promise.resolve(undefined);
+    let reached: boolean | undefined;
     let path: boolean;
     let pool: boolean;
     try {
-      [path, pool] = await Promise.all([fresh ? ping(true) : Promise.resolve(true), ping(false)]);
+      [reached, path, pool] = await Promise.all([
+        fresh ? reach() : Promise.resolve(undefined),
+        fresh ? ping(true) : Promise.resolve(true),
+        ping(false),
+      ]);
     } finally {
       this.#probing = false;
     }
     const seconds = timeout / 1000;
+    const waiting = (watch: AnswerWatch) => watch.createdAt <= started;
+    let lost: (watch: AnswerWatch) => boolean = waiting;
     let detail: string;
-    let lost: (watch: AnswerWatch) => boolean = (watch) => watch.createdAt <= started;
-    if (path && pool) {
+    if (reached === false) {
+      detail = `no connection to the server could be opened within ${seconds} s`;
+    } else if (!path && reached === true) {
+      this.#interval = Math.min(this.#interval * 2, MAX_CHECK_INTERVAL_MS);
+      this.#o.log.info(
+        `The server at ${this.#o.host} accepts connections but did not answer a ping within ${seconds} s ` +
+          `(${why}): it seems busy; waiting for it`,
+      );
+      return;
+    } else if (!path || (!fresh && !pool)) {
+      // No answer, and no way to tell a busy server from a gone path: only what is safe to redo is redone.
+      lost = (watch) => waiting(watch) && (watch.resendable || watch.resumable);
+      detail = `the server did not answer a ping within ${seconds} s`;
+    } else if (!pool) {
+      detail = `the server answers a ping on a new connection but not on an open one within ${seconds} s`;
+    } else {
       this.#lastProbeOk = this.#now();
+      this.#interval = Math.min(this.#interval * 2, MAX_CHECK_INTERVAL_MS);
       this.traffic();
       this.#o.log.debug(`Ping (${why}): ${this.#o.host} answered in ${this.#now() - started} ms`);
-      // A server that starts every answer at once, and just answered the pings, would have started these:
-      // their connections died (the path came back, they did not).
+      // A server seen to start its answers at once, which just answered the pings, would have started
+      // these reads: their connections died (the path came back, they did not).
       if (!this.#o.startsAnswersAtOnce?.()) return;
       const silence = this.#o.settings.probeAfterMs;
-      lost = (watch) => !watch.started && started - watch.createdAt >= silence;
+      lost = (watch) => watch.resendable && !watch.started && started - watch.createdAt >= silence;
       if (![...this.#watches].some(lost)) return;
       detail = "the server answers a ping at once, but has not even started this answer: its connection died";
-    } else {
-      detail = !path
-        ? `the server did not answer a ping within ${seconds} s`
-        : `the server answers a ping on a new connection but not on an open one within ${seconds} s`;
     }
+    this.#interval = this.#o.settings.probeAfterMs;
     const stalled = new TransportError(
       `The connection to ${this.#o.host} stalled (${why}, and ${detail}): the server may have run the ` +
         "request, so mcp-bridge does not send it again",
@@ -255,7 +300,9 @@ export class LivenessMonitor {
       `The connection to ${this.#o.host} stalled (${why}, and ${detail}): dropping the open connections`,
     );
     this.#o.onSuspect("a ping went unanswered");
-    // Only what was already waiting when the pings went out: a request made since uses a new connection.
     for (const watch of [...this.#watches]) if (lost(watch)) watch.abort(stalled);
   }
 }
+
+/** The longest silence between two checks of a long call the server keeps vouching for. */
+export const MAX_CHECK_INTERVAL_MS = 60_000;

@@ -30,6 +30,7 @@ import {
   NO_RECONNECT,
   reconnectDelay,
   type ReconnectSettings,
+  SAFE_TO_RESEND,
 } from "./reconnect.ts";
 import { Outage, type OutageRetry } from "./_outage.ts";
 import { HostHandshake, renewalRefusal } from "./handshake.ts";
@@ -94,7 +95,10 @@ export class StreamableHttpTransport implements RemoteTransport {
   #liveness: LivenessMonitor | undefined;
   /** Aborts the connection of the current GET stream (to open it again on a new one). */
   #getConnection: AbortController | undefined;
-  /** Whether every answer so far was an event stream (its headers come at once), until one is JSON. */
+  /**
+   * Whether the server was seen to start an answer well before its response (an event stream whose
+   * headers came a second or more before it); `false` for good once it answers with JSON.
+   */
   #streamsAtOnce: boolean | undefined;
   /** Whether the server answered once, and the waiting for it during an outage (see `reconnect.ts`). */
   #outage: Outage;
@@ -137,6 +141,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         settings: options.liveness,
         host: this.#host,
         probe: (timeoutMs, fresh) => this.#ping(timeoutMs, fresh),
+        reach: (timeoutMs) => this.#o.exchange.reach(timeoutMs),
         startsAnswersAtOnce: () => this.#streamsAtOnce === true,
         onSuspect: () => {
           this.#o.exchange.renewConnections();
@@ -322,6 +327,7 @@ export class StreamableHttpTransport implements RemoteTransport {
   async #exchange(body: string, exchange: Exchange, signal: AbortSignal, operation: string): Promise<void> {
     // Notifications and responses get no answer worth watching.
     const watch = exchange.expectId !== undefined ? this.#liveness?.watch() : undefined;
+    if (watch) watch.resendable = SAFE_TO_RESEND.has(operation);
     try {
       await this.#post(body, exchange, signal, operation, watch);
     } finally {
@@ -389,8 +395,11 @@ export class StreamableHttpTransport implements RemoteTransport {
       return;
     }
     if (!isEventStream(res)) throw await unexpectedBody(res, url);
-    this.#streamsAtOnce ??= true;
+    const headersAt = performance.now();
     const outcome = await this.#readStream(res.body, exchange, watch);
+    if (exchange.response !== undefined && performance.now() - headersAt >= 1000) {
+      this.#streamsAtOnce ??= true;
+    }
     watch?.done();
     if (exchange.response === undefined) await this.#resume(outcome, exchange, signal);
   }
@@ -483,6 +492,8 @@ export class StreamableHttpTransport implements RemoteTransport {
         deadline,
         operation: "ping",
         challenge: false,
+        // No credentials: a ping must not wait for a refresh (a 401 is an answer too).
+        anonymous: true,
         fresh,
       });
       await drain(res);
@@ -649,6 +660,8 @@ export class StreamableHttpTransport implements RemoteTransport {
         res = await this.#get(lastEventId, streamSignal, "GET stream");
       } catch (error) {
         if (this.#closed) return;
+        // Dropped as suspect (a sleep, a stall): opened again at once, and it is not the server's failure.
+        if (connection.signal.aborted) continue;
         const status = (error as TransportError).status;
         // A refusal after signing in, a failed sign-in, a refused redirect: trying again changes nothing.
         if (status !== undefined) return giveUp((error as Error).message);
@@ -705,6 +718,10 @@ export class StreamableHttpTransport implements RemoteTransport {
       }
       if (outcome.lastEventId !== "") lastEventId = outcome.lastEventId;
       retry = outcome.retry ?? retry;
+      if (connection.signal.aborted) {
+        failures = 0; // dropped as suspect: not the server's failure, and opened again at once
+        continue;
+      }
       failures = outcome.events > 0 ? 1 : failures + 1;
       if (failures > this.#o.maxReconnectAttempts) return giveUp("it keeps closing");
     }

@@ -27,13 +27,13 @@ export interface FaultProxy {
   /** How many connections the bridge opened. */
   connections(): number;
   /**
-   * Starts a blackhole: from now on every byte of every open connection, and of every connection opened
-   * until {@linkcode FaultProxy.restore}, is dropped in both directions, and the sockets stay open. Those
-   * connections stay dead for good (the path they used is gone), as after a NAT rebinding.
+   * Starts a blackhole: from now on every byte of every open connection is dropped in both directions,
+   * and the sockets stay open; no new connection can be opened until {@linkcode FaultProxy.restore}. The
+   * connections of before stay dead for good (the path they used is gone), as after a NAT rebinding.
    */
   blackhole(): void;
-  /** Ends the blackhole: connections opened from now on work again. */
-  restore(): void;
+  /** Ends the blackhole: connections opened from now on work again (on the same port). */
+  restore(): Promise<void>;
   /** Stops listening and closes every connection. */
   close(): Promise<void>;
 }
@@ -46,7 +46,7 @@ export interface FaultProxy {
  * @returns The running proxy.
  */
 export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}): FaultProxy {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   const open = new Set<Deno.Conn>();
   const pipes: Promise<void>[] = [];
@@ -108,9 +108,12 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
     await Promise.all([up, down]);
   };
 
-  const accepting = (async () => {
-    for await (const client of listener) pipes.push(serve(client));
-  })().catch(() => {});
+  const accept = (from: Deno.Listener) =>
+    (async () => {
+      for await (const client of from) pipes.push(serve(client));
+    })().catch(() => {});
+  let accepting = accept(listener);
+  let closed = false;
 
   return {
     url: new URL(`${upstream.protocol}//127.0.0.1:${port}${upstream.pathname}`),
@@ -118,16 +121,25 @@ export function startFaultProxy(upstream: URL, options: FaultProxyOptions = {}):
     connections: () => connections,
     blackhole: () => {
       holing = true;
+      // The path is gone: a new connection cannot be opened (refused here; a real one times out).
+      listener.close();
       for (const state of alive) {
         state.dead = true;
       }
       alive.clear();
     },
-    restore: () => {
+    restore: async () => {
+      if (!holing || closed) return;
       holing = false;
+      await accepting; // the old listener is gone before the port is taken again
+      listener = Deno.listen({ hostname: "127.0.0.1", port });
+      accepting = accept(listener);
     },
     close: async () => {
-      listener.close();
+      closed = true;
+      try {
+        listener.close();
+      } catch { /* closed by the blackhole */ }
       await accepting;
       for (const conn of open) {
         try {

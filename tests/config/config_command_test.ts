@@ -56,7 +56,7 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
       `--allow-net=127.0.0.1:${world.mcp.url.port},127.0.0.1:${as.port},127.0.0.1`,
       `--allow-read=${world.dir}`,
       `--allow-write=${world.dir}`,
-      "--allow-env=BROWSER",
+      "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy,BROWSER",
       `--allow-run=${BROWSER}`,
       MAIN,
       String(world.mcp.url),

@@ -79,6 +79,7 @@ Deno.test("config --write merges the entry into the host's file, backs the old o
         "--quiet",
         "--no-prompt",
         `--allow-net=127.0.0.1:${server.url.port}`,
+        "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
         MAIN,
         String(server.url),
       ],

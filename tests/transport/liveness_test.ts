@@ -58,6 +58,7 @@ function monitorWith(
   probe: (fresh: boolean) => Promise<boolean>,
   clock?: { now: number },
   startsAnswersAtOnce?: () => boolean,
+  reach?: () => Promise<boolean | undefined>,
 ) {
   const suspects: string[] = [];
   const lines: string[] = [];
@@ -69,16 +70,22 @@ function monitorWith(
     log: new Logger({ level: "debug", sink: { write: (line) => void lines.push(line) } }),
     ...(clock ? { now: () => clock.now } : {}),
     ...(startsAnswersAtOnce ? { startsAnswersAtOnce } : {}),
+    ...(reach ? { reach } : {}),
   });
   return { monitor, suspects, lines };
 }
 
-Deno.test("LivenessMonitor: an unanswered ping aborts every answer in flight, saying the outcome is unknown", async () => {
+Deno.test("LivenessMonitor: no connection can be opened: every answer in flight fails, saying the outcome is unknown", async () => {
   let pings = 0;
-  const { monitor, suspects } = monitorWith(() => {
-    pings++;
-    return Promise.resolve(false);
-  });
+  const { monitor, suspects } = monitorWith(
+    () => {
+      pings++;
+      return Promise.resolve(false);
+    },
+    undefined,
+    undefined,
+    () => Promise.resolve(false),
+  );
   monitor.start();
   try {
     const silent = monitor.watch();
@@ -91,8 +98,44 @@ Deno.test("LivenessMonitor: an unanswered ping aborts every answer in flight, sa
     assert.equal(reason.outcomeUnknown, true);
     assert.match(
       reason.message,
-      /The connection to example\.com stalled .*did not answer a ping.*may have run/,
+      /The connection to example\.com stalled .*no connection to the server could be opened.*may have run/,
     );
+    assert.deepEqual(suspects, ["a ping went unanswered"]);
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: the host accepts connections but the ping gets no answer: a busy server, waited for", async () => {
+  let checks = 0;
+  const { monitor, suspects, lines } = monitorWith(() => Promise.resolve(false), undefined, undefined, () => {
+    checks++;
+    return Promise.resolve(true);
+  });
+  monitor.start();
+  try {
+    const call = monitor.watch();
+    await until("two checks", () => checks >= 2, 2_000);
+    assert.equal(call.signal.aborted, false, "a blocking tool on a busy server is not failed");
+    assert.deepEqual(suspects, []);
+    assert.ok(lines.some((line) => line.includes("seems busy; waiting for it")));
+  } finally {
+    monitor.stop();
+  }
+});
+
+Deno.test("LivenessMonitor: no answer and no way to tell (a proxy): only reads and resumable answers are redone", async () => {
+  const { monitor, suspects } = monitorWith(() => Promise.resolve(false));
+  monitor.start();
+  try {
+    const call = monitor.watch();
+    const read = monitor.watch();
+    read.resendable = true;
+    const stream = monitor.watch();
+    stream.resumable = true;
+    await until("the read is dropped", () => read.signal.aborted, 2_000);
+    assert.ok(stream.signal.aborted);
+    assert.equal(call.signal.aborted, false, "a tools/call is never failed on an unanswered ping alone");
     assert.deepEqual(suspects, ["a ping went unanswered"]);
   } finally {
     monitor.stop();
@@ -195,6 +238,8 @@ Deno.test("LivenessMonitor: a server that starts every answer at once answers th
     const started = monitor.watch();
     started.progress(); // its headers came: a long call, silent since
     const notStarted = monitor.watch();
+    notStarted.resendable = true;
+    const call = monitor.watch(); // a tools/call is never failed on this rule
     await until("a check", () => pings >= 2, 2_000);
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(notStarted.signal.aborted, false, "a JSON server starts its answers late: nothing to say");
@@ -205,6 +250,7 @@ Deno.test("LivenessMonitor: a server that starts every answer at once answers th
       /the server answers a ping at once, but has not even started this answer: its connection died\): the server may have run/,
     );
     assert.equal(started.signal.aborted, false, "a started answer is a long call: it goes on");
+    assert.equal(call.signal.aborted, false);
     assert.deepEqual(suspects, ["a ping went unanswered"]);
   } finally {
     monitor.stop();
