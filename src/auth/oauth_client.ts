@@ -694,13 +694,23 @@ export class OAuthClient implements AuthHook {
       // The listener is up before the URL is shown or a browser is opened.
       this.#o.log.info(`Sign in to ${this.#o.serverUrl.host} in your browser`);
       await this.#o.openUrl(url.href);
+      const seconds = Math.round(this.#o.authTimeoutMs / 1000);
+      // `login` (the only caller that reads a pasted address) runs in a terminal: Ctrl-C stops it, and
+      // advising it to run itself would be no help.
+      const inLogin = this.#o.pastedRedirect !== undefined;
+      this.#o.log.info(
+        `Waiting up to ${seconds} s for the sign-in to finish in the browser` +
+          (inLogin ? " (Ctrl-C cancels)" : ""),
+      );
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
             reject(
               new AuthError(
-                `Nobody finished signing in within ${Math.round(this.#o.authTimeoutMs / 1000)} s: ` +
-                  "run `mcp-bridge login <url>` in a terminal, or raise --auth-timeout",
+                `Nobody finished signing in within ${seconds} s: ` +
+                  (inLogin
+                    ? "start again and finish in the browser sooner, or raise --auth-timeout"
+                    : "run `mcp-bridge login <url>` in a terminal, or raise --auth-timeout"),
               ),
             ),
           this.#o.authTimeoutMs,
