@@ -181,3 +181,13 @@ export function serveExample(options: ServeOptions = {}): Promise<RunningServer>
     }, handle);
   });
 }
+
+// `deno task example-server [port]`: the bundled server on its own, for `client` and a host to point at.
+if (import.meta.main) {
+  const port = Number(Deno.args[0] ?? 8808);
+  const server = await serveExample({ port });
+  const say = (line: string) => Deno.stdout.writeSync(new TextEncoder().encode(`${line}\n`));
+  say(`The example MCP server listens at ${server.url.href} (Ctrl-C stops it)`);
+  say(`Try: deno run --allow-net=127.0.0.1:${server.url.port} src/main.ts client ${server.url.href}`);
+  Deno.addSignalListener("SIGINT", () => server.close().then(() => Deno.exit(0)));
+}
