@@ -9,6 +9,7 @@
  * @module
  */
 
+import { missingNetForSignIn, type SignInNeeds } from "./sign_in_permissions.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuthHook, FetchLike } from "../transport/transport.ts";
 import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
@@ -469,6 +470,52 @@ export class OAuthClient implements AuthHook {
   }
 
   /** Signs in under the cross-process sign-in lock. */
+  /** What a sign-in will reach, besides the metadata already fetched. */
+  #signInNeeds(discovery: Discovery | undefined): SignInNeeds {
+    const urls: URL[] = [];
+    for (
+      const name of ["token_endpoint", "registration_endpoint", "device_authorization_endpoint"] as const
+    ) {
+      const value = discovery?.metadata[name];
+      if (typeof value === "string" && URL.canParse(value)) urls.push(new URL(value));
+    }
+    const browser = this.#o.grant === "authorization_code";
+    const loopback = this.#o.callback.host === "127.0.0.1" ? ["127.0.0.1"] : ["127.0.0.1", "::1"];
+    return {
+      urls,
+      callbackHosts: browser ? loopback : [],
+      ...(this.#o.callback.port !== undefined ? { callbackPort: this.#o.callback.port } : {}),
+    };
+  }
+
+  /** Fails before the sign-in starts when it would fail later for a network permission, naming them all. */
+  #checkSignInPermissions(discovery: Discovery): void {
+    const needs = this.#signInNeeds(discovery);
+    // `localhost` in the redirect URI works with 127.0.0.1 alone (the listener then names that address).
+    const missing = missingNetForSignIn({ ...needs, callbackHosts: needs.callbackHosts.slice(0, 1) });
+    if (missing.length === 0) return;
+    throw new AuthError(
+      `Signing in to ${this.#o.serverUrl.host} needs network permissions mcp-bridge lacks: add ` +
+        `--allow-net=${missing.join(",")} (or print the whole host entry with \`mcp-bridge config <url>\`)`,
+    );
+  }
+
+  /** A discovery that failed for a network permission: the error names the sign-in's other needs too. */
+  #withOtherMissingPermissions(error: unknown): unknown {
+    if (!(error instanceof AuthError)) return error;
+    const flag = /add --allow-net=(\S+)/.exec(error.message)?.[1];
+    if (flag === undefined) return error;
+    const needs = this.#signInNeeds(undefined);
+    const others = missingNetForSignIn({ ...needs, callbackHosts: needs.callbackHosts.slice(0, 1) })
+      .filter((host) => host !== flag);
+    if (others.length === 0) return error;
+    return new AuthError(
+      `${error.message.replace(/add --allow-net=\S+/, `add --allow-net=${[flag, ...others].join(",")}`)} ` +
+        "(everything the sign-in needs; or print the whole host entry with `mcp-bridge config <url>`)",
+      { cause: error },
+    );
+  }
+
   async #signIn(
     challenge: BearerChallenge | undefined,
     stepUp: boolean,
@@ -481,7 +528,10 @@ export class OAuthClient implements AuthHook {
         metadata: { issuer: new URL(this.#o.tokenEndpoint).origin },
         legacy: false,
       }
-      : await this.#discoverOnce(challenge);
+      : await this.#discoverOnce(challenge).catch((error) => {
+        throw this.#withOtherMissingPermissions(error);
+      });
+    this.#checkSignInPermissions(discovery);
     const waitMs = this.#o.authTimeoutMs + 60_000;
     await this.#o.store.withLock(this.#o.storeKey, "signin", waitMs, async () => {
       const stored = await this.#reload();
