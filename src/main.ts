@@ -162,6 +162,11 @@ export async function main(args: readonly string[]): Promise<number> {
     const { configMain } = await import("./config/config_command.ts");
     return await configMain(args.slice(1), writeStdout);
   }
+  if (args[0] === "doctor") {
+    // Loaded only for this command: nothing of it is on the bridge's start-up path.
+    const { doctorMain } = await import("./doctor/doctor_command.ts");
+    return await doctorMain(args.slice(1), writeStdout, readFlagFile);
+  }
   const early = new Logger({ level: "error" });
   let options: CliOptions;
   let headers: [string, string][];

@@ -299,8 +299,8 @@ function reconnectSettings(values: Record<string, unknown>): ReconnectSettings {
 
 const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
 
-/** The words `mcp-bridge <word>` knows, for "did you mean" (`config` is dispatched by main.ts before this). */
-const KNOWN_WORDS: readonly string[] = [...COMMANDS, "config", "help"];
+/** The words `mcp-bridge <word>` knows, for "did you mean" (`config`, `doctor`: dispatched by main.ts first). */
+const KNOWN_WORDS: readonly string[] = [...COMMANDS, "config", "doctor", "help"];
 
 /** The usage error for an option `parseArgs` refused, with the closest known option when one is near. */
 function optionError(error: Error & { code?: string }, argv: readonly string[]): UsageError {

@@ -18,6 +18,7 @@ Usage:
                                                     deno permissions (apps: claude-desktop, cursor,
                                                     windsurf, vscode, claude-code; --write merges it
                                                     into the host's file, backed up first)
+  mcp-bridge doctor <server-url> [--json] [flags]   diagnose "server disconnected", step by step
   mcp-bridge logout <server-url> [flags] | --all    revoke and delete stored credentials
   mcp-bridge status                                 list stored credentials (no secrets)
 

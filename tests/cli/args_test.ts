@@ -449,7 +449,7 @@ Deno.test("parseCommandLine() names an unknown subcommand and the known one it i
   usageError(["confg"], /^Unknown command "confg": did you mean config\?$/);
   usageError(
     ["deploy", URL_TEXT],
-    /^Unknown command "deploy": expected client, login, logout, status, config, help or a server URL/,
+    /^Unknown command "deploy": expected client, login, logout, status, config, doctor, help or a server URL/,
   );
 });
 
