@@ -223,7 +223,7 @@ Deno.test("fault: HTTP 401 → one error that mentions authorization, no fallbac
         hostOf(server),
         /HTTP 401/,
         /requires authorization/,
-        /--allow-net=127\.0\.0\.1:\d+/,
+        /needs network permissions mcp-bridge lacks: add --allow-net=127\.0\.0\.1 /,
       ]);
       assert.deepEqual(run.answer.error?.data, { status: 401 });
       // An authorization failure must not be taken for a legacy server: one POST, and the GETs are
