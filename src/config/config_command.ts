@@ -21,6 +21,7 @@ import type { FetchLike } from "../transport/transport.ts";
 import { HOST_APPS, type HostApp, hostEntry, type LaunchCommand, serverName } from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
 import { PROXY_VARIABLES } from "../net/reach.ts";
+import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
 import { hostConfigPath, writeHostConfig } from "./host_config_file.ts";
 
 /** The module the printed entries run (the JSR package). */
@@ -251,17 +252,8 @@ async function authorizationUrls(options: CliOptions, io: ConfigIo): Promise<URL
   }
   const res = await io.fetch(options.serverUrl, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 0,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-11-25",
-        capabilities: {},
-        clientInfo: { name: "mcp-bridge-config", version: "1" },
-      },
-    }),
+    headers: PROBE_HEADERS,
+    body: probeInitializeBody("mcp-bridge-config"),
     redirect: "manual",
   });
   await res.body?.cancel().catch(() => {});

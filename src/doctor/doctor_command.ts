@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
 import { discover } from "../auth/discover.ts";
 import { bearerChallenge } from "../auth/www_authenticate.ts";
 import { FileStore } from "../auth/store/file_store.ts";
@@ -115,16 +116,7 @@ async function tcpConnect(url: URL): Promise<TcpOutcome> {
   }
 }
 
-const INITIALIZE_BODY = JSON.stringify({
-  jsonrpc: "2.0",
-  id: 0,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-11-25",
-    capabilities: {},
-    clientInfo: { name: "mcp-bridge-doctor", version: "1" },
-  },
-});
+const INITIALIZE_BODY = probeInitializeBody("mcp-bridge-doctor");
 
 /** The unauthenticated initialize POST, and the `WWW-Authenticate` of a 401. */
 async function initialize(
@@ -138,7 +130,7 @@ async function initialize(
   try {
     res = await fetch(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      headers: PROBE_HEADERS,
       body: INITIALIZE_BODY,
       redirect: "manual",
       signal,
