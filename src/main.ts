@@ -97,7 +97,7 @@ function createTransport(
     fetch: network.fetch,
     freshFetch: network.fresh,
     renewConnections: network.renew,
-    ...(network.reach ? { reach: network.reach } : {}),
+    reach: network.reach,
     log,
     ...(auth ? { auth } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),

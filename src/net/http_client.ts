@@ -47,8 +47,11 @@ export interface NetworkFetch {
    * suspect (the computer slept, a ping went unanswered). Requests in flight go on.
    */
   renew(): void;
-  /** Whether the server's host accepts a TCP connection (see `reach.ts`); absent through a proxy. */
-  reach?: Reach;
+  /**
+   * Whether the server's host accepts a TCP connection (see `reach.ts`); `undefined` when that cannot be
+   * known (a proxy, or proxy variables that cannot be read).
+   */
+  reach(url: URL, ms: number): Promise<boolean | undefined>;
   /** Closes the clients (nothing to do for the runtime's own). */
   close(): void;
 }
@@ -142,6 +145,7 @@ export function createNetworkFetch(
   // The runtime's own client until the pool must be dropped (the settings are empty then).
   let client: Deno.HttpClient | undefined = options ? newClient(options) : undefined;
   let fresh: Deno.HttpClient | undefined;
+  let direct: Reach | null | undefined;
   return {
     fetch: (input, init) => client ? fetch(input, { ...init, client }) : fetch(input, init),
     fresh: (input, init) => {
@@ -149,10 +153,11 @@ export function createNetworkFetch(
       fresh ??= newClient({ ...options, poolMaxIdlePerHost: 0 });
       return fetch(input, { ...init, client: fresh });
     },
-    ...(() => {
-      const reach = directReach(settings.proxy !== undefined);
-      return reach ? { reach } : {};
-    })(),
+    // Decided on the first check (never at start-up): the permission queries cost nothing until then.
+    reach: async (url, ms) => {
+      direct ??= directReach(settings.proxy !== undefined) ?? null;
+      return direct ? await direct(url, ms) : undefined;
+    },
     renew: () => {
       const old = client;
       client = newClient(options ?? {});

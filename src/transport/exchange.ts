@@ -142,8 +142,8 @@ export interface ServerExchangeOptions {
   freshFetch?: FetchLike;
   /** Drops the pooled connections: the next requests of `fetch` open new ones. */
   renewConnections?: () => void;
-  /** Whether a host accepts a TCP connection; absent when that says nothing (a proxy). */
-  reach?: (url: URL, ms: number) => Promise<boolean>;
+  /** Whether a host accepts a TCP connection; `undefined` when that says nothing (a proxy). */
+  reach?: (url: URL, ms: number) => Promise<boolean | undefined>;
   /** The logger. */
   log: Logger;
   /** OAuth credentials, when the bridge signs in by itself. */
