@@ -10,6 +10,7 @@
  */
 
 import { missingNetForSignIn, type SignInNeeds } from "./sign_in_permissions.ts";
+import { startCountdown } from "../log/countdown.ts";
 import type { Logger } from "../log/logger.ts";
 import type { AuthHook, FetchLike } from "../transport/transport.ts";
 import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
@@ -727,6 +728,7 @@ export class OAuthClient implements AuthHook {
     const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
     const server = await this.#listen(state, signal);
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopCountdown = () => {};
     try {
       const client = await this.#clientFor(discovery, record, [server.redirectUri]);
       const pkce = await createPkce();
@@ -752,6 +754,12 @@ export class OAuthClient implements AuthHook {
         `Waiting up to ${seconds} s for the sign-in to finish in the browser` +
           (inLogin ? " (Ctrl-C cancels)" : ""),
       );
+      // On a terminal, a spinner with the time left; nothing more in a host's log.
+      stopCountdown = startCountdown(this.#o.log, {
+        text: "Waiting for the sign-in in the browser",
+        deadline: Date.now() + this.#o.authTimeoutMs,
+        ...(inLogin ? { hint: "Ctrl-C cancels" } : {}),
+      });
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>
@@ -775,6 +783,7 @@ export class OAuthClient implements AuthHook {
         );
       }
       const params = await Promise.race(waits);
+      stopCountdown();
       const received = params.get("code");
       if (received) this.#o.log.addSecret(received);
       const code = validateAuthorizationResponse(params, {
@@ -800,6 +809,7 @@ export class OAuthClient implements AuthHook {
           !retried
         ) {
           this.#o.log.info("The authorization server no longer knows this client: registering again");
+          stopCountdown();
           clearTimeout(timer);
           stop.abort();
           await server.close();
@@ -808,6 +818,7 @@ export class OAuthClient implements AuthHook {
         throw error;
       }
     } finally {
+      stopCountdown();
       clearTimeout(timer);
       stop.abort();
       await server.close();
@@ -852,16 +863,24 @@ export class OAuthClient implements AuthHook {
     this.#o.log.notice(
       `To sign in to ${this.#o.serverUrl.host}, visit ${device.verification_uri} and enter the code ${device.user_code}`,
     );
-    const tokens = await pollDeviceToken(this.#o.fetch, {
-      ...this.#tokenEndpoint(metadata),
-      client,
-      device,
-      ...(resource ? { resource } : {}),
-      ...(scope ? { scope } : {}),
-      deadline: this.#now() + this.#o.authTimeoutMs,
-      ...(this.#o.signal ? { signal: this.#o.signal } : {}),
+    const stopCountdown = startCountdown(this.#o.log, {
+      text: `Waiting for the code to be entered at ${device.verification_uri}`,
+      deadline: Date.now() + this.#o.authTimeoutMs,
     });
-    return { tokens, client };
+    try {
+      const tokens = await pollDeviceToken(this.#o.fetch, {
+        ...this.#tokenEndpoint(metadata),
+        client,
+        device,
+        ...(resource ? { resource } : {}),
+        ...(scope ? { scope } : {}),
+        deadline: this.#now() + this.#o.authTimeoutMs,
+        ...(this.#o.signal ? { signal: this.#o.signal } : {}),
+      });
+      return { tokens, client };
+    } finally {
+      stopCountdown();
+    }
   }
 }
 

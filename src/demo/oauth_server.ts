@@ -18,7 +18,10 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { unmuteRuntimeWarning } from "./_mute_runtime_warning.ts";
 import Provider, { errors } from "oidc-provider";
+
+unmuteRuntimeWarning();
 
 /** The scopes the MCP resource understands. */
 export const RESOURCE_SCOPES = ["mcp:read", "mcp:write"] as const;

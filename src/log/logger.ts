@@ -52,7 +52,15 @@ export interface LoggerOptions {
   file?: LogSink;
   /** A clock for the timestamps of file lines. */
   now?: () => Date;
+  /**
+   * Whether the stderr sink is a terminal, where {@linkcode Logger.status} may redraw one line in
+   * place (default: whether stderr is a terminal when the sink is {@linkcode stderrSink}).
+   */
+  terminal?: boolean;
 }
+
+/** Returns to the start of the line and erases it (a terminal's status line is redrawn so). */
+const CLEAR_LINE = "\r\x1b[2K";
 
 /** The bridge's logger: levels, redaction, an optional debug file. */
 export class Logger {
@@ -61,6 +69,8 @@ export class Logger {
   #file: LogSink | undefined;
   #redactor = new Redactor();
   #now: () => Date;
+  #terminal: boolean;
+  #statusShown = false;
 
   /**
    * Creates a logger.
@@ -84,6 +94,7 @@ export class Logger {
     this.#sink = options.sink ?? stderrSink;
     this.#file = options.file;
     this.#now = options.now ?? (() => new Date());
+    this.#terminal = options.terminal ?? (this.#sink === stderrSink && isStderrTerminal());
   }
 
   /**
@@ -146,6 +157,60 @@ export class Logger {
     return this.#level >= RANK.debug || this.#file !== undefined;
   }
 
+  /**
+   * Whether {@linkcode Logger.status} shows anything: stderr is a terminal and the level lets
+   * progress through.
+   *
+   * @returns True when a status line would be drawn.
+   */
+  get statusShown(): boolean {
+    return this.#terminal && this.#level >= RANK.info;
+  }
+
+  /**
+   * Draws (or, with `undefined`, erases) a one-line status in place on a terminal: a countdown
+   * while a sign-in is awaited. Nothing happens when stderr is not a terminal (a host's log file
+   * gets the plain lines only) or below the info level. Redacted and neutralised like any line; a
+   * normal line erases the status first, and the next status call draws it again.
+   *
+   * @example Usage
+   * ```ts
+   * import { Logger } from "./logger.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const out: string[] = [];
+   * const log = new Logger({ level: "info", terminal: true, sink: { write: (l) => out.push(l) } });
+   * log.status("Waiting: 10 s left");
+   * log.info("Signed in");
+   * assert.deepEqual(out, [
+   *   "\r\x1b[2K[mcp-bridge] Waiting: 10 s left",
+   *   "\r\x1b[2K",
+   *   "[mcp-bridge] Signed in\n",
+   * ]);
+   * ```
+   *
+   * @param message The status text, or `undefined` to erase it.
+   */
+  status(message: string | undefined): void {
+    if (!this.statusShown) return;
+    if (message === undefined) {
+      if (this.#statusShown) this.#write(CLEAR_LINE);
+      this.#statusShown = false;
+      return;
+    }
+    const clean = neutralise(this.#redactor.redact(message), " ");
+    this.#write(`${CLEAR_LINE}[mcp-bridge] ${clean}`);
+    this.#statusShown = true;
+  }
+
+  #write(text: string): void {
+    try {
+      this.#sink.write(text);
+    } catch {
+      // stderr is gone (the host closed it); there is nowhere left to report to.
+    }
+  }
+
   /** Logs an error. @param message The text. */
   error(message: string): void {
     this.#log("error", message);
@@ -186,11 +251,11 @@ export class Logger {
         : level === "warn"
         ? "[mcp-bridge] warning: "
         : "[mcp-bridge] ";
-      try {
-        this.#sink.write(`${prefix}${clean}\n`);
-      } catch {
-        // stderr is gone (the host closed it); there is nowhere left to report to.
+      if (this.#statusShown) {
+        this.#write(CLEAR_LINE);
+        this.#statusShown = false;
       }
+      this.#write(`${prefix}${clean}\n`);
     }
     if (this.#file) {
       try {
@@ -199,5 +264,13 @@ export class Logger {
         this.#file = undefined;
       }
     }
+  }
+}
+
+function isStderrTerminal(): boolean {
+  try {
+    return Deno.stderr.isTerminal();
+  } catch {
+    return false;
   }
 }

@@ -19,7 +19,11 @@ Deno.test("deno task demo shows what a host sees through the bridge and exits by
     env: { NO_COLOR: "1" },
   }).output();
   const stdout = new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 0, stderr);
+  // The demo's own authorization server (oidc-provider under Deno) stays quiet: only the bridge speaks.
+  assert.doesNotMatch(stderr, /Unsupported runtime|oidc-provider WARNING/);
+  for (const line of stderr.split("\n").filter(Boolean)) assert.match(line, /^\[mcp-bridge\] /);
   assert.match(stdout, /Server info: +mcp-bridge-example 1\.0\.0/);
   assert.match(stdout, /Tools \(3\):/);
   assert.match(stdout, /tools\/call add \{a: 2, b: 40\} -> \[\{"type":"text","text":"42"\}\]/);
