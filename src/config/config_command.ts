@@ -18,7 +18,14 @@ import { resolveConfigDir } from "../cli/config_dir.ts";
 import { parseHeaderFile } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
-import { HOST_APPS, type HostApp, hostEntry, type LaunchCommand, serverName } from "./host_entries.ts";
+import {
+  HOST_APPS,
+  type HostApp,
+  hostEntry,
+  installLine,
+  type LaunchCommand,
+  serverName,
+} from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
 import { PROXY_VARIABLES } from "../net/reach.ts";
 import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
@@ -142,20 +149,11 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
   const options = parsed.options;
   const plan = await planFor(options, io);
   const bridgeArgs = withAbsoluteConfigDir(request.bridgeArgv, plan.configDir, io.cwd);
+  const name = request.name ?? serverName(options.serverUrl);
+  const denoFlags = ["--quiet", "--no-prompt", ...denoPermissionFlags(plan)];
   const launch: LaunchCommand = request.binary
-    ? { name: request.name ?? serverName(options.serverUrl), command: "mcp-bridge", args: bridgeArgs }
-    : {
-      name: request.name ?? serverName(options.serverUrl),
-      command: "deno",
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        ...denoPermissionFlags(plan),
-        request.bridgeModule,
-        ...bridgeArgs,
-      ],
-    };
+    ? { name, command: "mcp-bridge", args: bridgeArgs }
+    : { name, command: "deno", args: ["run", ...denoFlags, request.bridgeModule, ...bridgeArgs] };
   const blocks = request.hostApps.map((app) =>
     request.hostApps.length === 1 ? hostEntry(app, launch) : `# ${app}\n${hostEntry(app, launch)}`
   );
@@ -171,6 +169,12 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
       const { backup } = await writeHostConfig(path, app, launch);
       io.log.info(`Added "${launch.name}" to ${path}${backup ? ` (the old file is in ${backup})` : ""}`);
     }
+  }
+  if (!request.binary) {
+    io.log.info(
+      `Or install it as a command with these flags baked in, and give the host "mcp-bridge-${name}" ` +
+        `with no arguments: ${installLine(name, denoFlags, request.bridgeModule, bridgeArgs)}`,
+    );
   }
   const toSet = plan.envVars.filter((name) => name !== "BROWSER" && !PROXY_VARIABLES.includes(name));
   if (toSet.length > 0) {

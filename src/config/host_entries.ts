@@ -90,6 +90,48 @@ export function hostEntry(app: HostApp, launch: LaunchCommand): string {
 }
 
 /**
+ * The `deno install -g` line that bakes the same flags into a command of its own, so that the host's
+ * entry shrinks to that command with no arguments (Deno passes the words after `--` to the bridge).
+ *
+ * @example Usage
+ * ```ts
+ * import { installLine } from "./host_entries.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(
+ *   installLine("example", ["--allow-net=x:443"], "jsr:@mcp-bridge/mcp-bridge", ["https://x/mcp"]),
+ *   "deno install -g --force --name mcp-bridge-example --allow-net=x:443 jsr:@mcp-bridge/mcp-bridge -- https://x/mcp",
+ * );
+ * ```
+ *
+ * @param name The server's name (the command becomes `mcp-bridge-<name>`).
+ * @param denoFlags The `deno run` flags (permissions, `--quiet`, `--no-prompt`).
+ * @param module The bridge module.
+ * @param bridgeArgs The bridge's own arguments (the URL first).
+ * @returns The command line.
+ */
+export function installLine(
+  name: string,
+  denoFlags: readonly string[],
+  module: string,
+  bridgeArgs: readonly string[],
+): string {
+  return [
+    "deno",
+    "install",
+    "-g",
+    "--force",
+    "--name",
+    `mcp-bridge-${name}`,
+    ...denoFlags,
+    module,
+    "--",
+    ...bridgeArgs,
+  ]
+    .map(shellWord).join(" ");
+}
+
+/**
  * A word for a POSIX shell: as it is when it holds only safe characters, else in single quotes.
  *
  * @example Usage

@@ -21,6 +21,45 @@ async function config(
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
 
+/** Splits a line of POSIX shell words as `shellWord` writes them (plain, or in single quotes). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  for (const match of line.matchAll(/(?:'((?:[^']|'\\'')*)'|(\S+))(?=\s|$)/g)) {
+    words.push(match[1] !== undefined ? match[1].replaceAll(`'\\''`, "'") : match[2]!);
+  }
+  return words;
+}
+
+/**
+ * Runs the `deno install -g` line that `config` printed (into a scratch root) and checks that the
+ * installed command runs exactly the entry's `deno run` arguments.
+ */
+async function installsTheSameCommand(stderr: string, name: string, runArgs: string[]): Promise<void> {
+  const line = /: (deno install -g .*)$/m.exec(stderr)?.[1];
+  assert.ok(line, `an install line in:\n${stderr}`);
+  assert.match(stderr, new RegExp(`give the host "mcp-bridge-${name}" with no arguments`));
+  const words = shellWords(line);
+  const root = await Deno.makeTempDir({ dir: "./.tmp" });
+  try {
+    const output = await new Deno.Command("deno", {
+      args: [...words.slice(1, 3), "--root", root, ...words.slice(3)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(output.code, 0, new TextDecoder().decode(output.stderr));
+    const shim = await Deno.readTextFile(`${root}/bin/mcp-bridge-${name}`);
+    const exec = shellWords(/^exec (deno run .*) "\$@"$/m.exec(shim)?.[1] ?? "");
+    // Deno adds its own --config and may reorder the flags; the module and the bridge's arguments stay last.
+    const module = new URL(`file://${MAIN}`).href;
+    const expected = runArgs.slice(1).map((arg) => arg === MAIN ? module : arg);
+    const got = exec.slice(2).filter((word, i, all) => word !== "--config" && all[i - 1] !== "--config");
+    assert.deepEqual([...got].sort(), [...expected].sort());
+    assert.deepEqual(got.slice(got.indexOf(module)), expected.slice(expected.indexOf(module)));
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
 /** Starts exactly the command of an entry, as a host would, and connects an SDK client to it. */
 async function launch(
   entry: { command: string; args: string[] },
@@ -66,6 +105,7 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
       "127.0.0.1",
     ]);
     assert.match(out.stderr, /signs in with the authorization server http:\/\/127\.0\.0\.1:\d+/);
+    await installsTheSameCommand(out.stderr, name, entry.args);
 
     const host = await launch(entry, { BROWSER });
     try {
