@@ -15,7 +15,8 @@
 import { type CliOptions, parseCommandLine, UsageError } from "./cli/args.ts";
 import { resolveConfigDir } from "./cli/config_dir.ts";
 import { optionalEnv, requireEnv } from "./cli/env.ts";
-import { type HeaderTemplate, parseHeaderFile, resolveHeaders } from "./cli/headers.ts";
+import { type HeaderTemplate, resolveHeaders } from "./cli/headers.ts";
+import { readHeaderFiles } from "./cli/header_files.ts";
 import { LazyAuthHook } from "./auth/lazy_hook.ts";
 import { HeaderCommandHook } from "./auth/header_command.ts";
 import { HELP } from "./cli/help.ts";
@@ -54,23 +55,6 @@ function readFlagFile(path: string, flag: string): string {
   } catch (error) {
     throw new UsageError(`Cannot read ${flag} ${path}: ${(error as Error).message}`);
   }
-}
-
-function readHeaderFiles(paths: readonly string[]): HeaderTemplate[] {
-  const out: HeaderTemplate[] = [];
-  for (const path of paths) {
-    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-      throw new UsageError(`Cannot read header file ${path}: run again with --allow-read=${path}`);
-    }
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch (error) {
-      throw new UsageError(`Cannot read header file ${path}: ${(error as Error).message}`);
-    }
-    out.push(...parseHeaderFile(text, path));
-  }
-  return out;
 }
 
 /**

@@ -398,6 +398,33 @@ export function parseServerUrl(text: string, allowHttp: boolean): URL {
 }
 
 /**
+ * The first positional argument (the server URL, for commands given without their command word),
+ * with the values of flags skipped as the full parser skips them; `""` when there is none. For
+ * diagnosing a command line that {@linkcode parseCommandLine} may refuse.
+ *
+ * @example Usage
+ * ```ts
+ * import { serverUrlArgument } from "./args.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(serverUrlArgument(["--header", "X-A: 1", "https://example.com/mcp"]), "https://example.com/mcp");
+ * assert.equal(serverUrlArgument(["--debug"]), "");
+ * ```
+ *
+ * @param argv The arguments.
+ * @returns The first positional argument, or `""`.
+ */
+export function serverUrlArgument(argv: readonly string[]): string {
+  const { positionals } = parseArgs({
+    args: [...argv],
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: false,
+  });
+  return positionals[0] ?? "";
+}
+
+/**
  * Parses the command line.
  *
  * @example Usage

@@ -11,9 +11,17 @@ import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.
 import { discover } from "../auth/discover.ts";
 import { bearerChallenge } from "../auth/www_authenticate.ts";
 import { FileStore } from "../auth/store/file_store.ts";
-import { type CliOptions, parseCommandLine, parseServerUrl, UsageError } from "../cli/args.ts";
+import {
+  type CliOptions,
+  parseCommandLine,
+  parseServerUrl,
+  serverUrlArgument,
+  UsageError,
+} from "../cli/args.ts";
+import { readHeaderFiles } from "../cli/header_files.ts";
+import { resolveHeaders } from "../cli/headers.ts";
 import { resolveConfigDir } from "../cli/config_dir.ts";
-import { optionalEnv } from "../cli/env.ts";
+import { optionalEnv, requireEnv } from "../cli/env.ts";
 import { HOST_APPS } from "../config/host_entries.ts";
 import { hostConfigPath } from "../config/host_config_file.ts";
 import { Logger } from "../log/logger.ts";
@@ -123,6 +131,7 @@ async function initialize(
   url: URL,
   fetch: FetchLike,
   timeoutMs: number,
+  userHeaders: readonly [string, string][],
 ): Promise<{ outcome: FetchOutcome; answer?: InitializeAnswer; challenge?: string | null }> {
   if (!(await granted({ name: "net", host: netHost(url) }))) return { outcome: { kind: "no-permission" } };
   const signal = AbortSignal.timeout(timeoutMs);
@@ -130,7 +139,8 @@ async function initialize(
   try {
     res = await fetch(url, {
       method: "POST",
-      headers: PROBE_HEADERS,
+      // The user's headers (an API key, a static token) go with it, as the bridge would send them.
+      headers: [...userHeaders, ...Object.entries(PROBE_HEADERS)],
       body: INITIALIZE_BODY,
       redirect: "manual",
       signal,
@@ -292,7 +302,7 @@ export interface DoctorIo {
  * @throws {UsageError} For flags the bridge would refuse.
  */
 export async function runDoctor(bridgeArgv: readonly string[], io: DoctorIo): Promise<Step[]> {
-  const text = bridgeArgv.find((arg) => !arg.startsWith("-")) ?? "";
+  const text = serverUrlArgument(bridgeArgv);
   try {
     parseServerUrl(text, bridgeArgv.includes("--allow-http"));
   } catch (error) {
@@ -310,6 +320,20 @@ export async function runDoctor(bridgeArgv: readonly string[], io: DoctorIo): Pr
   const options = parsed.options;
   const url = options.serverUrl;
   const steps: Step[] = [step(STEP_NAMES.url, "ok", `${url.protocol.slice(0, -1)}, host ${url.host}`)];
+  let userHeaders: [string, string][] = [];
+  if (options.headers.length > 0 || options.headerFiles.length > 0) {
+    try {
+      userHeaders = resolveHeaders([...readHeaderFiles(options.headerFiles), ...options.headers], requireEnv);
+      for (const [, value] of userHeaders) io.log.addSecret(value);
+    } catch (error) {
+      // The bridge would stop here too, with the same message.
+      steps.push(
+        step(STEP_NAMES.headers, "fail", neutralise((error as Error).message), "fix the header flags"),
+      );
+      return steps;
+    }
+    steps.push(step(STEP_NAMES.headers, "ok", `sent: ${userHeaders.map(([name]) => name).join(", ")}`));
+  }
 
   const proxy = await proxyInUse(options);
   const viaProxy = proxy.kind === "flag" || proxy.kind === "env";
@@ -320,7 +344,7 @@ export async function runDoctor(bridgeArgv: readonly string[], io: DoctorIo): Pr
   let probe: Awaited<ReturnType<typeof initialize>>;
   try {
     probe = tcp.kind === "open" || tcp.kind === "proxy"
-      ? await initialize(url, network.fetch, Math.min(options.connectTimeoutMs, 30_000))
+      ? await initialize(url, network.fetch, Math.min(options.connectTimeoutMs, 30_000), userHeaders)
       : { outcome: { kind: "skipped", why: "not sent: the server cannot be reached" } };
     steps.push(tlsStep(url, probe.outcome));
     steps.push(proxyStep(proxy));
@@ -369,7 +393,7 @@ export async function doctorMain(
     log.error(`Cannot diagnose: ${(error as Error).message}`);
     return 2;
   }
-  const server = request.bridgeArgv.find((arg) => !arg.startsWith("-")) ?? "";
+  const server = serverUrlArgument(request.bridgeArgv);
   print(
     request.json
       ? renderJson(server, steps)

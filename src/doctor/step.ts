@@ -22,6 +22,7 @@ export interface Step {
 /** The names of the steps, in order. */
 export const STEP_NAMES = {
   url: "server URL",
+  headers: "headers",
   tcp: "TCP connect",
   tls: "TLS",
   proxy: "proxy",
@@ -77,6 +78,7 @@ export function step(name: string, status: StepStatus, detail: string, next?: st
 export function usable(steps: readonly Step[]): boolean {
   const status = (name: string) => steps.find((s) => s.name === name)?.status;
   return status(STEP_NAMES.url) === "ok" &&
+    status(STEP_NAMES.headers) !== "fail" &&
     (status(STEP_NAMES.tcp) === "ok" || status(STEP_NAMES.tcp) === "skip") &&
     status(STEP_NAMES.initialize) === "ok" &&
     (status(STEP_NAMES.discovery) ?? "skip") !== "fail" &&

@@ -130,3 +130,38 @@ Deno.test("doctor: an OAuth server whose authorization server is not allowed →
     assert.ok(discovery.next?.includes(`--allow-net=${netFor(world.as.issuer)}`), JSON.stringify(discovery));
   });
 });
+
+Deno.test("doctor: the user's headers go with the probe (a server that wants an API key), the URL found after them", async () => {
+  // A server that answers only with its API key, as a gateway in front of it would.
+  const server = await serveTestServer({
+    intercept: (request) =>
+      request.headers.get("x-api-key") === "k-12345" ? undefined : new Response("no key", { status: 403 }),
+  });
+  try {
+    const url = String(server.url);
+    await withHome(url, async (home) => {
+      const permissions = { net: [netFor(url)], env: [...ENV_NAMES, "API_KEY"], read: [home] };
+      // The header flag comes first: its value must not be taken for the URL.
+      const args = ["--header", "X-Api-Key: ${API_KEY}", url, "--config-dir", home];
+      const out = await doctor(args, permissions, { HOME: home, API_KEY: "k-12345" });
+      assert.equal(out.code, 0, out.stdout + out.stderr);
+      assert.match(out.stdout, /^ok +headers +sent: X-Api-Key/m);
+      assert.match(out.stdout, /^ok +MCP initialize +HTTP 200/m);
+      assert.doesNotMatch(out.stdout + out.stderr, /k-12345/);
+
+      const wrong = await doctor(args, permissions, { HOME: home, API_KEY: "wrong" });
+      assert.equal(wrong.code, 1, wrong.stdout);
+      assert.match(wrong.stdout, /^fail +MCP initialize +HTTP 403/m);
+
+      // The variable cannot be read: the step says so, as the bridge would, and names the flag.
+      const denied = await doctor(args, { ...permissions, env: ENV_NAMES }, {
+        HOME: home,
+        API_KEY: "k-12345",
+      });
+      assert.equal(denied.code, 1, denied.stdout);
+      assert.match(denied.stdout, /^fail +headers +.*--allow-env=API_KEY/m);
+    });
+  } finally {
+    await server.close();
+  }
+});
