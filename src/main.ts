@@ -27,16 +27,9 @@ import { openDebugLog } from "./log/debug_file.ts";
 import { Logger } from "./log/logger.ts";
 import { neutralise } from "./log/neutralise.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
-import { ConnectingTransport } from "./transport/connect.ts";
-import { ServerExchange } from "./transport/exchange.ts";
-import { HttpSseTransport } from "./transport/http_sse.ts";
-import { ModernHttpClient } from "./transport/modern_http.ts";
-import { ModernSession } from "./era/modern_session.ts";
-import { LegacyServerSession } from "./era/legacy_server_session.ts";
-import { StreamableHttpTransport } from "./transport/streamable_http.ts";
+import { createRemoteTransport } from "./transport/remote.ts";
 import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
-import { CookieJar } from "./net/cookie_jar.ts";
 import { VERSION, versionText } from "./version.ts";
 
 function writeStdout(text: string): void {
@@ -74,9 +67,9 @@ function createTransport(
   auth: AuthHook | undefined,
   network: NetworkFetch,
 ): RemoteTransport {
-  // One exchange owns every HTTP request to the server: headers, credentials, redirects, errors.
-  const exchange = new ServerExchange({
+  return createRemoteTransport({
     url: options.serverUrl,
+    sink,
     headers,
     fetch: network.fetch,
     freshFetch: network.fresh,
@@ -84,47 +77,15 @@ function createTransport(
     reach: network.reach,
     log,
     ...(auth ? { auth } : {}),
-    ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
-    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
-    ...(options.disableCookies ? {} : { cookies: new CookieJar() }),
-  });
-  const common = {
-    exchange,
-    sink,
-    log,
+    mode: options.transport,
+    protocol: options.protocol,
     connectTimeoutMs: options.connectTimeoutMs,
     maxMessageBytes: options.maxMessageBytes,
     reconnect: options.reconnect,
     liveness: options.liveness,
-  };
-  return new ConnectingTransport({
-    mode: options.transport,
-    protocol: options.protocol,
-    createModern: () =>
-      new ModernSession({
-        client: new ModernHttpClient({ exchange, log, maxMessageBytes: options.maxMessageBytes }),
-        sink,
-        log,
-        clientInfo: { name: "mcp-bridge", version: VERSION },
-        connectTimeoutMs: options.connectTimeoutMs,
-        reconnect: options.reconnect,
-      }),
-    log,
-    create: (kind, receiver) => {
-      const options = receiver
-        ? { ...common, sink: receiver.sink, onSessionRenewed: receiver.onSessionRenewed }
-        : common;
-      return kind === "streamable-http"
-        ? new StreamableHttpTransport(options)
-        : new HttpSseTransport(options);
-    },
-    adaptModernHost: (makeLegacy) =>
-      new LegacyServerSession({
-        makeLegacy,
-        sink,
-        log,
-        clientInfo: { name: "mcp-bridge", version: VERSION },
-      }),
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
+    cookies: !options.disableCookies,
   });
 }
 

@@ -63,9 +63,13 @@ export interface ClientInfo {
 
 /** Tokens from a token response, with the absolute expiry the bridge computed. */
 export interface TokenSet {
+  /** The access token, sent to the MCP server. */
   access_token: string;
+  /** The token type (`Bearer`). */
   token_type: string;
+  /** The refresh token, when the authorization server issued one. */
   refresh_token?: string;
+  /** The OpenID Connect ID token, when one was issued. */
   id_token?: string;
   /** The scopes granted (space-separated), when the AS said or we asked. */
   scope?: string;

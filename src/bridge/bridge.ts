@@ -57,10 +57,34 @@ export class Bridge {
    * Creates the router.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { Bridge } from "./bridge.ts";
-   * const bridge = new Bridge({ transport, out, log, filter });
+   * import { ToolFilter } from "./tool_filter.ts";
+   * import { Logger } from "../log/logger.ts";
+   * import { parseMessage } from "../jsonrpc/message.ts";
+   * import type { RemoteTransport } from "../transport/transport.ts";
+   * import assert from "node:assert/strict";
+   *
+   * // A transport of your own: this one answers every request at once with an empty result.
+   * const transport: RemoteTransport = {
+   *   kind: "in-process",
+   *   send: async (_text, envelope) => {
+   *     if (envelope.kind !== "request") return;
+   *     const answer = JSON.stringify({ jsonrpc: "2.0", id: envelope.id, result: {} });
+   *     await bridge.fromServer(answer, parseMessage(answer));
+   *   },
+   *   close: () => Promise.resolve(),
+   * };
+   * const lines: string[] = [];
+   * const bridge: Bridge = new Bridge({
+   *   transport,
+   *   out: { write: async (text) => void lines.push(text) },
+   *   log: new Logger({ level: "error" }),
+   *   filter: new ToolFilter([], []),
+   * });
    * await bridge.fromHost({ text: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+   * await bridge.drain();
+   * assert.deepEqual(lines.map((line) => JSON.parse(line)), [{ jsonrpc: "2.0", id: 1, result: {} }]);
    * ```
    *
    * @param options The transport, output, logger and filters.

@@ -44,9 +44,36 @@ function onSignals(handler: (signal: string) => void): () => void {
  * in-flight sends are abandoned, the session is deleted, stdout is flushed.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
  * import { serveStdio } from "./serve_stdio.ts";
- * const exitCode = await serveStdio({ bridge, stdin: Deno.stdin.readable, out, log });
+ * import { Bridge } from "./bridge.ts";
+ * import { ToolFilter } from "./tool_filter.ts";
+ * import { Logger } from "../log/logger.ts";
+ * import { LineWriter } from "../stdio/stdout_writer.ts";
+ * import { parseMessage } from "../jsonrpc/message.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const written: string[] = [];
+ * const out = new LineWriter(new WritableStream({ write: (chunk) => void written.push(new TextDecoder().decode(chunk)) }));
+ * const log = new Logger({ level: "error" });
+ * const bridge: Bridge = new Bridge({
+ *   // A transport that answers every request at once with an empty result.
+ *   transport: {
+ *     kind: "in-process",
+ *     send: async (_text, envelope) => {
+ *       if (envelope.kind !== "request") return;
+ *       const answer = JSON.stringify({ jsonrpc: "2.0", id: envelope.id, result: {} });
+ *       await bridge.fromServer(answer, parseMessage(answer));
+ *     },
+ *     close: () => Promise.resolve(),
+ *   },
+ *   out,
+ *   log,
+ *   filter: new ToolFilter([], []),
+ * });
+ * const stdin = ReadableStream.from([new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"method":"ping"}\n')]);
+ * assert.equal(await serveStdio({ bridge, stdin, out, log }), 0);
+ * assert.deepEqual(JSON.parse(written.join("")), { jsonrpc: "2.0", id: 1, result: {} });
  * ```
  *
  * @param options The bridge and the streams.

@@ -79,6 +79,8 @@ export class TransportError extends Error {
   /** No connection could be opened (refused, no route, DNS): the request never reached the server. */
   readonly unreachable: boolean;
   /**
+   * Creates the error.
+   *
    * @param message What happened, where, and what to try.
    * @param options The HTTP status and the server's own JSON-RPC error, if any.
    */
@@ -112,6 +114,8 @@ export class TransportError extends Error {
 /** The server answered as if it spoke the other protocol era (it was replaced or reconfigured). */
 export class EraMismatchError extends TransportError {
   /**
+   * Creates the error.
+   *
    * @param message What the server answered.
    * @param status The HTTP status.
    */

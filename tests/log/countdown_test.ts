@@ -25,7 +25,8 @@ Deno.test("startCountdown on a terminal redraws in place with the time falling, 
   stop();
   assert.equal(out[0], "\r\x1b[2K[mcp-bridge] ⠋ Waiting: 0:03 left");
   assert.ok(out.length >= 3, `redrawn: ${JSON.stringify(out)}`);
-  assert.match(out.at(-2)!, /^\r\x1b\[2K\[mcp-bridge\] . Waiting: 0:02 left$/);
+  assert.ok(out.at(-2)!.startsWith("\r\x1b[2K[mcp-bridge] "), out.at(-2));
+  assert.ok(out.at(-2)!.endsWith(" Waiting: 0:02 left"), out.at(-2));
   assert.equal(out.at(-1), "\r\x1b[2K");
   // Every redraw starts by erasing the line: nothing accumulates, and no line break is written.
   for (const chunk of out) assert.ok(chunk.startsWith("\r\x1b[2K") && !chunk.includes("\n"));

@@ -60,7 +60,11 @@ for (const file of ["ci.yml", "release.yml"]) {
   Deno.test(`${file}: plain YAML, runs .ci/run's commands with its Deno on Linux, macOS and Windows`, async () => {
     const workflow = await read(`.github/workflows/${file}`);
     assertPlainYaml(workflow, file);
-    const { version, commands } = await ciRunCommands();
+    const { version, commands: all } = await ciRunCommands();
+    // The package checks (doc lint of every export, the publish dry run) are ci.yml's static job.
+    const packageChecks = all.filter((c) => /^(doc --lint|publish --dry-run)/.test(c));
+    assert.deepEqual(packageChecks, ["doc --lint $exports", "publish --dry-run --allow-dirty"]);
+    const commands = all.filter((c) => !packageChecks.includes(c));
     assert.deepEqual(commands, ["install --frozen", "task test"]);
     const test = job(workflow, "test");
     assert.match(test, /os: \[ubuntu-latest, macos-latest, windows-latest\]/);
@@ -74,13 +78,22 @@ for (const file of ["ci.yml", "release.yml"]) {
   });
 }
 
-Deno.test("ci.yml: fmt --check, lint, check, doc --lint and a publish dry run", async () => {
+Deno.test("ci.yml: fmt --check, lint, check, doc --lint of every export and a publish dry run", async () => {
   const ci = await read(".github/workflows/ci.yml");
   for (const command of ["deno fmt --check", "deno lint", "deno task check", "deno publish --dry-run"]) {
     assert.match(ci, new RegExp(`- run: ${command}\\n`), command);
   }
   const config = JSON.parse(await read("deno.json"));
-  assert.match(ci, new RegExp(`deno doc --lint ${config.exports["."].replace("./", "")}\\n`));
+  const exports = Object.values(config.exports as Record<string, string>).map((path) =>
+    path.replace("./", "")
+  );
+  const linted = /^\s+- run: deno doc --lint (.+)$/m.exec(ci)?.[1]?.split(/\s+/);
+  assert.ok(linted, "ci.yml runs deno doc --lint");
+  assert.deepEqual(
+    [...linted].sort(),
+    [...exports].sort(),
+    "deno doc --lint covers every export, and only those",
+  );
 });
 
 Deno.test("deno task compile builds the five targets with the permissions --version names", async () => {

@@ -77,12 +77,16 @@ export class FileStore implements CredentialStore {
    * Creates a store; nothing touches the disk until the first call.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/home/me/.config/mcp-bridge", log: new Logger({ level: "warn" }) });
-   * const record = await store.read("3f2a9c");
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
+   * await store.write("k", { version: 1, server_url: "https://example.com/mcp" });
+   * assert.equal((await store.read("k"))?.server_url, "https://example.com/mcp");
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @param options The directory, the logger, and test seams.
@@ -102,12 +106,14 @@ export class FileStore implements CredentialStore {
    * The file of a store key.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import { join } from "node:path";
+   * import assert from "node:assert/strict";
    *
    * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
-   * store.pathOf("k"); // "/x/v1/servers/k.json"
+   * assert.equal(store.pathOf("k"), join("/x", "v1", "servers", "k.json"));
    * ```
    *
    * @param key The store key.
@@ -123,12 +129,15 @@ export class FileStore implements CredentialStore {
    * or not a version 1 record, with one warning naming it.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
-   * const record = await store.read("k");
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
+   * assert.equal(await store.read("k"), undefined);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @param key The store key.
@@ -143,12 +152,16 @@ export class FileStore implements CredentialStore {
    * Replaces the record of a store key atomically (temporary file, then rename), with mode 0600.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
    * await store.write("k", { version: 1, server_url: "https://example.com/mcp" });
+   * assert.deepEqual(await store.read("k"), { version: 1, server_url: "https://example.com/mcp" });
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @param key The store key.
@@ -189,12 +202,18 @@ export class FileStore implements CredentialStore {
    * Deletes the record of a store key; no error when it is absent.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
+   * await store.write("k", { version: 1, server_url: "https://example.com/mcp" });
    * await store.delete("k");
+   * await store.delete("k");
+   * assert.equal(await store.read("k"), undefined);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @param key The store key.
@@ -216,12 +235,17 @@ export class FileStore implements CredentialStore {
    * Lists every valid record, sorted by key; invalid files are skipped with a warning.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
-   * for (const { key, record } of await store.list()) console.log(key, record.server_url);
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
+   * await store.write("b", { version: 1, server_url: "https://b.example/mcp" });
+   * await store.write("a", { version: 1, server_url: "https://a.example/mcp" });
+   * assert.deepEqual((await store.list()).map(({ key }) => key), ["a", "b"]);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @returns The keys with their records.
@@ -255,15 +279,19 @@ export class FileStore implements CredentialStore {
    * Runs `fn` while holding the lock file `<dir>/v1/locks/<key>.<name>.lock` (see lock.ts).
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
+   * import assert from "node:assert/strict";
    *
-   * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
-   * await store.withLock("k", "refresh", 30_000, async () => {
-   *   const record = await store.read("k");
-   *   // refresh, then store.write("k", …)
+   * const dir = await Deno.makeTempDir();
+   * const store = new FileStore({ dir, log: new Logger({ level: "warn" }) });
+   * const url = await store.withLock("k", "refresh", 30_000, async () => {
+   *   await store.write("k", { version: 1, server_url: "https://example.com/mcp" });
+   *   return (await store.read("k"))?.server_url;
    * });
+   * assert.equal(url, "https://example.com/mcp");
+   * await Deno.remove(dir, { recursive: true });
    * ```
    *
    * @typeParam T What `fn` returns.

@@ -94,6 +94,8 @@ export class LockTimeoutError extends Error {
   /** The pid of the holder, when known. */
   readonly holderPid: number | undefined;
   /**
+   * Creates the error.
+   *
    * @param lock The lock.
    * @param waitMs How long the caller waited.
    * @param holderPid The holder's pid, when known.

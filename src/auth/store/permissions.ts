@@ -24,6 +24,8 @@ export class StorePermissionError extends Error {
   /** The flags to add, e.g. `--allow-write=/home/me/.config/mcp-bridge`. */
   readonly flags: string[];
   /**
+   * Creates the error.
+   *
    * @param action What failed, e.g. `Cannot write credentials to /x/v1/servers/k.json`.
    * @param flags The flags to add.
    * @param options The underlying error, if any.
