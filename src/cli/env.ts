@@ -14,7 +14,7 @@ export class EnvPermissionError extends Error {
   readonly variable: string;
   /** @param variable The variable that could not be read. */
   constructor(variable: string) {
-    super(`Cannot read environment variable ${variable}: run again with --allow-env=${variable}`);
+    super(`Cannot read the environment variable "${variable}": run again with --allow-env=${variable}`);
     this.name = "EnvPermissionError";
     this.variable = variable;
   }

@@ -95,9 +95,6 @@ Output:
   -h, --help, help             show this help
   -v, --version                show the version
 
-Accepted for mcp-remote compatibility, not implemented yet (they stop with a clear error):
-  --keep-alive --ping-interval
-
 Examples:
   mcp-bridge https://mcp.example.com/mcp
   mcp-bridge https://mcp.example.com/mcp --header "Authorization: Bearer \${API_TOKEN}"

@@ -357,7 +357,8 @@ export async function runDoctor(bridgeArgv: readonly string[], io: DoctorIo): Pr
         probe.answer ? "the server did not ask to sign in" : "not checked: no answer from the server",
       ),
     );
-    steps.push(credentialsStep(url.href, await credentials(options, io.log), signInNeeded, io.now()));
+    const asked = probe.answer ? signInNeeded : undefined;
+    steps.push(credentialsStep(url.href, await credentials(options, io.log), asked, io.now()));
   } finally {
     network.close();
   }

@@ -466,14 +466,14 @@ function inMinutes(ms: number): string {
  *
  * @param server The server URL.
  * @param outcome What the store gave.
- * @param signInNeeded Whether the server asked to sign in.
+ * @param signInNeeded Whether the server asked to sign in (`undefined`: unknown, it did not answer).
  * @param now The clock.
  * @returns The step.
  */
 export function credentialsStep(
   server: string,
   outcome: CredentialOutcome,
-  signInNeeded: boolean,
+  signInNeeded: boolean | undefined,
   now: number,
 ): Step {
   const name = STEP_NAMES.credentials;
@@ -499,7 +499,13 @@ export function credentialsStep(
         `none in ${outcome.dir}: the bridge opens the browser to sign in on first use`,
         `or sign in now: mcp-bridge login ${server}`,
       )
-      : step(name, "ok", "none (the server did not ask to sign in)");
+      : signInNeeded === false
+      ? step(name, "ok", "none (the server did not ask to sign in)")
+      : step(
+        name,
+        "skip",
+        `none in ${outcome.dir} (whether the server asks to sign in is unknown: it did not answer)`,
+      );
   }
   const describe = (r: CredentialSummary): string => {
     const from = r.issuer ? ` from ${r.issuer}` : "";
@@ -587,6 +593,6 @@ export function hostConfigsStep(server: string, findings: readonly HostConfigFin
     name,
     "warn",
     `no host's file mentions this server${notRead}`,
-    `add it with: mcp-bridge config ${server} --write${toRead ? `; ${toRead}` : ""}`,
+    `add it with: mcp-bridge config ${server} --host-app <app> --write${toRead ? `; ${toRead}` : ""}`,
   );
 }

@@ -468,7 +468,8 @@ Deno.test("host I/O: a ${VAR} without --allow-env → exit 2 naming the flag", a
     const raw = bridgeFor(server.url, ["--header", "X-Test: ${TEST_TOKEN}"], {}, { TEST_TOKEN: "secret-1" });
     const run = await withBridge(raw, async () => {});
     assert.equal(run.status.code, 2, `stderr:\n${run.stderr}`);
-    assert.match(run.stderr, /--allow-env=TEST_TOKEN/);
+    // Whole and readable: the redactor must not take "TEST_TOKEN: run" for a secret.
+    assert.match(run.stderr, /Cannot read the environment variable "TEST_TOKEN": run again with --allow-env=TEST_TOKEN/);
     assert.ok(!run.stderr.includes("secret-1"));
     assert.equal(run.stdout, "");
     assert.deepEqual(seen, []);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { renderJson, renderSteps, useColour } from "../../src/doctor/render.ts";
 import { exitCode, type Step, step, STEP_NAMES, usable } from "../../src/doctor/step.ts";
-import { discoveryStep, initializeStep, tcpStep } from "../../src/doctor/verdicts.ts";
+import { credentialsStep, discoveryStep, initializeStep, tcpStep } from "../../src/doctor/verdicts.ts";
 
 const healthy: Step[] = [
   step(STEP_NAMES.url, "ok", "https, host mcp.example.com"),
@@ -88,4 +88,16 @@ Deno.test("renderer: --json has the server, the verdict and every step", () => {
   for (const s of parsed.steps) {
     assert.deepEqual(Object.keys(s).filter((k) => k !== "next"), ["name", "status", "detail"]);
   }
+});
+
+Deno.test("verdicts: no stored credentials is 'did not ask' only when the server answered", () => {
+  const none = { kind: "records" as const, dir: "/c", records: [] };
+  assert.equal(
+    credentialsStep("https://x/mcp", none, false, 0).detail,
+    "none (the server did not ask to sign in)",
+  );
+  const unknown = credentialsStep("https://x/mcp", none, undefined, 0);
+  assert.equal(unknown.status, "skip");
+  assert.match(unknown.detail, /unknown: it did not answer/);
+  assert.match(credentialsStep("https://x/mcp", none, true, 0).next!, /mcp-bridge login https:\/\/x\/mcp/);
 });
