@@ -1,5 +1,8 @@
 /**
- * Writes JSON-RPC lines to the host, one at a time and in order, waiting when the host reads slowly.
+ * Writes JSON-RPC lines to the host in order. One write is in flight at a time; the lines that arrive
+ * meanwhile go out together in the next one (a burst of notifications costs a few writes, not one
+ * each). Writers wait when more than {@linkcode HIGH_WATER_BYTES} are queued: the host's slow reading
+ * slows the bridge down instead of filling its memory.
  *
  * @module
  */
@@ -10,11 +13,19 @@ export interface ByteWriter {
   write(bytes: Uint8Array): Promise<number>;
 }
 
-/** Writes whole lines to a byte stream with backpressure. */
+/** Queued bytes above which {@linkcode LineWriter.write} waits for the line to be written. */
+export const HIGH_WATER_BYTES = 256 * 1024;
+
+/** Writes whole lines to a byte stream, batched, with backpressure. */
 export class LineWriter {
   #write: (bytes: Uint8Array) => Promise<void>;
   #encoder = new TextEncoder();
-  #tail: Promise<void> = Promise.resolve();
+  /** Lines not yet handed to the stream, their size, and the writers waiting for them. */
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #waiting: (() => void)[] = [];
+  /** The running write loop, while there is one. */
+  #pumping: Promise<void> | undefined;
   #closed = false;
 
   /**
@@ -28,6 +39,7 @@ export class LineWriter {
    * const chunks: Uint8Array[] = [];
    * const out = new LineWriter(new WritableStream({ write: (c) => void chunks.push(c) }));
    * await out.write('{"jsonrpc":"2.0","method":"x"}');
+   * await out.flush();
    * assert.equal(new TextDecoder().decode(chunks[0]), '{"jsonrpc":"2.0","method":"x"}\n');
    * ```
    *
@@ -49,26 +61,25 @@ export class LineWriter {
   }
 
   /**
-   * Queues one message; resolves once it has been handed to the stream. A message must not contain
-   * a newline (JSON text from `JSON.stringify` or a server never does outside strings).
+   * Queues one message. Resolves at once while at most {@linkcode HIGH_WATER_BYTES} wait to be
+   * written, else once the line was handed to the stream. A message must not contain a newline
+   * (JSON text from `JSON.stringify` or a server never does outside strings).
    *
    * @param text The message text.
-   * @returns A promise that settles when the line is written (it never rejects: a closed host is ignored).
+   * @returns A promise that settles when there is room for more (it never rejects: a closed host is ignored).
    */
   write(text: string): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     // JSON text never needs a raw line break: inside a string it is illegal, outside it is whitespace.
     const line = text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]/g, "") : text;
     const bytes = this.#encoder.encode(line + "\n");
-    const next = this.#tail.then(async () => {
-      if (this.#closed) return;
-      try {
-        await this.#write(bytes);
-      } catch {
-        this.#closed = true;
-      }
-    });
-    this.#tail = next;
-    return next;
+    this.#queue.push(bytes);
+    this.#queued += bytes.length;
+    const wait = this.#queued > HIGH_WATER_BYTES
+      ? new Promise<void>((resolve) => this.#waiting.push(resolve))
+      : Promise.resolve();
+    if (this.#pumping === undefined) this.#pumping = this.#pump();
+    return wait;
   }
 
   /**
@@ -77,6 +88,47 @@ export class LineWriter {
    * @returns A promise that settles when the queue is empty.
    */
   flush(): Promise<void> {
-    return this.#tail;
+    return this.#pumping ?? Promise.resolve();
   }
+
+  /** Writes the queue, batch after batch, until it is empty. */
+  async #pump(): Promise<void> {
+    // Start after the caller's synchronous work: lines written in the same turn share the first write.
+    await Promise.resolve();
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const chunks = this.#queue;
+        const size = this.#queued;
+        const waiting = this.#waiting;
+        this.#queue = [];
+        this.#queued = 0;
+        this.#waiting = [];
+        try {
+          await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks, size));
+        } catch {
+          this.#closed = true;
+        }
+        for (const resolve of waiting) resolve();
+      }
+    } finally {
+      // A closed stream takes nothing more: whoever still waits is let go.
+      if (this.#closed) {
+        for (const resolve of this.#waiting) resolve();
+        this.#queue = [];
+        this.#queued = 0;
+        this.#waiting = [];
+      }
+      this.#pumping = undefined;
+    }
+  }
+}
+
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LineWriter } from "../../src/stdio/stdout_writer.ts";
+import { HIGH_WATER_BYTES, LineWriter } from "../../src/stdio/stdout_writer.ts";
 
 const decoder = new TextDecoder();
 
@@ -7,53 +7,64 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-Deno.test("LineWriter writes one line per message, ending with a newline", async () => {
+/** A writer over a stream that records every chunk handed to it. */
+function recording(): { out: LineWriter; chunks: string[] } {
   const chunks: string[] = [];
   const out = new LineWriter(new WritableStream({ write: (c) => void chunks.push(decoder.decode(c)) }));
+  return { out, chunks };
+}
+
+Deno.test("LineWriter writes one line per message, ending with a newline", async () => {
+  const { out, chunks } = recording();
   await out.write('{"a":1}');
+  await out.flush();
   await out.write('{"b":"é😀"}');
+  await out.flush();
   assert.deepEqual(chunks, ['{"a":1}\n', '{"b":"é😀"}\n']);
 });
 
 Deno.test("LineWriter removes embedded CR and LF", async () => {
-  const chunks: string[] = [];
-  const out = new LineWriter(new WritableStream({ write: (c) => void chunks.push(decoder.decode(c)) }));
+  const { out, chunks } = recording();
   await out.write('{\n  "a": 1,\r\n  "b": 2\r}\n');
+  await out.flush();
   assert.deepEqual(chunks, ['{  "a": 1,  "b": 2}\n']);
 });
 
 Deno.test("LineWriter keeps escaped newlines inside JSON strings", async () => {
-  const chunks: string[] = [];
-  const out = new LineWriter(new WritableStream({ write: (c) => void chunks.push(decoder.decode(c)) }));
+  const { out, chunks } = recording();
   await out.write(JSON.stringify({ text: "a\nb" }));
+  await out.flush();
   assert.deepEqual(chunks, ['{"text":"a\\nb"}\n']);
 });
 
-Deno.test("LineWriter preserves order for concurrent writes to a slow stream", async () => {
+Deno.test("LineWriter batches: lines written while a write is in flight go out together, in order", async () => {
   const chunks: string[] = [];
   let active = 0;
   let maxActive = 0;
-  const delays = [30, 1, 20, 0, 10, 5];
-  let call = 0;
   const out = new LineWriter(
     new WritableStream({
       async write(chunk) {
         active++;
         maxActive = Math.max(maxActive, active);
-        await sleep(delays[call++ % delays.length]!);
+        await sleep(10);
         chunks.push(decoder.decode(chunk));
         active--;
       },
     }),
   );
-  const messages = Array.from({ length: 12 }, (_, i) => `{"n":${i}}`);
-  await Promise.all(messages.map((m) => out.write(m)));
+  const messages = Array.from({ length: 1000 }, (_, i) => `{"n":${i}}`);
+  for (const m of messages.slice(0, 500)) await out.write(m);
+  await sleep(1);
+  for (const m of messages.slice(500)) await out.write(m);
   await out.flush();
-  assert.deepEqual(chunks, messages.map((m) => `${m}\n`));
-  assert.equal(maxActive, 1);
+  assert.equal(chunks.join(""), messages.map((m) => `${m}\n`).join(""));
+  assert.equal(maxActive, 1, "one write at a time");
+  // 1000 lines, far fewer writes: the first turn's lines in one, the rest in the next.
+  assert.ok(chunks.length <= 3, `${chunks.length} writes`);
+  for (const chunk of chunks) assert.ok(chunk.endsWith("\n"), "a write holds whole lines");
 });
 
-Deno.test("LineWriter.write() resolves only after the stream accepted the line (backpressure)", async () => {
+Deno.test("LineWriter.write() waits once more than the high-water mark is queued (backpressure)", async () => {
   const pending: (() => void)[] = [];
   const accepted: string[] = [];
   const out = new LineWriter(
@@ -68,23 +79,29 @@ Deno.test("LineWriter.write() resolves only after the stream accepted the line (
       },
     }),
   );
-  const settled: string[] = [];
-  const first = out.write("1").then(() => void settled.push("1"));
-  const second = out.write("2").then(() => void settled.push("2"));
+  const small = "x".repeat(1000);
+  // Under the mark: resolved at once, though nothing was written yet.
+  await out.write(small);
   await sleep(0);
-  assert.equal(pending.length, 1, "only the first line reaches the stream");
-  assert.deepEqual(settled, []);
-  pending.shift()!();
-  await first;
-  assert.deepEqual(accepted, ["1\n"]);
-  assert.deepEqual(settled, ["1"]);
+  assert.equal(pending.length, 1, "the first line is in flight");
+  let count = 0;
+  while ((count + 1) * 1001 <= HIGH_WATER_BYTES) {
+    await out.write(small);
+    count++;
+  }
+  // Over the mark: this one waits for the stream.
+  let settled = false;
+  const over = out.write("y".repeat(2000)).then(() => void (settled = true));
+  await sleep(5);
+  assert.equal(settled, false, "a writer over the mark waits");
+  pending.shift()!(); // the first write completes; the queued batch goes next
   await sleep(0);
-  assert.equal(pending.length, 1, "the second line follows once the first was accepted");
-  assert.deepEqual(settled, ["1"]);
+  assert.equal(pending.length, 1, "the queued lines went out as one write");
+  assert.equal(settled, false, "still waiting: its batch is not written yet");
   pending.shift()!();
-  await second;
-  assert.deepEqual(accepted, ["1\n", "2\n"]);
-  assert.deepEqual(settled, ["1", "2"]);
+  await over;
+  assert.equal(accepted.join("").length, (count + 1) * 1001 + 2001);
+  await out.flush();
 });
 
 Deno.test("LineWriter.flush() waits for every queued line", async () => {
@@ -101,7 +118,7 @@ Deno.test("LineWriter.flush() waits for every queued line", async () => {
   void out.write("b");
   void out.write("c");
   await out.flush();
-  assert.deepEqual(chunks, ["a\n", "b\n", "c\n"]);
+  assert.equal(chunks.join(""), "a\nb\nc\n");
 });
 
 Deno.test("LineWriter never rejects when the stream fails, and stops writing", async () => {
@@ -115,9 +132,26 @@ Deno.test("LineWriter never rejects when the stream fails, and stops writing", a
     }),
   );
   await out.write("a");
+  await out.flush();
   await out.write("b");
   await out.flush();
   assert.equal(writes, 1);
+});
+
+Deno.test("LineWriter lets every waiting writer go when the stream fails", async () => {
+  let fail!: () => void;
+  const out = new LineWriter(
+    new WritableStream({
+      write: () => new Promise<void>((_, reject) => (fail = () => reject(new Error("gone")))),
+    }),
+  );
+  const big = "z".repeat(HIGH_WATER_BYTES);
+  void out.write("first");
+  await sleep(0);
+  const waiting = [out.write(big), out.write(big)];
+  fail();
+  await Promise.all(waiting);
+  await out.flush();
 });
 
 Deno.test("LineWriter ignores writes after the stream errored", async () => {
@@ -132,6 +166,7 @@ Deno.test("LineWriter ignores writes after the stream errored", async () => {
     }),
   );
   await out.write("before");
+  await out.flush();
   controller.error(new Error("closed"));
   await out.write("after");
   await out.flush();
@@ -150,5 +185,6 @@ Deno.test("LineWriter writes to a direct writer, finishing partial writes", asyn
   };
   const out = new LineWriter(writer);
   await Promise.all([out.write('{"a":"héllo"}'), out.write('{"b":2}')]);
+  await out.flush();
   assert.equal(new TextDecoder().decode(new Uint8Array(received)), '{"a":"héllo"}\n{"b":2}\n');
 });
