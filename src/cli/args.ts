@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { type FlagValues, parseFlags } from "./_parse_flags.ts";
 import { type HeaderTemplate, parseHeader } from "./headers.ts";
 import { parseDuration } from "./duration.ts";
 import { parseSize } from "./size.ts";
@@ -126,7 +126,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The default `--connect-timeout`: how long connection set-up may take. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-const OPTIONS = {
+/** The options the command line takes, in {@linkcode parseFlags} form. */
+export const OPTIONS = {
   // Implemented.
   header: { type: "string", multiple: true },
   "header-file": { type: "string", multiple: true },
@@ -302,7 +303,7 @@ const COMMANDS: readonly Command[] = ["client", "login", "logout", "status"];
 /** The words `mcp-bridge <word>` knows, for "did you mean" (`config`, `doctor`: dispatched by main.ts first). */
 const KNOWN_WORDS: readonly string[] = [...COMMANDS, "config", "doctor", "help"];
 
-/** The usage error for an option `parseArgs` refused, with the closest known option when one is near. */
+/** The usage error for an option `parseFlags` refused, with the closest known option when one is near. */
 function optionError(error: Error & { code?: string }, argv: readonly string[]): UsageError {
   const unknown = error.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
     ? /^Unknown option '([^']+)'/.exec(error.message)?.[1]
@@ -415,8 +416,8 @@ export function parseServerUrl(text: string, allowHttp: boolean): URL {
  * @returns The first positional argument, or `""`.
  */
 export function serverUrlArgument(argv: readonly string[]): string {
-  const { positionals } = parseArgs({
-    args: [...argv],
+  const { positionals } = parseFlags({
+    args: argv,
     options: OPTIONS,
     allowPositionals: true,
     strict: false,
@@ -444,7 +445,7 @@ export function serverUrlArgument(argv: readonly string[]): string {
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseFlags({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw optionError(error as Error & { code?: string }, argv);
   }
@@ -593,9 +594,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   };
 }
 
-type Values = ReturnType<
-  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>
->["values"];
+type Values = FlagValues<typeof OPTIONS>;
 
 /** A Client ID Metadata Document URL: https with a path (SEP-991), never plain http. */
 function clientMetadataUrl(text: string | undefined): string | undefined {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath } from "../fs/path.ts";
 import type { EnvGetter } from "./env.ts";
 
 /** The result of resolving the config dir. */
@@ -34,14 +34,16 @@ export function resolveConfigDir(flag: string | undefined, os: string, getEnv: E
   if (fromEnv) return { path: fromEnv };
   if (os === "windows") {
     const appData = getEnv("APPDATA");
-    return appData ? { path: join(appData, "mcp-bridge") } : { missing: "APPDATA" };
+    return appData ? { path: joinPath(appData, "mcp-bridge") } : { missing: "APPDATA" };
   }
   if (os === "darwin") {
     const home = getEnv("HOME");
-    return home ? { path: join(home, "Library", "Application Support", "mcp-bridge") } : { missing: "HOME" };
+    return home
+      ? { path: joinPath(home, "Library", "Application Support", "mcp-bridge") }
+      : { missing: "HOME" };
   }
   const xdg = getEnv("XDG_CONFIG_HOME");
-  if (xdg) return { path: join(xdg, "mcp-bridge") };
+  if (xdg) return { path: joinPath(xdg, "mcp-bridge") };
   const home = getEnv("HOME");
-  return home ? { path: join(home, ".config", "mcp-bridge") } : { missing: "HOME" };
+  return home ? { path: joinPath(home, ".config", "mcp-bridge") } : { missing: "HOME" };
 }

@@ -7,13 +7,13 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseFlags } from "../cli/_parse_flags.ts";
 import { discover } from "../auth/discover.ts";
 import { parseBrowserEnv } from "../auth/browser_env.ts";
 import { bearerChallenge } from "../auth/www_authenticate.ts";
 import { type CliOptions, parseCommandLine, UsageError } from "../cli/args.ts";
 import { optionalEnv } from "../cli/env.ts";
+import { isAbsolutePath, resolvePath } from "../fs/path.ts";
 import { resolveConfigDir } from "../cli/config_dir.ts";
 import { parseHeaderFile } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
@@ -108,7 +108,7 @@ export function parseConfigArgs(argv: readonly string[]): ConfigRequest {
       if (takesValue && !arg.includes("=") && i + 1 < argv.length) own.push(argv[++i]!);
     } else rest.push(arg);
   }
-  const { values } = parseArgs({ args: own, options: CONFIG_OPTIONS, strict: true });
+  const { values } = parseFlags({ args: own, options: CONFIG_OPTIONS, strict: true });
   const apps = values["host-app"] ?? [];
   for (const app of apps) {
     if (!(HOST_APPS as readonly string[]).includes(app)) {
@@ -193,7 +193,7 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   const envVars: string[] = options.network.proxy === undefined ? [...PROXY_VARIABLES] : [];
   const readFiles: string[] = [];
   const runPrograms: string[] = [];
-  const absolute = (path: string) => isAbsolute(path) ? path : resolve(io.cwd, path);
+  const absolute = (path: string) => isAbsolutePath(path) ? path : resolvePath(io.cwd, path);
   for (const header of options.headers) envVars.push(...variablesIn(header.template));
   for (const path of options.headerFiles) {
     readFiles.push(absolute(path));
@@ -306,11 +306,11 @@ function withAbsoluteConfigDir(
     if (arg === "--config-dir" && i + 1 < argv.length) {
       named = true;
       const path = argv[++i]!;
-      out.push(arg, isAbsolute(path) ? path : resolve(cwd, path));
+      out.push(arg, isAbsolutePath(path) ? path : resolvePath(cwd, path));
     } else if (arg.startsWith("--config-dir=")) {
       named = true;
       const path = arg.slice("--config-dir=".length);
-      out.push(`--config-dir=${isAbsolute(path) ? path : resolve(cwd, path)}`);
+      out.push(`--config-dir=${isAbsolutePath(path) ? path : resolvePath(cwd, path)}`);
     } else out.push(arg);
   }
   if (!named && configDir !== undefined) out.push("--config-dir", configDir);

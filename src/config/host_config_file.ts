@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirnamePath, joinPath } from "../fs/path.ts";
 import type { HostApp, LaunchCommand } from "./host_entries.ts";
 
 /**
@@ -48,11 +48,11 @@ export function hostConfigPath(
     case "claude-code":
       return undefined;
     case "vscode":
-      return join(cwd, ".vscode", "mcp.json");
+      return joinPath(cwd, ".vscode", "mcp.json");
     case "cursor":
-      return join(os === "windows" ? need("USERPROFILE") : need("HOME"), ".cursor", "mcp.json");
+      return joinPath(os === "windows" ? need("USERPROFILE") : need("HOME"), ".cursor", "mcp.json");
     case "windsurf":
-      return join(
+      return joinPath(
         os === "windows" ? need("USERPROFILE") : need("HOME"),
         ".codeium",
         "windsurf",
@@ -60,11 +60,17 @@ export function hostConfigPath(
       );
     case "claude-desktop":
       if (os === "darwin") {
-        return join(need("HOME"), "Library", "Application Support", "Claude", "claude_desktop_config.json");
+        return joinPath(
+          need("HOME"),
+          "Library",
+          "Application Support",
+          "Claude",
+          "claude_desktop_config.json",
+        );
       }
-      if (os === "windows") return join(need("APPDATA"), "Claude", "claude_desktop_config.json");
-      return join(
-        env("XDG_CONFIG_HOME") || join(need("HOME"), ".config"),
+      if (os === "windows") return joinPath(need("APPDATA"), "Claude", "claude_desktop_config.json");
+      return joinPath(
+        env("XDG_CONFIG_HOME") || joinPath(need("HOME"), ".config"),
         "Claude",
         "claude_desktop_config.json",
       );
@@ -149,7 +155,7 @@ export async function writeHostConfig(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const text = mergeEntry(app, existing, launch);
-  await Deno.mkdir(dirname(path), { recursive: true });
+  await Deno.mkdir(dirnamePath(path), { recursive: true });
   let backup: string | undefined;
   if (existing !== undefined) {
     backup = `${path}.bak-${new Date().toISOString().replace(/[:.]/g, "-")}`;

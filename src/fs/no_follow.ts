@@ -14,7 +14,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath } from "./path.ts";
 import { configDirModeWarning, trustProblem } from "./trust.ts";
 
 /**
@@ -96,7 +96,7 @@ export function expectedUid(configDir: string): number | undefined {
     return undefined;
   }
   if (Deno.permissions.querySync({ name: "write", path: configDir }).state !== "granted") return dirOwner;
-  const probe = join(configDir, `.uid-${crypto.randomUUID()}`);
+  const probe = joinPath(configDir, `.uid-${crypto.randomUUID()}`);
   try {
     const file = Deno.openSync(probe, { createNew: true, write: true, mode: 0o600 });
     try {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath } from "../fs/path.ts";
 import type { LogSink } from "./logger.ts";
 import {
   ensurePrivateDir,
@@ -43,8 +43,8 @@ export function openDebugLog(configDir: string): {
 } | {
   problem: string;
 } {
-  const dir = join(configDir, "logs");
-  const path = join(dir, "debug.log");
+  const dir = joinPath(configDir, "logs");
+  const path = joinPath(dir, "debug.log");
   const granted = Deno.permissions.querySync({ name: "write", path: configDir }).state === "granted";
   if (!granted) {
     return { problem: `Cannot write the debug log to ${path}: run again with --allow-write=${configDir}` };

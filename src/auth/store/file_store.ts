@@ -19,7 +19,7 @@
  * @module
  */
 
-import { join } from "node:path";
+import { joinPath } from "../../fs/path.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ServerRecord } from "../types.ts";
 import type { CredentialStore } from "./credential_store.ts";
@@ -93,9 +93,9 @@ export class FileStore implements CredentialStore {
    */
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
-    this.#layoutDir = join(options.dir, LAYOUT_VERSION);
-    this.serversDir = join(this.#layoutDir, "servers");
-    this.locksDir = join(this.#layoutDir, "locks");
+    this.#layoutDir = joinPath(options.dir, LAYOUT_VERSION);
+    this.serversDir = joinPath(this.#layoutDir, "servers");
+    this.locksDir = joinPath(this.#layoutDir, "locks");
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#pid = options.pid ?? Deno.pid;
@@ -109,11 +109,11 @@ export class FileStore implements CredentialStore {
    * ```ts
    * import { FileStore } from "./file_store.ts";
    * import { Logger } from "../../log/logger.ts";
-   * import { join } from "node:path";
+   * import { joinPath } from "../../fs/path.ts";
    * import assert from "node:assert/strict";
    *
    * const store = new FileStore({ dir: "/x", log: new Logger({ level: "warn" }) });
-   * assert.equal(store.pathOf("k"), join("/x", "v1", "servers", "k.json"));
+   * assert.equal(store.pathOf("k"), joinPath("/x", "v1", "servers", "k.json"));
    * ```
    *
    * @param key The store key.
@@ -121,7 +121,7 @@ export class FileStore implements CredentialStore {
    */
   pathOf(key: string): string {
     assertStoreKey(key);
-    return join(this.serversDir, `${key}.json`);
+    return joinPath(this.serversDir, `${key}.json`);
   }
 
   /**
@@ -184,7 +184,7 @@ export class FileStore implements CredentialStore {
           `Replacing the symbolic link ${path} with a credentials file: the link is not followed`,
         );
       }
-      const temp = join(this.serversDir, `.${key}.json.${this.#pid}.${crypto.randomUUID()}.tmp`);
+      const temp = joinPath(this.serversDir, `.${key}.json.${this.#pid}.${crypto.randomUUID()}.tmp`);
       await writeNewFile(temp, JSON.stringify(record, null, 2) + "\n");
       try {
         await Deno.rename(temp, path);
@@ -306,7 +306,7 @@ export class FileStore implements CredentialStore {
   async withLock<T>(key: string, name: string, waitMs: number, fn: () => Promise<T>): Promise<T> {
     assertStoreKey(key);
     assertLockName(name);
-    const path = join(this.locksDir, `${key}.${name}.lock`);
+    const path = joinPath(this.locksDir, `${key}.${name}.lock`);
     const action = `Cannot take lock ${path}`;
     requireAccess(action, this.dir, path, ["read", "write"]);
     try {
