@@ -469,7 +469,10 @@ Deno.test("host I/O: a ${VAR} without --allow-env → exit 2 naming the flag", a
     const run = await withBridge(raw, async () => {});
     assert.equal(run.status.code, 2, `stderr:\n${run.stderr}`);
     // Whole and readable: the redactor must not take "TEST_TOKEN: run" for a secret.
-    assert.match(run.stderr, /Cannot read the environment variable "TEST_TOKEN": run again with --allow-env=TEST_TOKEN/);
+    assert.match(
+      run.stderr,
+      /Cannot read the environment variable "TEST_TOKEN": run again with --allow-env=TEST_TOKEN/,
+    );
     assert.ok(!run.stderr.includes("secret-1"));
     assert.equal(run.stdout, "");
     assert.deepEqual(seen, []);
