@@ -16,6 +16,7 @@
  * @module
  */
 
+import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
 import { compiledPermissions } from "../src/version.ts";
 
 /** One platform the release ships a binary for. */
@@ -71,6 +72,8 @@ export function compileArgs(target: Target): string[] {
     "--frozen",
     "--exclude-unused-npm",
     ...compiledPermissions(target.os),
+    // The same V8 flags as every `deno run` entry `config` prints (baked into the binary).
+    v8FlagsArgument(),
     "--target",
     target.triple,
     "--output",

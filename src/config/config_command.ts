@@ -27,6 +27,7 @@ import {
   serverName,
 } from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
+import { v8FlagsArgument } from "./runtime_flags.ts";
 import { PROXY_VARIABLES } from "../net/reach.ts";
 import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
 import { hostConfigPath, writeHostConfig } from "./host_config_file.ts";
@@ -150,7 +151,7 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
   const plan = await planFor(options, io);
   const bridgeArgs = withAbsoluteConfigDir(request.bridgeArgv, plan.configDir, io.cwd);
   const name = request.name ?? serverName(options.serverUrl);
-  const denoFlags = ["--quiet", "--no-prompt", ...denoPermissionFlags(plan)];
+  const denoFlags = ["--quiet", "--no-prompt", v8FlagsArgument(), ...denoPermissionFlags(plan)];
   const launch: LaunchCommand = request.binary
     ? { name, command: "mcp-bridge", args: bridgeArgs }
     : { name, command: "deno", args: ["run", ...denoFlags, request.bridgeModule, ...bridgeArgs] };

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { bridgeArgs, connectHost, type Host, HostConnectError, MAIN } from "../_fixtures/bridge_host.ts";
 import { BROWSER, withWorld, type World } from "../_fixtures/oauth_world.ts";
+import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 
 /** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
 async function config(
@@ -92,6 +93,7 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
       "run",
       "--quiet",
       "--no-prompt",
+      v8FlagsArgument(),
       `--allow-net=127.0.0.1:${world.mcp.url.port},127.0.0.1:${as.port},127.0.0.1`,
       `--allow-read=${world.dir}`,
       `--allow-write=${world.dir}`,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { hostConfigPath, mergeEntry } from "../../src/config/host_config_file.ts";
+import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 import { bridgeArgs, MAIN } from "../_fixtures/bridge_host.ts";
 import { serveTestServer } from "../_fixtures/test_server.ts";
 
@@ -78,6 +79,7 @@ Deno.test("config --write merges the entry into the host's file, backs the old o
         "run",
         "--quiet",
         "--no-prompt",
+        v8FlagsArgument(),
         `--allow-net=127.0.0.1:${server.url.port}`,
         "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
         MAIN,

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { compiledPermissions } from "../../src/version.ts";
+import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 import { archiveName, binaryName, checksumLine, compileArgs, TARGETS } from "../../scripts/compile.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -113,6 +114,7 @@ Deno.test("deno task compile builds the five targets with the permissions --vers
       assert.ok(args.includes(flag), `${target.triple}: ${flag}`);
     }
     assert.ok(args.includes("--frozen"));
+    assert.ok(args.includes(v8FlagsArgument()), `${target.triple}: the recommended V8 flags`);
   }
   assert.deepEqual(TARGETS.map(archiveName), [
     "mcp-bridge-x86_64-unknown-linux-gnu.tar.gz",
