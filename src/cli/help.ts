@@ -13,7 +13,7 @@ Usage:
   mcp-bridge <server-url> [callback-port] [flags]   run the bridge (the host starts this)
   mcp-bridge client <server-url> [flags]            connect once and print what the server offers
   mcp-bridge login <server-url> [flags]             sign in from a terminal
-  mcp-bridge config <server-url> [--host-app <app>] [--binary] [--write] [--name <name>] [flags]
+  mcp-bridge config <server-url> [--host-app <app>] [--binary|--install] [--write] [--name <name>] [flags]
                                                     print each host's entry with the least-privilege
                                                     deno permissions (apps: claude-desktop, cursor,
                                                     windsurf, vscode, claude-code; --write merges it

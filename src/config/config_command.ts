@@ -1,5 +1,5 @@
 /**
- * `mcp-bridge config <url> [--host-app <app>] [--binary] [--write] [flags]`: finds what the bridge will need for
+ * `mcp-bridge config <url> [--host-app <app>] [--binary|--install] [--write] [flags]`: finds what the bridge will need for
  * this server (the server itself, and its authorization server when it asks for sign-in), then prints the
  * ready-to-paste entry for each host with the least-privilege `deno run` flags (see `permission_set.ts`,
  * `host_entries.ts`). The other flags are the bridge's own, passed through to the entry.
@@ -47,6 +47,11 @@ export interface ConfigRequest {
   name?: string;
   /** `--write`: merge the entry into each host's configuration file (backed up first). */
   write: boolean;
+  /**
+   * `--install`: print the `deno install -g` line that bakes the flags into a command of its own, and
+   * entries that run that command.
+   */
+  install: boolean;
   /** The bridge's own arguments: the URL first, then its flags. */
   bridgeArgv: string[];
 }
@@ -78,6 +83,7 @@ const CONFIG_OPTIONS = {
   "bridge-module": { type: "string" },
   name: { type: "string" },
   write: { type: "boolean" },
+  install: { type: "boolean" },
 } as const;
 
 /**
@@ -122,6 +128,7 @@ export function parseConfigArgs(argv: readonly string[]): ConfigRequest {
     bridgeModule: values["bridge-module"] ?? BRIDGE_MODULE,
     ...(values.name !== undefined ? { name: values.name } : {}),
     write: values.write ?? false,
+    install: values.install ?? false,
     bridgeArgv: rest,
   };
 }
@@ -146,7 +153,12 @@ function variablesIn(text: string): string[] {
  */
 export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<number> {
   const parsed = parseCommandLine(request.bridgeArgv);
-  if (parsed.kind !== "run") throw new TypeError("Cannot make a configuration without a server URL");
+  if (parsed.kind !== "run") throw new UsageError("Cannot make a configuration without a server URL");
+  if (request.install && request.binary) {
+    throw new UsageError(
+      "Cannot use --install with --binary: the binary has its permissions baked in already",
+    );
+  }
   const options = parsed.options;
   const plan = await planFor(options, io);
   const bridgeArgs = withAbsoluteConfigDir(request.bridgeArgv, plan.configDir, io.cwd);
@@ -154,10 +166,16 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
   const denoFlags = ["--quiet", "--no-prompt", v8FlagsArgument(), ...denoPermissionFlags(plan)];
   const launch: LaunchCommand = request.binary
     ? { name, command: "mcp-bridge", args: bridgeArgs }
+    : request.install
+    ? { name, command: `mcp-bridge-${name}`, args: [] }
     : { name, command: "deno", args: ["run", ...denoFlags, request.bridgeModule, ...bridgeArgs] };
   const blocks = request.hostApps.map((app) =>
     request.hostApps.length === 1 ? hostEntry(app, launch) : `# ${app}\n${hostEntry(app, launch)}`
   );
+  if (request.install) {
+    // The words are printed as they are (header templates included): this is output, not a log line.
+    io.print(`${installLine(name, denoFlags, request.bridgeModule, bridgeArgs)}\n\n`);
+  }
   io.print(`${blocks.join("\n\n")}\n`);
   if (request.write) {
     for (const app of request.hostApps) {
@@ -171,10 +189,11 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
       io.log.info(`Added "${launch.name}" to ${path}${backup ? ` (the old file is in ${backup})` : ""}`);
     }
   }
-  if (!request.binary) {
+  if (request.install) {
+    io.log.info(`Run the deno install line first: it installs "mcp-bridge-${name}", which the entries run`);
+  } else if (!request.binary) {
     io.log.info(
-      `Or install it as a command with these flags baked in, and give the host "mcp-bridge-${name}" ` +
-        `with no arguments: ${installLine(name, denoFlags, request.bridgeModule, bridgeArgs)}`,
+      "To bake these flags into a command of its own (deno install -g), run this again with --install",
     );
   }
   const toSet = plan.envVars.filter((name) => name !== "BROWSER" && !PROXY_VARIABLES.includes(name));
@@ -354,6 +373,7 @@ export async function configMain(argv: readonly string[], print: (text: string) 
     });
   } catch (error) {
     log.error(`Cannot make the configuration: ${(error as Error).message}`);
-    return error instanceof UsageError || error instanceof TypeError ? 2 : 1;
+    // A network failure (fetch's TypeError) is not a usage error.
+    return error instanceof UsageError ? 2 : 1;
   }
 }

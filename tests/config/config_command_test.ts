@@ -32,14 +32,12 @@ function shellWords(line: string): string[] {
 }
 
 /**
- * Runs the `deno install -g` line that `config` printed (into a scratch root) and checks that the
- * installed command runs exactly the entry's `deno run` arguments.
+ * Runs the `deno install -g` line that `config --install` printed (into a scratch root) and checks that
+ * the installed command runs exactly the arguments of the plain entry.
  */
-async function installsTheSameCommand(stderr: string, name: string, runArgs: string[]): Promise<void> {
-  const line = /: (deno install -g .*)$/m.exec(stderr)?.[1];
-  assert.ok(line, `an install line in:\n${stderr}`);
-  assert.match(stderr, new RegExp(`give the host "mcp-bridge-${name}" with no arguments`));
+async function installsTheSameCommand(line: string, name: string, runArgs: string[]): Promise<void> {
   const words = shellWords(line);
+  assert.deepEqual(words.slice(0, 3), ["deno", "install", "-g"]);
   const root = await Deno.makeTempDir({ dir: "./.tmp" });
   try {
     const output = await new Deno.Command("deno", {
@@ -107,7 +105,7 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
       "127.0.0.1",
     ]);
     assert.match(out.stderr, /signs in with the authorization server http:\/\/127\.0\.0\.1:\d+/);
-    await installsTheSameCommand(out.stderr, name, entry.args);
+    assert.match(out.stderr, /run this again with --install/);
 
     const host = await launch(entry, { BROWSER });
     try {
@@ -165,4 +163,52 @@ Deno.test("config: each permission of the entry is needed; without it the bridge
       assert.match(failure, new RegExp(flag.replace(/-/g, "\\-")), `without ${removed}: ${failure}`);
     }
   });
+});
+
+Deno.test("config --install: a deno install line that bakes in the entry's exact flags (header templates kept), and entries that run it", async () => {
+  await withWorld({}, async (world) => {
+    const args = [
+      "--host-app",
+      "cursor",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      world.dir,
+      "--header",
+      "X-Api-Key: ${API_KEY}",
+    ];
+    const plain = await config(world, args);
+    assert.equal(plain.code, 0, plain.stderr);
+    const [name, entry] = Object.entries(
+      (JSON.parse(plain.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
+    )[0]!;
+    const installed = await config(world, [...args, "--install"]);
+    assert.equal(installed.code, 0, installed.stderr);
+    const [line, ...rest] = installed.stdout.split("\n");
+    assert.match(line!, /'X-Api-Key: \$\{API_KEY\}'/, "the template is printed as it is, not redacted");
+    assert.deepEqual(JSON.parse(rest.join("\n")), {
+      mcpServers: { [name]: { command: `mcp-bridge-${name}`, args: [] } },
+    });
+    assert.match(installed.stderr, new RegExp(`installs "mcp-bridge-${name}", which the entries run`));
+    await installsTheSameCommand(line!, name, entry.args);
+  });
+});
+
+Deno.test("config: a server that cannot be reached is exit 1 (not a usage error), with the reason", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close(); // nothing listens there now
+  const output = await new Deno.Command("deno", {
+    args: bridgeArgs(["config", `http://127.0.0.1:${port}/mcp`, "--host-app", "cursor"], {
+      net: [`127.0.0.1:${port}`],
+      env: ["HOME", "XDG_CONFIG_HOME", "MCP_BRIDGE_CONFIG_DIR"],
+    }),
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  assert.equal(output.code, 1, stderr);
+  assert.match(stderr, /Cannot make the configuration: /);
+  assert.equal(new TextDecoder().decode(output.stdout), "");
 });
