@@ -222,6 +222,12 @@ function durationFlag(text: string | undefined, flag: string, fallback: number):
   return ms;
 }
 
+/** A timeout where `0` means none, as in mcp-remote (`--headers-timeout 0`, `--body-timeout 0`). */
+function optionalTimeoutFlag(text: string, flag: string): number | undefined {
+  if (/^0+(\.0*)?(ms|s|m|h)?$/.test(text.trim())) return undefined;
+  return durationFlag(text, flag, 0);
+}
+
 function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean): string | undefined {
   if (text === undefined) return undefined;
   let url: URL;
@@ -577,10 +583,12 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       ...(values["request-timeout"] !== undefined
         ? { requestTimeoutMs: durationFlag(values["request-timeout"], "request-timeout", 0) }
         : {}),
-      ...(values["headers-timeout"] !== undefined
+      ...(values["headers-timeout"] !== undefined &&
+          optionalTimeoutFlag(values["headers-timeout"], "headers-timeout") !== undefined
         ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }
         : {}),
-      ...(values["body-timeout"] !== undefined
+      ...(values["body-timeout"] !== undefined &&
+          optionalTimeoutFlag(values["body-timeout"], "body-timeout") !== undefined
         ? { bodyTimeoutMs: durationFlag(values["body-timeout"], "body-timeout", 0) }
         : {}),
       network: {

@@ -37,9 +37,10 @@ Connection:
   --max-message-size <size>    the largest message, JSON body or event accepted from the
                                server (default 64MiB; 512KiB, 1GiB)
   --headers-timeout <time>     the longest wait for a response to start (none by default; a JSON
-                               answer to a long tool call starts only when the tool is done)
+                               answer to a long tool call starts only when the tool is done; 0: none)
   --body-timeout <time>        the longest silence in the middle of a response: a stalled
-                               connection (none by default; a server may stay silent during a call)
+                               connection (none by default; a server may stay silent during a call;
+                               0: none)
   --request-timeout <time>     the longest wait for the answer to a host request; then one error,
                                and the server is asked to cancel it (none by default)
   --protocol <era>             auto (default: detect the server's era and translate), legacy

@@ -489,3 +489,18 @@ Deno.test("parseServerUrl() suggests the URL meant by an address without a schem
   usageError(["client", "example.com/mcp"], /did you mean https:\/\/example\.com\/mcp\?$/);
   usageError(["localhost"], /did you mean http:\/\/localhost\?$/);
 });
+
+Deno.test("--headers-timeout 0 and --body-timeout 0 mean none, as in mcp-remote; negative is refused", () => {
+  for (const zero of ["0", "0s", "0ms"]) {
+    const parsed = parseCommandLine(["https://x.example/mcp", "--headers-timeout", zero, "--body-timeout", zero]);
+    assert.equal(parsed.kind, "run");
+    if (parsed.kind !== "run") continue;
+    assert.equal(parsed.options.headersTimeoutMs, undefined);
+    assert.equal(parsed.options.bodyTimeoutMs, undefined);
+  }
+  const parsed = parseCommandLine(["https://x.example/mcp", "--headers-timeout", "30", "--body-timeout", "2m"]);
+  if (parsed.kind !== "run") throw new Error("not a run");
+  assert.equal(parsed.options.headersTimeoutMs, 30_000);
+  assert.equal(parsed.options.bodyTimeoutMs, 120_000);
+  assert.throws(() => parseCommandLine(["https://x.example/mcp", "--body-timeout", "-1"]), /--body-timeout/);
+});
