@@ -18,6 +18,7 @@ import { optionalEnv, requireEnv } from "./cli/env.ts";
 import { type HeaderTemplate, resolveHeaders } from "./cli/headers.ts";
 import { readHeaderFiles } from "./cli/header_files.ts";
 import { LazyAuthHook } from "./auth/lazy_hook.ts";
+import { mayHaveStoredRecord } from "./auth/stored_credentials.ts";
 import { HeaderCommandHook } from "./auth/header_command.ts";
 import { HELP } from "./cli/help.ts";
 import { Bridge } from "./bridge/bridge.ts";
@@ -183,7 +184,12 @@ export async function main(args: readonly string[]): Promise<number> {
     ? new HeaderCommandHook(options.headerCommand, (value) => log.addSecret(value))
     : ownAuthorization
     ? undefined
-    : new LazyAuthHook(() => import("./auth/setup.ts").then((m) => m.createOAuthClient(oauthSetup)), log);
+    : new LazyAuthHook(
+      () => import("./auth/setup.ts").then((m) => m.createOAuthClient(oauthSetup)),
+      log,
+      // Nothing stored for this server: the OAuth code loads on its first 401, not before the first request.
+      () => mayHaveStoredRecord(oauthSetup, options.configDir),
+    );
   try {
     if (options.command === "login" || options.command === "logout" || options.command === "status") {
       const commands = await import("./auth/commands.ts");

@@ -12,7 +12,7 @@ import { LEGACY_VERSIONS } from "../era/versions.ts";
 import { VERSION } from "../version.ts";
 import { fetchAuthServerMetadata } from "./discover.ts";
 import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
-import { storeKey } from "./store/store_key.ts";
+import { serverStoreKey } from "./stored_credentials.ts";
 import { recordSecrets } from "./store/record.ts";
 import { revokeToken } from "./token_client.ts";
 import type { ClientInfo, ServerRecord } from "./types.ts";
@@ -231,13 +231,7 @@ async function logout(options: CommandOptions): Promise<number> {
   requireConfigDir(options);
   const store = openStore(options.configDir, options.log);
   const entries = options.all ? await store.list() : await (async () => {
-    const key = await storeKey({
-      serverUrl: options.serverUrl.href,
-      ...(options.auth.resource !== undefined ? { resource: options.auth.resource } : {}),
-      headers: options.headers.map((h) => ({ name: h.name, template: h.template })),
-      authorizeParams: options.auth.authorizeParams,
-      ...(options.auth.clientMetadataUrl ? { clientMetadataUrl: options.auth.clientMetadataUrl } : {}),
-    });
+    const key = await serverStoreKey(options);
     const record = await store.read(key);
     return record ? [{ key, record }] : [];
   })();

@@ -28,14 +28,26 @@ export class LazyAuthHook implements AuthHook {
   #log: Logger;
   #client: Promise<PreparableAuthHook> | undefined;
   #reported = false;
+  #mayHaveRecord: (() => Promise<boolean>) | undefined;
+  #peeked: Promise<boolean> | undefined;
 
   /**
    * @param load Builds the OAuth client.
    * @param log The logger.
+   * @param mayHaveRecord A cheap check of whether the store may hold a record for the server: when it
+   *   holds none, the client has nothing to send or prepare, so it is loaded only on a challenge.
    */
-  constructor(load: () => Promise<PreparableAuthHook>, log: Logger) {
+  constructor(load: () => Promise<PreparableAuthHook>, log: Logger, mayHaveRecord?: () => Promise<boolean>) {
     this.#load = load;
     this.#log = log;
+    this.#mayHaveRecord = mayHaveRecord;
+  }
+
+  /** Whether the client is needed before any challenge: it is loaded, or the store may hold a record. */
+  async #needed(): Promise<boolean> {
+    if (this.#client !== undefined || this.#mayHaveRecord === undefined) return true;
+    this.#peeked ??= this.#mayHaveRecord().catch(() => true);
+    return await this.#peeked;
   }
 
   #get(): Promise<PreparableAuthHook> {
@@ -45,12 +57,16 @@ export class LazyAuthHook implements AuthHook {
 
   /** Loads the client in the background and lets it start discovery early. */
   warmUp(): void {
-    this.#get().then((client) => client.prepare()).catch((error) => this.#report(error));
+    this.#needed()
+      .then((needed) => needed ? this.#get().then((client) => client.prepare()) : undefined)
+      .catch((error) => this.#report(error));
   }
 
   /** The current credentials; a problem reading them is reported once and means none. */
   async header(): Promise<string | undefined> {
     try {
+      // Nothing stored: no header, and no OAuth code loaded (nor waited for) before the first request.
+      if (!(await this.#needed())) return undefined;
       return await (await this.#get()).header();
     } catch (error) {
       this.#report(error);

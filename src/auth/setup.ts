@@ -18,7 +18,7 @@ import { OAuthClient, type StaticClient } from "./oauth_client.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
 import { FileStore } from "./store/file_store.ts";
 import { MemoryStore } from "./store/memory_store.ts";
-import { storeKey } from "./store/store_key.ts";
+import { serverStoreKey } from "./stored_credentials.ts";
 
 /** Everything {@linkcode createOAuthClient} needs. */
 export interface OAuthSetup {
@@ -130,13 +130,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
   const staticClientMetadata = auth.staticClientMetadata !== undefined
     ? readJsonOption(auth.staticClientMetadata, "--static-oauth-client-metadata") as Record<string, unknown>
     : undefined;
-  const key = await storeKey({
-    serverUrl: setup.serverUrl.href,
-    ...(auth.resource !== undefined ? { resource: auth.resource } : {}),
-    headers: setup.headers.map((h) => ({ name: h.name, template: h.template })),
-    authorizeParams: auth.authorizeParams,
-    ...(auth.clientMetadataUrl ? { clientMetadataUrl: auth.clientMetadataUrl } : {}),
-  });
+  const key = await serverStoreKey(setup);
   return new OAuthClient({
     serverUrl: setup.serverUrl,
     fetch: setup.fetch,

@@ -1,0 +1,87 @@
+/**
+ * What the store holds for one server, found without the OAuth code: the store key of a server (the
+ * same for the bridge, `login`, `logout` and `status`), and a cheap check, before any OAuth module is
+ * loaded, of whether a record exists at all. A bridge for a server that never asked for sign-in then
+ * neither loads the OAuth code nor waits for it before its first request.
+ *
+ * @module
+ */
+
+import type { AuthOptions } from "../cli/args.ts";
+import { resolveConfigDir } from "../cli/config_dir.ts";
+import { optionalEnv } from "../cli/env.ts";
+import type { HeaderTemplate } from "../cli/headers.ts";
+import { Logger } from "../log/logger.ts";
+import { FileStore } from "./store/file_store.ts";
+import { storeKey } from "./store/store_key.ts";
+
+/** What identifies a server's record in the store. */
+export interface StoreKeyParts {
+  /** The MCP server. */
+  serverUrl: URL;
+  /** The OAuth flags (`--resource`, `--authorize-param`, `--client-metadata-url` are part of the key). */
+  auth: Pick<AuthOptions, "authorizeParams"> & Partial<Pick<AuthOptions, "resource" | "clientMetadataUrl">>;
+  /** The header templates (names and templates, never values). */
+  headers: readonly HeaderTemplate[];
+}
+
+/**
+ * The store key of a server's record.
+ *
+ * @example Usage
+ * ```ts
+ * import { serverStoreKey } from "./stored_credentials.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const parts = { serverUrl: new URL("https://x.example/mcp"), auth: { authorizeParams: [] }, headers: [] };
+ * assert.equal(await serverStoreKey(parts), await serverStoreKey(parts));
+ * assert.notEqual(await serverStoreKey(parts), await serverStoreKey({ ...parts, serverUrl: new URL("https://y.example/mcp") }));
+ * ```
+ *
+ * @param parts The server, its OAuth flags and its header templates.
+ * @returns The key.
+ */
+export async function serverStoreKey(parts: StoreKeyParts): Promise<string> {
+  return await storeKey({
+    serverUrl: parts.serverUrl.href,
+    ...(parts.auth.resource !== undefined ? { resource: parts.auth.resource } : {}),
+    headers: parts.headers.map((h) => ({ name: h.name, template: h.template })),
+    authorizeParams: parts.auth.authorizeParams,
+    ...(parts.auth.clientMetadataUrl ? { clientMetadataUrl: parts.auth.clientMetadataUrl } : {}),
+  });
+}
+
+/**
+ * Whether the store may hold a record for the server: `false` only when it certainly holds none (no
+ * config dir can be found, so credentials would live in memory; or no record file). Anything it cannot
+ * tell (a permission missing, another error) is `true`, so that the OAuth client loads and reports it.
+ *
+ * @example Usage
+ * ```ts
+ * import { mayHaveStoredRecord } from "./stored_credentials.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await Deno.makeTempDir();
+ * const parts = { serverUrl: new URL("https://x.example/mcp"), auth: { authorizeParams: [] }, headers: [] };
+ * assert.equal(await mayHaveStoredRecord(parts, dir), false);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
+ * @param parts The server, its OAuth flags and its header templates.
+ * @param configDir `--config-dir`, if given.
+ * @returns Whether a record may exist.
+ */
+export async function mayHaveStoredRecord(
+  parts: StoreKeyParts,
+  configDir: string | undefined,
+): Promise<boolean> {
+  const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
+  if ("missing" in dir) return false;
+  try {
+    const store = new FileStore({ dir: dir.path, log: new Logger({ level: "silent" }) });
+    await Deno.lstat(store.pathOf(await serverStoreKey(parts)));
+    return true;
+  } catch (error) {
+    return !(error instanceof Deno.errors.NotFound);
+  }
+}
