@@ -53,44 +53,45 @@ let tool: Tool = "echo";
 const JSON_TYPE = { "content-type": "application/json" };
 const SSE_TYPE = { "content-type": "text/event-stream" };
 
-function modernFetch(_input: string | URL, init?: RequestInit): Promise<Response> {
-  const body = String(init?.body);
-  if (body.includes('"server/discover"')) {
-    const id = JSON.parse(body).id;
-    return Promise.resolve(
-      new Response(
-        JSON.stringify({
-          jsonrpc: "2.0",
-          id,
-          result: {
-            resultType: "complete",
-            supportedVersions: ["2026-07-28"],
-            capabilities: { tools: {} },
-            serverInfo: { name: "s", version: "1" },
-          },
-        }),
-        { headers: JSON_TYPE },
-      ),
-    );
-  }
-  return Promise.resolve(new Response(answers.modern[tool], { headers: JSON_TYPE }));
+/** The request body as text (the exchange sends bodies as once-only streams). */
+async function bodyText(init?: RequestInit): Promise<string> {
+  return init?.body == null ? "" : await new Response(init.body).text();
 }
 
-function legacyFetch(_input: string | URL, init?: RequestInit): Promise<Response> {
-  const body = String(init?.body);
+async function modernFetch(_input: string | URL, init?: RequestInit): Promise<Response> {
+  const body = await bodyText(init);
+  if (body.includes('"server/discover"')) {
+    const id = JSON.parse(body).id;
+    return (new Response(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id,
+        result: {
+          resultType: "complete",
+          supportedVersions: ["2026-07-28"],
+          capabilities: { tools: {} },
+          serverInfo: { name: "s", version: "1" },
+        },
+      }),
+      { headers: JSON_TYPE },
+    ));
+  }
+  return new Response(answers.modern[tool], { headers: JSON_TYPE });
+}
+
+async function legacyFetch(_input: string | URL, init?: RequestInit): Promise<Response> {
+  const body = await bodyText(init);
   if (body.includes('"initialize"')) {
     const result = {
       protocolVersion: "2025-11-25",
       capabilities: {},
       serverInfo: { name: "s", version: "1" },
     };
-    return Promise.resolve(
-      new Response(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: 0, result })}\n\n`, {
-        headers: { ...SSE_TYPE, "mcp-session-id": "bench" },
-      }),
-    );
+    return (new Response(`event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: 0, result })}\n\n`, {
+      headers: { ...SSE_TYPE, "mcp-session-id": "bench" },
+    }));
   }
-  return Promise.resolve(new Response(answers.legacy[tool], { headers: SSE_TYPE }));
+  return new Response(answers.legacy[tool], { headers: SSE_TYPE });
 }
 
 const INITIALIZE = JSON.stringify({
