@@ -4,6 +4,8 @@
  * @module
  */
 
+import { concatBytes } from "./_concat.ts";
+
 /** One line from the host: its text, or why it could not be read. */
 export type HostLine = { text: string } | { error: string };
 
@@ -29,17 +31,6 @@ async function* chunks(source: ReadableStream<Uint8Array> | ByteReader): AsyncGe
 
 /** The longest line accepted (bytes); a longer one is discarded and reported. */
 export const MAX_LINE_BYTES = 128 * 1024 * 1024;
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
 
 /**
  * Reads newline-delimited lines from a byte stream. Blank lines are skipped, a trailing `\r` is
@@ -99,7 +90,7 @@ export async function* readLines(
         discarding = false;
         yield { error: `The line is longer than ${maxBytes} bytes` };
       } else {
-        const line = finish(concat(parts, total));
+        const line = finish(concatBytes(parts, total));
         if (line) yield line;
       }
       parts = [];
@@ -110,7 +101,7 @@ export async function* readLines(
   }
   if (discarding) yield { error: `The line is longer than ${maxBytes} bytes` };
   else if (total > 0) {
-    const line = finish(concat(parts, total));
+    const line = finish(concatBytes(parts, total));
     if (line) yield line;
   }
 }

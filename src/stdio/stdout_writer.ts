@@ -7,6 +7,8 @@
  * @module
  */
 
+import { concatBytes } from "./_concat.ts";
+
 /** A byte sink written to directly, such as `Deno.stdout` (cheaper than a `WritableStream`). */
 export interface ByteWriter {
   /** Writes some of the bytes; resolves with how many were written. */
@@ -104,7 +106,7 @@ export class LineWriter {
         this.#queued = 0;
         this.#waiting = [];
         try {
-          await this.#write(chunks.length === 1 ? chunks[0]! : concat(chunks, size));
+          await this.#write(concatBytes(chunks, size));
         } catch {
           this.#closed = true;
         }
@@ -121,14 +123,4 @@ export class LineWriter {
       this.#pumping = undefined;
     }
   }
-}
-
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
