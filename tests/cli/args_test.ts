@@ -492,13 +492,25 @@ Deno.test("parseServerUrl() suggests the URL meant by an address without a schem
 
 Deno.test("--headers-timeout 0 and --body-timeout 0 mean none, as in mcp-remote; negative is refused", () => {
   for (const zero of ["0", "0s", "0ms"]) {
-    const parsed = parseCommandLine(["https://x.example/mcp", "--headers-timeout", zero, "--body-timeout", zero]);
+    const parsed = parseCommandLine([
+      "https://x.example/mcp",
+      "--headers-timeout",
+      zero,
+      "--body-timeout",
+      zero,
+    ]);
     assert.equal(parsed.kind, "run");
     if (parsed.kind !== "run") continue;
     assert.equal(parsed.options.headersTimeoutMs, undefined);
     assert.equal(parsed.options.bodyTimeoutMs, undefined);
   }
-  const parsed = parseCommandLine(["https://x.example/mcp", "--headers-timeout", "30", "--body-timeout", "2m"]);
+  const parsed = parseCommandLine([
+    "https://x.example/mcp",
+    "--headers-timeout",
+    "30",
+    "--body-timeout",
+    "2m",
+  ]);
   if (parsed.kind !== "run") throw new Error("not a run");
   assert.equal(parsed.options.headersTimeoutMs, 30_000);
   assert.equal(parsed.options.bodyTimeoutMs, 120_000);
