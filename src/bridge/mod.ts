@@ -62,4 +62,6 @@ export { Logger, type LoggerOptions, type LogLevel, type LogSink } from "../log/
 export type { RemoteTransportOptions } from "../transport/remote.ts";
 export type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "../transport/transport.ts";
 export type { TransportMode } from "../transport/fallback.ts";
+export type { ReconnectSettings } from "../transport/reconnect.ts";
+export type { LivenessSettings } from "../transport/liveness.ts";
 export type { Envelope, JsonRpcId } from "../jsonrpc/message.ts";

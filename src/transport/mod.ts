@@ -40,5 +40,7 @@ export {
   TransportError,
 } from "./transport.ts";
 export type { TransportMode } from "./fallback.ts";
+export type { ReconnectSettings } from "./reconnect.ts";
+export type { LivenessSettings } from "./liveness.ts";
 export { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 export { Logger, type LoggerOptions, type LogLevel, type LogSink } from "../log/logger.ts";
