@@ -54,7 +54,8 @@ export async function serverStoreKey(parts: StoreKeyParts): Promise<string> {
 /**
  * Whether the store may hold a record for the server: `false` only when it certainly holds none (no
  * config dir can be found, so credentials would live in memory; or no record file). Anything it cannot
- * tell (a permission missing, another error) is `true`, so that the OAuth client loads and reports it.
+ * tell (the read permission missing, which it queries and never asks for; another error) is `true`, so
+ * that the OAuth client loads and reports it.
  *
  * @example Usage
  * ```ts
@@ -79,7 +80,11 @@ export async function mayHaveStoredRecord(
   if ("missing" in dir) return false;
   try {
     const store = new FileStore({ dir: dir.path, log: new Logger({ level: "silent" }) });
-    await Deno.lstat(store.pathOf(await serverStoreKey(parts)));
+    const path = store.pathOf(await serverStoreKey(parts));
+    // Queried first: a terminal must not get Deno's prompt. Without the right, the OAuth client loads and
+    // names the missing flag, as it always did.
+    if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return true;
+    await Deno.lstat(path);
     return true;
   } catch (error) {
     return !(error instanceof Deno.errors.NotFound);

@@ -133,7 +133,9 @@ export class Bridge {
         }
         return;
       case "request":
-        this.#request(line.text, envelope);
+        // A local answer (a blocked tool, a reused id) is awaited: a host that does not read stdout slows
+        // its own sending instead of growing the queue.
+        await this.#request(line.text, envelope);
         return;
       case "notification":
         if (envelope.method === "notifications/cancelled") return this.#cancel(line.text, envelope);
@@ -205,16 +207,14 @@ export class Bridge {
     await this.#o.transport.close();
   }
 
-  #request(text: string, envelope: Extract<Envelope, { kind: "request" }>): void {
+  async #request(text: string, envelope: Extract<Envelope, { kind: "request" }>): Promise<void> {
     const { id, method } = envelope;
     if (method === "tools/call" && this.#o.filter.active) {
       const name = (envelope.value.params as { name?: unknown } | undefined)?.name;
       const reason = typeof name === "string" ? this.#o.filter.blockReason(name) : undefined;
       if (reason !== undefined) {
-        this.#track(
-          this.#o.out.write(
-            this.#error(id, ErrorCode.InvalidParams, `Tool "${name}" is not available: ${reason}`),
-          ),
+        await this.#o.out.write(
+          this.#error(id, ErrorCode.InvalidParams, `Tool "${name}" is not available: ${reason}`),
         );
         return;
       }
@@ -222,13 +222,11 @@ export class Bridge {
     const key = idKey(id);
     if (this.#pending.has(key)) {
       // JSON-RPC ids of requests in flight must differ: the answers could not be told apart.
-      this.#track(
-        this.#o.out.write(
-          this.#error(
-            id,
-            ErrorCode.InvalidRequest,
-            `Invalid request: id ${JSON.stringify(id)} is already used by a request in flight`,
-          ),
+      await this.#o.out.write(
+        this.#error(
+          id,
+          ErrorCode.InvalidRequest,
+          `Invalid request: id ${JSON.stringify(id)} is already used by a request in flight`,
         ),
       );
       return;

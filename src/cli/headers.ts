@@ -65,7 +65,10 @@ export class HeaderError extends Error {
  */
 export function parseHeader(text: string, source: string): HeaderTemplate {
   const colon = text.indexOf(":");
-  if (colon === -1) throw new HeaderError(`Cannot parse header "${text}" (${source}): missing ":"`);
+  // The text is not quoted: a line without a colon may well be a bare secret.
+  if (colon === -1) {
+    throw new HeaderError(`Cannot parse a header (${source}): missing ":" between name and value`);
+  }
   const name = text.slice(0, colon).trim();
   const template = text.slice(colon + 1).trim();
   if (FORBIDDEN_VALUE.test(text)) {

@@ -160,7 +160,7 @@ async function initialize(
     const session = res.headers.get("mcp-session-id");
     if (session) {
       // The session the probe opened is closed again (a server without DELETE answers 405: fine).
-      await fetch(url, { method: "DELETE", headers: { "mcp-session-id": session }, signal })
+      await fetch(url, { method: "DELETE", headers: [...userHeaders, ["mcp-session-id", session]], signal })
         .then((r) => r.body?.cancel(), () => {});
     }
   } else await res.body?.cancel().catch(() => {});

@@ -133,9 +133,14 @@ Deno.test("doctor: an OAuth server whose authorization server is not allowed →
 
 Deno.test("doctor: the user's headers go with the probe (a server that wants an API key), the URL found after them", async () => {
   // A server that answers only with its API key, as a gateway in front of it would.
+  const deletes: (string | null)[] = [];
   const server = await serveTestServer({
-    intercept: (request) =>
-      request.headers.get("x-api-key") === "k-12345" ? undefined : new Response("no key", { status: 403 }),
+    intercept: (request) => {
+      if (request.method === "DELETE") deletes.push(request.headers.get("x-api-key"));
+      return request.headers.get("x-api-key") === "k-12345"
+        ? undefined
+        : new Response("no key", { status: 403 });
+    },
   });
   try {
     const url = String(server.url);
@@ -148,6 +153,8 @@ Deno.test("doctor: the user's headers go with the probe (a server that wants an 
       assert.match(out.stdout, /^ok +headers +sent: X-Api-Key/m);
       assert.match(out.stdout, /^ok +MCP initialize +HTTP 200/m);
       assert.doesNotMatch(out.stdout + out.stderr, /k-12345/);
+      // The probe's session is closed again, with the same headers (the server wants its key for that too).
+      assert.deepEqual(deletes, ["k-12345"]);
 
       const wrong = await doctor(args, permissions, { HOME: home, API_KEY: "wrong" });
       assert.equal(wrong.code, 1, wrong.stdout);
