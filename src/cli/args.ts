@@ -123,8 +123,8 @@ export class UsageError extends Error {
 /** The longest delay a timer supports (2^31 - 1 ms, about 24.8 days). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The default `--connect-timeout`: how long connection set-up may take. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../transport/transport.ts";
+export { DEFAULT_CONNECT_TIMEOUT_MS };
 
 /** The options the command line takes, in {@linkcode parseFlags} form. */
 export const OPTIONS = {
@@ -207,7 +207,7 @@ function parsePort(text: string, what: string): number {
   return Number(text);
 }
 
-function durationFlag(text: string | undefined, flag: string, fallback: number): number {
+function durationFlag(text: string | undefined, flag: string, fallback: number, zeroIsNone = false): number {
   if (text === undefined) return fallback;
   let ms: number;
   try {
@@ -215,6 +215,7 @@ function durationFlag(text: string | undefined, flag: string, fallback: number):
   } catch (error) {
     throw new UsageError(`Cannot use --${flag}: ${(error as Error).message}`);
   }
+  if (ms === 0 && zeroIsNone) return 0;
   if (ms <= 0) throw new UsageError(`Cannot use --${flag}: it must be positive`);
   if (ms > MAX_TIMER_MS) {
     throw new UsageError(`Cannot use --${flag}: it must be at most 596h (the longest timer there is)`);
@@ -223,9 +224,9 @@ function durationFlag(text: string | undefined, flag: string, fallback: number):
 }
 
 /** A timeout where `0` means none, as in mcp-remote (`--headers-timeout 0`, `--body-timeout 0`). */
-function optionalTimeoutFlag(text: string, flag: string): number | undefined {
-  if (/^0+(\.0*)?(ms|s|m|h)?$/.test(text.trim())) return undefined;
-  return durationFlag(text, flag, 0);
+function optionalTimeoutFlag(text: string | undefined, flag: string): number | undefined {
+  const ms = durationFlag(text, flag, 0, true);
+  return ms === 0 ? undefined : ms;
 }
 
 function httpsUrlFlag(text: string | undefined, flag: string, allowHttp: boolean): string | undefined {
@@ -508,6 +509,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(`Cannot use --protocol "${values.protocol}": expected auto, legacy or modern`);
   }
 
+  const headersTimeoutMs = optionalTimeoutFlag(values["headers-timeout"], "headers-timeout");
+  const bodyTimeoutMs = optionalTimeoutFlag(values["body-timeout"], "body-timeout");
   let connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   if (values["connect-timeout"] !== undefined) {
     try {
@@ -583,14 +586,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
       ...(values["request-timeout"] !== undefined
         ? { requestTimeoutMs: durationFlag(values["request-timeout"], "request-timeout", 0) }
         : {}),
-      ...(values["headers-timeout"] !== undefined &&
-          optionalTimeoutFlag(values["headers-timeout"], "headers-timeout") !== undefined
-        ? { headersTimeoutMs: durationFlag(values["headers-timeout"], "headers-timeout", 0) }
-        : {}),
-      ...(values["body-timeout"] !== undefined &&
-          optionalTimeoutFlag(values["body-timeout"], "body-timeout") !== undefined
-        ? { bodyTimeoutMs: durationFlag(values["body-timeout"], "body-timeout", 0) }
-        : {}),
+      ...(headersTimeoutMs !== undefined ? { headersTimeoutMs } : {}),
+      ...(bodyTimeoutMs !== undefined ? { bodyTimeoutMs } : {}),
       network: {
         ...(values.proxy !== undefined ? { proxy: values.proxy } : {}),
         ...(values["ca-file"] !== undefined ? { caFile: values["ca-file"] } : {}),

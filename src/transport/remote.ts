@@ -6,7 +6,6 @@
  * @module
  */
 
-import { DEFAULT_CONNECT_TIMEOUT_MS } from "../cli/args.ts";
 import { LegacyServerSession } from "../era/legacy_server_session.ts";
 import { ModernSession } from "../era/modern_session.ts";
 import { Logger } from "../log/logger.ts";
@@ -21,7 +20,13 @@ import { DEFAULT_LIVENESS, type LivenessSettings } from "./liveness.ts";
 import { ModernHttpClient } from "./modern_http.ts";
 import { DEFAULT_RECONNECT, NO_RECONNECT, type ReconnectSettings } from "./reconnect.ts";
 import { StreamableHttpTransport } from "./streamable_http.ts";
-import type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "./transport.ts";
+import {
+  type AuthHook,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  type FetchLike,
+  type MessageSink,
+  type RemoteTransport,
+} from "./transport.ts";
 
 /** Options for {@linkcode createRemoteTransport}. */
 export interface RemoteTransportOptions {

@@ -6,6 +6,9 @@
 
 import type { Envelope, JsonRpcId } from "../jsonrpc/message.ts";
 
+/** The default `--connect-timeout`: how long connection set-up may take. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
 /** The `fetch` seam: every network request of the bridge goes through one of these. */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
