@@ -4,7 +4,9 @@
  * bridge without them and (d) mcp-remote, against two MCP servers on 127.0.0.1: a 2025-era
  * one (sessions, `initialize`) and a 2026-07-28 one (`createMcpHandler`: no sessions, `_meta` on
  * every request), which the bridge serves to the same 2025-era host by translating. The clients
- * alternate, for a few rounds. It prints markdown tables and writes `bench/RESULTS.md`.
+ * alternate, for a few rounds. A minimal Deno proxy (`bench/floor_proxy.ts`) runs the same workload
+ * against the 2025-era server as the floor of any Deno bridge. It prints markdown tables and writes
+ * `bench/RESULTS.md`.
  *
  * ```sh
  * deno task bench              # 5 rounds
@@ -55,6 +57,7 @@ const WATCHDOG_MS = 15 * 60_000;
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const MAIN = `${ROOT}/src/main.ts`;
+const FLOOR_PROXY = `${ROOT}/bench/floor_proxy.ts`;
 const REMOTE_DIR = `${ROOT}/.tmp/bench-mcp-remote`;
 const REMOTE_VERSION = "0.15.1";
 const REMOTE_PROXY = `${REMOTE_DIR}/node_modules/mcp-remote/dist/proxy.js`;
@@ -67,8 +70,14 @@ const RESULTS_FILE = `${ROOT}/bench/RESULTS.md`;
  */
 type Kind = "direct" | "bridge" | "bridge-plain" | "remote";
 const KINDS: readonly Kind[] = ["direct", "bridge", "bridge-plain", "remote"];
+/**
+ * Every client that runs, with `floor`: the least a Deno proxy can do (`bench/floor_proxy.ts`, with the
+ * recommended V8 flags), run against the 2025-era server only (it cannot translate), to show what Deno
+ * itself costs for the same workload. Its numbers are a floor, reported apart from the client columns.
+ */
+type RunKind = Kind | "floor";
 /** The kinds that run a bridge process (whose `/proc` numbers are read). */
-type BridgeKind = Exclude<Kind, "direct">;
+type BridgeKind = Exclude<RunKind, "direct">;
 /** The server's protocol era: 2025 (`initialize`, sessions) or 2026-07-28 (`server/discover`, `_meta`). */
 type Era = "legacy" | "modern";
 const ERAS: readonly Era[] = ["legacy", "modern"];
@@ -80,6 +89,8 @@ const LABEL: Record<Kind, string> = {
   "bridge-plain": "mcp-bridge (no V8 flags)",
   remote: `mcp-remote ${REMOTE_VERSION}`,
 };
+const FLOOR_LABEL = "minimal Deno proxy (floor)";
+const labelOf = (kind: RunKind): string => kind === "floor" ? FLOOR_LABEL : LABEL[kind];
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers (exported ones are pure and documented)
@@ -324,7 +335,7 @@ interface NotificationRecorder {
 }
 
 interface Connection {
-  kind: Kind;
+  kind: RunKind;
   client: Client;
   pid: number | null;
   recorder: NotificationRecorder | undefined;
@@ -343,6 +354,22 @@ function bridgeEnv(): Record<string, string> {
 }
 
 function stdioParams(kind: BridgeKind, url: URL, era: Era) {
+  if (kind === "floor") {
+    return {
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--quiet",
+        "--frozen",
+        "--no-prompt",
+        v8FlagsArgument(),
+        `--allow-net=127.0.0.1:${url.port}`,
+        FLOOR_PROXY,
+        url.href,
+      ],
+      env: bridgeEnv(),
+    };
+  }
   if (kind === "bridge" || kind === "bridge-plain") {
     return {
       command: Deno.execPath(),
@@ -374,7 +401,7 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era) {
  * client against the 2026-07-28 server pins that revision (the SDK's `Client` speaks 2025 unless
  * `versionNegotiation` says otherwise), so it sends `server/discover` and the `_meta` envelope itself.
  */
-function newClient(kind: Kind, era: Era): {
+function newClient(kind: RunKind, era: Era): {
   client: Client;
   holder: { recorder: NotificationRecorder | undefined };
 } {
@@ -403,7 +430,7 @@ function newClient(kind: Kind, era: Era): {
 
 /** Connects one client; returns the connection and the cold-start time (spawn → initialize result). */
 async function connect(
-  kind: Kind,
+  kind: RunKind,
   url: URL,
   era: Era,
 ): Promise<{ connection: Connection; coldMs: number }> {
@@ -475,7 +502,7 @@ async function connect(
 
 /** One client's numbers in one round. */
 interface Sample {
-  kind: Kind;
+  kind: RunKind;
   era: Era;
   round: number;
   coldMs: number;
@@ -572,7 +599,13 @@ async function phaseNotify(connection: Connection, token: string): Promise<{ ms:
   }
 }
 
-async function runOnce(kind: Kind, era: Era, url: URL, round: number, clockTicks: number): Promise<Sample> {
+async function runOnce(
+  kind: RunKind,
+  era: Era,
+  url: URL,
+  round: number,
+  clockTicks: number,
+): Promise<Sample> {
   const sample: Sample = {
     kind,
     era,
@@ -711,6 +744,11 @@ interface Floors {
   hostMiBPerS?: number;
   /** Bare Deno scripts doing echo calls with `fetch` (no bridge), median of 3 each. */
   fetch: Partial<Record<FetchFloorName, FetchFloor>>;
+  /**
+   * The minimal Deno proxy (`bench/floor_proxy.ts`, recommended V8 flags) through the whole workload
+   * against the 2025-era server, in every round: medians, CPU per unit, failed rounds.
+   */
+  proxy?: { medians: Record<Metric["key"], number>; unit: UnitCpu; failed: number };
 }
 
 /**
@@ -997,11 +1035,14 @@ type Medians = Record<Kind, Record<Metric["key"], number>>;
 
 function computeMedians(samples: Sample[]): Medians {
   const out = {} as Medians;
-  for (const kind of KINDS) {
-    const mine = samples.filter((s) => s.kind === kind);
-    out[kind] = {} as Record<Metric["key"], number>;
-    for (const metric of METRICS) out[kind][metric.key] = median(mine.map((s) => s[metric.key]));
-  }
+  for (const kind of KINDS) out[kind] = medianOf(samples.filter((s) => s.kind === kind));
+  return out;
+}
+
+/** The median of each metric over some samples (of one client). */
+function medianOf(samples: Sample[]): Record<Metric["key"], number> {
+  const out = {} as Record<Metric["key"], number>;
+  for (const metric of METRICS) out[metric.key] = median(samples.map((s) => s[metric.key]));
   return out;
 }
 
@@ -1025,7 +1066,7 @@ const UNIT_ROWS: { label: string; key: keyof UnitCpu }[] = [
 ];
 
 /** Each successful round's CPU per unit of work. */
-function unitCpuRounds(samples: Sample[], kind: Kind): Record<keyof UnitCpu, number[]> {
+function unitCpuRounds(samples: Sample[], kind: RunKind): Record<keyof UnitCpu, number[]> {
   const mine = samples.filter((s) => s.kind === kind && !s.error);
   const per = (phase: Phase, units: number, scale: number) =>
     mine.map((s) => (s.phaseCpuMs[phase] * scale) / units).filter(Number.isFinite);
@@ -1086,28 +1127,45 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
       `${fmt(unit.bridge.legacy[key])} ${u} on the 2025-era server ` +
       `(${fmt(unit.bridge.modern[key] / unit.bridge.legacy[key])}x; see "CPU per unit of work")`;
 
+  // The minimal Deno proxy through the same workload (2025-era server only): what any Deno bridge pays.
+  const proxy = floors.proxy?.medians;
+  const floorSays = (key: Metric["key"], limit: number, u: string, relative: boolean) => {
+    const value = proxy?.[key];
+    if (value === undefined || !Number.isFinite(value)) return "";
+    const share = relative ? value / r[key] : value;
+    const shown = relative ? `${fmt(share)}x mcp-remote` : `${fmt(value)} ${u}`;
+    const own = b[key] - value;
+    return share > limit
+      ? `the minimal Deno proxy (\`bench/floor_proxy.ts\`, see "The floor") measured ${fmt(value)} ${u} = ` +
+        `${shown} in the same rounds: above the target, so no Deno bridge can meet it; `
+      : `the minimal Deno proxy (\`bench/floor_proxy.ts\`, see "The floor") measured ${fmt(value)} ${u} ` +
+        `(${shown}), within the target: the bridge's other ${fmt(own)} ${u} are its own, and the target ` +
+        "is missed by the bridge, not by Deno; ";
+  };
+
   // Cold start: Deno's own start-up against mcp-remote's whole cold start.
   const denoStart = floors.denoFlags?.startMs ?? floors.deno?.startMs;
   const startShare = denoStart === undefined ? NaN : denoStart / r.coldMs;
-  const coldReason = Number.isFinite(startShare) && startShare > 0.15
-    ? `an idle \`deno eval\` alone takes ${f(denoStart, "ms")} from spawn to its first output here, ` +
-      `${x(denoStart, r.coldMs)} mcp-remote's whole cold start (${
-        f(r.coldMs, "ms")
-      }): Deno's start-up alone ` +
-      `is above the 0.15x target, before the bridge loads a module (Node's idle start: ${
-        f(floors.node?.startMs, "ms")
-      })`
-    : `an idle \`deno eval\` takes ${f(denoStart, "ms")} from spawn to its first output here ` +
-      `(${x(denoStart, r.coldMs)} mcp-remote's cold start, below the target); the other ` +
-      `${f(denoStart === undefined ? NaN : b.coldMs - denoStart, "ms")} of the bridge's ${
-        f(b.coldMs, "ms")
-      } ` +
-      "are its own start: loading its modules, the protocol probe and the initialize round trip";
+  const coldReason = (era === "legacy" ? floorSays("coldMs", 0.15, "ms", true) : "") +
+    (Number.isFinite(startShare) && startShare > 0.15
+      ? `an idle \`deno eval\` alone takes ${f(denoStart, "ms")} from spawn to its first output here, ` +
+        `${x(denoStart, r.coldMs)} mcp-remote's whole cold start (${
+          f(r.coldMs, "ms")
+        }): Deno's start-up alone ` +
+        `is above the 0.15x target, before the bridge loads a module (Node's idle start: ${
+          f(floors.node?.startMs, "ms")
+        })`
+      : `an idle \`deno eval\` takes ${f(denoStart, "ms")} from spawn to its first output here ` +
+        `(${x(denoStart, r.coldMs)} mcp-remote's cold start, below the target); the other ` +
+        `${f(denoStart === undefined ? NaN : b.coldMs - denoStart, "ms")} of the bridge's ${
+          f(b.coldMs, "ms")
+        } ` +
+        "are its own start: loading its modules, the protocol probe and the initialize round trip");
 
   // Peak RSS: bare fetch, 64 in flight, under the recommended flags.
   const conc = floors.fetch.concurrentFlags;
   const concShare = conc === undefined ? NaN : conc.peakRssMiB / r.peakRssMiB;
-  const peakReason =
+  const peakReason = (era === "legacy" ? floorSays("peakRssMiB", 0.3, "MiB", true) : "") +
     (Number.isFinite(concShare) && concShare > 0.3
       ? `a bare Deno script with no bridge code, ${IN_FLIGHT} fetches in flight (${CONCURRENT_CALLS} echo calls) ` +
         `under the recommended V8 flags, peaks at ${f(conc?.peakRssMiB, "MiB")} = ${
@@ -1128,7 +1186,7 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
   // Idle RSS: idle Deno, plus one fetch, plus the bridge.
   const idleDeno = floors.denoFlags?.rssMiB ?? floors.deno?.rssMiB;
   const one = floors.fetch.oneFlags?.rssMiB;
-  const idleReason =
+  const idleReason = (era === "legacy" ? floorSays("idleRssMiB", IDLE_RSS_LIMIT_MIB, "MiB", false) : "") +
     (one !== undefined && one > IDLE_RSS_LIMIT_MIB
       ? `a bare Deno script that makes one fetch (\`initialize\`) under the recommended flags holds ` +
         `${
@@ -1153,7 +1211,7 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
 
   // CPU: start-up share, then per unit of work against mcp-remote.
   const startCpu = floors.denoFlags?.cpuMs ?? floors.deno?.cpuMs;
-  const cpuReason =
+  const cpuReason = (era === "legacy" ? floorSays("cpuMs", 0.2, "ms", true) : "") +
     (startCpu !== undefined && startCpu / r.cpuMs > 0.2
       ? `an idle Deno start alone costs ${f(startCpu, "ms")} of CPU = ${x(startCpu, r.cpuMs)} mcp-remote's ` +
         "whole run, above the target before any work"
@@ -1304,7 +1362,7 @@ function renderRounds(samples: Sample[]): string {
   ];
   for (const s of samples) {
     lines.push(
-      `| ${s.round} | ${s.era === "legacy" ? "2025" : MODERN_VERSION} | ${LABEL[s.kind]} | ${
+      `| ${s.round} | ${s.era === "legacy" ? "2025" : MODERN_VERSION} | ${labelOf(s.kind)} | ${
         fmt(s.coldMs)
       } | ${fmt(s.p50Ms)} | ${fmt(s.p90Ms)} | ${fmt(s.p99Ms)} | ${fmt(s.callsPerS)} | ${fmt(s.mibPerS)} | ${
         fmt(s.notifyMs)
@@ -1326,7 +1384,7 @@ function renderUnitCpu(
       ? fmt(unit[kind][era][key])
       : `${fmt(unit[kind][era][key])} (${fmt(Math.min(...values))}–${fmt(Math.max(...values))})`;
   };
-  const kinds: BridgeKind[] = ["bridge", "bridge-plain", "remote"];
+  const kinds: Exclude<Kind, "direct">[] = ["bridge", "bridge-plain", "remote"];
   const lines = [
     `| metric (median of rounds) | ${
       kinds.flatMap((k) => ERAS.map((era) => `${LABEL[k]}, ${era === "legacy" ? "2025" : MODERN_VERSION}`))
@@ -1448,6 +1506,57 @@ interface EraReport {
   medians: Medians;
 }
 
+/**
+ * The minimal Deno proxy against the bridge and mcp-remote on the 2025-era server: what any Deno
+ * program pays for this workload, and how much of the bridge's cost is its own.
+ */
+function renderProxyFloor(floors: Floors, m: Medians, unit: Record<Kind, Record<Era, UnitCpu>>): string {
+  const proxy = floors.proxy;
+  if (!proxy) return "The minimal Deno proxy was not measured.";
+  const p = proxy.medians;
+  const rows: { label: string; key: Metric["key"]; target?: string }[] = [
+    { label: "cold start: spawn → initialize result (ms)", key: "coldMs", target: "0.15x" },
+    { label: "peak RSS, VmHWM (MiB)", key: "peakRssMiB", target: "0.30x" },
+    {
+      label: "idle RSS after initialize + tools/list (MiB)",
+      key: "idleRssMiB",
+      target: `${IDLE_RSS_LIMIT_MIB} MiB`,
+    },
+    { label: "CPU time, user+sys, whole run (ms)", key: "cpuMs", target: "0.2x" },
+    { label: "echo latency p50 (ms)", key: "p50Ms" },
+    { label: `throughput, ${IN_FLIGHT} in flight (calls/s)`, key: "callsPerS" },
+    { label: "20 x 1 MiB results (MiB/s)", key: "mibPerS" },
+    { label: `${NOTIFICATIONS} progress + ${NOTIFICATIONS} log notifications (ms)`, key: "notifyMs" },
+  ];
+  const unitRows: { label: string; key: keyof UnitCpu }[] = UNIT_ROWS;
+  return [
+    "`bench/floor_proxy.ts` is the least a Deno program can do to carry this host to the 2025-era server: " +
+    "each stdin line POSTed as it is, each answer (JSON, or the `data` of each SSE event) copied to stdout, " +
+    "the session header kept; no parsing, authorization, validation, limits, era detection, reconnection " +
+    "or logging. It runs as the bridge does (`deno run` of a local file, the recommended V8 flags, the same " +
+    `--allow-net), in every round, right after mcp-remote${
+      proxy.failed > 0 ? ` (${proxy.failed} round(s) failed, see Notes)` : ""
+    }. No Deno bridge can cost less than it.`,
+    "",
+    "| metric (median of rounds, 2025-era server) | minimal Deno proxy | mcp-bridge | mcp-remote | proxy / mcp-remote | mcp-bridge / proxy | target for mcp-bridge |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ...rows.map((row) => {
+      const f = p[row.key];
+      const b = m.bridge[row.key];
+      const r = m.remote[row.key];
+      return `| ${row.label} | ${fmt(f)} | ${fmt(b)} | ${fmt(r)} | ${fmt(f / r)}x | ${fmt(b / f)}x | ${
+        row.target ?? "keep"
+      } |`;
+    }),
+    ...unitRows.map((row) => {
+      const f = proxy.unit[row.key];
+      const b = unit.bridge.legacy[row.key];
+      const r = unit.remote.legacy[row.key];
+      return `| ${row.label} | ${fmt(f)} | ${fmt(b)} | ${fmt(r)} | ${fmt(f / r)}x | ${fmt(b / f)}x | |`;
+    }),
+  ].join("\n");
+}
+
 function renderResults(
   machine: Machine,
   rounds: number,
@@ -1521,6 +1630,9 @@ function renderResults(
     } <url> --allow-http\` (default options: \`http-first\`, which probes the server with a second ` +
     "client before proxying), plus `--protocol auto` against the 2026-07-28 server (its opt-in to the SDK's " +
     "version negotiation; without it, it speaks only the 2025 era, which a modern-only server rejects).",
+    `- ${FLOOR_LABEL}: \`bench/floor_proxy.ts\` under the same host, flags and permission as mcp-bridge, ` +
+    'against the 2025-era server only, last in each round; reported apart ("The floor"), as what any Deno ' +
+    "bridge pays for this workload.",
     `- Per client and round: cold start; \`tools/list\`, ${IDLE_SETTLE_MS} ms idle, then \`VmRSS\` of the bridge ` +
     `process (idle RSS); ${WARMUP_CALLS} unmeasured warm-up calls; ${SEQUENTIAL_CALLS} sequential ` +
     `\`echo\` calls; ${CONCURRENT_CALLS} \`echo\` calls with ${IN_FLIGHT} in flight; ${BLOB_CALLS} sequential 1 MiB ` +
@@ -1559,6 +1671,10 @@ function renderResults(
     "",
     renderUnitCpu(unit, unitRounds),
     "",
+    "## The floor: a minimal Deno proxy",
+    "",
+    renderProxyFloor(floors, reports.legacy.medians, unit),
+    "",
     "## Runtime floors",
     "",
     "An idle process of each runtime (prints one line, then waits for stdin EOF), median of 3 starts:",
@@ -1596,7 +1712,7 @@ function renderResults(
         "",
         "## Failures",
         "",
-        ...errors.map((s) => `- round ${s.round}, ${ERA_TITLE[s.era]}, ${LABEL[s.kind]}: ${s.error}`),
+        ...errors.map((s) => `- round ${s.round}, ${ERA_TITLE[s.era]}, ${labelOf(s.kind)}: ${s.error}`),
       ]
       : []),
     ...(notes.length > 0 ? ["", "## Notes", "", ...notes.map((n) => `- ${n}`)] : []),
@@ -1649,31 +1765,38 @@ async function main(args: string[]): Promise<number> {
     floors.fetch[name] = await measureFetchFloor(legacyServer.url, FETCH_FLOORS[name]);
   }
   const samples: Sample[] = [];
+  const floorSamples: Sample[] = [];
   try {
     progress(
       `Servers at ${legacyServer.url.href} (2025) and ${modernServer.url.href} (${MODERN_VERSION}); ` +
         "warming up the bridges …",
     );
     for (const era of ERAS) {
-      for (const kind of kinds.filter((k) => k !== "direct")) {
+      const warmed: RunKind[] = [
+        ...kinds.filter((k) => k !== "direct"),
+        ...(era === "legacy" ? ["floor" as const] : []),
+      ];
+      for (const kind of warmed) {
         try {
           const { connection } = await connect(kind, servers[era].url, era);
           await echo(connection.client, "warm");
           await connection.close();
         } catch (error) {
-          progress(`warm-up of ${LABEL[kind]} (${ERA_TITLE[era]}) failed: ${(error as Error).message}`);
+          progress(`warm-up of ${labelOf(kind)} (${ERA_TITLE[era]}) failed: ${(error as Error).message}`);
         }
       }
     }
     for (let round = 1; round <= rounds; round++) {
       for (const era of ERAS) {
-        for (const kind of kinds) {
+        // The floor proxy only carries a 2025-era host to a 2025-era server.
+        const run: RunKind[] = [...kinds, ...(era === "legacy" ? ["floor" as const] : [])];
+        for (const kind of run) {
           const t0 = performance.now();
           const sample = await runOnce(kind, era, servers[era].url, round, clockTicks);
-          samples.push(sample);
+          (kind === "floor" ? floorSamples : samples).push(sample);
           progress(
             `round ${round}/${rounds} ${(era === "legacy" ? "2025" : MODERN_VERSION).padEnd(10)} ${
-              LABEL[kind].padEnd(26)
+              labelOf(kind).padEnd(26)
             } ${((performance.now() - t0) / 1000).toFixed(1)} s` +
               (sample.error ? `  FAILED ${sample.error.split("\n")[0]}` : ""),
           );
@@ -1698,6 +1821,14 @@ async function main(args: string[]): Promise<number> {
       unitRounds[kind][era] = unitCpuRounds(mine, kind);
       unit[kind][era] = unitCpu(unitRounds[kind][era]);
     }
+  }
+  floors.proxy = {
+    medians: medianOf(floorSamples),
+    unit: unitCpu(unitCpuRounds(floorSamples, "floor")),
+    failed: floorSamples.filter((s) => s.error).length,
+  };
+  for (const s of floorSamples.filter((s) => s.error)) {
+    notes.push(`round ${s.round}, ${FLOOR_LABEL}: ${s.error}`);
   }
   const ctx: Context = { floors, unit };
   const wallS = (performance.now() - wallStart) / 1000;

@@ -1,0 +1,78 @@
+/**
+ * The floor of the end-to-end benchmark: the least a Deno program can do to carry a 2025-era stdio host
+ * to a Streamable HTTP server, and nothing else. Each stdin line is POSTed as it is (no parsing
+ * beyond finding the session), each answer is copied to stdout (a JSON body as one line, an SSE body as
+ * the `data` of each event, in order), with the session header taken from the first answer that
+ * has one. No authorization, no validation, no limits, no era detection, no reconnection, no logging:
+ * it is not a bridge anyone should run, only what `bench/e2e.ts` measures to show what Deno itself
+ * costs for this workload (start-up, memory, CPU). It runs with the same permission and V8 flags as
+ * the bridge.
+ *
+ * ```sh
+ * deno run --allow-net=127.0.0.1 bench/floor_proxy.ts http://127.0.0.1:3000/mcp
+ * ```
+ *
+ * @module
+ */
+
+const url = Deno.args[0];
+if (!url) throw new Error("Cannot start the floor proxy: no server URL");
+
+const encoder = new TextEncoder();
+const stdout = Deno.stdout.writable.getWriter();
+const headers: Record<string, string> = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+};
+
+/** Writes one message line; the writes are chained so lines never interleave. */
+let writing: Promise<void> = Promise.resolve();
+function emit(line: string): void {
+  writing = writing.then(() => stdout.write(encoder.encode(line + "\n")));
+}
+
+/** Copies the `data` of each SSE event of `body` to stdout as it arrives. */
+async function copyEvents(body: ReadableStream<Uint8Array>): Promise<void> {
+  let buffer = "";
+  for await (const text of body.pipeThrough(new TextDecoderStream())) {
+    buffer += text;
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) !== -1) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const data = event.split("\n").filter((l) => l.startsWith("data:")).map((l) => l.slice(5).trimStart());
+      if (data.length > 0) emit(data.join("\n"));
+      const version = !headers["mcp-protocol-version"] && /"protocolVersion":"([^"]+)"/.exec(event);
+      if (version) headers["mcp-protocol-version"] = version[1];
+    }
+  }
+}
+
+async function send(line: string): Promise<void> {
+  const response = await fetch(url, { method: "POST", headers, body: line });
+  const session = response.headers.get("mcp-session-id");
+  if (session) headers["mcp-session-id"] = session;
+  const type = response.headers.get("content-type") ?? "";
+  if (type.startsWith("text/event-stream") && response.body) return await copyEvents(response.body);
+  const text = await response.text();
+  if (text.trim()) emit(text.trim());
+  const version = /"protocolVersion":"([^"]+)"/.exec(text);
+  if (version) headers["mcp-protocol-version"] = version[1];
+}
+
+let pending = "";
+for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+  pending += text;
+  let end: number;
+  while ((end = pending.indexOf("\n")) !== -1) {
+    const line = pending.slice(0, end);
+    pending = pending.slice(end + 1);
+    if (line.trim()) {
+      send(line).catch((error) => {
+        Deno.stderr.writeSync(encoder.encode(`floor proxy: ${error}\n`));
+      });
+    }
+  }
+}
+if (headers["mcp-session-id"]) await fetch(url, { method: "DELETE", headers }).then((r) => r.body?.cancel());
+await writing;
