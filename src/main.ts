@@ -29,6 +29,8 @@ import { Logger } from "./log/logger.ts";
 import { neutralise } from "./log/neutralise.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
 import { createRemoteTransport } from "./transport/remote.ts";
+import { FileEraMemory } from "./transport/era_file.ts";
+import type { EraMemory } from "./transport/era_memory.ts";
 import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
 import { VERSION, versionText } from "./version.ts";
@@ -67,6 +69,7 @@ function createTransport(
   log: Logger,
   auth: AuthHook | undefined,
   network: NetworkFetch,
+  eraMemory: EraMemory | undefined,
 ): RemoteTransport {
   return createRemoteTransport({
     url: options.serverUrl,
@@ -87,6 +90,7 @@ function createTransport(
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),
     ...(options.bodyTimeoutMs !== undefined ? { bodyTimeoutMs: options.bodyTimeoutMs } : {}),
     cookies: !options.disableCookies,
+    ...(eraMemory ? { eraMemory } : {}),
   });
 }
 
@@ -146,8 +150,9 @@ export async function main(args: readonly string[]): Promise<number> {
   }
   const fetch = network.fetch;
   let closeDebugLog: (() => void) | undefined;
+  const configDir = resolveConfigDir(options.configDir, Deno.build.os, optionalEnv);
   if (options.debug) {
-    const dir = resolveConfigDir(options.configDir, Deno.build.os, optionalEnv);
+    const dir = configDir;
     if ("missing" in dir) {
       log.warn(`No debug log file: run again with --config-dir, or --allow-env=${dir.missing}`);
     } else {
@@ -167,6 +172,11 @@ export async function main(args: readonly string[]): Promise<number> {
     }`,
   );
   const filter = new ToolFilter(options.ignoreTools, options.includeTools);
+  // A 2025-era server is remembered in the config dir (when the bridge may read and write there), so it is
+  // not probed with server/discover at every start.
+  const eraMemory = "path" in configDir
+    ? new FileEraMemory({ dir: configDir.path, serverUrl: options.serverUrl, log })
+    : undefined;
   // With the user's own Authorization header there is no OAuth at all: no discovery, no store.
   const ownAuthorization = headers.some(([name]) => name.toLowerCase() === "authorization");
   const shutdown = new AbortController();
@@ -205,7 +215,7 @@ export async function main(args: readonly string[]): Promise<number> {
         filter,
         log,
         print: writeStdout,
-        connect: (sink) => createTransport(options, headers, sink, log, auth, network),
+        connect: (sink) => createTransport(options, headers, sink, log, auth, network, eraMemory),
       });
     }
     const out = new LineWriter(Deno.stdout);
@@ -217,6 +227,7 @@ export async function main(args: readonly string[]): Promise<number> {
         log,
         auth,
         network,
+        eraMemory,
       ),
       out,
       log,

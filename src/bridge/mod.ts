@@ -64,4 +64,5 @@ export type { AuthHook, FetchLike, MessageSink, RemoteTransport } from "../trans
 export type { TransportMode } from "../transport/fallback.ts";
 export type { ReconnectSettings } from "../transport/reconnect.ts";
 export type { LivenessSettings } from "../transport/liveness.ts";
+export type { EraMemory, ServerEra } from "../transport/era_memory.ts";
 export type { Envelope, JsonRpcId } from "../jsonrpc/message.ts";

@@ -10,6 +10,7 @@ import type { Logger } from "../log/logger.ts";
 import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { HostHandshake, INITIALIZED_NOTIFICATION } from "./handshake.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
+import type { EraMemory } from "./era_memory.ts";
 import { EraMismatchError, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /**
@@ -63,6 +64,8 @@ export interface ConnectingOptions {
   protocol?: "auto" | "legacy" | "modern";
   /** Builds the 2026-07-28 transport. */
   createModern?: () => ModernTransport;
+  /** Where the server's era is remembered between runs (`protocol: "auto"` only; default: nowhere). */
+  eraMemory?: EraMemory;
   /** Builds a transport of a kind; `receiver` replaces the bridge's sink when a translator sits between. */
   create: (kind: TransportKind, receiver?: LegacyReceiver) => RemoteTransport;
   /**
@@ -175,6 +178,7 @@ export class ConnectingTransport implements RemoteTransport {
       return false;
     }
     this.#era = to;
+    await this.#o.eraMemory?.remember(to);
     this.#o.log.info(
       `The server now speaks ${to === "modern" ? "MCP 2026-07-28" : "the 2025 era"}: switched`,
     );
@@ -195,10 +199,25 @@ export class ConnectingTransport implements RemoteTransport {
     }
     // HTTP+SSE exists only in the 2024-11-05 era: an SSE-first strategy means a 2025-era server.
     if (protocol !== "legacy" && this.#o.createModern && firstTransport(this.#o.mode) === "streamable-http") {
+      const remembered = protocol === "auto" ? await this.#o.eraMemory?.recall() : undefined;
+      if (remembered === "legacy") {
+        // A server that spoke only the 2025 era at the last probe is not probed again: one round trip
+        // saved. If it answers as a 2026-07-28 server now, it is probed after all.
+        this.#o.log.debug("The server spoke the 2025 era when last probed (remembered): not probed");
+        this.#era = "legacy";
+        try {
+          return await this.#sendLegacyFirst(text, envelope, signal);
+        } catch (error) {
+          if (!(error instanceof TransportError) || !isModernRefusal(error) || this.#closed) throw error;
+          this.#o.log.debug("The server answered as a 2026-07-28 server: probing its era again");
+          await this.#current?.close();
+        }
+      }
       const modern = this.#o.createModern();
       this.#current = modern;
       const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
       this.#era = era;
+      if (protocol === "auto" && era !== remembered) await this.#o.eraMemory?.remember(era);
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
         await modern.send(text, envelope, signal);
@@ -208,6 +227,11 @@ export class ConnectingTransport implements RemoteTransport {
       await modern.close();
       if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
     }
+    await this.#sendLegacyFirst(text, envelope, signal);
+  }
+
+  /** Sends the first message over a 2025-era connection (Streamable HTTP or HTTP+SSE, with fallback). */
+  async #sendLegacyFirst(text: string, envelope: Envelope, signal: AbortSignal | undefined): Promise<void> {
     if (this.#o.adaptModernHost && isModernHostMessage(envelope)) {
       // A 2026-07-28 host and a 2025-era server: the bridge holds the session for the host.
       const create = this.#o.create;

@@ -42,5 +42,7 @@ export {
 export type { TransportMode } from "./fallback.ts";
 export type { ReconnectSettings } from "./reconnect.ts";
 export type { LivenessSettings } from "./liveness.ts";
+export { type EraMemory, ProcessEraMemory, type ServerEra } from "./era_memory.ts";
+export { FileEraMemory, type FileEraMemoryOptions } from "./era_file.ts";
 export { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 export { Logger, type LoggerOptions, type LogLevel, type LogSink } from "../log/logger.ts";

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { CookieJar } from "../net/cookie_jar.ts";
 import { VERSION } from "../version.ts";
 import { ConnectingTransport } from "./connect.ts";
+import type { EraMemory } from "./era_memory.ts";
 import { ServerExchange } from "./exchange.ts";
 import type { TransportMode } from "./fallback.ts";
 import { HttpSseTransport } from "./http_sse.ts";
@@ -69,6 +70,11 @@ export interface RemoteTransportOptions {
   reach?: (url: URL, ms: number) => Promise<boolean | undefined>;
   /** `--disable-cookies` when `false`: whether to keep the server's cookies (default `true`). */
   cookies?: boolean;
+  /**
+   * Where the server's protocol era is remembered between runs, so that a 2025-era server is not probed
+   * at every start (default: nowhere; the CLI uses a file in the config dir when it may).
+   */
+  eraMemory?: EraMemory;
 }
 
 /**
@@ -154,6 +160,7 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
   return new ConnectingTransport({
     mode: options.mode ?? "http-first",
     protocol: options.protocol ?? "auto",
+    ...(options.eraMemory ? { eraMemory: options.eraMemory } : {}),
     createModern: () =>
       new ModernSession({
         client: new ModernHttpClient({ exchange, log, maxMessageBytes }),

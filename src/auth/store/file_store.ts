@@ -20,6 +20,7 @@
  */
 
 import { joinPath } from "../../fs/path.ts";
+import { replacePrivateFile } from "../../fs/replace_file.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ServerRecord } from "../types.ts";
 import type { CredentialStore } from "./credential_store.ts";
@@ -54,8 +55,6 @@ export interface FileStoreOptions {
   /** Lock timing (defaults: stale after 10 minutes, heartbeat every 1 s, abandoned after 10 s). */
   lock?: { staleMs?: number; heartbeatMs?: number; abandonedMs?: number };
 }
-
-const encoder = new TextEncoder();
 
 /** Credentials in JSON files under the config directory, safe to share between processes. */
 export class FileStore implements CredentialStore {
@@ -184,14 +183,12 @@ export class FileStore implements CredentialStore {
           `Replacing the symbolic link ${path} with a credentials file: the link is not followed`,
         );
       }
-      const temp = joinPath(this.serversDir, `.${key}.json.${this.#pid}.${crypto.randomUUID()}.tmp`);
-      await writeNewFile(temp, JSON.stringify(record, null, 2) + "\n");
-      try {
-        await Deno.rename(temp, path);
-      } catch (error) {
-        await Deno.remove(temp).catch(() => {});
-        throw error;
-      }
+      await replacePrivateFile(
+        this.serversDir,
+        `${key}.json`,
+        JSON.stringify(record, null, 2) + "\n",
+        this.#pid,
+      );
     } catch (error) {
       throw describe(error, action, this.dir);
     }
@@ -404,22 +401,6 @@ function isSymlink(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Creates a new file with mode 0600, writes it fully and flushes it to disk. */
-async function writeNewFile(path: string, text: string): Promise<void> {
-  const file = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
-  try {
-    const bytes = encoder.encode(text);
-    let written = 0;
-    while (written < bytes.length) written += await file.write(bytes.subarray(written));
-    await file.syncData();
-  } catch (error) {
-    file.close();
-    await Deno.remove(path).catch(() => {});
-    throw error;
-  }
-  file.close();
 }
 
 /** Turns a file system error into one whose message says what failed and why. */
