@@ -10,103 +10,26 @@
  */
 
 import { missingNetForSignIn, type SignInNeeds } from "./sign_in_permissions.ts";
-import { startCountdown } from "../log/countdown.ts";
-import type { Logger } from "../log/logger.ts";
-import type { AuthHook, FetchLike } from "../transport/transport.ts";
-import { buildAuthorizationUrl, validateAuthorizationResponse } from "./authorization_request.ts";
-import { callbackPortCandidates } from "./callback_port.ts";
-import { type CallbackServer, startCallbackServer } from "./callback_server.ts";
+import type { AuthHook } from "../transport/transport.ts";
+import { type BrakeKind, Brakes } from "./brakes.ts";
 import { discover, type Discovery } from "./discover.ts";
 import { AuthError } from "./errors.ts";
 import { checkServerSuppliedUrl, checkUserGivenUrl } from "./fetchable_url.ts";
-import { createPkce, requireS256 } from "./pkce.ts";
+import type { Grant, GrantContext } from "./grants/grant.ts";
+import { GRANTS } from "./grants/table.ts";
+import type { OAuthClientOptions } from "./oauth_options.ts";
+import { clientFor } from "./registration.ts";
 import { chooseResource } from "./resource.ts";
 import { selectScopes } from "./scopes.ts";
-import type { CredentialStore } from "./store/credential_store.ts";
+import { staticBinding, staticClientInfo } from "./static_client.ts";
 import { recordSecrets } from "./store/record.ts";
-import {
-  clientCredentialsToken,
-  exchangeCode,
-  pollDeviceToken,
-  refreshTokens,
-  registerClient,
-  requestDeviceCode,
-  type RequestOptions,
-} from "./token_client.ts";
+import { refreshTokens, type RequestOptions } from "./token_client.ts";
+import { isUsable } from "./token_freshness.ts";
+import { BEARER, type TokenSender } from "./token_sender.ts";
 import type { AuthServerMetadata, BearerChallenge, ClientInfo, ServerRecord, TokenSet } from "./types.ts";
 import { bearerChallenge } from "./www_authenticate.ts";
 
-/** A pre-registered client from `--static-oauth-client-info`. */
-export interface StaticClient {
-  /** The client id. */
-  client_id: string;
-  /** The client secret, for a confidential client. */
-  client_secret?: string;
-  /** How to authenticate at the token endpoint (default: from the AS metadata). */
-  token_endpoint_auth_method?: string;
-}
-
-/** Options for {@linkcode OAuthClient}. */
-export interface OAuthClientOptions {
-  /** The MCP server. */
-  serverUrl: URL;
-  /** The fetch seam. */
-  fetch: FetchLike;
-  /** The logger. */
-  log: Logger;
-  /** Where credentials live. */
-  store: CredentialStore;
-  /** This configuration's store key. */
-  storeKey: string;
-  /** `--allow-http`. */
-  allowHttp: boolean;
-  /** `--resource` (a string), `--resource ""` or `--disable-resource-parameter` (`null`), or absent. */
-  resource?: string | null;
-  /** `--static-oauth-client-info`. */
-  staticClient?: StaticClient;
-  /** `--static-oauth-client-metadata`, merged over the registration metadata. */
-  staticClientMetadata?: Record<string, unknown>;
-  /** `--client-metadata-url` (a Client ID Metadata Document). */
-  clientMetadataUrl?: string;
-  /** The redirect URI's host, explicit port, path, and `--auth-success-url`. */
-  callback: { host: string; port?: number; path: string; successUrl?: string };
-  /** How long to wait for the user to finish signing in. */
-  authTimeoutMs: number;
-  /** `--authorize-param` pairs. */
-  authorizeParams: [string, string][];
-  /** `--use-id-token`. */
-  useIdToken: boolean;
-  /** Which grant signs in. */
-  grant: "authorization_code" | "client_credentials" | "device_code";
-  /** `--token-endpoint` (client credentials without discovery). */
-  tokenEndpoint?: string;
-  /** Opens (or prints) the authorization URL. */
-  openUrl: (url: string) => Promise<"opened" | "printed">;
-  /** A URL the user pasted (the `login` command over SSH); resolves `undefined` when none. */
-  pastedRedirect?: (signal: AbortSignal) => Promise<string | undefined>;
-  /** Aborts a sign-in in progress (the host went away). */
-  signal?: AbortSignal;
-  /** The clock (milliseconds since the epoch). */
-  now?: () => number;
-}
-
-/** How long before expiry an access token is refreshed. */
-const REFRESH_MARGIN_MS = 60_000;
-/** Storm brakes: at most this many sign-ins, and token requests, per minute in one process. */
-const MAX_SIGN_INS_PER_MINUTE = 3;
-const MAX_TOKEN_REQUESTS_PER_MINUTE = 12;
-/** Step-up re-authorizations per operation. */
-const MAX_STEP_UPS = 3;
-
-function bearer(tokens: TokenSet, useIdToken: boolean): string | undefined {
-  const token = useIdToken ? tokens.id_token : tokens.access_token;
-  return token ? `Bearer ${token}` : undefined;
-}
-
-function randomState(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+export type { GrantName, OAuthClientOptions, StaticClient } from "./oauth_options.ts";
 
 /** The OAuth client for one server configuration. */
 export class OAuthClient implements AuthHook {
@@ -116,9 +39,9 @@ export class OAuthClient implements AuthHook {
   #loaded: Promise<void> | undefined;
   #discovery: Promise<Discovery> | undefined;
   #busy: Promise<void> | undefined;
-  #stepUps = new Map<string, number>();
-  #signIns: number[] = [];
-  #tokenRequests: number[] = [];
+  #brakes: Brakes;
+  #grant: Grant;
+  #sender: TokenSender = BEARER;
   #warnedNoIdToken = false;
   #refreshFailedFor: string | undefined;
   #discoveredFor: BearerChallenge | undefined;
@@ -138,6 +61,8 @@ export class OAuthClient implements AuthHook {
   constructor(options: OAuthClientOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#brakes = new Brakes(this.#now);
+    this.#grant = GRANTS[options.grant];
   }
 
   /**
@@ -161,7 +86,7 @@ export class OAuthClient implements AuthHook {
     const tokens = this.#record?.tokens;
     if (!tokens) return undefined;
     if (
-      !this.#usable(tokens) && tokens.refresh_token && this.#o.grant !== "client_credentials" &&
+      !this.#usable(tokens) && tokens.refresh_token && this.#grant.renewal === "refresh" &&
       this.#refreshFailedFor !== tokens.refresh_token
     ) {
       await this.#exclusive(() => this.#refreshIfStill(tokens)).catch((error) => {
@@ -170,21 +95,21 @@ export class OAuthClient implements AuthHook {
         if (!(error instanceof AuthError && error.unreachable)) this.#refreshFailedFor = tokens.refresh_token;
         this.#o.log.debug(`Refresh before expiry failed: ${(error as Error).message}`);
       });
-    } else if (!this.#usable(tokens) && this.#o.grant === "client_credentials") {
-      await this.#exclusive(() => this.#signIn(undefined, false, bearer(tokens, false))).catch((error) =>
-        this.#o.log.debug(`Renewing client credentials failed: ${(error as Error).message}`)
-      );
+    } else if (!this.#usable(tokens) && this.#grant.renewal === "obtain") {
+      await this.#exclusive(() => this.#signIn(undefined, false, this.#authorization(tokens, false))).catch((
+        error,
+      ) => this.#o.log.debug(`Renewing client credentials failed: ${(error as Error).message}`));
     }
     const current = this.#record?.tokens;
     if (!current) return undefined;
-    const value = bearer(current, this.#o.useIdToken);
+    const value = this.#authorization(current, this.#o.useIdToken);
     if (value === undefined && this.#o.useIdToken && !this.#warnedNoIdToken) {
       this.#warnedNoIdToken = true;
       this.#o.log.warn(
         "--use-id-token: the authorization server issued no id_token; sending the access token",
       );
     }
-    return value ?? bearer(current, false);
+    return value ?? this.#authorization(current, false);
   }
 
   /**
@@ -205,15 +130,7 @@ export class OAuthClient implements AuthHook {
     const challenge = bearerChallenge(wwwAuthenticate);
     if (status === 403) {
       if (challenge?.error !== "insufficient_scope") return false;
-      const attempts = (this.#stepUps.get(operation) ?? 0) + 1;
-      if (attempts > MAX_STEP_UPS) {
-        throw new AuthError(
-          `The server still refuses ${operation} for lack of scope after ${MAX_STEP_UPS} re-authorizations` +
-            (challenge.scope ? ` (it asks for "${challenge.scope}")` : "") +
-            ": ask its operator to grant those scopes to your account",
-        );
-      }
-      this.#stepUps.set(operation, attempts);
+      this.#brakes.stepUp(operation, challenge.scope);
       this.#o.log.info(
         `The server needs more scope for ${operation}${
           challenge.scope ? ` (${challenge.scope})` : ""
@@ -225,13 +142,13 @@ export class OAuthClient implements AuthHook {
     if (status !== 401) return false;
     await this.#exclusive(async () => {
       const record = await this.#reload();
-      const current = record?.tokens ? bearer(record.tokens, this.#o.useIdToken) : undefined;
+      const current = record?.tokens ? this.#authorization(record.tokens, this.#o.useIdToken) : undefined;
       // Another request, or another bridge process, already has new credentials.
       if (current !== undefined && current !== sentHeader && this.#usable(record?.tokens)) return;
-      if (record?.tokens?.refresh_token && this.#o.grant !== "client_credentials") {
+      if (record?.tokens?.refresh_token && this.#grant.renewal === "refresh") {
         try {
           await this.#refreshIfStill(record.tokens, challenge);
-          if (bearer(this.#record!.tokens!, this.#o.useIdToken) !== sentHeader) return;
+          if (this.#authorization(this.#record!.tokens!, this.#o.useIdToken) !== sentHeader) return;
         } catch (error) {
           // The network is down, not the tokens: no browser for a server that cannot be reached; the
           // request waits for the network and refreshes then.
@@ -258,11 +175,11 @@ export class OAuthClient implements AuthHook {
   }
 
   #usable(tokens: TokenSet | undefined): boolean {
-    if (!tokens) return false;
-    if (tokens.expires_at === undefined) return true;
-    // Refresh a minute early, or a fifth of the lifetime early for short-lived tokens.
-    const margin = Math.min(REFRESH_MARGIN_MS, (tokens.expires_at - tokens.obtained_at) / 5);
-    return tokens.expires_at - margin > this.#now();
+    return isUsable(tokens, this.#now());
+  }
+
+  #authorization(tokens: TokenSet, useIdToken: boolean): string | undefined {
+    return this.#sender.authorization(tokens, useIdToken);
   }
 
   /** Runs one credential operation at a time in this process; callers that arrive meanwhile share it. */
@@ -309,19 +226,8 @@ export class OAuthClient implements AuthHook {
     };
   }
 
-  #brake(kind: "sign-in" | "token request"): void {
-    const list = kind === "sign-in" ? this.#signIns : this.#tokenRequests;
-    const limit = kind === "sign-in" ? MAX_SIGN_INS_PER_MINUTE : MAX_TOKEN_REQUESTS_PER_MINUTE;
-    const now = this.#now();
-    while (list.length > 0 && list[0]! < now - 60_000) list.shift();
-    if (list.length >= limit) {
-      throw new AuthError(
-        `Stopped after ${limit} ${kind}s within a minute: the server keeps refusing fresh credentials ` +
-          "(check the server and the authorization server configuration, then try again)",
-        { braked: true },
-      );
-    }
-    list.push(now);
+  #brake(kind: BrakeKind): void {
+    this.#brakes.use(kind);
   }
 
   #discoverOnce(challenge: BearerChallenge | undefined): Promise<Discovery> {
@@ -398,7 +304,7 @@ export class OAuthClient implements AuthHook {
   }
 
   #clientForRefresh(record: ServerRecord, discovery: Discovery): ClientInfo {
-    if (this.#o.staticClient) return this.#staticClientInfo(discovery, record);
+    if (this.#o.staticClient) return this.#staticClient(discovery, record);
     if (record.client && record.issuer === discovery.issuer) return record.client;
     if (this.#o.clientMetadataUrl) {
       return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
@@ -427,50 +333,17 @@ export class OAuthClient implements AuthHook {
     return { ...this.#request(), tokenEndpoint: endpoint };
   }
 
-  /**
-   * The issuer the static client's secret is bound to: the record's binding, or, for a record
-   * written before bindings existed, the issuer of tokens stored without a client (a static one).
-   */
-  #staticBinding(record: ServerRecord | undefined): { client_id: string; issuer: string } | undefined {
-    const s = this.#o.staticClient;
-    if (!s) return undefined;
-    if (record?.static_client) return record.static_client;
-    return record?.issuer !== undefined && record.tokens !== undefined && record.client === undefined
-      ? { client_id: s.client_id, issuer: record.issuer }
-      : undefined;
+  /** The static client of `--static-oauth-client-info` at this issuer (see static_client.ts). */
+  #staticClient(discovery: Discovery, record: ServerRecord | undefined): ClientInfo {
+    return staticClientInfo({
+      staticClient: this.#o.staticClient!,
+      tokenEndpointGiven: Boolean(this.#o.tokenEndpoint),
+      serverUrl: this.#o.serverUrl,
+      discovery,
+      record,
+    });
   }
 
-  /**
-   * The static client of `--static-oauth-client-info` for an issuer. Its secret is bound to the
-   * issuer of the first successful sign-in (kept in the record), unless the user named the token
-   * endpoint: it is never sent to another one.
-   */
-  #staticClientInfo(discovery: Discovery, record: ServerRecord | undefined): ClientInfo {
-    const s = this.#o.staticClient!;
-    const bound = this.#staticBinding(record);
-    if (
-      s.client_secret !== undefined && !this.#o.tokenEndpoint && bound !== undefined &&
-      bound.client_id === s.client_id && bound.issuer !== discovery.issuer
-    ) {
-      throw new AuthError(
-        `Refusing to send the client secret of --static-oauth-client-info to ${discovery.issuer}: it belongs to ` +
-          `${bound.issuer}, where it was first used. If the server really moved, run \`mcp-bridge logout ` +
-          `${this.#o.serverUrl.href}\` and sign in again, or name the token endpoint with --token-endpoint`,
-      );
-    }
-    const metadata = discovery.metadata;
-    return {
-      client_id: s.client_id,
-      ...(s.client_secret !== undefined ? { client_secret: s.client_secret } : {}),
-      token_endpoint_auth_method: s.token_endpoint_auth_method ??
-        (s.client_secret === undefined
-          ? "none"
-          : chooseSecretMethod(metadata.token_endpoint_auth_methods_supported)),
-      source: "static",
-    };
-  }
-
-  /** Signs in under the cross-process sign-in lock. */
   /** What a sign-in will reach, besides the metadata already fetched. */
   #signInNeeds(discovery: Discovery | undefined): SignInNeeds {
     const urls: URL[] = [];
@@ -480,7 +353,7 @@ export class OAuthClient implements AuthHook {
       const value = discovery?.metadata[name];
       if (typeof value === "string" && URL.canParse(value)) urls.push(new URL(value));
     }
-    const browser = this.#o.grant === "authorization_code";
+    const browser = this.#grant.callback;
     const loopback = this.#o.callback.host === "127.0.0.1" ? ["127.0.0.1"] : ["127.0.0.1", "::1"];
     return {
       urls,
@@ -517,13 +390,14 @@ export class OAuthClient implements AuthHook {
     );
   }
 
+  /** Signs in under the cross-process sign-in lock. */
   async #signIn(
     challenge: BearerChallenge | undefined,
     stepUp: boolean,
     refused: string | undefined,
   ): Promise<void> {
     this.#o.signal?.throwIfAborted();
-    const discovery: Discovery = this.#o.grant === "client_credentials" && this.#o.tokenEndpoint
+    const discovery: Discovery = this.#grant.tokenEndpointSuffices && this.#o.tokenEndpoint
       ? {
         issuer: new URL(this.#o.tokenEndpoint).origin,
         metadata: { issuer: new URL(this.#o.tokenEndpoint).origin },
@@ -536,7 +410,9 @@ export class OAuthClient implements AuthHook {
     const waitMs = this.#o.authTimeoutMs + 60_000;
     await this.#o.store.withLock(this.#o.storeKey, "signin", waitMs, async () => {
       const stored = await this.#reload();
-      const storedHeader = stored?.tokens ? bearer(stored.tokens, this.#o.useIdToken) : undefined;
+      const storedHeader = stored?.tokens
+        ? this.#authorization(stored.tokens, this.#o.useIdToken)
+        : undefined;
       if (
         !stepUp && refused !== "force" && storedHeader !== undefined && storedHeader !== refused &&
         stored?.issuer === discovery.issuer && this.#usable(stored.tokens)
@@ -553,7 +429,7 @@ export class OAuthClient implements AuthHook {
           `The authorization server changed from ${record.issuer} to ${discovery.issuer}: signing in again ` +
             `there (nothing stored for ${record.issuer} is sent to it)`,
         );
-        const binding = this.#staticBinding(record);
+        const binding = staticBinding(this.#o.staticClient, record);
         record = {
           version: 1,
           server_url: record.server_url,
@@ -572,28 +448,28 @@ export class OAuthClient implements AuthHook {
         ...(discovery.prm?.resource !== undefined ? { prmResource: discovery.prm.resource } : {}),
         ...(this.#o.resource !== undefined ? { override: this.#o.resource } : {}),
       });
-      let tokens: TokenSet;
-      let client: ClientInfo | undefined = record.client;
-      if (this.#o.grant === "client_credentials") {
-        if (!this.#o.staticClient?.client_secret) {
-          throw new AuthError(
-            "--client-credentials needs a client id and secret from --static-oauth-client-info",
-          );
-        }
-        const staticClient = this.#staticClientInfo(discovery, record);
-        this.#brake("token request");
-        tokens = await clientCredentialsToken(this.#o.fetch, {
-          ...this.#tokenEndpoint(discovery.metadata),
-          client: staticClient,
-          ...(scope ? { scope } : {}),
-          ...(resource ? { resource } : {}),
-        });
-        client = undefined;
-      } else if (this.#o.grant === "device_code") {
-        ({ tokens, client } = await this.#deviceFlow(discovery, record, scope, resource));
-      } else {
-        ({ tokens, client } = await this.#codeFlow(discovery, record, scope, resource));
-      }
+      const context: GrantContext = {
+        options: this.#o,
+        discovery,
+        record,
+        scope,
+        resource,
+        now: this.#now,
+        brakes: this.#brakes,
+        tokenEndpoint: () => this.#tokenEndpoint(discovery.metadata),
+        request: () => this.#request(),
+        client: (current, redirectUris) =>
+          clientFor({
+            options: this.#o,
+            discovery,
+            record: current,
+            redirectUris,
+            registration: this.#grant.registration,
+            now: this.#now(),
+            request: this.#request(),
+          }),
+      };
+      const { tokens, client } = await this.#grant.obtain(context);
       record = {
         ...record,
         version: 1,
@@ -621,278 +497,4 @@ export class OAuthClient implements AuthHook {
       if (this.#o.store.volatileWarning) this.#o.log.warn(this.#o.store.volatileWarning);
     });
   }
-
-  /** The client identity at this authorization server for a redirect URI. */
-  async #clientFor(discovery: Discovery, record: ServerRecord, redirectUris: string[]): Promise<ClientInfo> {
-    const metadata = discovery.metadata;
-    if (this.#o.staticClient) return this.#staticClientInfo(discovery, record);
-    if (this.#o.clientMetadataUrl && metadata.client_id_metadata_document_supported === true) {
-      return { client_id: this.#o.clientMetadataUrl, token_endpoint_auth_method: "none", source: "cimd" };
-    }
-    const stored = record.client;
-    const expired = stored?.client_secret_expires_at !== undefined && stored.client_secret_expires_at !== 0 &&
-      stored.client_secret_expires_at * 1000 < this.#now();
-    if (
-      stored && stored.source === "dcr" && record.issuer === discovery.issuer && !expired &&
-      redirectUris.every((uri) => stored.redirect_uris?.includes(uri))
-    ) {
-      return stored;
-    }
-    if (!metadata.registration_endpoint) {
-      throw new AuthError(
-        `The authorization server ${discovery.issuer} does not offer dynamic client registration: ` +
-          "pass a registered client with --static-oauth-client-info",
-      );
-    }
-    const endpoint = checkServerSuppliedUrl(
-      metadata.registration_endpoint,
-      this.#o.serverUrl,
-      this.#o.allowHttp,
-      `registration_endpoint of ${discovery.issuer}`,
-    );
-    const grantTypes = this.#o.grant === "device_code"
-      ? ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
-      : ["authorization_code", "refresh_token"];
-    const body: Record<string, unknown> = {
-      client_name: "mcp-bridge",
-      application_type: "native",
-      redirect_uris: redirectUris,
-      grant_types: grantTypes,
-      response_types: this.#o.grant === "device_code" ? [] : ["code"],
-      token_endpoint_auth_method: chooseRegistrationMethod(metadata.token_endpoint_auth_methods_supported),
-      ...(this.#o.staticClientMetadata ?? {}),
-    };
-    this.#o.log.info(`Registering mcp-bridge with ${discovery.issuer}`);
-    const client = await registerClient(this.#o.fetch, endpoint.href, body, this.#request());
-    return { ...client, redirect_uris: client.redirect_uris ?? redirectUris, source: "dcr" };
-  }
-
-  async #listen(state: string, signal: AbortSignal): Promise<CallbackServer> {
-    const { host, port, path, successUrl } = this.#o.callback;
-    const candidates = callbackPortCandidates(this.#o.storeKey, port);
-    let lastError: unknown;
-    for (const candidate of candidates) {
-      try {
-        return await startCallbackServer({
-          host,
-          port: candidate,
-          path,
-          state,
-          signal,
-          log: this.#o.log,
-          ...(successUrl ? { successUrl } : {}),
-        });
-      } catch (error) {
-        // Only a busy port moves on to the next candidate; anything else (a missing --allow-net) is final.
-        if (!(error instanceof AuthError) || !(error.cause instanceof Deno.errors.AddrInUse)) throw error;
-        lastError = error;
-        this.#o.log.debug(`Callback port ${candidate}: ${error.message}`);
-      }
-    }
-    throw port !== undefined
-      ? new AuthError(
-        `Cannot listen for the sign-in callback on port ${port}: it is in use (it was given explicitly)`,
-        {
-          cause: lastError,
-        },
-      )
-      : new AuthError(
-        `Cannot listen for the sign-in callback: ports ${candidates.join(", ")} are all in use`,
-        {
-          cause: lastError,
-        },
-      );
-  }
-
-  async #codeFlow(
-    discovery: Discovery,
-    record: ServerRecord,
-    scope: string | undefined,
-    resource: string | undefined,
-    retried = false,
-  ): Promise<{ tokens: TokenSet; client: ClientInfo }> {
-    const metadata = discovery.metadata;
-    requireS256(metadata);
-    if (!metadata.authorization_endpoint) {
-      throw new AuthError(`The authorization server ${discovery.issuer} has no authorization endpoint`);
-    }
-    checkServerSuppliedUrl(
-      metadata.authorization_endpoint,
-      this.#o.serverUrl,
-      this.#o.allowHttp,
-      `authorization_endpoint of ${discovery.issuer}`,
-    );
-    const state = randomState();
-    const stop = new AbortController();
-    const signals = [stop.signal, ...(this.#o.signal ? [this.#o.signal] : [])];
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-    const server = await this.#listen(state, signal);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopCountdown = () => {};
-    try {
-      const client = await this.#clientFor(discovery, record, [server.redirectUri]);
-      const pkce = await createPkce();
-      this.#o.log.addSecret(pkce.verifier);
-      const url = buildAuthorizationUrl({
-        endpoint: metadata.authorization_endpoint,
-        clientId: client.client_id,
-        redirectUri: server.redirectUri,
-        state,
-        codeChallenge: pkce.challenge,
-        ...(scope ? { scope } : {}),
-        ...(resource ? { resource } : {}),
-        extraParams: this.#o.authorizeParams,
-      });
-      // The listener is up before the URL is shown or a browser is opened.
-      this.#o.log.info(`Sign in to ${this.#o.serverUrl.host} in your browser`);
-      await this.#o.openUrl(url.href);
-      const seconds = Math.round(this.#o.authTimeoutMs / 1000);
-      // `login` (the only caller that reads a pasted address) runs in a terminal: Ctrl-C stops it, and
-      // advising it to run itself would be no help.
-      const inLogin = this.#o.pastedRedirect !== undefined;
-      this.#o.log.info(
-        `Waiting up to ${seconds} s for the sign-in to finish in the browser` +
-          (inLogin ? " (Ctrl-C cancels)" : ""),
-      );
-      // On a terminal, a spinner with the time left; nothing more in a host's log.
-      stopCountdown = startCountdown(this.#o.log, {
-        text: "Waiting for the sign-in in the browser",
-        deadline: Date.now() + this.#o.authTimeoutMs,
-        ...(inLogin ? { hint: "Ctrl-C cancels" } : {}),
-      });
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new AuthError(
-                `Nobody finished signing in within ${seconds} s: ` +
-                  (inLogin
-                    ? "start again and finish in the browser sooner, or raise --auth-timeout"
-                    : "run `mcp-bridge login <url>` in a terminal, or raise --auth-timeout"),
-              ),
-            ),
-          this.#o.authTimeoutMs,
-        );
-      });
-      const waits: Promise<URLSearchParams>[] = [server.result, timeout];
-      if (this.#o.pastedRedirect) {
-        waits.push(
-          this.#o.pastedRedirect(signal).then((text) =>
-            text === undefined ? new Promise<never>(() => {}) : new URL(text.trim()).searchParams
-          ),
-        );
-      }
-      const params = await Promise.race(waits);
-      stopCountdown();
-      const received = params.get("code");
-      if (received) this.#o.log.addSecret(received);
-      const code = validateAuthorizationResponse(params, {
-        state,
-        issuer: discovery.issuer,
-        issParameterSupported: metadata.authorization_response_iss_parameter_supported === true,
-      });
-      this.#brake("token request");
-      try {
-        const tokens = await exchangeCode(this.#o.fetch, {
-          ...this.#tokenEndpoint(metadata),
-          client,
-          code,
-          codeVerifier: pkce.verifier,
-          redirectUri: server.redirectUri,
-          ...(resource ? { resource } : {}),
-        });
-        return { tokens, client };
-      } catch (error) {
-        // The AS forgot the registration: register again, once.
-        if (
-          error instanceof AuthError && error.oauthError === "invalid_client" && client.source === "dcr" &&
-          !retried
-        ) {
-          this.#o.log.info("The authorization server no longer knows this client: registering again");
-          stopCountdown();
-          clearTimeout(timer);
-          stop.abort();
-          await server.close();
-          return await this.#codeFlow(discovery, { ...record, client: undefined }, scope, resource, true);
-        }
-        throw error;
-      }
-    } finally {
-      stopCountdown();
-      clearTimeout(timer);
-      stop.abort();
-      await server.close();
-    }
-  }
-
-  async #deviceFlow(
-    discovery: Discovery,
-    record: ServerRecord,
-    scope: string | undefined,
-    resource: string | undefined,
-  ): Promise<{ tokens: TokenSet; client: ClientInfo }> {
-    const metadata = discovery.metadata;
-    if (!metadata.device_authorization_endpoint) {
-      throw new AuthError(
-        `The authorization server ${discovery.issuer} does not support the device flow (RFC 8628)`,
-      );
-    }
-    if (
-      metadata.grant_types_supported &&
-      !metadata.grant_types_supported.includes("urn:ietf:params:oauth:grant-type:device_code")
-    ) {
-      throw new AuthError(
-        `The authorization server ${discovery.issuer} does not allow the device code grant`,
-      );
-    }
-    const client = await this.#clientFor(discovery, record, []);
-    this.#brake("token request");
-    const device = await requestDeviceCode(this.#o.fetch, {
-      ...this.#request(),
-      endpoint: checkServerSuppliedUrl(
-        metadata.device_authorization_endpoint,
-        this.#o.serverUrl,
-        this.#o.allowHttp,
-        `device_authorization_endpoint of ${discovery.issuer}`,
-      ).href,
-      client,
-      ...(scope ? { scope } : {}),
-      ...(resource ? { resource } : {}),
-    });
-    // Shown even with --silent (like a sign-in URL to open by hand); the logger neutralises server text.
-    this.#o.log.notice(
-      `To sign in to ${this.#o.serverUrl.host}, visit ${device.verification_uri} and enter the code ${device.user_code}`,
-    );
-    const stopCountdown = startCountdown(this.#o.log, {
-      text: `Waiting for the code to be entered at ${device.verification_uri}`,
-      deadline: Date.now() + this.#o.authTimeoutMs,
-    });
-    try {
-      const tokens = await pollDeviceToken(this.#o.fetch, {
-        ...this.#tokenEndpoint(metadata),
-        client,
-        device,
-        ...(resource ? { resource } : {}),
-        ...(scope ? { scope } : {}),
-        deadline: this.#now() + this.#o.authTimeoutMs,
-        ...(this.#o.signal ? { signal: this.#o.signal } : {}),
-      });
-      return { tokens, client };
-    } finally {
-      stopCountdown();
-    }
-  }
-}
-
-/** The client authentication a registration asks for: public (`none`) where the AS allows it. */
-function chooseRegistrationMethod(supported: string[] | undefined): string {
-  if (supported === undefined || supported.includes("none")) return "none";
-  return chooseSecretMethod(supported);
-}
-
-/** For a client with a secret: Basic where allowed (RFC 8414's default), else in the body. */
-function chooseSecretMethod(supported: string[] | undefined): string {
-  if (supported === undefined || supported.includes("client_secret_basic")) return "client_secret_basic";
-  if (supported.includes("client_secret_post")) return "client_secret_post";
-  return supported[0] ?? "client_secret_basic";
 }

@@ -21,6 +21,7 @@ import { neutralise } from "../log/neutralise.ts";
 import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { nextPollInterval, pollIntervalSeconds } from "./device_interval.ts";
+import { applyClientAuthentication } from "./client_auth.ts";
 import { AuthError } from "./errors.ts";
 import { checkServerSuppliedUrl, checkUserGivenUrl } from "./fetchable_url.ts";
 import type { ClientInfo, TokenSet } from "./types.ts";
@@ -167,16 +168,6 @@ function registerSecret(options: RequestOptions, value: unknown): void {
 }
 
 /** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
-function formEncode(value: string): string {
-  return new URLSearchParams({ v: value }).toString().slice(2);
-}
-
-function base64Utf8(text: string): string {
-  let binary = "";
-  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
 /** Removes control characters and every secret we sent from a server-supplied text. */
 /** The largest token, registration or revocation answer read (they are a few KiB). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -186,47 +177,6 @@ function clean(text: string, secrets: string[]): string {
   let out = neutralise(text, " ").trim();
   for (const secret of secrets) if (secret.length >= 4) out = out.replaceAll(secret, "[redacted]");
   return excerpt(out, MAX_DESCRIPTION);
-}
-
-function clientAuthentication(
-  client: ClientInfo,
-  body: URLSearchParams,
-  headers: Headers,
-  what: string,
-  host: string,
-): void {
-  const method = client.token_endpoint_auth_method ?? (client.client_secret ? "client_secret_basic" : "none");
-  switch (method) {
-    case "client_secret_basic":
-      if (!client.client_secret) {
-        throw new AuthError(
-          `Cannot authenticate to the ${what} of ${host}: client_secret_basic needs a client secret`,
-        );
-      }
-      headers.set(
-        "authorization",
-        `Basic ${base64Utf8(`${formEncode(client.client_id)}:${formEncode(client.client_secret)}`)}`,
-      );
-      return;
-    case "client_secret_post":
-      if (!client.client_secret) {
-        throw new AuthError(
-          `Cannot authenticate to the ${what} of ${host}: client_secret_post needs a client secret`,
-        );
-      }
-      body.set("client_id", client.client_id);
-      body.set("client_secret", client.client_secret);
-      return;
-    case "none":
-      body.set("client_id", client.client_id);
-      return;
-    default:
-      throw new AuthError(
-        `Cannot authenticate to the ${what} of ${host}: unsupported token_endpoint_auth_method ${
-          JSON.stringify(method)
-        }`,
-      );
-  }
 }
 
 interface Exchange {
@@ -331,7 +281,7 @@ async function postForm(
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
   const headers = formHeaders();
-  clientAuthentication(client, body, headers, what, url.host);
+  await applyClientAuthentication(client, { body, headers, what, url });
   const secrets = [client.client_secret, ...Object.values(params)].filter((s): s is string => !!s);
   return await send(fetch, url, what, { method: "POST", headers, body, signal: options.signal }, secrets);
 }

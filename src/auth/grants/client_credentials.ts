@@ -1,0 +1,42 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4): the client signs in as itself with the secret of
+ * `--static-oauth-client-info`; no user, no browser, no refresh token (expired tokens are obtained anew).
+ *
+ * @module
+ */
+
+import { AuthError } from "../errors.ts";
+import { staticClientInfo } from "../static_client.ts";
+import { clientCredentialsToken } from "../token_client.ts";
+import type { Grant } from "./grant.ts";
+
+/** `--client-credentials`. */
+export const CLIENT_CREDENTIALS: Grant = {
+  renewal: "obtain",
+  tokenEndpointSuffices: true,
+  callback: false,
+  registration: { grant_types: ["client_credentials"], response_types: [] },
+  async obtain(context) {
+    const { options, discovery, record, scope, resource } = context;
+    if (!options.staticClient?.client_secret) {
+      throw new AuthError(
+        "--client-credentials needs a client id and secret from --static-oauth-client-info",
+      );
+    }
+    const client = staticClientInfo({
+      staticClient: options.staticClient,
+      tokenEndpointGiven: Boolean(options.tokenEndpoint),
+      serverUrl: options.serverUrl,
+      discovery,
+      record,
+    });
+    context.brakes.use("token request");
+    const tokens = await clientCredentialsToken(options.fetch, {
+      ...context.tokenEndpoint(),
+      client,
+      ...(scope ? { scope } : {}),
+      ...(resource ? { resource } : {}),
+    });
+    return { tokens, client: undefined };
+  },
+};
