@@ -1139,7 +1139,9 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
       ? `the minimal Deno proxy (\`bench/floor_proxy.ts\`, see "The floor") measured ${fmt(value)} ${u} = ` +
         `${shown} in the same rounds: above the target, so no Deno bridge can meet it; `
       : `the minimal Deno proxy (\`bench/floor_proxy.ts\`, see "The floor") measured ${fmt(value)} ${u} ` +
-        `(${shown}), within the target: the bridge's other ${fmt(own)} ${u} are its own, and the target ` +
+        `${relative ? `(${shown}), ` : ""}within the target: the bridge's other ${
+          fmt(own)
+        } ${u} are its own, and the target ` +
         "is missed by the bridge, not by Deno; ";
   };
 
