@@ -18,8 +18,12 @@ export interface ClientAuthRequest {
   headers: Headers;
   /** What is called, for messages ("token endpoint"). */
   what: string;
-  /** The endpoint (the audience of a signed assertion). */
+  /** The endpoint. */
   url: URL;
+  /** The authorization server's issuer identifier (the audience of a client assertion). */
+  issuer: string;
+  /** The time, milliseconds since the epoch. */
+  now: number;
 }
 
 /** A client authentication method. */
@@ -62,6 +66,24 @@ export const CLIENT_AUTH_METHODS: Readonly<Record<string, ClientAuthMethod>> = {
   none: (client, request) => {
     request.body.set("client_id", client.client_id);
   },
+  // RFC 7523 §2.2: a JWT signed with the client's private key; the key itself is never sent.
+  private_key_jwt: async (client, request) => {
+    if (!client.signing_key) {
+      throw new AuthError(
+        `Cannot authenticate to the ${request.what} of ${request.url.host}: private_key_jwt needs a private key ` +
+          '("private_key" in --static-oauth-client-info)',
+      );
+    }
+    const { signClientAssertion } = await import("./client_assertion.ts");
+    const assertion = await signClientAssertion(
+      client.client_id,
+      request.issuer,
+      client.signing_key,
+      request.now,
+    );
+    request.body.set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+    request.body.set("client_assertion", assertion);
+  },
 };
 
 /**
@@ -73,7 +95,7 @@ export const CLIENT_AUTH_METHODS: Readonly<Record<string, ClientAuthMethod>> = {
  * import { applyClientAuthentication } from "./client_auth.ts";
  * import assert from "node:assert/strict";
  *
- * const request = { body: new URLSearchParams(), headers: new Headers(), what: "token endpoint", url: new URL("https://as.example/token") };
+ * const request = { body: new URLSearchParams(), headers: new Headers(), what: "token endpoint", url: new URL("https://as.example/token"), issuer: "https://as.example", now: Date.now() };
  * await applyClientAuthentication({ client_id: "app", token_endpoint_auth_method: "none", source: "dcr" }, request);
  * assert.equal(request.body.get("client_id"), "app");
  * ```

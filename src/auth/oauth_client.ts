@@ -320,7 +320,7 @@ export class OAuthClient implements AuthHook {
     if (this.#o.tokenEndpoint) {
       checkUserGivenUrl(this.#o.tokenEndpoint, this.#o.allowHttp, "token endpoint");
       const { serverUrl: _, ...options } = this.#request();
-      return { ...options, tokenEndpoint: this.#o.tokenEndpoint };
+      return { ...options, issuer: metadata.issuer, tokenEndpoint: this.#o.tokenEndpoint };
     }
     const endpoint = metadata.token_endpoint;
     if (!endpoint) throw new AuthError(`The authorization server ${metadata.issuer} has no token endpoint`);
@@ -330,7 +330,7 @@ export class OAuthClient implements AuthHook {
       this.#o.allowHttp,
       `token_endpoint of ${metadata.issuer}`,
     );
-    return { ...this.#request(), tokenEndpoint: endpoint };
+    return { ...this.#request(), issuer: metadata.issuer, tokenEndpoint: endpoint };
   }
 
   /** The static client of `--static-oauth-client-info` at this issuer (see static_client.ts). */

@@ -7,10 +7,11 @@
 
 import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
+import type { SigningKey } from "./client_assertion.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
 
 /** The grants that can sign in (`--client-credentials`, `--device-code`, else the browser). */
-export type GrantName = "authorization_code" | "client_credentials" | "device_code";
+export type GrantName = "authorization_code" | "client_credentials" | "device_code" | "workload_identity";
 
 /** A pre-registered client from `--static-oauth-client-info`. */
 export interface StaticClient {
@@ -18,8 +19,10 @@ export interface StaticClient {
   client_id: string;
   /** The client secret, for a confidential client. */
   client_secret?: string;
-  /** How to authenticate at the token endpoint (default: from the AS metadata). */
+  /** How to authenticate at the token endpoint (default: `private_key_jwt` with a key, else from the AS metadata). */
   token_endpoint_auth_method?: string;
+  /** The private key for `private_key_jwt` (RFC 7523), imported from `private_key`. */
+  signing_key?: SigningKey;
 }
 
 /** Options for the OAuth client (`oauth_client.ts`). */
@@ -54,6 +57,8 @@ export interface OAuthClientOptions {
   useIdToken: boolean;
   /** Which grant signs in (a name of the grant table, `grants/table.ts`). */
   grant: GrantName;
+  /** `--workload-token-file`: the workload's identity token (workload identity federation). */
+  workloadTokenFile?: string;
   /** `--token-endpoint` (client credentials without discovery). */
   tokenEndpoint?: string;
   /** Opens (or prints) the authorization URL. */

@@ -8,8 +8,8 @@
 
 import type { AuthOptions } from "../cli/args.ts";
 import { resolveConfigDir } from "../cli/config_dir.ts";
-import { optionalEnv, requireEnv } from "../cli/env.ts";
-import { type HeaderTemplate, interpolate } from "../cli/headers.ts";
+import { expandTemplate, optionalEnv, requireEnv } from "../cli/env.ts";
+import type { HeaderTemplate } from "../cli/headers.ts";
 import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { openBrowser } from "./browser.ts";
@@ -40,6 +40,26 @@ export interface OAuthSetup {
   signal?: AbortSignal;
   /** Lets the user paste the redirected URL (the `login` command). */
   pastedRedirect?: (signal: AbortSignal) => Promise<string | undefined>;
+}
+
+/** `--static-oauth-client-info` as read: the client, and its private key still to be imported. */
+export interface ParsedStaticClient extends StaticClient {
+  /** `private_key`: PEM text (from `@file` too) or a JWK. */
+  private_key?: string | Record<string, unknown>;
+  /** `token_endpoint_auth_signing_alg`: the key's JWS algorithm. */
+  signing_alg?: string;
+}
+
+/** Reads the file of `"private_key": "@path"` (its read permission queried first). */
+function readKeyFile(path: string): string {
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    throw new AuthError(`Cannot read the private key file ${path}: run again with --allow-read=${path}`);
+  }
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new AuthError(`Cannot read the private key file ${path}: ${(error as Error).message}`);
+  }
 }
 
 function readJsonOption(text: string, flag: string): unknown {
@@ -75,19 +95,58 @@ function readJsonOption(text: string, flag: string): unknown {
  * @returns The client.
  * @throws {AuthError} When it cannot be read, or has no `client_id`.
  */
-export function parseStaticClientInfo(text: string): StaticClient {
+export function parseStaticClientInfo(text: string): ParsedStaticClient {
   const value = readJsonOption(text, "--static-oauth-client-info") as Record<string, unknown>;
   if (typeof value !== "object" || value === null || typeof value.client_id !== "string") {
     throw new AuthError('Cannot use --static-oauth-client-info: it needs at least {"client_id": "…"}');
   }
   const expand = (v: unknown, name: string) =>
-    typeof v === "string" ? interpolate(v, requireEnv, name) : undefined;
+    typeof v === "string"
+      ? expandTemplate(v, requireEnv, `--static-oauth-client-info ${name}`, (m) => new AuthError(m))
+      : undefined;
   const client: StaticClient = { client_id: expand(value.client_id, "client_id")! };
   const secret = expand(value.client_secret, "client_secret");
   if (secret !== undefined) client.client_secret = secret;
   const method = expand(value.token_endpoint_auth_method, "token_endpoint_auth_method");
   if (method !== undefined) client.token_endpoint_auth_method = method;
+  const alg = expand(value.token_endpoint_auth_signing_alg, "token_endpoint_auth_signing_alg");
+  const key = value.private_key;
+  if (typeof key === "string") {
+    const expanded = expand(key, "private_key")!;
+    return {
+      ...client,
+      private_key: expanded.startsWith("@") ? readKeyFile(expanded.slice(1)) : expanded,
+      ...(alg !== undefined ? { signing_alg: alg } : {}),
+    };
+  }
+  if (typeof key === "object" && key !== null && !Array.isArray(key)) {
+    const jwk: Record<string, unknown> = {};
+    for (const [name, v] of Object.entries(key)) {
+      jwk[name] = typeof v === "string" ? expand(v, `private_key.${name}`) : v;
+    }
+    return { ...client, private_key: jwk, ...(alg !== undefined ? { signing_alg: alg } : {}) };
+  }
+  if (key !== undefined) {
+    throw new AuthError(
+      "Cannot use --static-oauth-client-info: private_key is a PEM text, a JWK object or @file",
+    );
+  }
   return client;
+}
+
+/** The private parts of a key, for the redactor: the PEM and each line of its body, or a JWK's private members. */
+function privateKeySecrets(key: string | Record<string, unknown>): string[] {
+  if (typeof key === "string") {
+    return [
+      key.trim(),
+      ...key.split("\n").map((line) => line.trim()).filter((line) =>
+        line.length >= 16 && !line.startsWith("-----")
+      ),
+    ];
+  }
+  return ["d", "p", "q", "dp", "dq", "qi"].map((part) => key[part]).filter((v): v is string =>
+    typeof v === "string"
+  );
 }
 
 /**
@@ -123,10 +182,21 @@ export function openStore(configDir: string | undefined, log: Logger): Credentia
  */
 export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient> {
   const { auth, log } = setup;
-  const staticClient = auth.staticClientInfo !== undefined
+  const parsed = auth.staticClientInfo !== undefined
     ? parseStaticClientInfo(auth.staticClientInfo)
     : undefined;
-  if (staticClient?.client_secret) log.addSecret(staticClient.client_secret);
+  let staticClient: StaticClient | undefined;
+  if (parsed) {
+    const { private_key: key, signing_alg: alg, ...client } = parsed;
+    staticClient = client;
+    if (client.client_secret) log.addSecret(client.client_secret);
+    if (key !== undefined) {
+      // Every private part of the key is a secret the moment it is read.
+      for (const secret of privateKeySecrets(key)) log.addSecret(secret);
+      const { importSigningKey } = await import("./client_assertion.ts");
+      staticClient.signing_key = await importSigningKey(key, alg, "--static-oauth-client-info");
+    }
+  }
   const staticClientMetadata = auth.staticClientMetadata !== undefined
     ? readJsonOption(auth.staticClientMetadata, "--static-oauth-client-metadata") as Record<string, unknown>
     : undefined;
@@ -153,6 +223,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     useIdToken: auth.useIdToken,
     grant: auth.grant,
     ...(auth.tokenEndpoint ? { tokenEndpoint: auth.tokenEndpoint } : {}),
+    ...(auth.workloadTokenFile ? { workloadTokenFile: auth.workloadTokenFile } : {}),
     openUrl: async (url) => {
       if (auth.noBrowser) {
         log.notice(`Open this URL in a browser to sign in: ${url}`);

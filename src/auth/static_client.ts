@@ -87,8 +87,11 @@ export function staticClientInfo(options: {
   return {
     client_id: s.client_id,
     ...(s.client_secret !== undefined ? { client_secret: s.client_secret } : {}),
+    ...(s.signing_key !== undefined ? { signing_key: s.signing_key } : {}),
     token_endpoint_auth_method: s.token_endpoint_auth_method ??
-      (s.client_secret === undefined
+      (s.signing_key !== undefined
+        ? "private_key_jwt"
+        : s.client_secret === undefined
         ? "none"
         : chooseSecretMethod(discovery.metadata.token_endpoint_auth_methods_supported)),
     source: "static",

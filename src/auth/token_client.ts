@@ -44,6 +44,8 @@ export interface RequestOptions {
   onSecret?: (secret: string) => void;
   /** Cancels the request. */
   signal?: AbortSignal;
+  /** The authorization server's issuer: the audience of a client assertion (`private_key_jwt`). */
+  issuer?: string;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
 }
@@ -86,6 +88,20 @@ export interface ClientCredentialsOptions extends RequestOptions {
   tokenEndpoint: string;
   /** The (confidential) client identity. */
   client: ClientInfo;
+  /** The scopes to ask for. */
+  scope?: string;
+  /** The RFC 8707 resource. */
+  resource?: string;
+}
+
+/** Options of {@linkcode jwtBearerToken}. */
+export interface JwtBearerOptions extends RequestOptions {
+  /** The authorization server's token endpoint. */
+  tokenEndpoint: string;
+  /** The client identity (often public: `none`). */
+  client: ClientInfo;
+  /** The JWT presented as the authorization grant (RFC 7523 §2.1). */
+  assertion: string;
   /** The scopes to ask for. */
   scope?: string;
   /** The RFC 8707 resource. */
@@ -281,7 +297,14 @@ async function postForm(
   const body = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
   const headers = formHeaders();
-  await applyClientAuthentication(client, { body, headers, what, url });
+  await applyClientAuthentication(client, {
+    body,
+    headers,
+    what,
+    url,
+    issuer: options.issuer ?? url.origin,
+    now: options.now?.() ?? Date.now(),
+  });
   const secrets = [client.client_secret, ...Object.values(params)].filter((s): s is string => !!s);
   return await send(fetch, url, what, { method: "POST", headers, body, signal: options.signal }, secrets);
 }
@@ -505,6 +528,45 @@ export async function clientCredentialsToken(
   );
   return toTokenSet(body, new URL(options.tokenEndpoint).host, options);
 }
+
+/**
+ * Gets a token for a JWT (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`, RFC 7523 §2.1):
+ * a workload's identity token (SEP-1933) or an identity assertion grant (SEP-990).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { jwtBearerToken } from "./token_client.ts";
+ * const tokens = await jwtBearerToken(fetch, {
+ *   tokenEndpoint: "https://as.example.com/token",
+ *   client: { client_id: "workload", token_endpoint_auth_method: "none", source: "static" },
+ *   assertion: jwt,
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, client, assertion, scope and resource.
+ * @returns The tokens.
+ * @throws {AuthError} When the server refuses (e.g. `invalid_grant`) or answers badly.
+ */
+export async function jwtBearerToken(fetch: FetchLike, options: JwtBearerOptions): Promise<TokenSet> {
+  const { body } = await postForm(
+    fetch,
+    options.tokenEndpoint,
+    "token endpoint",
+    {
+      grant_type: JWT_BEARER_GRANT,
+      assertion: options.assertion,
+      scope: options.scope,
+      resource: options.resource,
+    },
+    options.client,
+    options,
+  );
+  return toTokenSet(body, new URL(options.tokenEndpoint).host, options);
+}
+
+/** The grant type of RFC 7523 §2.1. */
+export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /**
  * Starts the device authorization grant (RFC 8628 §3.1).

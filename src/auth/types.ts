@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { SigningKey } from "./client_assertion.ts";
+
 /** RFC 9728 Protected Resource Metadata (the members the bridge uses). */
 export interface ProtectedResourceMetadata {
   /** The protected resource's identifier. */
@@ -59,6 +61,11 @@ export interface ClientInfo {
   redirect_uris?: string[];
   /** How the identity was obtained. */
   source: "static" | "cimd" | "dcr";
+  /**
+   * The private key of `private_key_jwt` (a static client's, from the command line): in memory only,
+   * never written (a static client is never stored, and a `CryptoKey` serialises to nothing).
+   */
+  signing_key?: SigningKey;
 }
 
 /** Tokens from a token response, with the absolute expiry the bridge computed. */

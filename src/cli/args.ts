@@ -40,9 +40,11 @@ export interface AuthOptions {
   /** `--client-metadata-url`. */
   clientMetadataUrl: string | undefined;
   /** Which grant signs in. */
-  grant: "authorization_code" | "client_credentials" | "device_code";
-  /** `--token-endpoint` (with `--client-credentials`). */
+  grant: "authorization_code" | "client_credentials" | "device_code" | "workload_identity";
+  /** `--token-endpoint` (with `--client-credentials` or `--workload-token-file`). */
   tokenEndpoint: string | undefined;
+  /** `--workload-token-file`: the workload's identity token (workload identity federation). */
+  workloadTokenFile: string | undefined;
   /** `--use-id-token`. */
   useIdToken: boolean;
   /** `--resource` (a URI), `null` when disabled (`--resource ""` or `--disable-resource-parameter`). */
@@ -170,6 +172,7 @@ export const OPTIONS = {
   "client-metadata-url": { type: "string" },
   "device-code": { type: "boolean" },
   "client-credentials": { type: "boolean" },
+  "workload-token-file": { type: "string" },
   "token-endpoint": { type: "string" },
   "use-id-token": { type: "boolean" },
   resource: { type: "string" },
@@ -632,11 +635,20 @@ function parseAuthOptions(
       `Cannot use --callback-path "${callbackPath}": it must start with "/" and have no query`,
     );
   }
-  if (values["client-credentials"] && values["device-code"]) {
-    throw new UsageError("Options --client-credentials and --device-code exclude each other: keep one");
+  const grants = (["client-credentials", "device-code", "workload-token-file"] as const).filter((name) =>
+    values[name] !== undefined && values[name] !== false
+  );
+  if (grants.length > 1) {
+    throw new UsageError(`Options ${grants.map((g) => `--${g}`).join(" and ")} exclude each other: keep one`);
   }
-  if (values["token-endpoint"] !== undefined && !values["client-credentials"]) {
-    throw new UsageError("Option --token-endpoint goes with --client-credentials");
+  if (values["workload-token-file"] === "") {
+    throw new UsageError("Option --workload-token-file needs the path of the token file");
+  }
+  if (
+    values["token-endpoint"] !== undefined && !values["client-credentials"] &&
+    values["workload-token-file"] === undefined
+  ) {
+    throw new UsageError("Option --token-endpoint goes with --client-credentials or --workload-token-file");
   }
   let resource: string | null | undefined = values.resource;
   if (resource === "") resource = null;
@@ -657,7 +669,8 @@ function parseAuthOptions(
   const hasAuthorization = headers.some((h) => h.name.toLowerCase() === "authorization");
   if (
     hasAuthorization &&
-    (values["client-credentials"] || values["device-code"] || values["static-oauth-client-info"])
+    (values["client-credentials"] || values["device-code"] || values["static-oauth-client-info"] ||
+      values["workload-token-file"] !== undefined)
   ) {
     throw new UsageError("An Authorization header and OAuth sign-in options exclude each other: keep one");
   }
@@ -674,7 +687,10 @@ function parseAuthOptions(
       ? "client_credentials"
       : values["device-code"]
       ? "device_code"
+      : values["workload-token-file"] !== undefined
+      ? "workload_identity"
       : "authorization_code",
+    workloadTokenFile: values["workload-token-file"],
     tokenEndpoint: httpsUrlFlag(values["token-endpoint"], "token-endpoint", allowHttp),
     useIdToken: values["use-id-token"] ?? false,
     resource,

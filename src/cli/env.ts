@@ -70,3 +70,41 @@ export function requireEnv(name: string): string | undefined {
 export function optionalEnv(name: string): string | undefined {
   return canReadEnv(name) ? Deno.env.get(name) : undefined;
 }
+
+/**
+ * Replaces each `${NAME}` in a template with the environment variable's value. An unset variable is an
+ * error that names it; an empty one counts as set.
+ *
+ * @example Usage
+ * ```ts
+ * import { expandTemplate } from "./env.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const env = (name: string) => (name === "KEY" ? "-----BEGIN…" : undefined);
+ * assert.equal(expandTemplate("${KEY}", env, "private_key"), "-----BEGIN…");
+ * assert.throws(() => expandTemplate("${NOPE}", env, "private_key"), /NOPE is not set/);
+ * ```
+ *
+ * @param template The text as written.
+ * @param getEnv Reads one variable; `undefined` when unset. It may throw (missing permission).
+ * @param where What holds the template, for messages (e.g. `header "X-Key"`).
+ * @param makeError Builds the error thrown (default: an `Error`).
+ * @returns The text with every variable replaced.
+ */
+export function expandTemplate(
+  template: string,
+  getEnv: EnvGetter,
+  where: string,
+  makeError: (message: string) => Error = (message) => new Error(message),
+): string {
+  return template.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw makeError(`Cannot expand "\${${name}}" in ${where}: not a variable name`);
+    }
+    const found = getEnv(name);
+    if (found === undefined) {
+      throw makeError(`Cannot expand "\${${name}}" in ${where}: environment variable ${name} is not set`);
+    }
+    return found;
+  });
+}

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { expandTemplate } from "./env.ts";
+
 /** A header as the user wrote it: the value may still hold `${VAR}` placeholders. */
 export interface HeaderTemplate {
   /** The header name as written. */
@@ -137,18 +139,12 @@ export function interpolate(
   getEnv: (name: string) => string | undefined,
   headerName: string,
 ): string {
-  const value = template.replace(/\$\{([^}]*)\}/g, (_match, name: string) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-      throw new HeaderError(`Cannot expand "\${${name}}" in header "${headerName}": not a variable name`);
-    }
-    const found = getEnv(name);
-    if (found === undefined) {
-      throw new HeaderError(
-        `Cannot expand "\${${name}}" in header "${headerName}": environment variable ${name} is not set`,
-      );
-    }
-    return found;
-  });
+  const value = expandTemplate(
+    template,
+    getEnv,
+    `header "${headerName}"`,
+    (message) => new HeaderError(message),
+  );
   if (FORBIDDEN_VALUE.test(value)) {
     throw new HeaderError(`Cannot use header "${headerName}": its value contains a CR, LF or NUL character`);
   }

@@ -77,7 +77,8 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
   --auth-timeout <time>        how long to wait for the sign-in (default 5m)
   --auth-success-url <url>     where the browser goes after signing in
   --no-browser                 print the sign-in URL instead of opening a browser
-  --static-oauth-client-info <json|@file>      a registered client_id/client_secret (\${VAR} expanded)
+  --static-oauth-client-info <json|@file>      a registered client_id/client_secret, or private_key
+                               (PEM, JWK or @file) for private_key_jwt (\${VAR} expanded)
   --static-oauth-client-metadata <json|@file>  merged into the dynamic registration
   --client-metadata-url <url>  a Client ID Metadata Document (used when the server supports it)
   --resource <uri>             the RFC 8707 resource ("" omits it); --disable-resource-parameter
@@ -85,6 +86,8 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
   --client-credentials         sign in as the client itself (needs a client secret);
                                --token-endpoint <url> skips discovery
   --device-code                sign in with a code on another device (RFC 8628)
+  --workload-token-file <path> sign in as a workload with the identity token in this file
+                               (JWT-bearer grant; client_id from --static-oauth-client-info)
   --use-id-token               send the OpenID id_token instead of the access token
 
 Output:

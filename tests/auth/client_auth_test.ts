@@ -13,6 +13,8 @@ function request() {
     headers: new Headers(),
     what: "token endpoint",
     url: new URL("https://as.example/token"),
+    issuer: "https://as.example",
+    now: Date.now(),
   };
 }
 

@@ -110,6 +110,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
       grant: "authorization_code",
       tokenEndpoint: undefined,
       useIdToken: false,
+      workloadTokenFile: undefined,
       resource: undefined,
       authorizeParams: [],
       noBrowser: false,
@@ -515,4 +516,41 @@ Deno.test("--headers-timeout 0 and --body-timeout 0 mean none, as in mcp-remote;
   assert.equal(parsed.options.headersTimeoutMs, 30_000);
   assert.equal(parsed.options.bodyTimeoutMs, 120_000);
   assert.throws(() => parseCommandLine(["https://x.example/mcp", "--body-timeout", "-1"]), /--body-timeout/);
+});
+
+Deno.test("--workload-token-file chooses the workload identity grant, excludes the other grants, allows --token-endpoint", () => {
+  const parsed = parseCommandLine(["https://mcp.example.com/mcp", "--workload-token-file", "/var/run/token"]);
+  assert.equal(parsed.kind, "run");
+  if (parsed.kind !== "run") return;
+  assert.equal(parsed.options.auth.grant, "workload_identity");
+  assert.equal(parsed.options.auth.workloadTokenFile, "/var/run/token");
+  assert.throws(
+    () =>
+      parseCommandLine([
+        "https://mcp.example.com/mcp",
+        "--workload-token-file",
+        "/t",
+        "--client-credentials",
+      ]),
+    /Options --client-credentials and --workload-token-file exclude each other/,
+  );
+  assert.throws(
+    () =>
+      parseCommandLine([
+        "https://mcp.example.com/mcp",
+        "--workload-token-file",
+        "/t",
+        "--header",
+        "Authorization: Bearer x",
+      ]),
+    /An Authorization header and OAuth sign-in options exclude each other/,
+  );
+  const direct = parseCommandLine([
+    "https://mcp.example.com/mcp",
+    "--workload-token-file",
+    "/t",
+    "--token-endpoint",
+    "https://as.example.com/token",
+  ]);
+  assert.equal(direct.kind === "run" && direct.options.auth.tokenEndpoint, "https://as.example.com/token");
 });

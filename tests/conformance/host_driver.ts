@@ -37,7 +37,10 @@ export const CIMD_URL = "https://conformance-test.local/client-metadata.json";
 /** The suite's CIMD scenario. */
 export const CIMD_SCENARIO = "auth/basic-cimd";
 /** The suite's client credentials scenarios (the `oauth-client-credentials` extension). */
-export const CLIENT_CREDENTIALS_SCENARIOS: readonly string[] = ["auth/client-credentials-basic"];
+export const CLIENT_CREDENTIALS_SCENARIOS: readonly string[] = [
+  "auth/client-credentials-basic",
+  "auth/client-credentials-jwt",
+];
 
 /** The tools the suite's client scenarios expect to be called, with the arguments to send. */
 export const KNOWN_CALLS: Readonly<Record<string, Record<string, unknown>>> = {
@@ -89,6 +92,8 @@ export interface BridgePlan {
   args: string[];
   /** Extra environment for the bridge. */
   env: Record<string, string>;
+  /** Files to write before the bridge starts (path → text), e.g. a workload token. */
+  files: Record<string, string>;
 }
 
 /** Where the driver's inputs come from. */
@@ -135,9 +140,13 @@ export function planBridge(input: PlanInput): BridgePlan {
   const flags: string[] = [];
   const env: Record<string, string> = { NO_COLOR: "1" };
   const { client_id: clientId, client_secret: clientSecret } = input.context;
+  const { private_key_pem: privateKey, signing_algorithm: signingAlg } = input.context;
   if (typeof clientId === "string") {
     const info: Record<string, string> = { client_id: clientId };
     if (typeof clientSecret === "string") info.client_secret = clientSecret;
+    // `auth/client-credentials-jwt`: private_key_jwt with the suite's key (PEM) and algorithm.
+    if (typeof privateKey === "string") info.private_key = privateKey;
+    if (typeof signingAlg === "string") info.token_endpoint_auth_signing_alg = signingAlg;
     flags.push("--static-oauth-client-info", JSON.stringify(info));
   }
   if (input.scenario === CIMD_SCENARIO) flags.push("--client-metadata-url", CIMD_URL);
@@ -151,6 +160,13 @@ export function planBridge(input: PlanInput): BridgePlan {
       flags.push("--config-dir", input.configDir);
     }
   }
+  // `auth/wif-jwt-bearer`: the workload's token, where a platform would put it (a file the bridge reads).
+  const files: Record<string, string> = {};
+  if (typeof input.context.valid_jwt === "string" && input.configDir) {
+    const path = `${input.configDir}/workload-token.jwt`;
+    files[path] = input.context.valid_jwt;
+    flags.push("--workload-token-file", path);
+  }
   return {
     args: [
       "run",
@@ -163,6 +179,7 @@ export function planBridge(input: PlanInput): BridgePlan {
       ...(input.extraFlags ?? []),
     ],
     env,
+    files,
   };
 }
 
@@ -277,6 +294,7 @@ export async function drive(argv: readonly string[]): Promise<number> {
     browser: browserCommand(),
   });
   say(`scenario ${scenario || "(none)"}: deno ${plan.args.join(" ")}`);
+  for (const [path, text] of Object.entries(plan.files)) Deno.writeTextFileSync(path, text, { mode: 0o600 });
 
   const transport = new StdioClientTransport({
     command: "deno",

@@ -6,6 +6,7 @@
  * deno task conformance                              # the 2025-11-25 requirement set + two 2025-03-26 auth scenarios
  * deno task conformance --requirements 2026-07-28    # that requirement set
  * deno task conformance --scenario sse-retry         # one scenario (repeatable); docs/CONFORMANCE.md is left alone
+ * deno task conformance --extensions                 # the six enterprise-auth extension scenarios
  * ```
  *
  * It installs the suite and Node 22 (the suite needs Node >= 22) into `.tmp/conformance` when they are
@@ -17,6 +18,20 @@
  *
  * @module
  */
+
+/**
+ * The suite's client scenarios of the authorization extensions (client credentials, enterprise-managed
+ * authorization, DPoP, workload identity federation): run and reported by `--extensions`, never scored
+ * by a requirement set.
+ */
+export const EXTENSION_SCENARIOS: readonly string[] = [
+  "auth/client-credentials-basic",
+  "auth/client-credentials-jwt",
+  "auth/enterprise-managed-authorization",
+  "auth/dpop",
+  "auth/dpop-nonce",
+  "auth/wif-jwt-bearer",
+];
 
 /** The suite version this harness is written against. */
 export const SUITE_VERSION = "0.2.0-alpha.12";
@@ -64,6 +79,8 @@ export interface RunOptions {
   requirementsGiven: boolean;
   /** Single scenarios, instead of a whole set. */
   scenarios: string[];
+  /** `--extensions`: the extension scenarios instead of a requirement set. */
+  extensions: boolean;
 }
 
 /**
@@ -73,7 +90,12 @@ export interface RunOptions {
  * @returns The options.
  */
 export function parseRunArgs(argv: readonly string[]): RunOptions {
-  const options: RunOptions = { requirements: DEFAULT_REQUIREMENTS, requirementsGiven: false, scenarios: [] };
+  const options: RunOptions = {
+    requirements: DEFAULT_REQUIREMENTS,
+    requirementsGiven: false,
+    scenarios: [],
+    extensions: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.includes("=")
@@ -92,8 +114,12 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
       options.requirementsGiven = true;
     } else if (flag === "--scenario") {
       options.scenarios.push(value());
+    } else if (flag === "--extensions" && inline === undefined) {
+      options.extensions = true;
     } else {
-      throw new Error(`Unknown argument "${arg}": expected --requirements <rev> or --scenario <name>`);
+      throw new Error(
+        `Unknown argument "${arg}": expected --requirements <rev>, --scenario <name> or --extensions`,
+      );
     }
   }
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.requirements)) {
@@ -205,6 +231,8 @@ export function driverCommand(deno: string): string {
     "--allow-run=deno",
     "--allow-env",
     "--allow-read",
+    // Only to hand the bridge a scenario's workload token as a file in its config dir.
+    `--allow-write=${CONFIG_DIRS}`,
     `${REPO}/tests/conformance/host_driver.ts`,
   ];
   for (const word of words) {
@@ -405,6 +433,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (options.scenarios.length > 0) {
     const specVersion = options.requirementsGiven ? options.requirements : undefined;
     items = options.scenarios.map((scenario) => ({ scenario, specVersion }));
+  } else if (options.extensions) {
+    items = EXTENSION_SCENARIOS.map((scenario) => ({ scenario }));
   } else {
     items = (await listScenarios(options.requirements)).map((scenario) => ({
       scenario,
@@ -437,7 +467,25 @@ async function main(argv: readonly string[]): Promise<number> {
   print("");
   print(summaryLine(outcomes));
 
-  if (options.scenarios.length === 0) {
+  if (options.scenarios.length === 0 && options.extensions) {
+    const date = new Date().toISOString().slice(0, 10);
+    const section = `## Extension scenarios
+
+- Date: ${date}
+- Suite: \`@modelcontextprotocol/conformance@${SUITE_VERSION}\` on Node ${node}
+- Command: \`deno task conformance --extensions\`
+- Scenarios: the authorization extensions (${EXTENSION_SCENARIOS.map((s) => `\`${s}\``).join(", ")}), run at
+  the suite's default spec version; extensions are reported, never scored by a requirement set.
+
+${markdownTable(outcomes)}
+
+**${summaryLine(outcomes)}**`;
+    const previous = await Deno.readTextFile(DOC).catch(() => "");
+    await Deno.writeTextFile(DOC, updateDoc(previous, "extensions", section));
+    const fmt = await output("deno", ["fmt", "--quiet", DOC]);
+    if (fmt.code !== 0) say(`deno fmt ${DOC} failed (exit ${fmt.code}): ${fmt.stderr.trim()}`);
+    say(`wrote ${DOC.slice(REPO.length + 1)}`);
+  } else if (options.scenarios.length === 0) {
     const date = new Date().toISOString().slice(0, 10);
     const extra = options.requirements === DEFAULT_REQUIREMENTS
       ? ` plus ${

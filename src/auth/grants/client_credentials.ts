@@ -18,9 +18,9 @@ export const CLIENT_CREDENTIALS: Grant = {
   registration: { grant_types: ["client_credentials"], response_types: [] },
   async obtain(context) {
     const { options, discovery, record, scope, resource } = context;
-    if (!options.staticClient?.client_secret) {
+    if (!options.staticClient?.client_secret && !options.staticClient?.signing_key) {
       throw new AuthError(
-        "--client-credentials needs a client id and secret from --static-oauth-client-info",
+        "--client-credentials needs a client id and a secret or private key from --static-oauth-client-info",
       );
     }
     const client = staticClientInfo({

@@ -36,6 +36,7 @@ export const DEVICE_CODE_GRANT: Grant = {
     context.brakes.use("token request");
     const device = await requestDeviceCode(options.fetch, {
       ...context.request(),
+      issuer: discovery.issuer,
       endpoint: checkServerSuppliedUrl(
         metadata.device_authorization_endpoint,
         options.serverUrl,

@@ -9,6 +9,7 @@ import { AUTHORIZATION_CODE } from "./authorization_code.ts";
 import { CLIENT_CREDENTIALS } from "./client_credentials.ts";
 import { DEVICE_CODE_GRANT } from "./device_code.ts";
 import type { Grant } from "./grant.ts";
+import { WORKLOAD_IDENTITY } from "./workload_identity.ts";
 
 /**
  * Every grant, by the name `--client-credentials` / `--device-code` (or neither) choose.
@@ -26,4 +27,5 @@ export const GRANTS: Readonly<Record<GrantName, Grant>> = {
   authorization_code: AUTHORIZATION_CODE,
   client_credentials: CLIENT_CREDENTIALS,
   device_code: DEVICE_CODE_GRANT,
+  workload_identity: WORKLOAD_IDENTITY,
 };

@@ -1,0 +1,65 @@
+/**
+ * The workload's own identity token for workload identity federation (SEP-1933): a JWT that the
+ * platform writes to a file and rotates (Kubernetes projected service-account tokens, GitHub Actions
+ * OIDC written by a step, cloud metadata agents). Read afresh for every token request; never logged.
+ *
+ * @module
+ */
+
+import { AuthError } from "./errors.ts";
+
+/** The largest token file read (real ones are a few KiB). */
+export const MAX_WORKLOAD_TOKEN_BYTES = 64 * 1024;
+
+/**
+ * Reads the workload token from its file: the read permission is queried first (its flag named), the
+ * size is bounded, surrounding whitespace is dropped, and the text must be a compact JWS.
+ *
+ * @example Usage
+ * ```ts
+ * import { readWorkloadToken } from "./workload_token.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3In0.c2ln\n");
+ * assert.equal(readWorkloadToken(path), "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3In0.c2ln");
+ * await Deno.remove(path);
+ * ```
+ *
+ * @param path `--workload-token-file`.
+ * @returns The token.
+ * @throws {AuthError} When it cannot be read or is not a JWT.
+ */
+export function readWorkloadToken(path: string): string {
+  const what = `Cannot read the workload token file ${path}`;
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    throw new AuthError(`${what}: run again with --allow-read=${path}`);
+  }
+  let bytes: Uint8Array;
+  try {
+    const file = Deno.openSync(path, { read: true });
+    try {
+      const size = file.statSync().size;
+      if (size > MAX_WORKLOAD_TOKEN_BYTES) {
+        throw new Error(`it is larger than ${MAX_WORKLOAD_TOKEN_BYTES} bytes`);
+      }
+      bytes = new Uint8Array(size);
+      let read = 0;
+      while (read < size) {
+        const n = file.readSync(bytes.subarray(read));
+        if (n === null) break;
+        read += n;
+      }
+      bytes = bytes.subarray(0, read);
+    } finally {
+      file.close();
+    }
+  } catch (error) {
+    throw new AuthError(`${what}: ${(error as Error).message}`);
+  }
+  const token = new TextDecoder().decode(bytes).trim();
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
+    throw new AuthError(`${what}: it does not hold a JWT (three base64url parts separated by dots)`);
+  }
+  return token;
+}
