@@ -11,7 +11,26 @@ import type { SigningKey } from "./client_assertion.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
 
 /** The grants that can sign in (`--client-credentials`, `--device-code`, else the browser). */
-export type GrantName = "authorization_code" | "client_credentials" | "device_code" | "workload_identity";
+export type GrantName =
+  | "authorization_code"
+  | "client_credentials"
+  | "device_code"
+  | "workload_identity"
+  | "enterprise_managed";
+
+/** `--enterprise-idp`: the enterprise identity provider of enterprise-managed authorization (SEP-990). */
+export interface EnterpriseIdp {
+  /** Its token endpoint (where the ID token is exchanged). */
+  tokenEndpoint: string;
+  /** Its issuer: when given, an ID token naming another issuer is not sent. */
+  issuer?: string;
+  /** The bridge's client id there. */
+  clientId: string;
+  /** Its client secret there, if it is a confidential client. */
+  clientSecret?: string;
+  /** The user's ID token: a file read at each sign-in, or the value itself (from `${VAR}`). */
+  idToken: { file: string; value?: undefined } | { value: string; file?: undefined };
+}
 
 /** A pre-registered client from `--static-oauth-client-info`. */
 export interface StaticClient {
@@ -57,6 +76,8 @@ export interface OAuthClientOptions {
   useIdToken: boolean;
   /** Which grant signs in (a name of the grant table, `grants/table.ts`). */
   grant: GrantName;
+  /** `--enterprise-idp`: the enterprise identity provider (enterprise-managed authorization). */
+  enterpriseIdp?: EnterpriseIdp;
   /** `--workload-token-file`: the workload's identity token (workload identity federation). */
   workloadTokenFile?: string;
   /** `--token-endpoint` (client credentials without discovery). */

@@ -15,6 +15,7 @@ import type { FetchLike } from "../transport/transport.ts";
 import { openBrowser } from "./browser.ts";
 import { AuthError } from "./errors.ts";
 import { OAuthClient, type StaticClient } from "./oauth_client.ts";
+import type { EnterpriseIdp } from "./oauth_options.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
 import { FileStore } from "./store/file_store.ts";
 import { MemoryStore } from "./store/memory_store.ts";
@@ -150,6 +151,51 @@ function privateKeySecrets(key: string | Record<string, unknown>): string[] {
 }
 
 /**
+ * Reads `--enterprise-idp` (JSON or `@file`): `token_endpoint`, `client_id`, `id_token` (`@file`, or the
+ * token itself, typically `${VAR}`), optional `issuer` and `client_secret`; `${VAR}` expanded.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { parseEnterpriseIdp } from "./setup.ts";
+ * const idp = parseEnterpriseIdp('{"token_endpoint":"https://idp.example/token","client_id":"b","id_token":"@/run/id_token"}');
+ * ```
+ *
+ * @param text The flag's value.
+ * @returns The identity provider.
+ * @throws {AuthError} When it cannot be read or lacks a member.
+ */
+export function parseEnterpriseIdp(text: string): EnterpriseIdp {
+  const value = readJsonOption(text, "--enterprise-idp") as Record<string, unknown>;
+  const member = (name: string, required: boolean): string | undefined => {
+    const v = typeof value === "object" && value !== null ? value[name] : undefined;
+    if (typeof v === "string" && v !== "") {
+      return expandTemplate(v, requireEnv, `--enterprise-idp ${name}`, (m) => new AuthError(m));
+    }
+    if (required) {
+      throw new AuthError(
+        `Cannot use --enterprise-idp: it needs "${name}" (token_endpoint, client_id and id_token at least)`,
+      );
+    }
+    return undefined;
+  };
+  const tokenEndpoint = member("token_endpoint", true)!;
+  if (!URL.canParse(tokenEndpoint)) {
+    throw new AuthError(`Cannot use --enterprise-idp: token_endpoint "${tokenEndpoint}" is not a URL`);
+  }
+  const clientId = member("client_id", true)!;
+  const idToken = member("id_token", true)!;
+  const issuer = member("issuer", false);
+  const clientSecret = member("client_secret", false);
+  return {
+    tokenEndpoint,
+    clientId,
+    idToken: idToken.startsWith("@") ? { file: idToken.slice(1) } : { value: idToken },
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(clientSecret !== undefined ? { clientSecret } : {}),
+  };
+}
+
+/**
  * Opens the credential store: a file store in the config dir, or a memory store (with a warning)
  * when no config dir can be found.
  *
@@ -200,6 +246,9 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
   const staticClientMetadata = auth.staticClientMetadata !== undefined
     ? readJsonOption(auth.staticClientMetadata, "--static-oauth-client-metadata") as Record<string, unknown>
     : undefined;
+  const enterpriseIdp = auth.enterpriseIdp !== undefined ? parseEnterpriseIdp(auth.enterpriseIdp) : undefined;
+  if (enterpriseIdp?.clientSecret) log.addSecret(enterpriseIdp.clientSecret);
+  if (enterpriseIdp?.idToken.value) log.addSecret(enterpriseIdp.idToken.value);
   const key = await serverStoreKey(setup);
   return new OAuthClient({
     serverUrl: setup.serverUrl,
@@ -224,6 +273,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     grant: auth.grant,
     ...(auth.tokenEndpoint ? { tokenEndpoint: auth.tokenEndpoint } : {}),
     ...(auth.workloadTokenFile ? { workloadTokenFile: auth.workloadTokenFile } : {}),
+    ...(enterpriseIdp ? { enterpriseIdp } : {}),
     openUrl: async (url) => {
       if (auth.noBrowser) {
         log.notice(`Open this URL in a browser to sign in: ${url}`);

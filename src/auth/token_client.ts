@@ -183,7 +183,6 @@ function registerSecret(options: RequestOptions, value: unknown): void {
   if (typeof value === "string" && value !== "") options.onSecret?.(value);
 }
 
-/** `application/x-www-form-urlencoded` encoding of one value (RFC 6749 Appendix B). */
 /** Removes control characters and every secret we sent from a server-supplied text. */
 /** The largest token, registration or revocation answer read (they are a few KiB). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -564,6 +563,85 @@ export async function jwtBearerToken(fetch: FetchLike, options: JwtBearerOptions
   );
   return toTokenSet(body, new URL(options.tokenEndpoint).host, options);
 }
+
+/** Options of {@linkcode exchangeToken}. */
+export interface TokenExchangeOptions extends RequestOptions {
+  /** The token endpoint that exchanges (the enterprise identity provider's). */
+  tokenEndpoint: string;
+  /** The client identity there. */
+  client: ClientInfo;
+  /** The token exchanged (RFC 8693 `subject_token`). */
+  subjectToken: string;
+  /** Its type (`urn:ietf:params:oauth:token-type:id_token`, …). */
+  subjectTokenType: string;
+  /** The type asked for (`urn:ietf:params:oauth:token-type:id-jag`, …). */
+  requestedTokenType: string;
+  /** Where the new token is for (`audience`: an authorization server's issuer). */
+  audience?: string;
+  /** The RFC 8707 resource. */
+  resource?: string;
+  /** The scopes to ask for. */
+  scope?: string;
+}
+
+/**
+ * Exchanges a token (RFC 8693 §2): e.g. the user's ID token at the enterprise identity provider for an
+ * identity assertion grant (SEP-990). The answer must be of the requested type.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { exchangeToken } from "./token_client.ts";
+ * const jag = await exchangeToken(fetch, {
+ *   tokenEndpoint: "https://idp.example.com/token",
+ *   client: { client_id: "bridge", token_endpoint_auth_method: "none", source: "static" },
+ *   subjectToken: idToken,
+ *   subjectTokenType: "urn:ietf:params:oauth:token-type:id_token",
+ *   requestedTokenType: "urn:ietf:params:oauth:token-type:id-jag",
+ *   audience: "https://as.example.com",
+ * });
+ * ```
+ *
+ * @param fetch The fetch seam.
+ * @param options The endpoint, the client, the token and what it is exchanged for.
+ * @returns The issued token (a secret, registered with `onSecret`).
+ * @throws {AuthError} When the server refuses, or issues another type of token.
+ */
+export async function exchangeToken(fetch: FetchLike, options: TokenExchangeOptions): Promise<string> {
+  const { body } = await postForm(
+    fetch,
+    options.tokenEndpoint,
+    "token endpoint",
+    {
+      grant_type: TOKEN_EXCHANGE_GRANT,
+      subject_token: options.subjectToken,
+      subject_token_type: options.subjectTokenType,
+      requested_token_type: options.requestedTokenType,
+      audience: options.audience,
+      resource: options.resource,
+      scope: options.scope,
+    },
+    options.client,
+    options,
+  );
+  registerSecret(options, body.access_token);
+  const host = new URL(options.tokenEndpoint).host;
+  if (typeof body.access_token !== "string" || body.access_token === "") {
+    throw new AuthError(`The token endpoint of ${host} exchanged the token for nothing (no access_token)`);
+  }
+  if (body.issued_token_type !== options.requestedTokenType) {
+    throw new AuthError(
+      `The token endpoint of ${host} issued ${
+        typeof body.issued_token_type === "string"
+          ? clean(body.issued_token_type, [])
+          : "an unnamed token type"
+      }, not the ${options.requestedTokenType} asked for`,
+    );
+  }
+  return body.access_token;
+}
+
+/** The grant type of RFC 8693. */
+export const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /** The grant type of RFC 7523 §2.1. */
 export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";

@@ -40,11 +40,18 @@ export interface AuthOptions {
   /** `--client-metadata-url`. */
   clientMetadataUrl: string | undefined;
   /** Which grant signs in. */
-  grant: "authorization_code" | "client_credentials" | "device_code" | "workload_identity";
+  grant:
+    | "authorization_code"
+    | "client_credentials"
+    | "device_code"
+    | "workload_identity"
+    | "enterprise_managed";
   /** `--token-endpoint` (with `--client-credentials` or `--workload-token-file`). */
   tokenEndpoint: string | undefined;
   /** `--workload-token-file`: the workload's identity token (workload identity federation). */
   workloadTokenFile: string | undefined;
+  /** `--enterprise-idp`: JSON text or `@file` (enterprise-managed authorization), `${VAR}` expanded later. */
+  enterpriseIdp: string | undefined;
   /** `--use-id-token`. */
   useIdToken: boolean;
   /** `--resource` (a URI), `null` when disabled (`--resource ""` or `--disable-resource-parameter`). */
@@ -173,6 +180,7 @@ export const OPTIONS = {
   "device-code": { type: "boolean" },
   "client-credentials": { type: "boolean" },
   "workload-token-file": { type: "string" },
+  "enterprise-idp": { type: "string" },
   "token-endpoint": { type: "string" },
   "use-id-token": { type: "boolean" },
   resource: { type: "string" },
@@ -635,9 +643,10 @@ function parseAuthOptions(
       `Cannot use --callback-path "${callbackPath}": it must start with "/" and have no query`,
     );
   }
-  const grants = (["client-credentials", "device-code", "workload-token-file"] as const).filter((name) =>
-    values[name] !== undefined && values[name] !== false
-  );
+  const grants = (["client-credentials", "device-code", "workload-token-file", "enterprise-idp"] as const)
+    .filter((
+      name,
+    ) => values[name] !== undefined && values[name] !== false);
   if (grants.length > 1) {
     throw new UsageError(`Options ${grants.map((g) => `--${g}`).join(" and ")} exclude each other: keep one`);
   }
@@ -670,7 +679,7 @@ function parseAuthOptions(
   if (
     hasAuthorization &&
     (values["client-credentials"] || values["device-code"] || values["static-oauth-client-info"] ||
-      values["workload-token-file"] !== undefined)
+      values["workload-token-file"] !== undefined || values["enterprise-idp"] !== undefined)
   ) {
     throw new UsageError("An Authorization header and OAuth sign-in options exclude each other: keep one");
   }
@@ -689,8 +698,11 @@ function parseAuthOptions(
       ? "device_code"
       : values["workload-token-file"] !== undefined
       ? "workload_identity"
+      : values["enterprise-idp"] !== undefined
+      ? "enterprise_managed"
       : "authorization_code",
     workloadTokenFile: values["workload-token-file"],
+    enterpriseIdp: values["enterprise-idp"],
     tokenEndpoint: httpsUrlFlag(values["token-endpoint"], "token-endpoint", allowHttp),
     useIdToken: values["use-id-token"] ?? false,
     resource,

@@ -111,6 +111,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
       tokenEndpoint: undefined,
       useIdToken: false,
       workloadTokenFile: undefined,
+      enterpriseIdp: undefined,
       resource: undefined,
       authorizeParams: [],
       noBrowser: false,

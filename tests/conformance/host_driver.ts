@@ -160,8 +160,31 @@ export function planBridge(input: PlanInput): BridgePlan {
       flags.push("--config-dir", input.configDir);
     }
   }
-  // `auth/wif-jwt-bearer`: the workload's token, where a platform would put it (a file the bridge reads).
   const files: Record<string, string> = {};
+  // `auth/enterprise-managed-authorization`: the enterprise IdP, the user's ID token in a file.
+  const {
+    idp_id_token: idToken,
+    idp_token_endpoint: idpToken,
+    idp_client_id: idpClient,
+    idp_issuer: idpIssuer,
+  } = input.context;
+  if (
+    typeof idToken === "string" && typeof idpToken === "string" && typeof idpClient === "string" &&
+    input.configDir
+  ) {
+    const path = `${input.configDir}/id-token.jwt`;
+    files[path] = idToken;
+    flags.push(
+      "--enterprise-idp",
+      JSON.stringify({
+        token_endpoint: idpToken,
+        client_id: idpClient,
+        id_token: `@${path}`,
+        ...(typeof idpIssuer === "string" ? { issuer: idpIssuer } : {}),
+      }),
+    );
+  }
+  // `auth/wif-jwt-bearer`: the workload's token, where a platform would put it (a file the bridge reads).
   if (typeof input.context.valid_jwt === "string" && input.configDir) {
     const path = `${input.configDir}/workload-token.jwt`;
     files[path] = input.context.valid_jwt;

@@ -8,6 +8,7 @@ import type { GrantName } from "../oauth_options.ts";
 import { AUTHORIZATION_CODE } from "./authorization_code.ts";
 import { CLIENT_CREDENTIALS } from "./client_credentials.ts";
 import { DEVICE_CODE_GRANT } from "./device_code.ts";
+import { ENTERPRISE_MANAGED } from "./enterprise_managed.ts";
 import type { Grant } from "./grant.ts";
 import { WORKLOAD_IDENTITY } from "./workload_identity.ts";
 
@@ -28,4 +29,5 @@ export const GRANTS: Readonly<Record<GrantName, Grant>> = {
   client_credentials: CLIENT_CREDENTIALS,
   device_code: DEVICE_CODE_GRANT,
   workload_identity: WORKLOAD_IDENTITY,
+  enterprise_managed: ENTERPRISE_MANAGED,
 };

@@ -10,7 +10,7 @@
 import { AuthError } from "../errors.ts";
 import { staticClientInfo } from "../static_client.ts";
 import { JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
-import { readWorkloadToken } from "../workload_token.ts";
+import { readJwtFile } from "../jwt_file.ts";
 import type { Grant } from "./grant.ts";
 
 /** `--workload-token-file`. */
@@ -34,7 +34,7 @@ export const WORKLOAD_IDENTITY: Grant = {
       discovery,
       record,
     });
-    const assertion = readWorkloadToken(options.workloadTokenFile);
+    const assertion = readJwtFile(options.workloadTokenFile, "workload token");
     // A secret the moment it is read: it never reaches a log or an error message.
     options.log.addSecret(assertion);
     context.brakes.use("token request");

@@ -1,7 +1,8 @@
 /**
- * The workload's own identity token for workload identity federation (SEP-1933): a JWT that the
- * platform writes to a file and rotates (Kubernetes projected service-account tokens, GitHub Actions
- * OIDC written by a step, cloud metadata agents). Read afresh for every token request; never logged.
+ * A JWT kept in a file by someone else: the workload's identity token of workload identity federation
+ * (SEP-1933; Kubernetes projected service-account tokens, GitHub Actions OIDC written by a step, cloud
+ * metadata agents rotate it), or the user's ID token from the enterprise identity provider (SEP-990).
+ * Read afresh for every token request; never logged.
  *
  * @module
  */
@@ -9,29 +10,30 @@
 import { AuthError } from "./errors.ts";
 
 /** The largest token file read (real ones are a few KiB). */
-export const MAX_WORKLOAD_TOKEN_BYTES = 64 * 1024;
+export const MAX_JWT_FILE_BYTES = 64 * 1024;
 
 /**
- * Reads the workload token from its file: the read permission is queried first (its flag named), the
- * size is bounded, surrounding whitespace is dropped, and the text must be a compact JWS.
+ * Reads a JWT from its file: the read permission is queried first (its flag named), the size is
+ * bounded, surrounding whitespace is dropped, and the text must be a compact JWS.
  *
  * @example Usage
  * ```ts
- * import { readWorkloadToken } from "./workload_token.ts";
+ * import { readJwtFile } from "./jwt_file.ts";
  * import assert from "node:assert/strict";
  *
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3In0.c2ln\n");
- * assert.equal(readWorkloadToken(path), "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3In0.c2ln");
+ * assert.equal(readJwtFile(path, "workload token"), "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ3In0.c2ln");
  * await Deno.remove(path);
  * ```
  *
- * @param path `--workload-token-file`.
+ * @param path The file (`--workload-token-file`, the `id_token` of `--enterprise-idp`).
+ * @param label What the file holds, for messages ("workload token", "ID token").
  * @returns The token.
  * @throws {AuthError} When it cannot be read or is not a JWT.
  */
-export function readWorkloadToken(path: string): string {
-  const what = `Cannot read the workload token file ${path}`;
+export function readJwtFile(path: string, label: string): string {
+  const what = `Cannot read the ${label} file ${path}`;
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
     throw new AuthError(`${what}: run again with --allow-read=${path}`);
   }
@@ -40,8 +42,8 @@ export function readWorkloadToken(path: string): string {
     const file = Deno.openSync(path, { read: true });
     try {
       const size = file.statSync().size;
-      if (size > MAX_WORKLOAD_TOKEN_BYTES) {
-        throw new Error(`it is larger than ${MAX_WORKLOAD_TOKEN_BYTES} bytes`);
+      if (size > MAX_JWT_FILE_BYTES) {
+        throw new Error(`it is larger than ${MAX_JWT_FILE_BYTES} bytes`);
       }
       bytes = new Uint8Array(size);
       let read = 0;

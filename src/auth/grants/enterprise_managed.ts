@@ -1,0 +1,99 @@
+/**
+ * Enterprise-managed authorization (SEP-990, the identity assertion authorization grant): the user's ID
+ * token from the enterprise identity provider is exchanged there (RFC 8693) for an identity assertion
+ * grant (ID-JAG) addressed to the MCP server's authorization server, which takes it with the JWT-bearer
+ * grant (RFC 7523 §2.1). No browser: the company's IdP decides who may use which server.
+ *
+ * The ID token goes only to the identity provider's token endpoint (and, when `issuer` is configured,
+ * only if the token names that issuer); the ID-JAG only to the authorization server it is addressed to.
+ *
+ * @module
+ */
+
+import { AuthError } from "../errors.ts";
+import { readJwtFile } from "../jwt_file.ts";
+import { staticClientInfo } from "../static_client.ts";
+import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
+import type { Grant } from "./grant.ts";
+
+const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
+const ID_JAG_TYPE = "urn:ietf:params:oauth:token-type:id-jag";
+
+/** The claims of a JWT, unverified (only to compare `iss` before sending the token anywhere). */
+function unverifiedClaims(jwt: string): Record<string, unknown> {
+  try {
+    const part = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
+    const claims = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "=")));
+    return typeof claims === "object" && claims !== null ? claims : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `--enterprise-idp`. */
+export const ENTERPRISE_MANAGED: Grant = {
+  renewal: "obtain",
+  tokenEndpointSuffices: false,
+  callback: false,
+  registration: { grant_types: [JWT_BEARER_GRANT], response_types: [] },
+  async obtain(context) {
+    const { options, discovery, record, scope, resource } = context;
+    const idp = options.enterpriseIdp;
+    if (!idp) throw new AuthError("Enterprise-managed authorization needs --enterprise-idp");
+    if (!options.staticClient) {
+      throw new AuthError(
+        "Enterprise-managed authorization needs the client registered at the server's authorization server: " +
+          'pass --static-oauth-client-info \'{"client_id": "…", "client_secret": "…"}\'',
+      );
+    }
+    const idToken = idp.idToken.file !== undefined
+      ? readJwtFile(idp.idToken.file, "ID token")
+      : idp.idToken.value;
+    options.log.addSecret(idToken);
+    const iss = unverifiedClaims(idToken).iss;
+    if (idp.issuer !== undefined && iss !== idp.issuer) {
+      throw new AuthError(
+        `The ID token was issued by ${typeof iss === "string" ? iss : "nobody named"}, not by the identity ` +
+          `provider ${idp.issuer} of --enterprise-idp: it is not sent`,
+      );
+    }
+    // 1. At the identity provider: the ID token for an ID-JAG addressed to this authorization server.
+    context.brakes.use("token request");
+    const jag = await exchangeToken(options.fetch, {
+      allowHttp: options.allowHttp,
+      onSecret: (secret) => options.log.addSecret(secret),
+      now: context.now,
+      issuer: idp.issuer ?? new URL(idp.tokenEndpoint).origin,
+      tokenEndpoint: idp.tokenEndpoint,
+      client: {
+        client_id: idp.clientId,
+        ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
+        token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
+        source: "static",
+      },
+      subjectToken: idToken,
+      subjectTokenType: ID_TOKEN_TYPE,
+      requestedTokenType: ID_JAG_TYPE,
+      audience: discovery.issuer,
+      ...(resource ? { resource } : {}),
+      ...(scope ? { scope } : {}),
+    });
+    // 2. At the authorization server: the ID-JAG for an access token (JWT-bearer grant).
+    const client = staticClientInfo({
+      staticClient: options.staticClient,
+      tokenEndpointGiven: Boolean(options.tokenEndpoint),
+      serverUrl: options.serverUrl,
+      discovery,
+      record,
+    });
+    context.brakes.use("token request");
+    const tokens = await jwtBearerToken(options.fetch, {
+      ...context.tokenEndpoint(),
+      client,
+      assertion: jag,
+      ...(scope ? { scope } : {}),
+      ...(resource ? { resource } : {}),
+    });
+    return { tokens, client: undefined };
+  },
+};
