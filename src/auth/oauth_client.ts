@@ -458,6 +458,10 @@ export class OAuthClient implements AuthHook {
         brakes: this.#brakes,
         tokenEndpoint: () => this.#tokenEndpoint(discovery.metadata),
         request: () => this.#request(),
+        staticClient: (missing) => {
+          if (!this.#o.staticClient) throw new AuthError(missing);
+          return this.#staticClient(discovery, record);
+        },
         client: (current, redirectUris) =>
           clientFor({
             options: this.#o,

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { connectHost, HostConnectError } from "../_fixtures/bridge_host.ts";
+import { connectHost, type Host, HostConnectError } from "../_fixtures/bridge_host.ts";
 import { onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
 
 interface KoaContext {
@@ -40,6 +40,22 @@ function jwtClient(clientId: string, publicJwk: JsonWebKey): Record<string, unkn
     token_endpoint_auth_signing_alg: "ES256",
     jwks: { keys: [{ ...publicJwk, kid: "k1", use: "sig", alg: "ES256" }] },
   };
+}
+
+/** What a host saw when it listed the tools: "listed", or the error and the bridge's stderr. */
+async function listOutcome(host: Host): Promise<string> {
+  try {
+    await host.client.listTools();
+    return "listed";
+  } catch (error) {
+    return `${(error as Error).message}\n${host.stderr()}`;
+  } finally {
+    await host.close();
+  }
+}
+
+function failedToConnect(error: unknown): string {
+  return error instanceof HostConnectError ? error.message : String(error);
 }
 
 function decodePart(jwt: string, index: 0 | 1): Record<string, unknown> {
@@ -162,19 +178,7 @@ Deno.test("private_key_jwt: an inline JWK works; a key the server does not know 
     }
     await Deno.remove(`${world.dir}/v1`, { recursive: true });
     // Signed with a key the authorization server does not hold: refused, reported, never hung.
-    const refused = await run(other.privateJwk).then(
-      async (h) => {
-        try {
-          await h.client.listTools();
-          return "listed";
-        } catch (error) {
-          return `${(error as Error).message}\n${h.stderr()}`;
-        } finally {
-          await h.close();
-        }
-      },
-      (error) => error instanceof HostConnectError ? `${error.message}` : String(error),
-    );
+    const refused = await run(other.privateJwk).then(listOutcome, failedToConnect);
     assert.match(refused, /invalid_client/);
     assert.ok(!refused.includes(other.privateJwk.d!), "the private key reached an error message");
   });
@@ -196,19 +200,7 @@ Deno.test("private_key_jwt: a key that is not a private key is refused before an
         }),
       ],
       permissions: { net: ["127.0.0.1"], read: [world.dir], write: [world.dir] },
-    }).then(
-      async (h) => {
-        try {
-          await h.client.listTools();
-          return "listed";
-        } catch (error) {
-          return `${(error as Error).message}\n${h.stderr()}`;
-        } finally {
-          await h.close();
-        }
-      },
-      (error) => String(error),
-    );
+    }).then(listOutcome, failedToConnect);
     assert.match(
       outcome,
       /Cannot use the private key of --static-oauth-client-info for ES256: the JWK has no private part/,

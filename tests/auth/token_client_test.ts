@@ -453,9 +453,17 @@ Deno.test("token client: client authentication encodings and request headers", a
   await rejects(
     clientCredentialsToken(fetch, {
       tokenEndpoint: "https://as.example/token",
+      client: { client_id: "x", token_endpoint_auth_method: "tls_client_auth", source: "static" },
+    }),
+    (error) => assert.match(error.message, /unsupported token_endpoint_auth_method "tls_client_auth"/),
+  );
+  // private_key_jwt without its key: named, nothing sent.
+  await rejects(
+    clientCredentialsToken(fetch, {
+      tokenEndpoint: "https://as.example/token",
       client: { client_id: "x", token_endpoint_auth_method: "private_key_jwt", source: "static" },
     }),
-    (error) => assert.match(error.message, /unsupported token_endpoint_auth_method "private_key_jwt"/),
+    (error) => assert.match(error.message, /private_key_jwt needs a private key/),
   );
 });
 
@@ -747,4 +755,86 @@ Deno.test("token client: a device authorization interval below 5 s is raised to 
     });
     assert.equal(device.interval, 5, String(interval));
   }
+});
+
+Deno.test("exchangeToken (RFC 8693): sends the subject token with its type, audience and resource; takes only the requested type", async () => {
+  const jag = "eyJ0eXAiOiJvYXV0aC1pZC1qYWcrand0In0.eyJzdWIiOiJ1In0.c2ln";
+  const ok = scripted(() =>
+    Response.json({
+      access_token: jag,
+      issued_token_type: "urn:ietf:params:oauth:token-type:id-jag",
+      token_type: "N_A",
+    })
+  );
+  const secrets: string[] = [];
+  const { exchangeToken } = await import("../../src/auth/token_client.ts");
+  const options = {
+    tokenEndpoint: "https://idp.example.com/token",
+    client: { client_id: "bridge", token_endpoint_auth_method: "none", source: "static" } as ClientInfo,
+    subjectToken: "id.token.value",
+    subjectTokenType: "urn:ietf:params:oauth:token-type:id_token",
+    requestedTokenType: "urn:ietf:params:oauth:token-type:id-jag",
+    audience: "https://as.example.com",
+    resource: "https://mcp.example.com/mcp",
+    onSecret: (s: string) => secrets.push(s),
+  };
+  assert.equal(await exchangeToken(ok.fetch, options), jag);
+  const sent = new URLSearchParams(ok.requests[0]!.body);
+  assert.equal(sent.get("grant_type"), "urn:ietf:params:oauth:grant-type:token-exchange");
+  assert.equal(sent.get("subject_token"), "id.token.value");
+  assert.equal(sent.get("subject_token_type"), "urn:ietf:params:oauth:token-type:id_token");
+  assert.equal(sent.get("requested_token_type"), "urn:ietf:params:oauth:token-type:id-jag");
+  assert.equal(sent.get("audience"), "https://as.example.com");
+  assert.equal(sent.get("resource"), "https://mcp.example.com/mcp");
+  assert.equal(sent.get("client_id"), "bridge");
+  assert.ok(secrets.includes(jag), "the issued token is a secret the moment it is parsed");
+  // A hostile IdP answers with an ordinary access token: not taken for an ID-JAG.
+  const wrong = scripted(() =>
+    Response.json({
+      access_token: "at",
+      issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      token_type: "Bearer",
+    })
+  );
+  await assert.rejects(
+    exchangeToken(wrong.fetch, options),
+    /issued urn:ietf:params:oauth:token-type:access_token, not the urn:ietf:params:oauth:token-type:id-jag asked for/,
+  );
+});
+
+Deno.test("jwtBearerToken (RFC 7523 §2.1): the assertion as the grant, the client authenticated as configured", async () => {
+  const { jwtBearerToken } = await import("../../src/auth/token_client.ts");
+  const ok = scripted(() => Response.json({ access_token: "at-1", token_type: "Bearer", expires_in: 60 }));
+  const tokens = await jwtBearerToken(ok.fetch, {
+    tokenEndpoint: "https://as.example.com/token",
+    client: {
+      client_id: "app",
+      client_secret: "s",
+      token_endpoint_auth_method: "client_secret_basic",
+      source: "static",
+    },
+    assertion: "a.b.c",
+    scope: "mcp:read",
+  });
+  assert.equal(tokens.access_token, "at-1");
+  const sent = new URLSearchParams(ok.requests[0]!.body);
+  assert.equal(sent.get("grant_type"), "urn:ietf:params:oauth:grant-type:jwt-bearer");
+  assert.equal(sent.get("assertion"), "a.b.c");
+  assert.equal(sent.get("scope"), "mcp:read");
+  assert.ok(new Headers(ok.requests[0]!.init.headers).get("authorization")?.startsWith("Basic "));
+  // The refusal is the server's, reported as it is.
+  const refused = scripted(() =>
+    Response.json({ error: "invalid_grant", error_description: "expired" }, { status: 400 })
+  );
+  await assert.rejects(
+    jwtBearerToken(refused.fetch, {
+      tokenEndpoint: "https://as.example.com/token",
+      client: { client_id: "w", token_endpoint_auth_method: "none", source: "static" },
+      assertion: "a.b.c",
+    }),
+    (error: AuthError) =>
+      error.oauthError === "invalid_grant" &&
+      /refused the request: invalid_grant \(expired\)/.test(error.message),
+  );
+  assert.equal(refused.requests.length, 1, "no retry");
 });

@@ -396,7 +396,7 @@ tool calls, elicitation answered with the schema defaults). Each scenario runs o
 mode, which also fails a scenario when the driver exits non-zero); raw results are in
 \`.tmp/conformance/results/\` (\`checks.json\`, and the driver's and bridge's stderr in \`stderr.txt\`).
 
-Permissions: the driver runs with \`--allow-run=deno --allow-env --allow-read\`. The bridge gets
+Permissions: the driver runs with \`--allow-run=deno --allow-env --allow-read\` (and \`--allow-write\` for the config dirs under \`.tmp/conformance/config/\`, to hand a bridge a scenario's token file). The bridge gets
 \`--allow-net=localhost:<port>\` for the mock server only; in \`auth/*\` scenarios the mock authorization server
 listens on another ephemeral \`localhost\` port that is not known in advance, so there the bridge gets
 \`--allow-net=localhost,127.0.0.1\` (any port of those hosts: \`127.0.0.1\` because the bridge's sign-in
@@ -404,7 +404,10 @@ callback listener binds it, on a port the bridge picks), plus \`--allow-env=BROW
 \`--allow-run=<abs>/tests/conformance/follow_redirect.ts\` (the headless "browser" that follows the mock
 \`/authorize\` redirect) and read/write on a fresh \`--config-dir\` under \`.tmp/conformance/config/\`.
 Context mapping: \`client_id\`/\`client_secret\` → \`--static-oauth-client-info\`, \`auth/basic-cimd\` →
-\`--client-metadata-url ${"https://conformance-test.local/client-metadata.json"}\`.
+\`--client-metadata-url ${"https://conformance-test.local/client-metadata.json"}\`; the extension scenarios:
+\`private_key_pem\`/\`signing_algorithm\` → \`private_key\` and \`token_endpoint_auth_signing_alg\` in
+\`--static-oauth-client-info\`, \`valid_jwt\` → a file for \`--workload-token-file\`, the \`idp_*\` members →
+\`--enterprise-idp\` with the ID token in a file.
 `;
   let doc = previous.trim() === "" ? header : previous;
   const from = doc.indexOf(start);

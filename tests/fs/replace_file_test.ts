@@ -1,15 +1,10 @@
+import { withTempDir } from "../_fixtures/temp_dir.ts";
 import assert from "node:assert/strict";
 import { replacePrivateFile } from "../../src/fs/replace_file.ts";
 import { plantSymlink } from "../_fixtures/hostile_symlink.ts";
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir("./.tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "./.tmp", prefix: "replace-file-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir(fn, "replace-file-");
 }
 
 Deno.test("replacePrivateFile: replaces a symbolic link at the path instead of writing through it", async () => {

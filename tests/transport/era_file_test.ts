@@ -1,3 +1,4 @@
+import { withTempDir } from "../_fixtures/temp_dir.ts";
 import assert from "node:assert/strict";
 import { ERA_MAX_AGE_MS, FileEraMemory } from "../../src/transport/era_file.ts";
 import { ProcessEraMemory } from "../../src/transport/era_memory.ts";
@@ -6,14 +7,8 @@ import { plantSymlink } from "../_fixtures/hostile_symlink.ts";
 
 const SERVER = new URL("https://mcp.example.com/mcp");
 
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir("./.tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: "./.tmp", prefix: "era-file-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withTempDir(fn, "era-file-");
 }
 
 function memory(dir: string, now: () => number = Date.now, serverUrl = SERVER): FileEraMemory {

@@ -6,7 +6,6 @@
  */
 
 import { AuthError } from "../errors.ts";
-import { staticClientInfo } from "../static_client.ts";
 import { clientCredentialsToken } from "../token_client.ts";
 import type { Grant } from "./grant.ts";
 
@@ -17,19 +16,13 @@ export const CLIENT_CREDENTIALS: Grant = {
   callback: false,
   registration: { grant_types: ["client_credentials"], response_types: [] },
   async obtain(context) {
-    const { options, discovery, record, scope, resource } = context;
+    const { options, scope, resource } = context;
+    const missing =
+      "--client-credentials needs a client id and a secret or private key from --static-oauth-client-info";
     if (!options.staticClient?.client_secret && !options.staticClient?.signing_key) {
-      throw new AuthError(
-        "--client-credentials needs a client id and a secret or private key from --static-oauth-client-info",
-      );
+      throw new AuthError(missing);
     }
-    const client = staticClientInfo({
-      staticClient: options.staticClient,
-      tokenEndpointGiven: Boolean(options.tokenEndpoint),
-      serverUrl: options.serverUrl,
-      discovery,
-      record,
-    });
+    const client = context.staticClient(missing);
     context.brakes.use("token request");
     const tokens = await clientCredentialsToken(options.fetch, {
       ...context.tokenEndpoint(),

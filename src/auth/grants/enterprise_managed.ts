@@ -12,7 +12,6 @@
 
 import { AuthError } from "../errors.ts";
 import { readJwtFile } from "../jwt_file.ts";
-import { staticClientInfo } from "../static_client.ts";
 import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
 import type { Grant } from "./grant.ts";
 
@@ -37,15 +36,13 @@ export const ENTERPRISE_MANAGED: Grant = {
   callback: false,
   registration: { grant_types: [JWT_BEARER_GRANT], response_types: [] },
   async obtain(context) {
-    const { options, discovery, record, scope, resource } = context;
+    const { options, discovery, scope, resource } = context;
     const idp = options.enterpriseIdp;
     if (!idp) throw new AuthError("Enterprise-managed authorization needs --enterprise-idp");
-    if (!options.staticClient) {
-      throw new AuthError(
-        "Enterprise-managed authorization needs the client registered at the server's authorization server: " +
-          'pass --static-oauth-client-info \'{"client_id": "…", "client_secret": "…"}\'',
-      );
-    }
+    const client = context.staticClient(
+      "Enterprise-managed authorization needs the client registered at the server's authorization server: " +
+        'pass --static-oauth-client-info \'{"client_id": "…", "client_secret": "…"}\'',
+    );
     const idToken = idp.idToken.file !== undefined
       ? readJwtFile(idp.idToken.file, "ID token")
       : idp.idToken.value;
@@ -79,13 +76,6 @@ export const ENTERPRISE_MANAGED: Grant = {
       ...(scope ? { scope } : {}),
     });
     // 2. At the authorization server: the ID-JAG for an access token (JWT-bearer grant).
-    const client = staticClientInfo({
-      staticClient: options.staticClient,
-      tokenEndpointGiven: Boolean(options.tokenEndpoint),
-      serverUrl: options.serverUrl,
-      discovery,
-      record,
-    });
     context.brakes.use("token request");
     const tokens = await jwtBearerToken(options.fetch, {
       ...context.tokenEndpoint(),

@@ -32,6 +32,11 @@ export interface GrantContext {
   tokenEndpoint(): RequestOptions & { tokenEndpoint: string };
   /** The options of a request to another endpoint of the authorization server's metadata. */
   request(): RequestOptions & { serverUrl: URL; allowHttp: boolean; now: () => number };
+  /**
+   * The pre-registered client of `--static-oauth-client-info` at this authorization server (its secret
+   * bound to the issuer); throws an `AuthError` with `missing` when there is none.
+   */
+  staticClient(missing: string): ClientInfo;
   /** The client identity at this authorization server (static, CIMD, stored or newly registered). */
   client(record: ServerRecord, redirectUris: string[]): Promise<ClientInfo>;
 }

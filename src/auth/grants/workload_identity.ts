@@ -8,7 +8,6 @@
  */
 
 import { AuthError } from "../errors.ts";
-import { staticClientInfo } from "../static_client.ts";
 import { JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
 import { readJwtFile } from "../jwt_file.ts";
 import type { Grant } from "./grant.ts";
@@ -20,20 +19,11 @@ export const WORKLOAD_IDENTITY: Grant = {
   callback: false,
   registration: { grant_types: [JWT_BEARER_GRANT], response_types: [] },
   async obtain(context) {
-    const { options, discovery, record, scope, resource } = context;
+    const { options, scope, resource } = context;
     if (!options.workloadTokenFile) throw new AuthError("Workload identity needs --workload-token-file");
-    if (!options.staticClient) {
-      throw new AuthError(
-        'Workload identity needs the client id: pass --static-oauth-client-info \'{"client_id": "…"}\'',
-      );
-    }
-    const client = staticClientInfo({
-      staticClient: options.staticClient,
-      tokenEndpointGiven: Boolean(options.tokenEndpoint),
-      serverUrl: options.serverUrl,
-      discovery,
-      record,
-    });
+    const client = context.staticClient(
+      'Workload identity needs the client id: pass --static-oauth-client-info \'{"client_id": "…"}\'',
+    );
     const assertion = readJwtFile(options.workloadTokenFile, "workload token");
     // A secret the moment it is read: it never reaches a log or an error message.
     options.log.addSecret(assertion);

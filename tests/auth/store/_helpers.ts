@@ -5,6 +5,7 @@
  * @module
  */
 
+import { withTempDir as withFreshDir } from "../../_fixtures/temp_dir.ts";
 import { Logger } from "../../../src/log/logger.ts";
 
 /** The store sources, as file URLs for scripts run in subprocesses. */
@@ -20,15 +21,9 @@ export function captureLogger(level: "warn" | "debug" = "warn"): { log: Logger; 
   return { log: new Logger({ level, sink: { write: (line) => lines.push(line) } }), lines };
 }
 
-/** Runs `fn` with a fresh directory under `./.tmp`, removed afterwards. */
-export async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir(".tmp", { recursive: true });
-  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "store-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+/** Runs `fn` with a fresh directory under `./.tmp` (prefix `store-`), removed afterwards. */
+export function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  return withFreshDir(fn, "store-");
 }
 
 /** Writes a script into `dir` and runs it with `deno run --no-prompt` and the given flags. */
