@@ -11,7 +11,7 @@ import { resolveHeaders } from "../cli/headers.ts";
 import { LEGACY_VERSIONS } from "../era/versions.ts";
 import { VERSION } from "../version.ts";
 import { fetchAuthServerMetadata } from "./discover.ts";
-import { createOAuthClient, type OAuthSetup, openStore, parseStaticClientInfo } from "./setup.ts";
+import { createOAuthClient, loadStaticClient, type OAuthSetup, openStore } from "./setup.ts";
 import { serverStoreKey } from "./stored_credentials.ts";
 import { recordSecrets } from "./store/record.ts";
 import { revokeToken } from "./token_client.ts";
@@ -156,8 +156,7 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
   }
   let client: ClientInfo | undefined = record.client;
   if (!client && options.auth.staticClientInfo) {
-    const own = parseStaticClientInfo(options.auth.staticClientInfo);
-    if (own.client_secret) log.addSecret(own.client_secret);
+    const own = await loadStaticClient(options.auth.staticClientInfo, log);
     const bound = record.static_client;
     if (
       own.client_secret !== undefined && !options.auth.tokenEndpoint && bound !== undefined &&

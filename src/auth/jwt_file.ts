@@ -33,12 +33,44 @@ export const MAX_JWT_FILE_BYTES = 64 * 1024;
  * @throws {AuthError} When it cannot be read or is not a JWT.
  */
 export function readJwtFile(path: string, label: string): string {
+  const token = readSmallFile(path, label).trim();
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
+    throw new AuthError(
+      `Cannot read the ${label} file ${path}: it does not hold a JWT (three base64url parts separated by dots)`,
+    );
+  }
+  return token;
+}
+
+/**
+ * Reads a small text file the user named (a key, a token): the read permission is queried first (its
+ * flag named), it must be a regular file (a FIFO or device would block or never end), and at most
+ * {@linkcode MAX_JWT_FILE_BYTES} long. Symbolic links are followed (Kubernetes mounts tokens that way).
+ *
+ * @example Usage
+ * ```ts
+ * import { readSmallFile } from "./jwt_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "hello");
+ * assert.equal(readSmallFile(path, "key"), "hello");
+ * await Deno.remove(path);
+ * ```
+ *
+ * @param path The file.
+ * @param label What it holds, for messages.
+ * @returns The text.
+ * @throws {AuthError} When it cannot be read.
+ */
+export function readSmallFile(path: string, label: string): string {
   const what = `Cannot read the ${label} file ${path}`;
   if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
     throw new AuthError(`${what}: run again with --allow-read=${path}`);
   }
   let bytes: Uint8Array;
   try {
+    if (!Deno.statSync(path).isFile) throw new Error("it is not a regular file");
     const file = Deno.openSync(path, { read: true });
     try {
       const size = file.statSync().size;
@@ -59,9 +91,5 @@ export function readJwtFile(path: string, label: string): string {
   } catch (error) {
     throw new AuthError(`${what}: ${(error as Error).message}`);
   }
-  const token = new TextDecoder().decode(bytes).trim();
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
-    throw new AuthError(`${what}: it does not hold a JWT (three base64url parts separated by dots)`);
-  }
-  return token;
+  return new TextDecoder().decode(bytes);
 }

@@ -353,6 +353,10 @@ export class OAuthClient implements AuthHook {
       const value = discovery?.metadata[name];
       if (typeof value === "string" && URL.canParse(value)) urls.push(new URL(value));
     }
+    // Endpoints the user named: the token endpoint, the enterprise identity provider's.
+    for (const value of [this.#o.tokenEndpoint, this.#o.enterpriseIdp?.tokenEndpoint]) {
+      if (value !== undefined && URL.canParse(value)) urls.push(new URL(value));
+    }
     const browser = this.#grant.callback;
     const loopback = this.#o.callback.host === "127.0.0.1" ? ["127.0.0.1"] : ["127.0.0.1", "::1"];
     return {

@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { openBrowser } from "./browser.ts";
 import { AuthError } from "./errors.ts";
+import { readSmallFile } from "./jwt_file.ts";
 import { OAuthClient, type StaticClient } from "./oauth_client.ts";
 import type { EnterpriseIdp } from "./oauth_options.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
@@ -51,18 +52,6 @@ export interface ParsedStaticClient extends StaticClient {
   signing_alg?: string;
 }
 
-/** Reads the file of `"private_key": "@path"` (its read permission queried first). */
-function readKeyFile(path: string): string {
-  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
-    throw new AuthError(`Cannot read the private key file ${path}: run again with --allow-read=${path}`);
-  }
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    throw new AuthError(`Cannot read the private key file ${path}: ${(error as Error).message}`);
-  }
-}
-
 function readJsonOption(text: string, flag: string): unknown {
   let source = text;
   if (text.startsWith("@")) {
@@ -79,7 +68,9 @@ function readJsonOption(text: string, flag: string): unknown {
   try {
     return JSON.parse(source);
   } catch (error) {
-    throw new AuthError(`Cannot parse ${flag}: ${(error as Error).message}`);
+    // The runtime's message quotes the text around the error, which may be a secret: the position only.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new AuthError(`Cannot parse ${flag}: it is not valid JSON${at ? ` (at character ${at})` : ""}`);
   }
 }
 
@@ -116,7 +107,7 @@ export function parseStaticClientInfo(text: string): ParsedStaticClient {
     const expanded = expand(key, "private_key")!;
     return {
       ...client,
-      private_key: expanded.startsWith("@") ? readKeyFile(expanded.slice(1)) : expanded,
+      private_key: expanded.startsWith("@") ? readSmallFile(expanded.slice(1), "private key") : expanded,
       ...(alg !== undefined ? { signing_alg: alg } : {}),
     };
   }
@@ -133,6 +124,44 @@ export function parseStaticClientInfo(text: string): ParsedStaticClient {
     );
   }
   return client;
+}
+
+/**
+ * Reads `--static-oauth-client-info` and makes it usable: its secret and every private part of its key
+ * registered with the logger's redactor the moment they are read, the key imported (not extractable) and
+ * its text dropped.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { loadStaticClient } from "./setup.ts";
+ * const client = await loadStaticClient('{"client_id":"app","private_key":"@/keys/app.pem"}', log);
+ * ```
+ *
+ * @param text The flag's value.
+ * @param log The logger.
+ * @returns The static client.
+ */
+export async function loadStaticClient(text: string, log: Logger): Promise<StaticClient> {
+  const { private_key: key, signing_alg: alg, ...client } = parseStaticClientInfo(text);
+  if (client.client_secret) log.addSecret(client.client_secret);
+  if (key === undefined) return client;
+  // A JWK given as text is parsed here, so that its private members are registered before anything else.
+  const material = typeof key === "string" && key.trim().startsWith("{") ? parseJwkText(key) : key;
+  for (const secret of privateKeySecrets(material)) log.addSecret(secret);
+  const { importSigningKey } = await import("./client_assertion.ts");
+  return { ...client, signing_key: await importSigningKey(material, alg, "--static-oauth-client-info") };
+}
+
+function parseJwkText(text: string): Record<string, unknown> {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) return value;
+  } catch {
+    // Reported below, without the text.
+  }
+  throw new AuthError(
+    "Cannot use the private key of --static-oauth-client-info: it is neither PEM nor a JWK object",
+  );
 }
 
 /** The private parts of a key, for the redactor: the PEM and each line of its body, or a JWK's private members. */
@@ -228,21 +257,9 @@ export function openStore(configDir: string | undefined, log: Logger): Credentia
  */
 export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient> {
   const { auth, log } = setup;
-  const parsed = auth.staticClientInfo !== undefined
-    ? parseStaticClientInfo(auth.staticClientInfo)
+  const staticClient = auth.staticClientInfo !== undefined
+    ? await loadStaticClient(auth.staticClientInfo, log)
     : undefined;
-  let staticClient: StaticClient | undefined;
-  if (parsed) {
-    const { private_key: key, signing_alg: alg, ...client } = parsed;
-    staticClient = client;
-    if (client.client_secret) log.addSecret(client.client_secret);
-    if (key !== undefined) {
-      // Every private part of the key is a secret the moment it is read.
-      for (const secret of privateKeySecrets(key)) log.addSecret(secret);
-      const { importSigningKey } = await import("./client_assertion.ts");
-      staticClient.signing_key = await importSigningKey(key, alg, "--static-oauth-client-info");
-    }
-  }
   const staticClientMetadata = auth.staticClientMetadata !== undefined
     ? readJsonOption(auth.staticClientMetadata, "--static-oauth-client-metadata") as Record<string, unknown>
     : undefined;

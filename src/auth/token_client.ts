@@ -304,7 +304,12 @@ async function postForm(
     issuer: options.issuer ?? url.origin,
     now: options.now?.() ?? Date.now(),
   });
-  const secrets = [client.client_secret, ...Object.values(params)].filter((s): s is string => !!s);
+  // A client assertion is a secret the moment it exists (a bearer credential for a minute).
+  const assertion = body.get("client_assertion");
+  if (assertion) registerSecret(options, assertion);
+  const secrets = [client.client_secret, assertion ?? undefined, ...Object.values(params)].filter((
+    s,
+  ): s is string => !!s);
   return await send(fetch, url, what, { method: "POST", headers, body, signal: options.signal }, secrets);
 }
 

@@ -178,7 +178,7 @@ export class ConnectingTransport implements RemoteTransport {
       return false;
     }
     this.#era = to;
-    await this.#o.eraMemory?.remember(to);
+    void this.#o.eraMemory?.remember(to);
     this.#o.log.info(
       `The server now speaks ${to === "modern" ? "MCP 2026-07-28" : "the 2025 era"}: switched`,
     );
@@ -217,7 +217,8 @@ export class ConnectingTransport implements RemoteTransport {
       this.#current = modern;
       const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
       this.#era = era;
-      if (protocol === "auto" && era !== remembered) await this.#o.eraMemory?.remember(era);
+      // Written in the background (it never throws): the first message does not wait for the disk.
+      if (protocol === "auto" && era !== remembered) void this.#o.eraMemory?.remember(era);
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
         await modern.send(text, envelope, signal);

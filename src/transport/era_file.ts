@@ -2,7 +2,7 @@
  * The file backend of {@linkcode EraMemory}: one small JSON file per server below the config dir,
  *
  * ```
- * <dir>/eras/<sha-256 of the server URL>.json   {"url": …, "era": "legacy", "checked_at": 1733356800000}
+ * <dir>/eras/<sha-256 of the server URL>.json   {"url_sha256": …, "era": "legacy", "checked_at": 1733356800000}
  * ```
  *
  * A cache, not a record: it is read only when `--allow-read` covers the file and written only when
@@ -86,10 +86,10 @@ export class FileEraMemory implements EraMemory {
         this.#o.log.debug(`The remembered protocol era in ${path} is not used: ${read.problem}`);
         return undefined;
       }
-      const value = JSON.parse(read.text) as { url?: unknown; era?: unknown; checked_at?: unknown };
+      const value = JSON.parse(read.text) as { url_sha256?: unknown; era?: unknown; checked_at?: unknown };
       const age = this.#now() - Number(value.checked_at);
       if (
-        value.url !== this.#o.serverUrl.href || (value.era !== "legacy" && value.era !== "modern") ||
+        value.url_sha256 !== await this.#urlHash() || (value.era !== "legacy" && value.era !== "modern") ||
         !(age >= 0 && age <= ERA_MAX_AGE_MS)
       ) {
         return undefined;
@@ -113,17 +113,20 @@ export class FileEraMemory implements EraMemory {
       if (!granted("read", this.#dir) || !granted("write", this.#dir)) return;
       prepareConfigDir(this.#o.dir, true);
       ensurePrivateDir(this.#dir, expectedUid(this.#o.dir));
-      const text = JSON.stringify({ url: this.#o.serverUrl.href, era, checked_at: this.#now() }) + "\n";
+      // The URL's hash, never the URL: it may carry a key in its query or a password.
+      const text = JSON.stringify({ url_sha256: await this.#urlHash(), era, checked_at: this.#now() }) + "\n";
       await replacePrivateFile(this.#dir, await this.#fileName(), text);
     } catch (error) {
       this.#o.log.debug(`Cannot remember the server's protocol era: ${(error as Error).message}`);
     }
   }
 
-  #fileName(): Promise<string> {
+  #urlHash(): Promise<string> {
     return this.#name ??= crypto.subtle.digest("SHA-256", new TextEncoder().encode(this.#o.serverUrl.href))
-      .then((hash) =>
-        [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join("") + ".json"
-      );
+      .then((hash) => [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join(""));
+  }
+
+  async #fileName(): Promise<string> {
+    return `${await this.#urlHash()}.json`;
   }
 }

@@ -30,8 +30,10 @@ Deno.test("FileEraMemory: remembers a server's era in a private file and recalls
     const path = await onlyFile(dir);
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(`${dir}/eras`)).mode! & 0o777, 0o700);
-    const saved = JSON.parse(await Deno.readTextFile(path));
-    assert.equal(saved.url, SERVER.href);
+    const text = await Deno.readTextFile(path);
+    const saved = JSON.parse(text);
+    assert.match(saved.url_sha256, /^[0-9a-f]{64}$/);
+    assert.ok(!text.includes("mcp.example.com"), "the URL itself (it may carry a key) is not written");
     assert.equal(saved.era, "legacy");
     // Another server has its own file and nothing remembered.
     assert.equal(await memory(dir, Date.now, new URL("https://other.example.com/mcp")).recall(), undefined);
@@ -50,7 +52,7 @@ Deno.test("FileEraMemory: an era older than a week, from the future, or for anot
     assert.equal(await memory(dir, () => t0 - 1).recall(), undefined);
     const path = await onlyFile(dir);
     const saved = JSON.parse(await Deno.readTextFile(path));
-    await Deno.writeTextFile(path, JSON.stringify({ ...saved, url: "https://evil.example/mcp" }));
+    await Deno.writeTextFile(path, JSON.stringify({ ...saved, url_sha256: "0".repeat(64) }));
     assert.equal(await memory(dir, () => t0).recall(), undefined);
     await Deno.writeTextFile(path, JSON.stringify({ ...saved, era: "2024" }));
     assert.equal(await memory(dir, () => t0).recall(), undefined);

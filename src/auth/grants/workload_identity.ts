@@ -12,6 +12,21 @@ import { JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
 import { readJwtFile } from "../jwt_file.ts";
 import type { Grant } from "./grant.ts";
 
+/** Whether a JWT's (unverified) `aud` names one of the places, ignoring a trailing slash. */
+function audienceIncludes(jwt: string, places: string[]): boolean {
+  let aud: unknown;
+  try {
+    const part = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
+    aud = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "="))).aud;
+  } catch {
+    return false;
+  }
+  const trim = (value: string) => value.replace(/\/+$/, "");
+  const wanted = places.map(trim);
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  return audiences.some((a) => typeof a === "string" && wanted.includes(trim(a)));
+}
+
 /** `--workload-token-file`. */
 export const WORKLOAD_IDENTITY: Grant = {
   renewal: "obtain",
@@ -19,7 +34,7 @@ export const WORKLOAD_IDENTITY: Grant = {
   callback: false,
   registration: { grant_types: [JWT_BEARER_GRANT], response_types: [] },
   async obtain(context) {
-    const { options, scope, resource } = context;
+    const { options, discovery, scope, resource } = context;
     if (!options.workloadTokenFile) throw new AuthError("Workload identity needs --workload-token-file");
     const client = context.staticClient(
       'Workload identity needs the client id: pass --static-oauth-client-info \'{"client_id": "…"}\'',
@@ -27,6 +42,16 @@ export const WORKLOAD_IDENTITY: Grant = {
     const assertion = readJwtFile(options.workloadTokenFile, "workload token");
     // A secret the moment it is read: it never reaches a log or an error message.
     options.log.addSecret(assertion);
+    // The token goes only where it is addressed: the issuer the server names must be in its audience,
+    // unless the user named the token endpoint. A server that now names another authorization server
+    // cannot have the token sent there to replay it.
+    const endpoint = context.tokenEndpoint().tokenEndpoint;
+    if (!options.tokenEndpoint && !audienceIncludes(assertion, [discovery.issuer, endpoint])) {
+      throw new AuthError(
+        `The workload token is not addressed to ${discovery.issuer} (its "aud" names neither that issuer nor ` +
+          "its token endpoint): it is not sent. If that is the right place, name it with --token-endpoint",
+      );
+    }
     context.brakes.use("token request");
     const tokens = await jwtBearerToken(options.fetch, {
       ...context.tokenEndpoint(),
