@@ -43,6 +43,32 @@ export function readJwtFile(path: string, label: string): string {
 }
 
 /**
+ * The claims of a JWT, not verified: only to compare `iss` or `aud` before the token is sent anywhere
+ * (the receiver verifies it). `{}` when it does not decode.
+ *
+ * @example Usage
+ * ```ts
+ * import { unverifiedClaims } from "./jwt_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(unverifiedClaims("eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2lkcCJ9.").iss, "https://idp");
+ * assert.deepEqual(unverifiedClaims("garbage"), {});
+ * ```
+ *
+ * @param jwt The compact JWS.
+ * @returns The claims.
+ */
+export function unverifiedClaims(jwt: string): Record<string, unknown> {
+  try {
+    const part = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
+    const claims = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "=")));
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? claims : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
  * Reads a small text file the user named (a key, a token): the read permission is queried first (its
  * flag named), it must be a regular file (a FIFO or device would block or never end), and at most
  * {@linkcode MAX_JWT_FILE_BYTES} long. Symbolic links are followed (Kubernetes mounts tokens that way).

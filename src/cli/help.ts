@@ -83,7 +83,7 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
   --client-metadata-url <url>  a Client ID Metadata Document (used when the server supports it)
   --resource <uri>             the RFC 8707 resource ("" omits it); --disable-resource-parameter
   --authorize-param <k=v>      an extra authorization request parameter (repeatable)
-  --client-credentials         sign in as the client itself (needs a client secret);
+  --client-credentials         sign in as the client itself (needs a client secret or private key);
                                --token-endpoint <url> skips discovery
   --device-code                sign in with a code on another device (RFC 8628)
   --workload-token-file <path> sign in as a workload with the identity token in this file

@@ -11,23 +11,12 @@
  */
 
 import { AuthError } from "../errors.ts";
-import { readJwtFile } from "../jwt_file.ts";
+import { readJwtFile, unverifiedClaims } from "../jwt_file.ts";
 import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
 import type { Grant } from "./grant.ts";
 
 const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
 const ID_JAG_TYPE = "urn:ietf:params:oauth:token-type:id-jag";
-
-/** The claims of a JWT, unverified (only to compare `iss` before sending the token anywhere). */
-function unverifiedClaims(jwt: string): Record<string, unknown> {
-  try {
-    const part = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
-    const claims = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "=")));
-    return typeof claims === "object" && claims !== null ? claims : {};
-  } catch {
-    return {};
-  }
-}
 
 /** `--enterprise-idp`. */
 export const ENTERPRISE_MANAGED: Grant = {

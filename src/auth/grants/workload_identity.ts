@@ -9,18 +9,12 @@
 
 import { AuthError } from "../errors.ts";
 import { JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
-import { readJwtFile } from "../jwt_file.ts";
+import { readJwtFile, unverifiedClaims } from "../jwt_file.ts";
 import type { Grant } from "./grant.ts";
 
 /** Whether a JWT's (unverified) `aud` names one of the places, ignoring a trailing slash. */
 function audienceIncludes(jwt: string, places: string[]): boolean {
-  let aud: unknown;
-  try {
-    const part = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
-    aud = JSON.parse(atob(part.padEnd(Math.ceil(part.length / 4) * 4, "="))).aud;
-  } catch {
-    return false;
-  }
+  const aud = unverifiedClaims(jwt).aud;
   const trim = (value: string) => value.replace(/\/+$/, "");
   const wanted = places.map(trim);
   const audiences = Array.isArray(aud) ? aud : [aud];
