@@ -27,6 +27,7 @@ export class LazyAuthHook implements AuthHook {
   #load: () => Promise<PreparableAuthHook>;
   #log: Logger;
   #client: Promise<PreparableAuthHook> | undefined;
+  #loaded: PreparableAuthHook | undefined;
   #reported = false;
   #mayHaveRecord: (() => Promise<boolean>) | undefined;
   #peeked: Promise<boolean> | undefined;
@@ -51,8 +52,18 @@ export class LazyAuthHook implements AuthHook {
   }
 
   #get(): Promise<PreparableAuthHook> {
-    this.#client ??= this.#load();
+    this.#client ??= this.#load().then((client) => (this.#loaded = client));
     return this.#client;
+  }
+
+  /** See {@linkcode AuthHook.proof}: only a loaded client can have handed out a DPoP-bound token. */
+  async proof(method: string, url: URL, authorization: string): Promise<string | undefined> {
+    return await (await this.#get()).proof?.(method, url, authorization);
+  }
+
+  /** See {@linkcode AuthHook.observe}. */
+  observe(url: URL, headers: Headers): void {
+    this.#loaded?.observe?.(url, headers);
   }
 
   /** Loads the client in the background and lets it start discovery early. */

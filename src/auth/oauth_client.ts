@@ -25,9 +25,10 @@ import { staticBinding, staticClientInfo } from "./static_client.ts";
 import { recordSecrets } from "./store/record.ts";
 import { refreshTokens, type RequestOptions } from "./token_client.ts";
 import { isUsable } from "./token_freshness.ts";
-import { BEARER, type TokenSender } from "./token_sender.ts";
+import { senderFor } from "./token_sender.ts";
+import { DPOP_ALG, DpopProver } from "./dpop.ts";
 import type { AuthServerMetadata, BearerChallenge, ClientInfo, ServerRecord, TokenSet } from "./types.ts";
-import { bearerChallenge } from "./www_authenticate.ts";
+import { asksForDpopNonce, bearerChallenge } from "./www_authenticate.ts";
 
 export type { GrantName, OAuthClientOptions, StaticClient } from "./oauth_options.ts";
 
@@ -41,7 +42,9 @@ export class OAuthClient implements AuthHook {
   #busy: Promise<void> | undefined;
   #brakes: Brakes;
   #grant: Grant;
-  #sender: TokenSender = BEARER;
+  /** The DPoP key of the stored record, loaded (its `x`), and a new one not stored yet. */
+  #dpop: { x: string; prover: DpopProver } | undefined;
+  #pendingDpop: { jwk: JsonWebKey; prover: DpopProver } | undefined;
   #warnedNoIdToken = false;
   #refreshFailedFor: string | undefined;
   #discoveredFor: BearerChallenge | undefined;
@@ -128,6 +131,13 @@ export class OAuthClient implements AuthHook {
     operation: string,
   ): Promise<boolean> {
     const challenge = bearerChallenge(wwwAuthenticate);
+    // RFC 9449 §9: the MCP server wants its nonce in the proof; the request goes again with it.
+    if (
+      status === 401 && asksForDpopNonce(wwwAuthenticate) &&
+      (this.#dpop?.prover ?? this.#pendingDpop?.prover)?.hasNonce(this.#o.serverUrl)
+    ) {
+      return true;
+    }
     if (status === 403) {
       if (challenge?.error !== "insufficient_scope") return false;
       this.#brakes.stepUp(operation, challenge.scope);
@@ -179,7 +189,64 @@ export class OAuthClient implements AuthHook {
   }
 
   #authorization(tokens: TokenSet, useIdToken: boolean): string | undefined {
-    return this.#sender.authorization(tokens, useIdToken);
+    return senderFor(tokens).authorization(tokens, useIdToken);
+  }
+
+  /**
+   * The DPoP prover for token requests to an authorization server, or for a stored DPoP-bound token:
+   * the record's key when it has one, else a new key (stored with the tokens it binds) when both sides
+   * take DPoP: the authorization server lists ES256 proofs, and the MCP server asked for them (its
+   * challenge offers the `DPoP` scheme, or its resource metadata names DPoP). An MCP server that knows
+   * only Bearer never gets a token it cannot read. `undefined`: no DPoP.
+   */
+  async #dpopFor(
+    record: ServerRecord | undefined,
+    metadata: AuthServerMetadata | undefined,
+    serverWantsDpop = false,
+  ) {
+    const stored = record?.dpop_key;
+    if (stored) {
+      const current = this.#dpop;
+      if (current !== undefined && current.x === stored.x) return { prover: current.prover, jwk: stored };
+      const loaded = { x: stored.x ?? "", prover: await DpopProver.fromJwk(stored, this.#now) };
+      this.#dpop = loaded;
+      return { prover: loaded.prover, jwk: stored };
+    }
+    if (!serverWantsDpop || !metadata?.dpop_signing_alg_values_supported?.includes(DPOP_ALG)) {
+      return undefined;
+    }
+    if (!this.#pendingDpop) {
+      const { prover, jwk } = await DpopProver.generate(this.#now);
+      if (jwk.d) this.#o.log.addSecret(jwk.d);
+      this.#pendingDpop = { prover, jwk };
+    }
+    return this.#pendingDpop;
+  }
+
+  /**
+   * A DPoP proof for an MCP request that carries a DPoP-bound token (see {@linkcode AuthHook.proof}).
+   *
+   * @param method The HTTP method.
+   * @param url The request URL.
+   * @param authorization The `Authorization` value (`DPoP <token>`).
+   * @returns The proof, or `undefined` when no DPoP key is stored.
+   */
+  async proof(method: string, url: URL, authorization: string): Promise<string | undefined> {
+    const dpop = await this.#dpopFor(this.#record, undefined);
+    if (!dpop) return undefined;
+    return await dpop.prover.proof({ method, url, accessToken: authorization.replace(/^dpop\s+/i, "") });
+  }
+
+  /**
+   * Keeps the `DPoP-Nonce` of the MCP server's answers for the next proofs.
+   *
+   * @param url The request URL.
+   * @param headers The answer's headers.
+   */
+  observe(url: URL, headers: Headers): void {
+    const nonce = headers.get("dpop-nonce");
+    if (nonce === null) return;
+    (this.#dpop?.prover ?? this.#pendingDpop?.prover)?.rememberNonce(url, nonce);
   }
 
   /** Runs one credential operation at a time in this process; callers that arrive meanwhile share it. */
@@ -269,7 +336,9 @@ export class OAuthClient implements AuthHook {
         );
       }
       const client = this.#clientForRefresh(record, discovery);
-      const token = this.#tokenEndpoint(discovery.metadata);
+      // A refresh proves the key the tokens are bound to (RFC 9449 §5).
+      const dpop = await this.#dpopFor(record, discovery.metadata);
+      const token = { ...this.#tokenEndpoint(discovery.metadata), ...(dpop ? { dpop: dpop.prover } : {}) };
       this.#brake("token request");
       let next: TokenSet;
       try {
@@ -452,6 +521,10 @@ export class OAuthClient implements AuthHook {
         ...(discovery.prm?.resource !== undefined ? { prmResource: discovery.prm.resource } : {}),
         ...(this.#o.resource !== undefined ? { override: this.#o.resource } : {}),
       });
+      const prm = discovery.prm;
+      const serverWantsDpop = challenge?.dpop === true || prm?.dpop_bound_access_tokens_required === true ||
+        Array.isArray(prm?.dpop_signing_alg_values_supported);
+      const dpop = await this.#dpopFor(record, discovery.metadata, serverWantsDpop);
       const context: GrantContext = {
         options: this.#o,
         discovery,
@@ -460,7 +533,10 @@ export class OAuthClient implements AuthHook {
         resource,
         now: this.#now,
         brakes: this.#brakes,
-        tokenEndpoint: () => this.#tokenEndpoint(discovery.metadata),
+        tokenEndpoint: () => ({
+          ...this.#tokenEndpoint(discovery.metadata),
+          ...(dpop ? { dpop: dpop.prover } : {}),
+        }),
         request: () => this.#request(),
         staticClient: (missing) => {
           if (!this.#o.staticClient) throw new AuthError(missing);
@@ -488,6 +564,13 @@ export class OAuthClient implements AuthHook {
         ...(resource !== undefined ? { resource } : {}),
         ...(scope !== undefined ? { requested_scope: scope } : {}),
       };
+      // The DPoP key is kept as long as the tokens it binds.
+      if (dpop) record.dpop_key = dpop.jwk;
+      else delete record.dpop_key;
+      if (this.#pendingDpop && dpop?.jwk === this.#pendingDpop.jwk) {
+        this.#dpop = { x: this.#pendingDpop.jwk.x ?? "", prover: this.#pendingDpop.prover };
+        this.#pendingDpop = undefined;
+      }
       // A static client is never written to disk; a registered or CIMD one is, keyed by issuer.
       if (client && client.source !== "static") record.client = client;
       else delete record.client;

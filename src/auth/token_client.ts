@@ -22,6 +22,7 @@ import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import { nextPollInterval, pollIntervalSeconds } from "./device_interval.ts";
 import { applyClientAuthentication } from "./client_auth.ts";
+import type { DpopProver } from "./dpop.ts";
 import { AuthError } from "./errors.ts";
 import { checkServerSuppliedUrl, checkUserGivenUrl } from "./fetchable_url.ts";
 import type { ClientInfo, TokenSet } from "./types.ts";
@@ -46,6 +47,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** The authorization server's issuer: the audience of a client assertion (`private_key_jwt`). */
   issuer?: string;
+  /** Proves possession of the DPoP key at the token endpoint (RFC 9449): tokens bound to it come back. */
+  dpop?: DpopProver;
   /** The clock, in milliseconds since the epoch (default `Date.now`). */
   now?: () => number;
 }
@@ -208,6 +211,7 @@ async function send(
   what: string,
   init: RequestInit,
   secrets: string[],
+  observe?: (headers: Headers) => void,
 ): Promise<Exchange> {
   let response: Response;
   // An authorization server that never answers (a blackhole) must not hold a request for minutes.
@@ -236,6 +240,7 @@ async function send(
   } finally {
     clearTimeout(timer);
   }
+  observe?.(response.headers);
   if ((response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
     await response.body?.cancel();
     throw new AuthError(
@@ -293,24 +298,47 @@ async function postForm(
   options: RequestOptions,
 ): Promise<Exchange> {
   const url = checkEndpoint(endpoint, options, what);
-  const body = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
-  const headers = formHeaders();
-  await applyClientAuthentication(client, {
-    body,
-    headers,
-    what,
-    url,
-    issuer: options.issuer ?? url.origin,
-    now: options.now?.() ?? Date.now(),
-  });
-  // A client assertion is a secret the moment it exists (a bearer credential for a minute).
-  const assertion = body.get("client_assertion");
-  if (assertion) registerSecret(options, assertion);
-  const secrets = [client.client_secret, assertion ?? undefined, ...Object.values(params)].filter((
-    s,
-  ): s is string => !!s);
-  return await send(fetch, url, what, { method: "POST", headers, body, signal: options.signal }, secrets);
+  // DPoP proofs go to the token endpoint only (RFC 9449 §5); its nonces are remembered from every answer.
+  const dpop = what === "token endpoint" ? options.dpop : undefined;
+  const attempt = async () => {
+    const body = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) if (value !== undefined) body.set(key, value);
+    const headers = formHeaders();
+    await applyClientAuthentication(client, {
+      body,
+      headers,
+      what,
+      url,
+      issuer: options.issuer ?? url.origin,
+      now: options.now?.() ?? Date.now(),
+    });
+    // A client assertion is a secret the moment it exists (a bearer credential for a minute).
+    const assertion = body.get("client_assertion");
+    if (assertion) registerSecret(options, assertion);
+    if (dpop) headers.set("dpop", await dpop.proof({ method: "POST", url }));
+    const secrets = [client.client_secret, assertion ?? undefined, ...Object.values(params)].filter((
+      s,
+    ): s is string => !!s);
+    return await send(
+      fetch,
+      url,
+      what,
+      { method: "POST", headers, body, signal: options.signal },
+      secrets,
+      dpop ? (answer) => dpop.rememberNonce(url, answer.get("dpop-nonce")) : undefined,
+    );
+  };
+  try {
+    return await attempt();
+  } catch (error) {
+    // RFC 9449 §8: the authorization server wants a nonce in the proof; once, with the one it sent.
+    if (
+      !(dpop && error instanceof AuthError && error.oauthError === "use_dpop_nonce" && dpop.hasNonce(url))
+    ) {
+      throw error;
+    }
+    return await attempt();
+  }
 }
 
 function expiresIn(value: unknown): number | undefined {
@@ -332,13 +360,20 @@ function toTokenSet(
     throw new AuthError(`The token endpoint of ${host} sent no access_token`);
   }
   const tokenType = typeof body.token_type === "string" ? body.token_type : "Bearer";
-  if (tokenType.toLowerCase() !== "bearer") {
+  // A DPoP-bound token only when a proof was sent (RFC 9449 §5): then its key must go with every use.
+  const dpopBound = tokenType.toLowerCase() === "dpop" && options.dpop !== undefined;
+  if (tokenType.toLowerCase() !== "bearer" && !dpopBound) {
     throw new AuthError(
-      `The token endpoint of ${host} issued an unsupported token type: ${clean(tokenType, [])} (only Bearer)`,
+      `The token endpoint of ${host} issued an unsupported token type: ${clean(tokenType, [])} (only Bearer` +
+        `${options.dpop ? " or DPoP" : ""})`,
     );
   }
   const seconds = expiresIn(body.expires_in);
-  const tokens: TokenSet = { access_token: body.access_token, token_type: "Bearer", obtained_at: now };
+  const tokens: TokenSet = {
+    access_token: body.access_token,
+    token_type: dpopBound ? "DPoP" : "Bearer",
+    obtained_at: now,
+  };
   const refresh = typeof body.refresh_token === "string" && body.refresh_token !== ""
     ? body.refresh_token
     : options.refreshToken;

@@ -41,3 +41,35 @@ export const BEARER: TokenSender = {
     return token ? `Bearer ${token}` : undefined;
   },
 };
+
+/**
+ * The `DPoP` scheme (RFC 9449 §7.1) for a DPoP-bound access token; every request also carries a proof
+ * (`AuthHook.proof`). An `id_token` is never DPoP-bound: `--use-id-token` sends it as Bearer.
+ *
+ * @example Usage
+ * ```ts
+ * import { DPOP, senderFor } from "./token_sender.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const tokens = { access_token: "at", token_type: "DPoP", obtained_at: 0 };
+ * assert.equal(senderFor(tokens), DPOP);
+ * assert.equal(DPOP.authorization(tokens, false), "DPoP at");
+ * ```
+ */
+export const DPOP: TokenSender = {
+  scheme: "DPoP",
+  authorization(tokens, useIdToken) {
+    if (useIdToken) return BEARER.authorization(tokens, true);
+    return tokens.access_token ? `DPoP ${tokens.access_token}` : undefined;
+  },
+};
+
+/**
+ * The sender for stored tokens: by their type.
+ *
+ * @param tokens The tokens.
+ * @returns {@linkcode DPOP} for a DPoP-bound token, else {@linkcode BEARER}.
+ */
+export function senderFor(tokens: TokenSet): TokenSender {
+  return tokens.token_type.toLowerCase() === "dpop" ? DPOP : BEARER;
+}

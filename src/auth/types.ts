@@ -32,6 +32,8 @@ export interface AuthServerMetadata {
   token_endpoint_auth_methods_supported?: string[];
   client_id_metadata_document_supported?: boolean;
   authorization_response_iss_parameter_supported?: boolean;
+  /** RFC 9449 §5.1: the algorithms of DPoP proofs the server takes (present: it supports DPoP). */
+  dpop_signing_alg_values_supported?: string[];
   [key: string]: unknown;
 }
 
@@ -45,6 +47,8 @@ export interface BearerChallenge {
   error?: string;
   /** `error_description`. */
   errorDescription?: string;
+  /** The server offered the `DPoP` scheme (RFC 9449 §7.1): it takes DPoP-bound tokens. */
+  dpop?: boolean;
 }
 
 /** The client's identity at one authorization server. */
@@ -111,4 +115,9 @@ export interface ServerRecord {
    * secret is never sent to another issuer (the secret itself is never written to disk).
    */
   static_client?: { client_id: string; issuer: string };
+  /**
+   * The private DPoP key (a P-256 JWK) the tokens are bound to (RFC 9449), kept as long as they are: a
+   * refresh must prove the same key.
+   */
+  dpop_key?: JsonWebKey;
 }

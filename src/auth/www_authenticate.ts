@@ -220,7 +220,10 @@ function readParam(cursor: Cursor, challenge: AuthChallenge): void {
  */
 export function bearerChallenge(header: string | null): BearerChallenge | undefined {
   if (header === null || header === undefined) return undefined;
-  const bearer = parseWwwAuthenticate(header).find((c) => c.scheme.toLowerCase() === "bearer");
+  // A server that takes DPoP-bound tokens may challenge with `DPoP` only (RFC 9449 §7.1).
+  const challenges = parseWwwAuthenticate(header);
+  const bearer = challenges.find((c) => c.scheme.toLowerCase() === "bearer") ??
+    challenges.find((c) => c.scheme.toLowerCase() === "dpop");
   if (!bearer) return undefined;
   const result: BearerChallenge = {};
   const { params } = bearer;
@@ -228,5 +231,28 @@ export function bearerChallenge(header: string | null): BearerChallenge | undefi
   if (Object.hasOwn(params, "scope")) result.scope = params.scope;
   if (Object.hasOwn(params, "error")) result.error = params.error;
   if (Object.hasOwn(params, "error_description")) result.errorDescription = params.error_description;
+  if (challenges.some((c) => c.scheme.toLowerCase() === "dpop")) result.dpop = true;
   return result;
+}
+
+/**
+ * Whether a `WWW-Authenticate` header asks for a DPoP nonce (RFC 9449 §9: `DPoP error="use_dpop_nonce"`).
+ *
+ * @example Usage
+ * ```ts
+ * import { asksForDpopNonce } from "./www_authenticate.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(asksForDpopNonce('DPoP error="use_dpop_nonce", error_description="nonce"'), true);
+ * assert.equal(asksForDpopNonce('Bearer error="invalid_token"'), false);
+ * ```
+ *
+ * @param header The header value, or `null`.
+ * @returns Whether it does.
+ */
+export function asksForDpopNonce(header: string | null): boolean {
+  if (header === null) return false;
+  return parseWwwAuthenticate(header).some((c) =>
+    c.scheme.toLowerCase() === "dpop" && c.params.error === "use_dpop_nonce"
+  );
 }

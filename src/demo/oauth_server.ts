@@ -18,6 +18,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Buffer } from "node:buffer";
 import { unmuteRuntimeWarning } from "./_mute_runtime_warning.ts";
 import Provider, { errors } from "oidc-provider";
 
@@ -44,6 +45,11 @@ export interface OAuthServerOptions {
   opaqueAccessTokens?: boolean;
   /** Clients registered up front (oidc-provider client metadata). */
   clients?: Record<string, unknown>[];
+  /**
+   * Require a server nonce in every DPoP proof at the token endpoint (RFC 9449 §8: a first proof without
+   * it gets `use_dpop_nonce`). DPoP itself is always on, as in oidc-provider's defaults.
+   */
+  dpopRequireNonce?: boolean;
 }
 
 /** What the authorization server saw. */
@@ -239,6 +245,12 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     },
     features: {
       devInteractions: { enabled: false },
+      dPoP: {
+        enabled: true,
+        ...(options.dpopRequireNonce
+          ? { nonceSecret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))), requireNonce: () => true }
+          : {}),
+      },
       registration: { enabled: true },
       revocation: { enabled: true, allowedPolicy: () => true },
       introspection: { enabled: true, allowedPolicy: () => true },

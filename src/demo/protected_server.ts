@@ -17,6 +17,7 @@
 
 import { type RunningServer, serveExample, type ServeOptions } from "./example_server.ts";
 import { RESOURCE_SCOPES } from "./oauth_server.ts";
+import { dpopVerifier } from "./dpop_verifier.ts";
 
 /** How the protected server checks requests. */
 export interface ProtectedServerOptions extends Omit<ServeOptions, "intercept"> {
@@ -30,6 +31,11 @@ export interface ProtectedServerOptions extends Omit<ServeOptions, "intercept"> 
   scopesSupported?: string[];
   /** Serve the PRM document (default true); false answers 404 there. */
   servePrm?: boolean;
+  /**
+   * Take DPoP-bound tokens only (RFC 9449): the PRM says so, the challenge is `DPoP`, every request must
+   * carry a valid proof for its token; with `requireNonce`, one with the server's nonce.
+   */
+  dpop?: { requireNonce?: boolean };
 }
 
 /** What the protected server saw. */
@@ -46,6 +52,10 @@ export interface ProtectedCounters {
   prm: number;
   /** Why the last invalid token was rejected. */
   lastRejection?: string;
+  /** DPoP mode: requests answered `use_dpop_nonce`. */
+  dpopNonceChallenges: number;
+  /** DPoP mode: the `jti` of every accepted proof, in order. */
+  dpopJtis: string[];
 }
 
 /** A running protected server. */
@@ -161,13 +171,24 @@ function quote(value: string): string {
  * @returns The running server with its counters.
  */
 export async function serveProtected(options: ProtectedServerOptions): Promise<ProtectedServer> {
-  const counters: ProtectedCounters = { valid: 0, invalid: 0, missing: 0, insufficientScope: 0, prm: 0 };
+  const counters: ProtectedCounters = {
+    valid: 0,
+    invalid: 0,
+    missing: 0,
+    insufficientScope: 0,
+    prm: 0,
+    dpopNonceChallenges: 0,
+    dpopJtis: [],
+  };
+  const dpop = options.dpop ? dpopVerifier({ requireNonce: options.dpop.requireNonce ?? false }) : undefined;
+  if (dpop) counters.dpopJtis = dpop.jtis;
   const verify: { fn?: (token: string) => Promise<AccessTokenClaims> } = {};
   let mcpUrl = "";
   let prmUrl = "";
   const challenge = (extra: string[] = []) => {
     if (options.challenge === false) return undefined;
-    return `Bearer ${[...extra, `resource_metadata=${quote(prmUrl)}`].join(", ")}`;
+    const scheme = dpop ? `DPoP algs="ES256", ` : "Bearer ";
+    return `${scheme}${[...extra, `resource_metadata=${quote(prmUrl)}`].join(", ")}`;
   };
   const unauthorized = (error?: string) => {
     const header = challenge(error ? [`error=${quote(error)}`] : []);
@@ -189,11 +210,16 @@ export async function serveProtected(options: ProtectedServerOptions): Promise<P
           authorization_servers: [options.issuer],
           scopes_supported: options.scopesSupported ?? [...RESOURCE_SCOPES],
           bearer_methods_supported: ["header"],
+          ...(dpop
+            ? { dpop_bound_access_tokens_required: true, dpop_signing_alg_values_supported: ["ES256"] }
+            : {}),
         });
       }
       if (url.pathname !== "/mcp") return undefined;
       const authorization = request.headers.get("authorization") ?? "";
-      const match = /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)$/i.exec(authorization);
+      const match = (dpop ? /^DPoP\s+([A-Za-z0-9\-._~+/]+=*)$/i : /^Bearer\s+([A-Za-z0-9\-._~+/]+=*)$/i).exec(
+        authorization,
+      );
       if (!match) {
         counters.missing++;
         return unauthorized();
@@ -205,6 +231,26 @@ export async function serveProtected(options: ProtectedServerOptions): Promise<P
         counters.invalid++;
         counters.lastRejection = error instanceof Error ? error.message : String(error);
         return unauthorized("invalid_token");
+      }
+      if (dpop) {
+        const check = await dpop.check(request, match[1], (claims.cnf as { jkt?: unknown } | undefined)?.jkt);
+        if (!check.ok) {
+          counters.lastRejection = check.error;
+          if (check.useNonce) {
+            counters.dpopNonceChallenges++;
+            const header = challenge([`error="use_dpop_nonce"`]);
+            return new Response(JSON.stringify({ error: "use_dpop_nonce" }), {
+              status: 401,
+              headers: {
+                "content-type": "application/json",
+                "dpop-nonce": dpop.nonce,
+                ...(header ? { "www-authenticate": header } : {}),
+              },
+            });
+          }
+          counters.invalid++;
+          return unauthorized("invalid_token");
+        }
       }
       if (options.requiredScope) {
         const granted = new Set((claims.scope ?? "").split(" "));

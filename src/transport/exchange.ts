@@ -379,6 +379,16 @@ export class ServerExchange {
     return headers;
   }
 
+  /** Sets the `DPoP` proof of a request that carries a DPoP-bound token (RFC 9449 §7). */
+  async #prove(headers: Headers, method: string, url: URL): Promise<void> {
+    const auth = this.#o.auth;
+    const authorization = headers.get("authorization");
+    if (!auth?.proof || !authorization || !/^dpop\s/i.test(authorization)) return;
+    const proof = await auth.proof(method, url, authorization);
+    if (proof) headers.set("dpop", proof);
+    else headers.delete("dpop");
+  }
+
   /** One fetch, following same-origin redirects and refusing the others. */
   async #follow(
     fetch: FetchLike,
@@ -392,17 +402,21 @@ export class ServerExchange {
     let currentMethod = method;
     let currentBody = body;
     for (let hops = 0;; hops++) {
-      const send = (body: BodyInit | undefined) =>
-        fetchOrExplain(fetch, current, {
+      const send = async (body: BodyInit | undefined) => {
+        // A DPoP-bound token needs a fresh proof for every request it goes with, redirect hops included.
+        await this.#prove(headers, currentMethod, current);
+        return await fetchOrExplain(fetch, current, {
           method: currentMethod,
           headers,
           ...(body !== undefined ? { body } : {}),
           redirect: "manual",
           ...(signal ? { signal } : {}),
         });
+      };
       const oneShot = currentBody !== undefined && !this.#lengthRequired;
       let res = await send(oneShot ? oneShotBody(currentBody!) : currentBody);
       this.#keepCookies(res);
+      this.#o.auth?.observe?.(current, res.headers);
       if (res.status === 411 && oneShot) {
         // The server wants a Content-Length (it refused the request unread): send a plain body from now on.
         await drain(res);

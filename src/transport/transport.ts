@@ -46,6 +46,22 @@ export interface AuthHook {
   /** The header the value goes in, when not `Authorization` (read after {@linkcode header}). */
   headerName?(): string;
   /**
+   * The `DPoP` proof (RFC 9449) for one request that carries `authorization`, when that is a DPoP-bound
+   * token: a fresh one for every request (and every redirect hop).
+   *
+   * @param method The HTTP method.
+   * @param url The request URL.
+   * @param authorization The `Authorization` value the request carries.
+   */
+  proof?(method: string, url: URL, authorization: string): Promise<string | undefined>;
+  /**
+   * Sees the headers of every answer of the server (a `DPoP-Nonce` to use in the next proofs).
+   *
+   * @param url The request URL.
+   * @param headers The answer's headers.
+   */
+  observe?(url: URL, headers: Headers): void;
+  /**
    * The server answered 401, or 403. Resolves `true` when new credentials are ready and the request
    * should be sent again, `false` to report the refusal as it is; rejects (with a message for the
    * user) when signing in failed.

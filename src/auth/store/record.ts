@@ -66,6 +66,9 @@ export function isServerRecord(value: unknown): value is ServerRecord {
   ) {
     return false;
   }
+  if (value.dpop_key !== undefined && !(isObject(value.dpop_key) && typeof value.dpop_key.d === "string")) {
+    return false;
+  }
   return optional(value, "resource", "string") && optional(value, "issuer", "string") &&
     optional(value, "requested_scope", "string") && optional(value, "last_refresh", "number") &&
     optional(value, "needs_auth", "boolean");
@@ -93,6 +96,7 @@ export function recordSecrets(record: ServerRecord | undefined): string[] {
     record?.tokens?.refresh_token,
     record?.tokens?.id_token,
     record?.client?.client_secret,
+    record?.dpop_key?.d,
   ];
   return all.filter((secret): secret is string => typeof secret === "string" && secret !== "");
 }
