@@ -21,6 +21,7 @@ import type { OAuthClientOptions } from "./oauth_options.ts";
 import { clientFor } from "./registration.ts";
 import { chooseResource } from "./resource.ts";
 import { selectScopes } from "./scopes.ts";
+import { profileFor } from "./idp_profiles.ts";
 import { staticBinding, staticClientInfo } from "./static_client.ts";
 import { recordSecrets } from "./store/record.ts";
 import { refreshTokens, type RequestOptions } from "./token_client.ts";
@@ -509,18 +510,27 @@ export class OAuthClient implements AuthHook {
           ...(binding ? { static_client: binding } : {}),
         };
       }
-      const scope = selectScopes({
+      const standardScope = selectScopes({
         challengeScope: challenge?.scope,
         prmScopesSupported: discovery.prm?.scopes_supported,
         asScopesSupported: discovery.metadata.scopes_supported,
         previouslyRequested: record.requested_scope,
         stepUp,
+        wantRefreshToken: this.#grant.renewal === "refresh" && stored?.tokens !== undefined &&
+          stored.tokens.refresh_token === undefined,
       });
-      const resource = chooseResource({
+      const audience = chooseResource({
         serverUrl: this.#o.serverUrl,
         ...(discovery.prm?.resource !== undefined ? { prmResource: discovery.prm.resource } : {}),
         ...(this.#o.resource !== undefined ? { override: this.#o.resource } : {}),
       });
+      // An identity provider's quirks (idp_profiles.ts); a `--resource` the user gave is always sent.
+      const profile = profileFor(discovery.issuer, this.#o.idpProfile);
+      if (profile) this.#o.log.debug(`Identity provider profile: ${profile.name}`);
+      const resource = profile && !profile.sendResource && this.#o.resource === undefined
+        ? undefined
+        : audience;
+      const scope = profile ? profile.scope(standardScope, audience) : standardScope;
       const prm = discovery.prm;
       const serverWantsDpop = challenge?.dpop === true || prm?.dpop_bound_access_tokens_required === true ||
         Array.isArray(prm?.dpop_signing_alg_values_supported);
@@ -531,6 +541,7 @@ export class OAuthClient implements AuthHook {
         record,
         scope,
         resource,
+        authorizeParams: profile?.authorizeParams(audience) ?? [],
         now: this.#now,
         brakes: this.#brakes,
         tokenEndpoint: () => ({

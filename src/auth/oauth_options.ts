@@ -8,6 +8,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
 import type { SigningKey } from "./client_assertion.ts";
+import type { IdpProfileName } from "./idp_profiles.ts";
 import type { CredentialStore } from "./store/credential_store.ts";
 
 /** The grants that can sign in (`--client-credentials`, `--device-code`, else the browser). */
@@ -76,6 +77,8 @@ export interface OAuthClientOptions {
   useIdToken: boolean;
   /** Which grant signs in (a name of the grant table, `grants/table.ts`). */
   grant: GrantName;
+  /** `--idp-profile`: an identity provider's quirks (`auto`: recognised by the issuer; `none`: off). */
+  idpProfile?: IdpProfileName | "none" | "auto";
   /** `--enterprise-idp`: the enterprise identity provider (enterprise-managed authorization). */
   enterpriseIdp?: EnterpriseIdp;
   /** `--workload-token-file`: the workload's identity token (workload identity federation). */

@@ -47,8 +47,9 @@ export function scopeUnion(a?: string, b?: string): string | undefined {
  *
  * On step-up (a 403 `insufficient_scope`), the result is the union of the scopes previously
  * requested and the selection above. `offline_access` is appended only when the authorization
- * server's `scopes_supported` lists it and some scope is being requested. Order is kept, repeats
- * dropped.
+ * server's `scopes_supported` lists it and some scope is being requested; when none is, it is the
+ * whole request only with `wantRefreshToken` (the last sign-in brought no refresh token: the 2026-07-28
+ * § Refresh Tokens guidance). Order is kept, repeats dropped.
  *
  * @example Usage
  * ```ts
@@ -58,6 +59,7 @@ export function scopeUnion(a?: string, b?: string): string | undefined {
  * assert.equal(selectScopes({ challengeScope: "mcp:basic", prmScopesSupported: ["a", "b"] }), "mcp:basic");
  * assert.equal(selectScopes({ prmScopesSupported: ["a", "b"], asScopesSupported: ["offline_access"] }), "a b offline_access");
  * assert.equal(selectScopes({}), undefined);
+ * assert.equal(selectScopes({ asScopesSupported: ["offline_access"], wantRefreshToken: true }), "offline_access");
  * assert.equal(selectScopes({ challengeScope: "write", previouslyRequested: "read", stepUp: true }), "read write");
  * ```
  *
@@ -70,11 +72,17 @@ export function selectScopes(options: {
   asScopesSupported?: string[];
   previouslyRequested?: string;
   stepUp?: boolean;
+  wantRefreshToken?: boolean;
 }): string | undefined {
   let selected = tokens(options.challengeScope);
   if (selected.length === 0) selected = unique(options.prmScopesSupported ?? []);
   if (options.stepUp) selected = tokens(scopeUnion(options.previouslyRequested, selected.join(" ")));
-  if (selected.length === 0) return undefined;
+  if (selected.length === 0) {
+    // No scope to ask for, but the last sign-in brought no refresh token: ask for one where it is offered.
+    return options.wantRefreshToken && options.asScopesSupported?.includes("offline_access")
+      ? "offline_access"
+      : undefined;
+  }
   if (options.asScopesSupported?.includes("offline_access") && !selected.includes("offline_access")) {
     selected.push("offline_access");
   }

@@ -291,6 +291,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     ...(auth.tokenEndpoint ? { tokenEndpoint: auth.tokenEndpoint } : {}),
     ...(auth.workloadTokenFile ? { workloadTokenFile: auth.workloadTokenFile } : {}),
     ...(enterpriseIdp ? { enterpriseIdp } : {}),
+    idpProfile: auth.idpProfile,
     openUrl: async (url) => {
       if (auth.noBrowser) {
         log.notice(`Open this URL in a browser to sign in: ${url}`);

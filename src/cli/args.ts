@@ -52,6 +52,8 @@ export interface AuthOptions {
   workloadTokenFile: string | undefined;
   /** `--enterprise-idp`: JSON text or `@file` (enterprise-managed authorization), `${VAR}` expanded later. */
   enterpriseIdp: string | undefined;
+  /** `--idp-profile`: an identity provider's quirks (default `auto`: recognised by the issuer). */
+  idpProfile: "auto" | "none" | "entra" | "auth0" | "google";
   /** `--use-id-token`. */
   useIdToken: boolean;
   /** `--resource` (a URI), `null` when disabled (`--resource ""` or `--disable-resource-parameter`). */
@@ -181,6 +183,7 @@ export const OPTIONS = {
   "client-credentials": { type: "boolean" },
   "workload-token-file": { type: "string" },
   "enterprise-idp": { type: "string" },
+  "idp-profile": { type: "string" },
   "token-endpoint": { type: "string" },
   "use-id-token": { type: "boolean" },
   resource: { type: "string" },
@@ -623,6 +626,19 @@ function clientMetadataUrl(text: string | undefined): string | undefined {
   return url;
 }
 
+const IDP_PROFILE_NAMES = ["auto", "none", "entra", "auth0", "google"] as const;
+
+function idpProfileFlag(text: string | undefined): AuthOptions["idpProfile"] {
+  if (text === undefined) return "auto";
+  const found = IDP_PROFILE_NAMES.find((name) => name === text);
+  if (!found) {
+    throw new UsageError(
+      `Cannot use --idp-profile "${text}": expected one of ${IDP_PROFILE_NAMES.join(", ")}`,
+    );
+  }
+  return found;
+}
+
 function parseAuthOptions(
   values: Values,
   allowHttp: boolean,
@@ -703,6 +719,7 @@ function parseAuthOptions(
       : "authorization_code",
     workloadTokenFile: values["workload-token-file"],
     enterpriseIdp: values["enterprise-idp"],
+    idpProfile: idpProfileFlag(values["idp-profile"]),
     tokenEndpoint: httpsUrlFlag(values["token-endpoint"], "token-endpoint", allowHttp),
     useIdToken: values["use-id-token"] ?? false,
     resource,

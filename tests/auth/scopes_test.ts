@@ -86,3 +86,16 @@ Deno.test("scopeUnion() returns undefined when both are empty", () => {
   assert.equal(scopeUnion(), undefined);
   assert.equal(scopeUnion("", "  "), undefined);
 });
+
+Deno.test("selectScopes: with nothing to ask for, offline_access is asked alone only after a sign-in without a refresh token", () => {
+  assert.equal(selectScopes({ asScopesSupported: ["offline_access"] }), undefined, "scope stays omitted");
+  assert.equal(
+    selectScopes({ asScopesSupported: ["offline_access"], wantRefreshToken: true }),
+    "offline_access",
+  );
+  assert.equal(
+    selectScopes({ asScopesSupported: ["openid"], wantRefreshToken: true }),
+    undefined,
+    "not offered",
+  );
+});

@@ -112,6 +112,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
       useIdToken: false,
       workloadTokenFile: undefined,
       enterpriseIdp: undefined,
+      idpProfile: "auto",
       resource: undefined,
       authorizeParams: [],
       noBrowser: false,

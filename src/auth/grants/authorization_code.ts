@@ -95,7 +95,11 @@ async function codeFlow(context: GrantContext, record: ServerRecord, retried: bo
       codeChallenge: pkce.challenge,
       ...(scope ? { scope } : {}),
       ...(resource ? { resource } : {}),
-      extraParams: options.authorizeParams,
+      // The user's --authorize-param win over the profile's.
+      extraParams: [
+        ...context.authorizeParams.filter(([name]) => !options.authorizeParams.some(([own]) => own === name)),
+        ...options.authorizeParams,
+      ],
     });
     // The listener is up before the URL is shown or a browser is opened.
     options.log.info(`Sign in to ${options.serverUrl.host} in your browser`);

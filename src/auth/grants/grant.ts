@@ -24,6 +24,8 @@ export interface GrantContext {
   scope: string | undefined;
   /** The `resource` to ask for, if any. */
   resource: string | undefined;
+  /** Authorization request parameters an identity provider needs (its profile's), before `--authorize-param`. */
+  authorizeParams: [string, string][];
   /** The clock, milliseconds since the epoch. */
   now: () => number;
   /** The storm brakes: `use("token request")` before each token request. */
