@@ -228,7 +228,7 @@ function requireConfigDir(options: CommandOptions): void {
 
 async function logout(options: CommandOptions): Promise<number> {
   requireConfigDir(options);
-  const store = openStore(options.configDir, options.log);
+  const store = await openStore(options.configDir, options.log, options.auth.store);
   const entries = options.all ? await store.list() : await (async () => {
     const key = await serverStoreKey(options);
     const record = await store.read(key);
@@ -250,7 +250,7 @@ async function logout(options: CommandOptions): Promise<number> {
 
 async function status(options: CommandOptions): Promise<number> {
   requireConfigDir(options);
-  const store = openStore(options.configDir, options.log);
+  const store = await openStore(options.configDir, options.log, options.auth.store);
   const entries = await store.list();
   if (entries.length === 0) {
     options.print("No stored credentials\n");
@@ -258,8 +258,8 @@ async function status(options: CommandOptions): Promise<number> {
   }
   const now = Date.now();
   options.print(formatTable(
-    ["server", "issuer", "client id", "scopes", "access token", "last refresh"],
-    entries.map(({ record }) => [
+    ["server", "issuer", "client id", "scopes", "access token", "last refresh", "stored in"],
+    entries.map(({ record, where }) => [
       record.server_url,
       record.issuer ?? "",
       record.client?.client_id ?? "",
@@ -272,6 +272,7 @@ async function status(options: CommandOptions): Promise<number> {
         ? `expires ${when(record.tokens.expires_at)}`
         : `expired ${when(record.tokens.expires_at)}${record.tokens.refresh_token ? " (refreshable)" : ""}`,
       when(record.last_refresh),
+      where ?? "",
     ]),
     80,
   ));

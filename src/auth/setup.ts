@@ -225,22 +225,55 @@ export function parseEnterpriseIdp(text: string): EnterpriseIdp {
 }
 
 /**
- * Opens the credential store: a file store in the config dir, or a memory store (with a warning)
- * when no config dir can be found.
+ * Opens the credential store `--store` names: the file store in the config dir (the default), the
+ * operating system's keychain (records already in the file store move over at their first use; with a
+ * warning and the file store when the keychain cannot be used, e.g. on a headless machine), or memory.
+ * Without a config dir, the file store becomes a memory store, with a warning.
  *
  * @param configDir `--config-dir`.
  * @param log The logger.
+ * @param kind `--store` (default `file`).
  * @returns The store.
  */
-export function openStore(configDir: string | undefined, log: Logger): CredentialStore {
+export async function openStore(
+  configDir: string | undefined,
+  log: Logger,
+  kind: "file" | "keychain" | "memory" = "file",
+): Promise<CredentialStore> {
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
-  if ("missing" in dir) {
-    log.debug(`No config dir (--config-dir, or --allow-env=${dir.missing}): credentials are kept in memory`);
+  if (kind === "memory") {
     return new MemoryStore(
-      `Credentials will not be kept between runs: pass --config-dir, or --allow-env=${dir.missing} to use the default`,
+      "Credentials are kept in memory only (--store memory): you will sign in again next time",
     );
   }
-  return new FileStore({ dir: dir.path, log });
+  const file = "missing" in dir ? undefined : new FileStore({ dir: dir.path, log });
+  if (kind === "keychain") {
+    const { keychainToolFor } = await import("./store/keychain_tool.ts");
+    const tool = keychainToolFor(Deno.build.os);
+    let problem = tool ? undefined : `mcp-bridge has no keychain tool for ${Deno.build.os} yet`;
+    if (tool) {
+      problem = await tool.get("mcp-bridge-availability-check").then(
+        () => undefined,
+        (e) => (e as Error).message,
+      );
+    }
+    if (tool && problem === undefined) {
+      const { KeychainStore } = await import("./store/keychain_store.ts");
+      const keychain = new KeychainStore({ tool, locks: file ?? new MemoryStore(), log });
+      if (!file) return keychain;
+      const { MigratingStore } = await import("./store/migrating_store.ts");
+      return new MigratingStore(keychain, file, log, { to: "keychain", from: "file store" });
+    }
+    log.warn(`The keychain cannot be used (${problem}): credentials go to the file store instead`);
+  }
+  if (!file) {
+    const missing = "missing" in dir ? dir.missing : "";
+    log.debug(`No config dir (--config-dir, or --allow-env=${missing}): credentials are kept in memory`);
+    return new MemoryStore(
+      `Credentials will not be kept between runs: pass --config-dir, or --allow-env=${missing} to use the default`,
+    );
+  }
+  return file;
 }
 
 /**
@@ -271,7 +304,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     serverUrl: setup.serverUrl,
     fetch: setup.fetch,
     log,
-    store: openStore(setup.configDir, log),
+    store: await openStore(setup.configDir, log, auth.store),
     storeKey: key,
     allowHttp: setup.allowHttp,
     ...(auth.resource !== undefined ? { resource: auth.resource } : {}),

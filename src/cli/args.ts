@@ -52,6 +52,8 @@ export interface AuthOptions {
   workloadTokenFile: string | undefined;
   /** `--enterprise-idp`: JSON text or `@file` (enterprise-managed authorization), `${VAR}` expanded later. */
   enterpriseIdp: string | undefined;
+  /** `--store`: where credentials live (default `file`; `keychain` falls back to it with a warning). */
+  store: "file" | "keychain" | "memory";
   /** `--idp-profile`: an identity provider's quirks (default `auto`: recognised by the issuer). */
   idpProfile: "auto" | "none" | "entra" | "auth0" | "google";
   /** `--use-id-token`. */
@@ -184,6 +186,7 @@ export const OPTIONS = {
   "workload-token-file": { type: "string" },
   "enterprise-idp": { type: "string" },
   "idp-profile": { type: "string" },
+  store: { type: "string" },
   "token-endpoint": { type: "string" },
   "use-id-token": { type: "boolean" },
   resource: { type: "string" },
@@ -626,6 +629,15 @@ function clientMetadataUrl(text: string | undefined): string | undefined {
   return url;
 }
 
+const STORE_KINDS = ["file", "keychain", "memory"] as const;
+
+function storeFlag(text: string | undefined): AuthOptions["store"] {
+  if (text === undefined) return "file";
+  const found = STORE_KINDS.find((kind) => kind === text);
+  if (!found) throw new UsageError(`Cannot use --store "${text}": expected one of ${STORE_KINDS.join(", ")}`);
+  return found;
+}
+
 const IDP_PROFILE_NAMES = ["auto", "none", "entra", "auth0", "google"] as const;
 
 function idpProfileFlag(text: string | undefined): AuthOptions["idpProfile"] {
@@ -720,6 +732,7 @@ function parseAuthOptions(
     workloadTokenFile: values["workload-token-file"],
     enterpriseIdp: values["enterprise-idp"],
     idpProfile: idpProfileFlag(values["idp-profile"]),
+    store: storeFlag(values.store),
     tokenEndpoint: httpsUrlFlag(values["token-endpoint"], "token-endpoint", allowHttp),
     useIdToken: values["use-id-token"] ?? false,
     resource,

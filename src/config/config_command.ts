@@ -229,6 +229,30 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   for (const path of [options.network.caFile, options.network.clientCert, options.network.clientKey]) {
     if (path !== undefined) readFiles.push(absolute(path));
   }
+  // Files named inside the JSON flags: a private key, the enterprise IdP's ID token; and the IdP itself.
+  const jsonOf = (text: string | undefined): Record<string, unknown> | undefined => {
+    if (text === undefined) return undefined;
+    try {
+      const value = JSON.parse(text.startsWith("@") ? io.readText(text.slice(1)) : text);
+      return typeof value === "object" && value !== null ? value : undefined;
+    } catch {
+      return undefined; // The bridge reports it when it runs.
+    }
+  };
+  const key = jsonOf(options.auth.staticClientInfo)?.private_key;
+  if (typeof key === "string" && key.startsWith("@")) readFiles.push(absolute(key.slice(1)));
+  const idp = jsonOf(options.auth.enterpriseIdp);
+  if (options.auth.enterpriseIdp?.startsWith("@")) {
+    readFiles.push(absolute(options.auth.enterpriseIdp.slice(1)));
+  }
+  if (typeof idp?.id_token === "string" && idp.id_token.startsWith("@")) {
+    readFiles.push(absolute(idp.id_token.slice(1)));
+  }
+  if (typeof idp?.token_endpoint === "string" && URL.canParse(idp.token_endpoint)) {
+    authUrls.push(new URL(idp.token_endpoint));
+  }
+  if (options.auth.workloadTokenFile !== undefined) readFiles.push(absolute(options.auth.workloadTokenFile));
+  if (options.auth.store === "keychain") runPrograms.push(io.os === "darwin" ? "security" : "secret-tool");
   if (options.headerCommand) runPrograms.push(options.headerCommand[0]!);
   if (browserSignIn && !options.auth.noBrowser) {
     const browser = io.env("BROWSER");
@@ -271,7 +295,9 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
 async function authorizationUrls(options: CliOptions, io: ConfigIo): Promise<URL[]> {
   const hasAuthorization = options.headers.some((h) => h.name.toLowerCase() === "authorization");
   if (hasAuthorization || options.headerCommand) return [];
-  if (options.auth.grant === "client_credentials" && options.auth.tokenEndpoint !== undefined) {
+  const clientGrant = options.auth.grant === "client_credentials" ||
+    options.auth.grant === "workload_identity";
+  if (clientGrant && options.auth.tokenEndpoint !== undefined) {
     return [new URL(options.auth.tokenEndpoint)];
   }
   const res = await io.fetch(options.serverUrl, {

@@ -113,6 +113,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
       workloadTokenFile: undefined,
       enterpriseIdp: undefined,
       idpProfile: "auto",
+      store: "file",
       resource: undefined,
       authorizeParams: [],
       noBrowser: false,

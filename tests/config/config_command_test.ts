@@ -212,3 +212,36 @@ Deno.test("config: a server that cannot be reached is exit 1 (not a usage error)
   assert.match(stderr, /Cannot make the configuration: /);
   assert.equal(new TextDecoder().decode(output.stdout), "");
 });
+
+Deno.test("config: the enterprise flags add what they need: the keychain tool, the token and key files, the IdP host", async () => {
+  await withWorld({}, async (world) => {
+    const idp = {
+      token_endpoint: "https://idp.example.com/oauth2/token",
+      client_id: "b",
+      id_token: "@/run/sso/id_token",
+    };
+    const out = await config(world, [
+      "--host-app",
+      "claude-desktop",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      world.dir,
+      "--store",
+      "keychain",
+      "--enterprise-idp",
+      JSON.stringify(idp),
+      "--static-oauth-client-info",
+      JSON.stringify({ client_id: "app", private_key: "@/keys/app.pem" }),
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const entry = Object.values(
+      (JSON.parse(out.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
+    )[0]!;
+    const flag = (name: string) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
+    assert.ok(flag("run").split(/[=,]/).includes("secret-tool"), flag("run"));
+    assert.ok(flag("read").split(/[=,]/).includes("/run/sso/id_token"), flag("read"));
+    assert.ok(flag("read").split(/[=,]/).includes("/keys/app.pem"), flag("read"));
+    assert.ok(flag("net").split(/[=,]/).includes("idp.example.com:443"), flag("net"));
+  });
+});

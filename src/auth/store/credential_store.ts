@@ -6,6 +6,16 @@
 
 import type { ServerRecord } from "../types.ts";
 
+/** One stored record, as listed. */
+export interface StoredEntry {
+  /** The store key. */
+  key: string;
+  /** The record. */
+  record: ServerRecord;
+  /** Where it lives (`file <path>`, `keychain (Secret Service)`), for `status`. */
+  where?: string;
+}
+
 /** Where credentials live. Every method is safe to call from several processes at once. */
 export interface CredentialStore {
   /** Set when the store forgets everything at exit: shown once credentials are first saved. */
@@ -16,8 +26,8 @@ export interface CredentialStore {
   write(key: string, record: ServerRecord): Promise<void>;
   /** Deletes the record of a store key (no error when absent). */
   delete(key: string): Promise<void>;
-  /** Lists every stored key with its record. */
-  list(): Promise<{ key: string; record: ServerRecord }[]>;
+  /** Lists every stored key with its record (and where it lives, when the store knows). */
+  list(): Promise<StoredEntry[]>;
   /**
    * Runs `fn` while holding a named cross-process lock for a store key (e.g. `signin`, `refresh`),
    * waiting for it at most `waitMs`. A lock whose owner process is gone, or older than its

@@ -23,7 +23,7 @@ import { joinPath } from "../../fs/path.ts";
 import { replacePrivateFile } from "../../fs/replace_file.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ServerRecord } from "../types.ts";
-import type { CredentialStore } from "./credential_store.ts";
+import type { CredentialStore, StoredEntry } from "./credential_store.ts";
 import { withFileLock } from "./lock.ts";
 import { assertLockName, assertStoreKey, isStoreKey } from "./names.ts";
 import { permissionError, requireAccess } from "./permissions.ts";
@@ -248,7 +248,7 @@ export class FileStore implements CredentialStore {
    * @returns The keys with their records.
    * @throws {StorePermissionError} When `--allow-read` does not cover the config dir.
    */
-  async list(): Promise<{ key: string; record: ServerRecord }[]> {
+  async list(): Promise<StoredEntry[]> {
     const action = `Cannot list credentials in ${this.serversDir}`;
     requireAccess(action, this.dir, this.serversDir, ["read"]);
     const keys: string[] = [];
@@ -264,10 +264,11 @@ export class FileStore implements CredentialStore {
       throw describe(error, action, this.dir);
     }
     keys.sort();
-    const out: { key: string; record: ServerRecord }[] = [];
+    const out: StoredEntry[] = [];
     for (const key of keys) {
-      const record = await this.#readFile(this.pathOf(key));
-      if (record !== undefined) out.push({ key, record });
+      const path = this.pathOf(key);
+      const record = await this.#readFile(path);
+      if (record !== undefined) out.push({ key, record, where: `file ${path}` });
     }
     return out;
   }
