@@ -26,7 +26,7 @@
  * @module
  */
 
-export type { CredentialStore } from "./credential_store.ts";
+export type { CredentialStore, StoredEntry } from "./credential_store.ts";
 export { FileStore, type FileStoreOptions } from "./file_store.ts";
 export { MemoryStore } from "./memory_store.ts";
 export { storeKey, type StoreKeyParts } from "./store_key.ts";
