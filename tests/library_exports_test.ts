@@ -76,7 +76,10 @@ async function roundTrip(store: CredentialStore): Promise<void> {
   });
   assert.deepEqual(seen, signedIn(serverUrl, "at-1"));
   await store.write(key, signedIn(serverUrl, "at-2"));
-  assert.deepEqual(await store.list(), [{ key, record: signedIn(serverUrl, "at-2") }]);
+  assert.deepEqual((await store.list()).map(({ key, record }) => ({ key, record })), [{
+    key,
+    record: signedIn(serverUrl, "at-2"),
+  }]);
   await store.delete(key);
   assert.equal(await store.read(key), undefined);
   assert.deepEqual(await store.list(), []);

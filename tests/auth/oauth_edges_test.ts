@@ -348,7 +348,10 @@ Deno.test({
 Deno.test("early discovery: with needs_auth and no tokens stored, discovery starts before initialize", async () => {
   await withOAuthWorld({}, async (world) => {
     const permissions = signInPermissions(world.dir);
-    const counters = () => ({ ...world.mcp.counters });
+    const counters = () => {
+      const { valid, invalid, missing, insufficientScope, prm } = world.mcp.counters;
+      return { valid, invalid, missing, insufficientScope, prm };
+    };
 
     // A fresh, empty store: nothing at all is sent before the host's first message.
     const fresh = join(world.dir, "fresh");

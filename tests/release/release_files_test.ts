@@ -24,7 +24,8 @@ async function ciRunCommands(): Promise<{ version: string; commands: string[] }>
   const script = await read(".ci/run");
   const version = /^DENO="npx -y deno@([0-9.]+)"$/m.exec(script)?.[1];
   assert.ok(version, ".ci/run names its Deno version");
-  const commands = [...script.matchAll(/^\$DENO ([^|\n]+?)(?:\s+2>&1.*)?$/gm)]
+  // `.ci/with_keyring` only wraps a command in a D-Bus session with a keyring (Linux CI).
+  const commands = [...script.matchAll(/^(?:\.ci\/with_keyring )?\$DENO ([^|\n]+?)(?:\s+2>&1.*)?$/gm)]
     .map((m) => m[1]!.trim())
     .filter((c) => c !== "--version");
   return { version, commands };
