@@ -15,12 +15,13 @@
  */
 
 import type { AuthHook } from "../transport/transport.ts";
+import { runProgram } from "./run_program.ts";
 
 /** How long the command may take. */
 export const HEADER_COMMAND_TIMEOUT_MS = 30_000;
 /** How long before a reported expiry the command runs again. */
 export const REFRESH_MARGIN_MS = 60_000;
-/** The most output read from the command. */
+/** The most output read from the command, bytes. */
 const MAX_OUTPUT_CHARS = 64 * 1024;
 
 /** What the command said. */
@@ -111,19 +112,12 @@ export async function runWithDeno(
   argv: string[],
   signal: AbortSignal,
 ): Promise<{ code: number; stdout: string }> {
-  const [program, ...args] = argv;
-  if (Deno.permissions.querySync({ name: "run", command: program! }).state !== "granted") {
-    throw new TypeError(`Cannot run the --header-command: run again with --allow-run=${program}`);
-  }
-  const out = await new Deno.Command(program!, {
-    args,
-    stdout: "piped",
-    stderr: "null",
-    stdin: "null",
+  return await runProgram(argv, {
+    flag: "--header-command",
     signal,
-  })
-    .output();
-  return { code: out.code, stdout: new TextDecoder().decode(out.stdout).slice(0, MAX_OUTPUT_CHARS) };
+    timeoutMs: HEADER_COMMAND_TIMEOUT_MS,
+    maxBytes: MAX_OUTPUT_CHARS,
+  });
 }
 
 /**

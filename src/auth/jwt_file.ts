@@ -34,12 +34,31 @@ export const MAX_JWT_FILE_BYTES = 64 * 1024;
  */
 export function readJwtFile(path: string, label: string): string {
   const token = readSmallFile(path, label).trim();
-  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) {
+  if (!isCompactJwt(token)) {
     throw new AuthError(
       `Cannot read the ${label} file ${path}: it does not hold a JWT (three base64url parts separated by dots)`,
     );
   }
   return token;
+}
+
+/**
+ * Whether a text is a compact JWS (three base64url parts separated by dots; the signature may be empty).
+ *
+ * @example Usage
+ * ```ts
+ * import { isCompactJwt } from "./jwt_file.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isCompactJwt("eyJh.eyJz.c2ln"), true);
+ * assert.equal(isCompactJwt("not a token"), false);
+ * ```
+ *
+ * @param text The text.
+ * @returns Whether it is.
+ */
+export function isCompactJwt(text: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text);
 }
 
 /**

@@ -83,6 +83,8 @@ export interface OAuthClientOptions {
   enterpriseIdp?: EnterpriseIdp;
   /** `--workload-token-file`: the workload's identity token (workload identity federation). */
   workloadTokenFile?: string;
+  /** `--workload-token-command`: a program that prints the workload's identity token. */
+  workloadTokenCommand?: string[];
   /** `--token-endpoint` (client credentials without discovery). */
   tokenEndpoint?: string;
   /** Opens (or prints) the authorization URL. */

@@ -323,6 +323,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     grant: auth.grant,
     ...(auth.tokenEndpoint ? { tokenEndpoint: auth.tokenEndpoint } : {}),
     ...(auth.workloadTokenFile ? { workloadTokenFile: auth.workloadTokenFile } : {}),
+    ...(auth.workloadTokenCommand ? { workloadTokenCommand: auth.workloadTokenCommand } : {}),
     ...(enterpriseIdp ? { enterpriseIdp } : {}),
     idpProfile: auth.idpProfile,
     openUrl: async (url) => {

@@ -50,6 +50,8 @@ export interface AuthOptions {
   tokenEndpoint: string | undefined;
   /** `--workload-token-file`: the workload's identity token (workload identity federation). */
   workloadTokenFile: string | undefined;
+  /** `--workload-token-command`: a program that prints the workload's identity token (no shell). */
+  workloadTokenCommand: string[] | undefined;
   /** `--enterprise-idp`: JSON text or `@file` (enterprise-managed authorization), `${VAR}` expanded later. */
   enterpriseIdp: string | undefined;
   /** `--store`: where credentials live (default `file`; `keychain` falls back to it with a warning). */
@@ -184,6 +186,7 @@ export const OPTIONS = {
   "device-code": { type: "boolean" },
   "client-credentials": { type: "boolean" },
   "workload-token-file": { type: "string" },
+  "workload-token-command": { type: "string" },
   "enterprise-idp": { type: "string" },
   "idp-profile": { type: "string" },
   store: { type: "string" },
@@ -671,7 +674,13 @@ function parseAuthOptions(
       `Cannot use --callback-path "${callbackPath}": it must start with "/" and have no query`,
     );
   }
-  const grants = (["client-credentials", "device-code", "workload-token-file", "enterprise-idp"] as const)
+  const grants = ([
+    "client-credentials",
+    "device-code",
+    "workload-token-file",
+    "workload-token-command",
+    "enterprise-idp",
+  ] as const)
     .filter((
       name,
     ) => values[name] !== undefined && values[name] !== false);
@@ -683,9 +692,11 @@ function parseAuthOptions(
   }
   if (
     values["token-endpoint"] !== undefined && !values["client-credentials"] &&
-    values["workload-token-file"] === undefined
+    values["workload-token-file"] === undefined && values["workload-token-command"] === undefined
   ) {
-    throw new UsageError("Option --token-endpoint goes with --client-credentials or --workload-token-file");
+    throw new UsageError(
+      "Option --token-endpoint goes with --client-credentials, --workload-token-file or --workload-token-command",
+    );
   }
   let resource: string | null | undefined = values.resource;
   if (resource === "") resource = null;
@@ -707,7 +718,8 @@ function parseAuthOptions(
   if (
     hasAuthorization &&
     (values["client-credentials"] || values["device-code"] || values["static-oauth-client-info"] ||
-      values["workload-token-file"] !== undefined || values["enterprise-idp"] !== undefined)
+      values["workload-token-file"] !== undefined || values["workload-token-command"] !== undefined ||
+      values["enterprise-idp"] !== undefined)
   ) {
     throw new UsageError("An Authorization header and OAuth sign-in options exclude each other: keep one");
   }
@@ -724,12 +736,15 @@ function parseAuthOptions(
       ? "client_credentials"
       : values["device-code"]
       ? "device_code"
-      : values["workload-token-file"] !== undefined
+      : values["workload-token-file"] !== undefined || values["workload-token-command"] !== undefined
       ? "workload_identity"
       : values["enterprise-idp"] !== undefined
       ? "enterprise_managed"
       : "authorization_code",
     workloadTokenFile: values["workload-token-file"],
+    workloadTokenCommand: values["workload-token-command"] !== undefined
+      ? commandFlag(values["workload-token-command"])
+      : undefined,
     enterpriseIdp: values["enterprise-idp"],
     idpProfile: idpProfileFlag(values["idp-profile"]),
     store: storeFlag(values.store),

@@ -88,6 +88,7 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
   --device-code                sign in with a code on another device (RFC 8628)
   --workload-token-file <path> sign in as a workload with the identity token in this file
                                (JWT-bearer grant; client_id from --static-oauth-client-info)
+  --workload-token-command <cmd>  the same with a program that prints the token (no shell)
   --enterprise-idp <json|@file>  sign in through the company's identity provider: your ID token is
                                exchanged there for an ID-JAG (token_endpoint, client_id, id_token)
   --use-id-token               send the OpenID id_token instead of the access token

@@ -252,6 +252,7 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
     authUrls.push(new URL(idp.token_endpoint));
   }
   if (options.auth.workloadTokenFile !== undefined) readFiles.push(absolute(options.auth.workloadTokenFile));
+  if (options.auth.workloadTokenCommand) runPrograms.push(options.auth.workloadTokenCommand[0]!);
   if (options.auth.store === "keychain") runPrograms.push(io.os === "darwin" ? "security" : "secret-tool");
   if (options.headerCommand) runPrograms.push(options.headerCommand[0]!);
   if (browserSignIn && !options.auth.noBrowser) {

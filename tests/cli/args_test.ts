@@ -111,6 +111,7 @@ Deno.test("parseCommandLine() gives the defaults for a bare server URL", () => {
       tokenEndpoint: undefined,
       useIdToken: false,
       workloadTokenFile: undefined,
+      workloadTokenCommand: undefined,
       enterpriseIdp: undefined,
       idpProfile: "auto",
       store: "file",

@@ -19,7 +19,7 @@ function workloadToken(aud: string): string {
   return `${header}.${claims}.${base64Url(`sig-${crypto.randomUUID()}`)}`;
 }
 
-async function attempt(aud: (asIssuer: string) => string) {
+async function attempt(aud: (asIssuer: string) => string, viaCommand = false) {
   const b = await startRecordingAs();
   const server = await serveIssuerSwitch(b.issuer, b);
   try {
@@ -27,6 +27,12 @@ async function attempt(aud: (asIssuer: string) => string) {
       const token = workloadToken(aud(b.issuer));
       const file = `${dir}/token.jwt`;
       await Deno.writeTextFile(file, token);
+      // The token from a program instead: a script that prints it (the tests may run `deno`).
+      const script = `${dir}/print_token.ts`;
+      await Deno.writeTextFile(script, `console.log(${JSON.stringify(token)});`);
+      const source = viaCommand
+        ? ["--workload-token-command", `deno run --quiet --no-prompt ${script}`]
+        : ["--workload-token-file", file];
       let outcome = "listed";
       try {
         const host = await connectHost(server.url, {
@@ -34,12 +40,16 @@ async function attempt(aud: (asIssuer: string) => string) {
             "--config-dir",
             dir,
             "--allow-http",
-            "--workload-token-file",
-            file,
+            ...source,
             "--static-oauth-client-info",
             JSON.stringify({ client_id: "ci-workload" }),
           ],
-          permissions: { net: ["127.0.0.1"], read: [dir], write: [dir] },
+          permissions: {
+            net: ["127.0.0.1"],
+            read: [dir],
+            write: [dir],
+            ...(viaCommand ? { run: ["deno"] } : {}),
+          },
         });
         try {
           await host.client.listTools();
@@ -78,4 +88,15 @@ Deno.test("a workload token is not sent to an authorization server its audience 
 Deno.test("a workload token addressed to the authorization server the server names is sent there", async () => {
   const { sent } = await attempt((issuer) => issuer);
   assert.equal(sent, true, "the token was not presented to the issuer it is addressed to");
+});
+
+Deno.test("--workload-token-command: the token a program prints is presented where it is addressed", async () => {
+  const { sent, outcome } = await attempt((issuer) => issuer, true);
+  assert.equal(sent, true, `the token from the command was not presented: ${outcome}`);
+});
+
+Deno.test("--workload-token-command: a token from the program is held to its audience too", async () => {
+  const { sent, outcome } = await attempt(() => "https://sts.example.com", true);
+  assert.equal(sent, false);
+  assert.match(outcome, /The workload token is not addressed to/);
 });

@@ -9,7 +9,8 @@
 
 import { AuthError } from "../errors.ts";
 import { JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
-import { readJwtFile, unverifiedClaims } from "../jwt_file.ts";
+import { isCompactJwt, readJwtFile, unverifiedClaims } from "../jwt_file.ts";
+import { runProgram } from "../run_program.ts";
 import type { Grant } from "./grant.ts";
 
 /** Whether a JWT's (unverified) `aud` names one of the places, ignoring a trailing slash. */
@@ -21,7 +22,35 @@ function audienceIncludes(jwt: string, places: string[]): boolean {
   return audiences.some((a) => typeof a === "string" && wanted.includes(trim(a)));
 }
 
-/** `--workload-token-file`. */
+/** How long the workload token command may take. */
+const TOKEN_COMMAND_TIMEOUT_MS = 30_000;
+
+/** Runs `--workload-token-command` (no shell) and takes the JWT it prints. */
+async function workloadTokenFromCommand(argv: string[], signal: AbortSignal | undefined): Promise<string> {
+  let output;
+  try {
+    output = await runProgram(argv, {
+      flag: "--workload-token-command",
+      timeoutMs: TOKEN_COMMAND_TIMEOUT_MS,
+      maxBytes: 64 * 1024,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    throw new AuthError((error as Error).message, { cause: error });
+  }
+  if (output.code !== 0) {
+    throw new AuthError(`The --workload-token-command ${argv[0]} failed (exit ${output.code})`);
+  }
+  const token = output.stdout.trim();
+  if (!isCompactJwt(token)) {
+    throw new AuthError(
+      `The --workload-token-command ${argv[0]} printed no JWT (three base64url parts separated by dots)`,
+    );
+  }
+  return token;
+}
+
+/** `--workload-token-file` or `--workload-token-command`. */
 export const WORKLOAD_IDENTITY: Grant = {
   renewal: "obtain",
   tokenEndpointSuffices: true,
@@ -29,11 +58,15 @@ export const WORKLOAD_IDENTITY: Grant = {
   registration: { grant_types: [JWT_BEARER_GRANT], response_types: [] },
   async obtain(context) {
     const { options, discovery, scope, resource } = context;
-    if (!options.workloadTokenFile) throw new AuthError("Workload identity needs --workload-token-file");
+    if (!options.workloadTokenFile && !options.workloadTokenCommand) {
+      throw new AuthError("Workload identity needs --workload-token-file or --workload-token-command");
+    }
     const client = context.staticClient(
       'Workload identity needs the client id: pass --static-oauth-client-info \'{"client_id": "…"}\'',
     );
-    const assertion = readJwtFile(options.workloadTokenFile, "workload token");
+    const assertion = options.workloadTokenFile
+      ? readJwtFile(options.workloadTokenFile, "workload token")
+      : await workloadTokenFromCommand(options.workloadTokenCommand!, options.signal);
     // A secret the moment it is read: it never reaches a log or an error message.
     options.log.addSecret(assertion);
     // The token goes only where it is addressed: the issuer the server names must be in its audience,
