@@ -50,6 +50,12 @@ export interface OAuthServerOptions {
    * it gets `use_dpop_nonce`). DPoP itself is always on, as in oidc-provider's defaults.
    */
   dpopRequireNonce?: boolean;
+  /**
+   * An issuer with a path, as Keycloak (`/realms/<name>`) and Okta's custom servers (`/oauth2/<id>`) have:
+   * everything is served below it (OpenID discovery at `<issuer>/.well-known/openid-configuration`), and
+   * nothing at the root, so no RFC 8414 path-inserted metadata.
+   */
+  issuerPath?: string;
 }
 
 /** What the authorization server saw. */
@@ -227,7 +233,8 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const httpServer = createServer();
   await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
   const port = (httpServer.address() as AddressInfo).port;
-  const issuer = `http://127.0.0.1:${port}`;
+  const prefix = options.issuerPath?.replace(/\/+$/, "") ?? "";
+  const issuer = `http://127.0.0.1:${port}${prefix}`;
 
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(),
@@ -290,7 +297,9 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       Interaction: 600,
       Session: 14 * 24 * 3600,
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: {
+      url: (_ctx: unknown, interaction: { uid: string }) => `${prefix}/interaction/${interaction.uid}`,
+    },
     renderError: (
       ctx: { type: string; body: string },
       out: Record<string, string>,
@@ -351,7 +360,17 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   };
 
   httpServer.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? "/", issuer).pathname;
+    if (prefix) {
+      // Mounted below the issuer's path, like a reverse proxy in front of Keycloak: the rest is 404.
+      const url = req.url ?? "/";
+      if (url !== prefix && !url.startsWith(`${prefix}/`) && !url.startsWith(`${prefix}?`)) {
+        res.statusCode = 404;
+        return void res.end("Not found");
+      }
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(prefix.length) || "/";
+    }
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     if (path === "/auth") counters.authorizations++;
     if (path === "/token/introspection") counters.introspections++;
     if (path === "/token/revocation" && req.method === "POST") {

@@ -84,3 +84,28 @@ Deno.test("--idp-profile auth0: the authorization request names the MCP server a
     assert.equal(result.code, 0, result.stderr);
   });
 });
+
+Deno.test("--idp-profile google: access_type=offline and prompt=consent, no resource, no offline_access", async () => {
+  await withOAuthWorld({}, async (world) => {
+    await runCli(
+      [
+        "login",
+        world.mcp.url.href,
+        "--config-dir",
+        world.dir,
+        "--idp-profile",
+        "google",
+        "--auth-timeout",
+        "10s",
+      ],
+      signInPermissions(world.dir),
+      { BROWSER },
+    );
+    const sent = world.authorizations[0];
+    assert.ok(sent, "no authorization request was made");
+    assert.equal(sent.query.access_type, "offline");
+    assert.equal(sent.query.prompt, "consent");
+    assert.equal(sent.resource, undefined);
+    assert.ok(!(sent.scope ?? "").split(" ").includes("offline_access"), sent.scope);
+  });
+});
