@@ -354,23 +354,7 @@ function bridgeEnv(): Record<string, string> {
 }
 
 function stdioParams(kind: BridgeKind, url: URL, era: Era) {
-  if (kind === "floor") {
-    return {
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--quiet",
-        "--frozen",
-        "--no-prompt",
-        v8FlagsArgument(),
-        `--allow-net=127.0.0.1:${url.port}`,
-        FLOOR_PROXY,
-        url.href,
-      ],
-      env: bridgeEnv(),
-    };
-  }
-  if (kind === "bridge" || kind === "bridge-plain") {
+  if (kind === "floor" || kind === "bridge" || kind === "bridge-plain") {
     return {
       command: Deno.execPath(),
       args: [
@@ -379,9 +363,9 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era) {
         "--frozen",
         "--no-prompt",
         // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
-        ...(kind === "bridge" ? [v8FlagsArgument()] : []),
+        ...(kind === "bridge-plain" ? [] : [v8FlagsArgument()]),
         `--allow-net=127.0.0.1:${url.port}`,
-        MAIN,
+        kind === "floor" ? FLOOR_PROXY : MAIN,
         url.href,
       ],
       env: bridgeEnv(),

@@ -1,8 +1,26 @@
 import assert from "node:assert/strict";
 import { IDP_PROFILES, profileFor } from "../../src/auth/idp_profiles.ts";
-import { BROWSER, runCli, signInPermissions, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
+import {
+  BROWSER,
+  type OAuthWorld,
+  runCli,
+  signInPermissions,
+  withOAuthWorld,
+} from "../_fixtures/oauth_cli.ts";
 
 const profile = (name: string) => IDP_PROFILES.find((p) => p.name === name)!;
+
+/** Runs `login --idp-profile <name>` and returns the first authorization request the server saw. */
+async function authorizationWith(world: OAuthWorld, name: string, extra: string[] = []) {
+  const result = await runCli(
+    ["login", world.mcp.url.href, "--config-dir", world.dir, "--idp-profile", name, ...extra],
+    signInPermissions(world.dir),
+    { BROWSER },
+  );
+  const sent = world.authorizations[0];
+  assert.ok(sent, `no authorization request was made: ${result.stderr}`);
+  return { sent, result };
+}
 
 Deno.test("profileFor: recognised by the issuer's host (not by a look-alike), chosen by name, or off", () => {
   assert.equal(profileFor("https://login.microsoftonline.com/tid/v2.0")?.name, "entra");
@@ -45,22 +63,7 @@ Deno.test("auth0 asks for the API as audience; google asks for a refresh token i
 
 Deno.test("--idp-profile entra: the authorization request carries no resource and audience-bound scopes", async () => {
   await withOAuthWorld({}, async (world) => {
-    await runCli(
-      [
-        "login",
-        world.mcp.url.href,
-        "--config-dir",
-        world.dir,
-        "--idp-profile",
-        "entra",
-        "--auth-timeout",
-        "10s",
-      ],
-      signInPermissions(world.dir),
-      { BROWSER },
-    );
-    const sent = world.authorizations[0];
-    assert.ok(sent, "no authorization request was made");
+    const { sent } = await authorizationWith(world, "entra", ["--auth-timeout", "10s"]);
     assert.equal(sent.resource, undefined, "resource was sent to an Entra-like server");
     const audience = world.mcp.url.href.replace(/\/+$/, "");
     assert.ok(
@@ -72,13 +75,7 @@ Deno.test("--idp-profile entra: the authorization request carries no resource an
 
 Deno.test("--idp-profile auth0: the authorization request names the MCP server as audience (and resource)", async () => {
   await withOAuthWorld({}, async (world) => {
-    const result = await runCli(
-      ["login", world.mcp.url.href, "--config-dir", world.dir, "--idp-profile", "auth0"],
-      signInPermissions(world.dir),
-      { BROWSER },
-    );
-    const sent = world.authorizations[0];
-    assert.ok(sent, `no authorization request was made: ${result.stderr}`);
+    const { sent, result } = await authorizationWith(world, "auth0");
     assert.equal(sent.query.audience, world.mcp.url.href);
     assert.equal(sent.resource, world.mcp.url.href);
     assert.equal(result.code, 0, result.stderr);
@@ -87,22 +84,7 @@ Deno.test("--idp-profile auth0: the authorization request names the MCP server a
 
 Deno.test("--idp-profile google: access_type=offline and prompt=consent, no resource, no offline_access", async () => {
   await withOAuthWorld({}, async (world) => {
-    await runCli(
-      [
-        "login",
-        world.mcp.url.href,
-        "--config-dir",
-        world.dir,
-        "--idp-profile",
-        "google",
-        "--auth-timeout",
-        "10s",
-      ],
-      signInPermissions(world.dir),
-      { BROWSER },
-    );
-    const sent = world.authorizations[0];
-    assert.ok(sent, "no authorization request was made");
+    const { sent } = await authorizationWith(world, "google", ["--auth-timeout", "10s"]);
     assert.equal(sent.query.access_type, "offline");
     assert.equal(sent.query.prompt, "consent");
     assert.equal(sent.resource, undefined);
