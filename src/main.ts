@@ -198,7 +198,11 @@ export async function main(args: readonly string[]): Promise<number> {
       () => import("./auth/setup.ts").then((m) => m.createOAuthClient(oauthSetup)),
       log,
       // Nothing stored for this server: the OAuth code loads on its first 401, not before the first request.
-      () => mayHaveStoredRecord(oauthSetup, options.configDir),
+      // A keychain record cannot be seen without the OAuth code: with --store keychain, always load it.
+      () =>
+        options.auth.store === "keychain"
+          ? Promise.resolve(true)
+          : mayHaveStoredRecord(oauthSetup, options.configDir),
     );
   try {
     if (options.command === "login" || options.command === "logout" || options.command === "status") {

@@ -99,10 +99,13 @@ export class DpopProver {
    *
    * @param url Where it came from.
    * @param nonce The nonce (ignored when absent or unreasonably long).
+   * @returns Whether it is a new one for that origin.
    */
-  rememberNonce(url: URL, nonce: string | null): void {
-    if (nonce === null || nonce === "" || nonce.length > 1024) return;
+  rememberNonce(url: URL, nonce: string | null): boolean {
+    if (nonce === null || nonce === "" || nonce.length > 1024) return false;
+    if (this.#nonces.get(url.origin) === nonce) return false;
     this.#nonces.set(url.origin, nonce);
+    return true;
   }
 
   /**

@@ -45,26 +45,29 @@ function hostIs(issuer: URL, ...suffixes: string[]): boolean {
 export const IDP_PROFILES: readonly IdpProfile[] = [
   {
     name: "entra",
+    // The v2.0 issuers (login.microsoftonline.com/<tenant>/v2.0); `sts.windows.net` is v1's, which needs
+    // `resource`: left to the standard behaviour.
     matches: (issuer) =>
       hostIs(
         issuer,
         "login.microsoftonline.com",
         "login.microsoftonline.us",
         "login.partner.microsoftonline.cn",
-      ) ||
-      hostIs(issuer, "sts.windows.net"),
+      ),
     sendResource: false,
     authorizeParams: () => [],
     scope(selected, resource) {
       const audience = resource?.replace(/\/+$/, "");
       const scopes = (selected ?? "").split(/\s+/).filter((s) => s !== "");
       if (audience === undefined) return selected;
-      const api = scopes.filter((s) => !IDENTITY_SCOPES.has(s));
-      const rest = scopes.filter((s) => IDENTITY_SCOPES.has(s));
-      // A scope that names no audience (no `://` and no `api://`) is the resource's.
-      const scoped = api.map((s) => (s.includes("://") ? s : `${audience}/${s}`));
-      const out = [...(scoped.length > 0 ? scoped : [`${audience}/.default`]), ...rest];
-      return out.join(" ");
+      const identity = scopes.filter((s) => IDENTITY_SCOPES.has(s));
+      // Only the resource's own scopes: a scope naming another audience (asked for by the server, say
+      // `https://graph.microsoft.com/Mail.Read`) would get a token for that API instead. A bare scope is
+      // the resource's.
+      const own = scopes.filter((s) => !IDENTITY_SCOPES.has(s)).flatMap((s) =>
+        !s.includes("/") ? [`${audience}/${s}`] : s.startsWith(`${audience}/`) ? [s] : []
+      );
+      return [...(own.length > 0 ? own : [`${audience}/.default`]), ...identity].join(" ");
     },
   },
   {

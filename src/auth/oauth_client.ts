@@ -46,6 +46,8 @@ export class OAuthClient implements AuthHook {
   /** The DPoP key of the stored record, loaded (its `x`), and a new one not stored yet. */
   #dpop: { x: string; prover: DpopProver } | undefined;
   #pendingDpop: { jwk: JsonWebKey; prover: DpopProver } | undefined;
+  /** The MCP server sent a nonce not seen before (a `use_dpop_nonce` refusal may be retried once). */
+  #freshNonce = false;
   #warnedNoIdToken = false;
   #refreshFailedFor: string | undefined;
   #discoveredFor: BearerChallenge | undefined;
@@ -133,11 +135,11 @@ export class OAuthClient implements AuthHook {
   ): Promise<boolean> {
     const challenge = bearerChallenge(wwwAuthenticate);
     // RFC 9449 §9: the MCP server wants its nonce in the proof; the request goes again with it.
-    if (
-      status === 401 && asksForDpopNonce(wwwAuthenticate) &&
-      (this.#dpop?.prover ?? this.#pendingDpop?.prover)?.hasNonce(this.#o.serverUrl)
-    ) {
-      return true;
+    if (status === 401 && asksForDpopNonce(wwwAuthenticate) && /^dpop\s/i.test(sentHeader ?? "")) {
+      // Once per new nonce: the same nonce asked for again is a refusal, not a retry.
+      const fresh = this.#freshNonce;
+      this.#freshNonce = false;
+      if (fresh) return true;
     }
     if (status === 403) {
       if (challenge?.error !== "insufficient_scope") return false;
@@ -209,7 +211,16 @@ export class OAuthClient implements AuthHook {
     if (stored) {
       const current = this.#dpop;
       if (current !== undefined && current.x === stored.x) return { prover: current.prover, jwk: stored };
-      const loaded = { x: stored.x ?? "", prover: await DpopProver.fromJwk(stored, this.#now) };
+      let prover: DpopProver;
+      try {
+        prover = await DpopProver.fromJwk(stored, this.#now);
+      } catch (error) {
+        this.#o.log.warn(
+          `The stored DPoP key cannot be used (${(error as Error).message}): signing in again`,
+        );
+        return undefined;
+      }
+      const loaded = { x: stored.x ?? "", prover };
       this.#dpop = loaded;
       return { prover: loaded.prover, jwk: stored };
     }
@@ -247,7 +258,8 @@ export class OAuthClient implements AuthHook {
   observe(url: URL, headers: Headers): void {
     const nonce = headers.get("dpop-nonce");
     if (nonce === null) return;
-    (this.#dpop?.prover ?? this.#pendingDpop?.prover)?.rememberNonce(url, nonce);
+    const prover = this.#dpop?.prover ?? this.#pendingDpop?.prover;
+    if (prover?.rememberNonce(url, nonce)) this.#freshNonce = true;
   }
 
   /** Runs one credential operation at a time in this process; callers that arrive meanwhile share it. */
@@ -504,6 +516,8 @@ export class OAuthClient implements AuthHook {
             `there (nothing stored for ${record.issuer} is sent to it)`,
         );
         const binding = staticBinding(this.#o.staticClient, record);
+        // A DPoP key shown to one issuer is not shown to another.
+        this.#pendingDpop = undefined;
         record = {
           version: 1,
           server_url: record.server_url,
@@ -575,6 +589,9 @@ export class OAuthClient implements AuthHook {
         ...(resource !== undefined ? { resource } : {}),
         ...(scope !== undefined ? { requested_scope: scope } : {}),
       };
+      // What this sign-in asked for replaces what an earlier one did (a profile may send no resource).
+      if (resource === undefined) delete record.resource;
+      if (scope === undefined) delete record.requested_scope;
       // The DPoP key is kept as long as the tokens it binds.
       if (dpop) record.dpop_key = dpop.jwk;
       else delete record.dpop_key;

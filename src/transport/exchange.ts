@@ -427,6 +427,7 @@ export class ServerExchange {
         );
         res = await send(currentBody);
         this.#keepCookies(res);
+        this.#o.auth?.observe?.(current, res.headers);
       }
       if (!isRedirect(res.status)) return res;
       await drain(res);

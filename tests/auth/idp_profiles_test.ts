@@ -24,7 +24,7 @@ async function authorizationWith(world: OAuthWorld, name: string, extra: string[
 
 Deno.test("profileFor: recognised by the issuer's host (not by a look-alike), chosen by name, or off", () => {
   assert.equal(profileFor("https://login.microsoftonline.com/tid/v2.0")?.name, "entra");
-  assert.equal(profileFor("https://sts.windows.net/tid/")?.name, "entra");
+  assert.equal(profileFor("https://sts.windows.net/tid/"), undefined, "the v1 issuer needs resource");
   assert.equal(profileFor("https://acme.eu.auth0.com/")?.name, "auth0");
   assert.equal(profileFor("https://accounts.google.com")?.name, "google");
   assert.equal(profileFor("https://login.microsoftonline.com.evil.example/"), undefined);
@@ -42,10 +42,15 @@ Deno.test("entra: no resource; scopes get the resource as their audience, .defau
     "api://mcp-app/mcp.read offline_access",
   );
   assert.equal(entra.scope(undefined, "https://mcp.example.com/mcp"), "https://mcp.example.com/mcp/.default");
+  // A hostile server asking for another API's scope does not get a token for that API.
   assert.equal(
-    entra.scope("api://other/x", "https://mcp.example.com"),
-    "api://other/x",
-    "an audience is kept",
+    entra.scope("https://graph.microsoft.com/Mail.Read openid", "https://mcp.example.com"),
+    "https://mcp.example.com/.default openid",
+  );
+  assert.equal(entra.scope("api://other/x", "https://mcp.example.com"), "https://mcp.example.com/.default");
+  assert.equal(
+    entra.scope("https://mcp.example.com/read", "https://mcp.example.com/"),
+    "https://mcp.example.com/read",
   );
 });
 

@@ -71,7 +71,12 @@ export class KeychainStore implements CredentialStore {
     if (!isServerRecord(record)) {
       throw new TypeError("Cannot store credentials: not a version 1 server record");
     }
-    await this.#o.tool.set(key, JSON.stringify(record), `${KEYCHAIN_LABEL} ${key.slice(0, 12)}`);
+    // ASCII only (non-ASCII escaped): some tools print other secrets back in another encoding.
+    const text = JSON.stringify(record).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+    await this.#o.tool.set(key, text, `${KEYCHAIN_LABEL} ${key.slice(0, 12)}`);
   }
 
   /**

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { type ProgramOutput, runProgram } from "../run_program.ts";
+
 /** The service name every mcp-bridge secret is filed under. */
 export const KEYCHAIN_SERVICE = "mcp-bridge";
 
@@ -47,46 +49,36 @@ export class KeychainUnavailableError extends Error {
 }
 
 /** What one run of the tool gave. */
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Ran = ProgramOutput;
 
-/** The largest output read from the tool (a record is a few KiB; a listing of many, a few MiB at most). */
-const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+/** How long one call of the tool may take (a locked keyring may wait for an unlock that never comes). */
+const TOOL_TIMEOUT_MS = 15_000;
+/** The largest output read from the tool. */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
+/** The Secret Service tool reads at most this much of a secret (libsecret's `secret-tool store`). */
+export const MAX_SECRET_SERVICE_BYTES = 8191;
 
 async function run(program: string, args: string[], stdin?: string): Promise<Ran> {
-  if (Deno.permissions.querySync({ name: "run", command: program }).state !== "granted") {
-    throw new KeychainUnavailableError(`Cannot use the keychain: run again with --allow-run=${program}`);
-  }
-  let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command(program, {
-      args,
-      stdin: stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    return await runProgram([program, ...args], {
+      flag: "keychain tool",
+      timeoutMs: TOOL_TIMEOUT_MS,
+      maxBytes: MAX_OUTPUT_BYTES,
+      stderr: true,
+      ...(stdin !== undefined ? { stdin } : {}),
+    });
   } catch (error) {
+    const message = (error as Error).message;
+    const missing = /--allow-run=\S+/.exec(message)?.[0];
     throw new KeychainUnavailableError(
-      error instanceof Deno.errors.NotFound
+      missing
+        ? `Cannot use the keychain: run again with ${missing}`
+        : /No such file|not found|os error 2/i.test(message)
         ? `Cannot use the keychain: ${program} is not installed`
-        : `Cannot use the keychain: ${program} did not start (${(error as Error).message})`,
+        : `Cannot use the keychain: ${message}`,
       { cause: error },
     );
   }
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin)).catch(() => {});
-    await writer.close().catch(() => {});
-  }
-  const output = await child.output();
-  if (output.stdout.length > MAX_OUTPUT_BYTES) {
-    throw new KeychainUnavailableError(`Cannot use the keychain: ${program} printed more than expected`);
-  }
-  const decoder = new TextDecoder();
-  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
 
 /**
@@ -135,15 +127,22 @@ export function secretServiceTool(): KeychainTool {
       return ran.stdout;
     },
     async set(account, secret, label) {
+      // Past its limit the tool stores the beginning and still succeeds: refused here instead.
+      if (new TextEncoder().encode(secret).length > MAX_SECRET_SERVICE_BYTES) {
+        throw new KeychainUnavailableError(
+          `Cannot write to the Secret Service: the record is larger than ${MAX_SECRET_SERVICE_BYTES} bytes`,
+        );
+      }
       const ran = await run(program, ["store", `--label=${label}`, ...attributes(account)], secret);
-      if (ran.code !== 0) throw failed("write to", ran);
+      if (ran.code !== 0 || /too long/i.test(ran.stderr)) throw failed("write to", ran);
     },
     async delete(account) {
       const ran = await run(program, ["clear", ...attributes(account)]);
       if (ran.code !== 0 && ran.stderr.trim() !== "") throw failed("delete from", ran);
     },
     async list() {
-      const ran = await run(program, ["search", "--all", "--unlock", "service", KEYCHAIN_SERVICE]);
+      // No --unlock: a locked keyring is an error, not a prompt that nobody answers.
+      const ran = await run(program, ["search", "--all", "service", KEYCHAIN_SERVICE]);
       const accounts = accountsOfSearch(`${ran.stdout}\n${ran.stderr}`);
       if (ran.code !== 0 && accounts.length === 0 && ran.stderr.trim() !== "") throw failed("list", ran);
       const items: KeychainItem[] = [];

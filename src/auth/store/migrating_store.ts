@@ -63,14 +63,38 @@ export class MigratingStore implements CredentialStore {
   async read(key: string): Promise<ServerRecord | undefined> {
     const own = await this.#to.read(key);
     if (own !== undefined) return own;
-    const old = await this.#from.read(key).catch(() => undefined);
-    if (old === undefined) return undefined;
-    await this.#to.write(key, old);
-    await this.#from.delete(key);
-    this.#log.info(
-      `Moved the credentials of ${old.server_url} from the ${this.#names.from} to the ${this.#names.to}`,
-    );
-    return old;
+    if ((await this.#from.read(key).catch(() => undefined)) === undefined) return undefined;
+    // One process moves it (another may be refreshing it meanwhile: it is read again under the lock), and
+    // the old copy goes only once the new one reads back the same.
+    return await this.#to.withLock(key, "migrate", 30_000, async () => {
+      const moved = await this.#to.read(key);
+      if (moved !== undefined) return moved;
+      const old = await this.#from.read(key).catch(() => undefined);
+      if (old === undefined) return undefined;
+      try {
+        await this.#to.write(key, old);
+      } catch (error) {
+        this.#log.warn(
+          `Could not move the credentials of ${old.server_url} to the ${this.#names.to} (${
+            (error as Error).message
+          }): they stay in the ${this.#names.from}`,
+        );
+        return old;
+      }
+      const check = await this.#to.read(key).catch(() => undefined);
+      if (JSON.stringify(check) !== JSON.stringify(old)) {
+        this.#log.warn(
+          `Could not move the credentials of ${old.server_url} to the ${this.#names.to} (they did not read back ` +
+            `the same): they stay in the ${this.#names.from}`,
+        );
+        return old;
+      }
+      await this.#from.delete(key);
+      this.#log.info(
+        `Moved the credentials of ${old.server_url} from the ${this.#names.from} to the ${this.#names.to}`,
+      );
+      return old;
+    });
   }
 
   /**

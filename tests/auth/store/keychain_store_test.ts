@@ -148,3 +148,45 @@ Deno.test("--store keychain without --allow-run=secret-tool: a warning naming th
     );
   });
 });
+
+Deno.test(`--store keychain: a record too large for the Secret Service stays in the file store${skipNote}`, {
+  ignore: missing !== undefined,
+}, async () => {
+  await withOAuthWorld({}, async (world) => {
+    const login = await runCli(
+      ["login", world.mcp.url.href, "--config-dir", world.dir],
+      signInPermissions(world.dir),
+      {
+        BROWSER,
+      },
+    );
+    assert.equal(login.code, 0, login.stderr);
+    const [{ path, record }] = await storedRecords(world.dir);
+    // Over secret-tool's 8 KiB: it would keep the beginning and say nothing.
+    record!.tokens!.id_token = "x".repeat(9000);
+    await Deno.writeTextFile(path!, JSON.stringify(record));
+    const status = await runCli(
+      ["status", "--config-dir", world.dir, "--store", "keychain"],
+      keychainPermissions(world.dir),
+    );
+    assert.equal(status.code, 0, status.stderr);
+    const host = await connectHost(world.mcp.url, {
+      args: ["--config-dir", world.dir, "--store", "keychain"],
+      permissions: keychainPermissions(world.dir),
+      env: { BROWSER, ...busEnv() },
+    });
+    let stderr = "";
+    try {
+      await host.client.listTools();
+    } finally {
+      stderr = host.stderr();
+      await host.close();
+    }
+    assert.match(
+      stderr,
+      /Could not move the credentials of .* larger than 8191 bytes.*they stay in the file store/,
+    );
+    assert.equal((await storedRecords(world.dir)).length, 1, "the file record was deleted");
+    assert.equal(world.as.counters.authorizations, 1, "signed in again");
+  });
+});
