@@ -265,15 +265,29 @@ export async function openStore(
       return new MigratingStore(keychain, file, log, { to: "keychain", from: "file store" });
     }
     log.warn(`The keychain cannot be used (${problem}): credentials go to the file store instead`);
+    return file ?? memoryWithWarning(dir);
   }
-  if (!file) {
+  if (file) {
+    // Back from the keychain: when the keychain tool may run (the user granted it), records still there
+    // move into the file store at their first use.
+    const { keychainToolFor } = await import("./store/keychain_tool.ts");
+    const tool = keychainToolFor(Deno.build.os);
+    if (tool && Deno.permissions.querySync({ name: "run", command: tool.program }).state === "granted") {
+      const { KeychainStore } = await import("./store/keychain_store.ts");
+      const { MigratingStore } = await import("./store/migrating_store.ts");
+      const keychain = new KeychainStore({ tool, locks: file, log });
+      return new MigratingStore(file, keychain, log, { to: "file store", from: "keychain" });
+    }
+  }
+  return file ?? memoryWithWarning(dir);
+
+  function memoryWithWarning(dir: { path: string } | { missing: string }): CredentialStore {
     const missing = "missing" in dir ? dir.missing : "";
     log.debug(`No config dir (--config-dir, or --allow-env=${missing}): credentials are kept in memory`);
     return new MemoryStore(
       `Credentials will not be kept between runs: pass --config-dir, or --allow-env=${missing} to use the default`,
     );
   }
-  return file;
 }
 
 /**

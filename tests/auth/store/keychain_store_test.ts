@@ -190,3 +190,41 @@ Deno.test(`--store keychain: a record too large for the Secret Service stays in 
     assert.equal(world.as.counters.authorizations, 1, "signed in again");
   });
 });
+
+Deno.test(
+  `back to --store file: a keychain record moves into the file store when the tool may run${skipNote}`,
+  {
+    ignore: missing !== undefined,
+  },
+  async () => {
+    await withOAuthWorld({}, async (world) => {
+      const login = await runCli(
+        ["login", world.mcp.url.href, "--config-dir", world.dir, "--store", "keychain"],
+        keychainPermissions(world.dir),
+        { BROWSER },
+      );
+      assert.equal(login.code, 0, login.stderr);
+      assert.deepEqual(await storedRecords(world.dir), []);
+      const host = await connectHost(world.mcp.url, {
+        args: ["--config-dir", world.dir],
+        permissions: keychainPermissions(world.dir),
+        env: { BROWSER, ...busEnv() },
+      });
+      let stderr = "";
+      try {
+        await host.client.listTools();
+      } finally {
+        stderr = host.stderr();
+        await host.close();
+      }
+      assert.equal(world.as.counters.authorizations, 1, "signed in again");
+      assert.equal((await storedRecords(world.dir)).length, 1, "the record did not reach the file store");
+      assert.match(stderr, /Moved the credentials of .* from the keychain to the file store/);
+      const status = await runCli(
+        ["status", "--config-dir", world.dir, "--store", "keychain"],
+        keychainPermissions(world.dir),
+      );
+      assert.ok(!status.stdout.includes("keychain (Secret Service)"), status.stdout);
+    });
+  },
+);
