@@ -384,7 +384,17 @@ export class ServerExchange {
     const auth = this.#o.auth;
     const authorization = headers.get("authorization");
     if (!auth?.proof || !authorization || !/^dpop\s/i.test(authorization)) return;
-    const proof = await auth.proof(method, url, authorization);
+    let proof: string | undefined;
+    try {
+      proof = await auth.proof(method, url, authorization);
+    } catch (error) {
+      // A proof that cannot be made: one clear error for the host, as for a failed `header()`.
+      if (error instanceof TransportError) throw error;
+      throw new TransportError(`Cannot make the DPoP proof: ${(error as Error).message}`, {
+        permanent: true,
+        cause: error,
+      });
+    }
     if (proof) headers.set("dpop", proof);
     else headers.delete("dpop");
   }

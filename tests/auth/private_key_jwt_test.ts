@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { connectHost, type Host, HostConnectError } from "../_fixtures/bridge_host.ts";
-import { onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
+import { type OAuthWorld, onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
 
 interface KoaContext {
   path: string;
@@ -40,6 +40,20 @@ function jwtClient(clientId: string, publicJwk: JsonWebKey): Record<string, unkn
     token_endpoint_auth_signing_alg: "ES256",
     jwks: { keys: [{ ...publicJwk, kid: "k1", use: "sig", alg: "ES256" }] },
   };
+}
+
+/** A bridge signing in as `clientId` with the client credentials grant and `key` (private_key_jwt, ES256). */
+function startWithKey(world: OAuthWorld, clientId: string, key: JsonWebKey) {
+  return connectHost(world.mcp.url, {
+    args: [
+      "--config-dir",
+      world.dir,
+      "--client-credentials",
+      "--static-oauth-client-info",
+      JSON.stringify({ client_id: clientId, private_key: key, token_endpoint_auth_signing_alg: "ES256" }),
+    ],
+    permissions: { net: ["127.0.0.1"], read: [world.dir], write: [world.dir] },
+  });
 }
 
 /** What a host saw when it listed the tools: "listed", or the error and the bridge's stderr. */
@@ -154,21 +168,7 @@ Deno.test("private_key_jwt: an inline JWK works; a key the server does not know 
   const { privateJwk, publicJwk } = await keyPair();
   const other = await keyPair();
   await withOAuthWorld({ as: { clients: [jwtClient("pkjwt-jwk", publicJwk)] } }, async (world) => {
-    const run = async (jwk: JsonWebKey) =>
-      await connectHost(world.mcp.url, {
-        args: [
-          "--config-dir",
-          world.dir,
-          "--client-credentials",
-          "--static-oauth-client-info",
-          JSON.stringify({
-            client_id: "pkjwt-jwk",
-            private_key: jwk,
-            token_endpoint_auth_signing_alg: "ES256",
-          }),
-        ],
-        permissions: { net: ["127.0.0.1"], read: [world.dir], write: [world.dir] },
-      });
+    const run = (jwk: JsonWebKey) => startWithKey(world, "pkjwt-jwk", jwk);
     const host = await run(privateJwk);
     try {
       const { tools } = await host.client.listTools();
@@ -187,20 +187,7 @@ Deno.test("private_key_jwt: an inline JWK works; a key the server does not know 
 Deno.test("private_key_jwt: a key that is not a private key is refused before any request, naming the flag", async () => {
   const { publicJwk } = await keyPair();
   await withOAuthWorld({ as: { clients: [jwtClient("pkjwt-bad", publicJwk)] } }, async (world) => {
-    const outcome = await connectHost(world.mcp.url, {
-      args: [
-        "--config-dir",
-        world.dir,
-        "--client-credentials",
-        "--static-oauth-client-info",
-        JSON.stringify({
-          client_id: "pkjwt-bad",
-          private_key: publicJwk,
-          token_endpoint_auth_signing_alg: "ES256",
-        }),
-      ],
-      permissions: { net: ["127.0.0.1"], read: [world.dir], write: [world.dir] },
-    }).then(listOutcome, failedToConnect);
+    const outcome = await startWithKey(world, "pkjwt-bad", publicJwk).then(listOutcome, failedToConnect);
     assert.match(
       outcome,
       /Cannot use the private key of --static-oauth-client-info for ES256: the JWK has no private part/,

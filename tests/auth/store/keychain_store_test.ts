@@ -10,6 +10,7 @@ import { accountsOfSearch } from "../../../src/auth/store/keychain_tool.ts";
 import { connectHost } from "../../_fixtures/bridge_host.ts";
 import {
   BROWSER,
+  type OAuthWorld,
   runCli,
   signInPermissions,
   storedRecords,
@@ -43,6 +44,21 @@ function keychainPermissions(dir: string) {
   return { ...base, run: [...(base.run ?? []), "secret-tool"] };
 }
 
+/** Starts a bridge with the keychain tool allowed, lists the tools, and returns what it wrote to stderr. */
+async function listWith(world: OAuthWorld, store: string[]): Promise<string> {
+  const host = await connectHost(world.mcp.url, {
+    args: ["--config-dir", world.dir, ...store],
+    permissions: keychainPermissions(world.dir),
+    env: { BROWSER, ...busEnv() },
+  });
+  try {
+    await host.client.listTools();
+  } finally {
+    await host.close();
+  }
+  return host.stderr();
+}
+
 Deno.test("accountsOfSearch: the accounts of secret-tool's listing, from either stream, once each", () => {
   const stdout = '[/1]\nlabel = a\nsecret = {"version":1}\n[/2]\nlabel = b\nsecret = x\n';
   const stderr =
@@ -67,16 +83,7 @@ Deno.test(`--store keychain: login, status, a bridge, logout: nothing in the fil
     );
     assert.match(status.stdout, new RegExp(world.mcp.url.host.replace(".", "\\.")));
     assert.match(status.stdout, /keychain \(Secret Service\)/);
-    const host = await connectHost(world.mcp.url, {
-      args: ["--config-dir", world.dir, "--store", "keychain"],
-      permissions: keychainPermissions(world.dir),
-      env: { BROWSER, ...busEnv() },
-    });
-    try {
-      await host.client.listTools();
-    } finally {
-      await host.close();
-    }
+    await listWith(world, ["--store", "keychain"]);
     assert.equal(
       world.as.counters.authorizations,
       1,
@@ -105,18 +112,7 @@ Deno.test(`--store keychain moves a file-store record into the keychain: no new 
     );
     assert.equal(login.code, 0, login.stderr);
     assert.equal((await storedRecords(world.dir)).length, 1);
-    const host = await connectHost(world.mcp.url, {
-      args: ["--config-dir", world.dir, "--store", "keychain"],
-      permissions: keychainPermissions(world.dir),
-      env: { BROWSER, ...busEnv() },
-    });
-    let stderr = "";
-    try {
-      await host.client.listTools();
-    } finally {
-      stderr = host.stderr();
-      await host.close();
-    }
+    const stderr = await listWith(world, ["--store", "keychain"]);
     assert.equal(world.as.counters.authorizations, 1, "signed in again");
     assert.deepEqual(await storedRecords(world.dir), [], "the file record was not moved");
     assert.match(stderr, /Moved the credentials of .* from the file store to the keychain/);
@@ -170,18 +166,7 @@ Deno.test(`--store keychain: a record too large for the Secret Service stays in 
       keychainPermissions(world.dir),
     );
     assert.equal(status.code, 0, status.stderr);
-    const host = await connectHost(world.mcp.url, {
-      args: ["--config-dir", world.dir, "--store", "keychain"],
-      permissions: keychainPermissions(world.dir),
-      env: { BROWSER, ...busEnv() },
-    });
-    let stderr = "";
-    try {
-      await host.client.listTools();
-    } finally {
-      stderr = host.stderr();
-      await host.close();
-    }
+    const stderr = await listWith(world, ["--store", "keychain"]);
     assert.match(
       stderr,
       /Could not move the credentials of .* larger than 8191 bytes.*they stay in the file store/,
@@ -205,18 +190,7 @@ Deno.test(
       );
       assert.equal(login.code, 0, login.stderr);
       assert.deepEqual(await storedRecords(world.dir), []);
-      const host = await connectHost(world.mcp.url, {
-        args: ["--config-dir", world.dir],
-        permissions: keychainPermissions(world.dir),
-        env: { BROWSER, ...busEnv() },
-      });
-      let stderr = "";
-      try {
-        await host.client.listTools();
-      } finally {
-        stderr = host.stderr();
-        await host.close();
-      }
+      const stderr = await listWith(world, []);
       assert.equal(world.as.counters.authorizations, 1, "signed in again");
       assert.equal((await storedRecords(world.dir)).length, 1, "the record did not reach the file store");
       assert.match(stderr, /Moved the credentials of .* from the keychain to the file store/);
