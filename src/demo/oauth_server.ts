@@ -56,6 +56,20 @@ export interface OAuthServerOptions {
    * nothing at the root, so no RFC 8414 path-inserted metadata.
    */
   issuerPath?: string;
+  /**
+   * Behave like a widely used identity provider, for the profiles of `src/auth/idp_profiles.ts`:
+   * - `entra` (Microsoft Entra ID v2): refuses `resource` (`invalid_target`) and takes the audience from
+   *   the scopes instead (`<resource>/<scope>`, `<resource>/.default`);
+   * - `auth0`: issues a token for the API only when the authorization request names it as `audience`
+   *   (RFC 8707 `resource` is ignored); without it, an opaque token for its own userinfo;
+   * - `google`: lists no `offline_access`, and issues a refresh token only after `access_type=offline`.
+   */
+  behaveLike?: "entra" | "auth0" | "google";
+  /**
+   * With `behaveLike: "google"`, the API its tokens are for (Google knows no `resource`: a client's
+   * tokens are for the APIs it is set up for), asked when a token is issued.
+   */
+  googleAudience?: () => string | undefined;
 }
 
 /** What the authorization server saw. */
@@ -124,6 +138,17 @@ async function rsaSigningKey(): Promise<JsonWebKey & { kid: string; alg: string;
   delete jwk.key_ops;
   delete jwk.ext;
   return { ...jwk, kid: `k-${crypto.randomUUID().slice(0, 8)}`, alg: "RS256", use: "sig" };
+}
+
+/** The part of oidc-provider's request context the configuration reads. */
+interface OidcContext {
+  method?: string;
+  query?: Record<string, unknown>;
+  oidc: {
+    params?: Record<string, unknown>;
+    body?: Record<string, unknown>;
+    entities: Record<string, { grantId?: string } | undefined>;
+  };
 }
 
 /** One stored oidc-provider model instance. */
@@ -235,13 +260,44 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
   const port = (httpServer.address() as AddressInfo).port;
   const prefix = options.issuerPath?.replace(/\/+$/, "") ?? "";
   const issuer = `http://127.0.0.1:${port}${prefix}`;
+  const like = options.behaveLike;
+  // Authorization parameters oidc-provider does not keep, by grant, for the token endpoint (Auth0's
+  // `audience`, Google's `access_type`): recorded at the consent of the interaction.
+  const grantParams = new Map<string, Record<string, unknown>>();
+  const paramsOfGrant = (ctx: OidcContext) => {
+    const entities = ctx.oidc.entities;
+    const grantId = (entities.AuthorizationCode ?? entities.RefreshToken ?? entities.DeviceCode)?.grantId;
+    return grantId ? grantParams.get(grantId) : undefined;
+  };
+  /** The audience Auth0 issues for: the request's `audience`, else the one of the grant. */
+  const auth0Audience = (ctx: OidcContext) => {
+    const audience = ctx.oidc.params?.audience ?? paramsOfGrant(ctx)?.audience;
+    return typeof audience === "string" ? audience : undefined;
+  };
+  /** Entra: the audience named by the scopes (`<resource>/<scope>`). */
+  const entraAudience = (ctx: OidcContext) => {
+    const scope = ctx.oidc.params?.scope;
+    for (const s of typeof scope === "string" ? scope.split(" ") : []) {
+      const slash = s.lastIndexOf("/");
+      if (slash > 0 && acceptResource(s.slice(0, slash))) return s.slice(0, slash);
+    }
+    return undefined;
+  };
+  const resourceInfo = (audience: string, scope: string) => ({
+    audience,
+    scope,
+    accessTokenTTL: accessTokenTtl,
+    accessTokenFormat: options.opaqueAccessTokens ? "opaque" : "jwt",
+    jwt: { sign: { alg: "RS256" } },
+  });
 
   const provider = new Provider(issuer, {
     adapter: memoryAdapter(),
     clients: options.clients ?? [],
     jwks: { keys: [await rsaSigningKey()] },
     cookies: { keys: [crypto.randomUUID()] },
-    scopes: ["openid", "offline_access"],
+    scopes: like === "google" ? ["openid"] : ["openid", "offline_access"],
+    extraParams: ["audience", "access_type"],
     claims: { openid: ["sub"] },
     findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub }) }),
     clientDefaults: {
@@ -265,25 +321,44 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       deviceFlow: { enabled: true },
       resourceIndicators: {
         enabled: true,
-        defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf,
-        useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx: unknown, resourceIndicator: string) => {
+        defaultResource: (ctx: OidcContext, _client: unknown, oneOf?: string) =>
+          like === "entra"
+            ? entraAudience(ctx) ?? oneOf
+            : like === "auth0"
+            ? auth0Audience(ctx)
+            : like === "google"
+            ? options.googleAudience?.()
+            : oneOf,
+        useGrantedResource: () => like === "entra",
+        getResourceServerInfo: (ctx: OidcContext, resourceIndicator: string) => {
+          if (like === "entra") {
+            const named = ctx.method === "GET" ? ctx.query?.resource : ctx.oidc.body?.resource;
+            if (named !== undefined) {
+              throw new errors.InvalidTarget("the resource parameter is not supported with v2 scopes");
+            }
+            if (!acceptResource(resourceIndicator)) throw new errors.InvalidTarget();
+            const scopes = [...resourceScopes.split(" "), ".default"];
+            return resourceInfo(resourceIndicator, scopes.map((s) => `${resourceIndicator}/${s}`).join(" "));
+          }
+          if (like === "auth0") {
+            const audience = auth0Audience(ctx);
+            // No audience: a token for Auth0's own userinfo, which no API accepts.
+            if (audience === undefined || !acceptResource(audience)) {
+              return { ...resourceInfo(`${issuer}/userinfo`, resourceScopes), accessTokenFormat: "opaque" };
+            }
+            return resourceInfo(audience, resourceScopes);
+          }
           if (!acceptResource(resourceIndicator)) throw new errors.InvalidTarget();
-          return {
-            audience: resourceIndicator,
-            scope: resourceScopes,
-            accessTokenTTL: accessTokenTtl,
-            accessTokenFormat: options.opaqueAccessTokens ? "opaque" : "jwt",
-            jwt: { sign: { alg: "RS256" } },
-          };
+          return resourceInfo(resourceIndicator, resourceScopes);
         },
       },
     },
     pkce: { required: () => true },
     // Refresh tokens for every client allowed the grant (not only with offline_access), never bound
     // to the browser session, and rotated on every use.
-    issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(grant: string): boolean }) =>
-      client.grantTypeAllowed("refresh_token"),
+    issueRefreshToken: (ctx: OidcContext, client: { grantTypeAllowed(grant: string): boolean }) =>
+      client.grantTypeAllowed("refresh_token") &&
+      (like !== "google" || paramsOfGrant(ctx)?.access_type === "offline"),
     expiresWithSession: () => false,
     rotateRefreshToken: () => true,
     ttl: {
@@ -349,7 +424,12 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
         for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
           grant.addResourceScope(indicator, scopes.join(" "));
         }
-        result = { consent: { grantId: await grant.save() } };
+        const grantId = await grant.save();
+        grantParams.set(grantId, {
+          audience: details.params.audience,
+          access_type: details.params.access_type,
+        });
+        result = { consent: { grantId } };
       }
       await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: true });
     } catch (error) {

@@ -89,7 +89,8 @@ export async function withOAuthWorld(
   options: OAuthWorldOptions,
   fn: (world: OAuthWorld) => Promise<void>,
 ): Promise<void> {
-  const as = await startOAuthServer(options.as ?? {});
+  let mcp: ProtectedServer | undefined;
+  const as = await startOAuthServer({ googleAudience: () => mcp?.url.href, ...options.as });
   const authorizations: SeenAuthorization[] = [];
   // The raw query of each request to the authorization endpoint, before oidc-provider filters it (it
   // drops `offline_access` without `prompt=consent`, for example). The headless browser has no
@@ -100,7 +101,6 @@ export async function withOAuthWorld(
   };
   as.provider.on("interaction.started", record);
   as.provider.on("authorization.error", record);
-  let mcp: ProtectedServer | undefined;
   let dir: string | undefined;
   try {
     mcp = await serveProtected({ ...(options.mcp ?? {}), issuer: as.issuer });
