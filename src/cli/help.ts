@@ -93,7 +93,8 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
                                exchanged there for an ID-JAG (token_endpoint, client_id, id_token)
   --use-id-token               send the OpenID id_token instead of the access token
   --store <file|keychain|memory>  where credentials live (default file; keychain: the Secret
-                               Service or macOS keychain, needs --allow-run=secret-tool or security)
+                               Service, macOS keychain or Windows Credential Manager, needs
+                               --allow-run=secret-tool, security or powershell.exe)
   --idp-profile <name>         an identity provider's quirks: auto (default, by the issuer), entra,
                                auth0, google, or none
 

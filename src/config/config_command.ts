@@ -29,6 +29,7 @@ import {
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
 import { v8FlagsArgument } from "./runtime_flags.ts";
 import { PROXY_VARIABLES } from "../net/reach.ts";
+import { keychainToolFor } from "../auth/store/keychain_tool.ts";
 import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
 import { hostConfigPath, writeHostConfig } from "./host_config_file.ts";
 
@@ -253,7 +254,11 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   }
   if (options.auth.workloadTokenFile !== undefined) readFiles.push(absolute(options.auth.workloadTokenFile));
   if (options.auth.workloadTokenCommand) runPrograms.push(options.auth.workloadTokenCommand[0]!);
-  if (options.auth.store === "keychain") runPrograms.push(io.os === "darwin" ? "security" : "secret-tool");
+  if (options.auth.store === "keychain") {
+    // secret-tool, security or powershell.exe: the program the bridge will query and run.
+    const tool = keychainToolFor(io.os);
+    if (tool) runPrograms.push(tool.program);
+  }
   if (options.headerCommand) runPrograms.push(options.headerCommand[0]!);
   if (browserSignIn && !options.auth.noBrowser) {
     const browser = io.env("BROWSER");

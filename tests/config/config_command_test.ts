@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { bridgeArgs, connectHost, type Host, HostConnectError, MAIN } from "../_fixtures/bridge_host.ts";
 import { BROWSER, withWorld, type World } from "../_fixtures/oauth_world.ts";
 import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
+import { keychainToolFor } from "../../src/auth/store/keychain_tool.ts";
 
 /** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
 async function config(
@@ -239,7 +240,7 @@ Deno.test("config: the enterprise flags add what they need: the keychain tool, t
       (JSON.parse(out.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
     )[0]!;
     const flag = (name: string) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
-    assert.ok(flag("run").split(/[=,]/).includes("secret-tool"), flag("run"));
+    assert.ok(flag("run").split(/[=,]/).includes(keychainToolFor(Deno.build.os)!.program), flag("run"));
     assert.ok(flag("read").split(/[=,]/).includes("/run/sso/id_token"), flag("read"));
     assert.ok(flag("read").split(/[=,]/).includes("/keys/app.pem"), flag("read"));
     assert.ok(flag("net").split(/[=,]/).includes("idp.example.com:443"), flag("net"));
