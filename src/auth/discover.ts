@@ -100,8 +100,23 @@ export function checkMetadataEndpoints(
   }
 }
 
-async function getJson(
-  options: DiscoverOptions,
+/**
+ * GETs a JSON object (metadata, a key set) without following redirects, at most
+ * {@linkcode MAX_METADATA_BYTES}: `undefined` when the answer is not a 2xx JSON object.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { getJson } from "./discover.ts";
+ * const jwks = await getJson({ fetch, serverUrl: issuerUrl, allowHttp: false, log }, new URL(metadata.jwks_uri));
+ * ```
+ *
+ * @param options The fetch seam, the logger and the MCP protocol version to send, if any.
+ * @param url What to get (already checked by the caller).
+ * @returns The object, or `undefined`.
+ * @throws {AuthError} When the host cannot be reached (naming the missing `--allow-net`).
+ */
+export async function getJson(
+  options: Pick<DiscoverOptions, "fetch" | "log" | "protocolVersion">,
   url: URL,
 ): Promise<Record<string, unknown> | undefined> {
   const headers: Record<string, string> = { accept: "application/json" };

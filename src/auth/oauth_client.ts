@@ -436,10 +436,18 @@ export class OAuthClient implements AuthHook {
       if (typeof value === "string" && URL.canParse(value)) urls.push(new URL(value));
     }
     // Endpoints the user named: the token endpoint, the enterprise identity provider's.
-    for (const value of [this.#o.tokenEndpoint, this.#o.enterpriseIdp?.tokenEndpoint]) {
+    for (
+      const value of [
+        this.#o.tokenEndpoint,
+        this.#o.enterpriseIdp?.tokenEndpoint,
+        this.#o.enterpriseIdp?.issuer,
+      ]
+    ) {
       if (value !== undefined && URL.canParse(value)) urls.push(new URL(value));
     }
-    const browser = this.#grant.callback;
+    // A browser sign-in at the enterprise identity provider when no ID token is given.
+    const idp = this.#o.enterpriseIdp;
+    const browser = this.#grant.callback || (idp !== undefined && idp.idToken === undefined);
     const loopback = this.#o.callback.host === "127.0.0.1" ? ["127.0.0.1"] : ["127.0.0.1", "::1"];
     return {
       urls,
@@ -578,7 +586,7 @@ export class OAuthClient implements AuthHook {
             request: this.#request(),
           }),
       };
-      const { tokens, client } = await this.#grant.obtain(context);
+      const { tokens, client, idp } = await this.#grant.obtain(context);
       record = {
         ...record,
         version: 1,
@@ -592,6 +600,9 @@ export class OAuthClient implements AuthHook {
       // What this sign-in asked for replaces what an earlier one did (a profile may send no resource).
       if (resource === undefined) delete record.resource;
       if (scope === undefined) delete record.requested_scope;
+      // The session at an enterprise identity provider is kept for the next exchange.
+      if (idp) record.idp = idp;
+      else delete record.idp;
       // The DPoP key is kept as long as the tokens it binds.
       if (dpop) record.dpop_key = dpop.jwk;
       else delete record.dpop_key;

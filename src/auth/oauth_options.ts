@@ -21,16 +21,22 @@ export type GrantName =
 
 /** `--enterprise-idp`: the enterprise identity provider of enterprise-managed authorization (SEP-990). */
 export interface EnterpriseIdp {
-  /** Its token endpoint (where the ID token is exchanged). */
-  tokenEndpoint: string;
-  /** Its issuer: when given, an ID token naming another issuer is not sent. */
+  /** Its token endpoint (where the ID token is exchanged); from its metadata when absent. */
+  tokenEndpoint?: string;
+  /**
+   * Its issuer: when given, an ID token naming another issuer is not sent. Needed for the browser
+   * sign-in at the identity provider (its OpenID metadata is found from it).
+   */
   issuer?: string;
   /** The bridge's client id there. */
   clientId: string;
   /** Its client secret there, if it is a confidential client. */
   clientSecret?: string;
-  /** The user's ID token: a file read at each sign-in, or the value itself (from `${VAR}`). */
-  idToken: { file: string; value?: undefined } | { value: string; file?: undefined };
+  /**
+   * The user's ID token: a file read at each sign-in, or the value itself (from `${VAR}`). Absent: the
+   * user signs in at the identity provider in the browser (OpenID Connect, code flow with PKCE).
+   */
+  idToken?: { file: string; value?: undefined } | { value: string; file?: undefined };
 }
 
 /** A pre-registered client from `--static-oauth-client-info`. */

@@ -180,13 +180,16 @@ function privateKeySecrets(key: string | Record<string, unknown>): string[] {
 }
 
 /**
- * Reads `--enterprise-idp` (JSON or `@file`): `token_endpoint`, `client_id`, `id_token` (`@file`, or the
- * token itself, typically `${VAR}`), optional `issuer` and `client_secret`; `${VAR}` expanded.
+ * Reads `--enterprise-idp` (JSON or `@file`): `client_id`, and either `issuer` (the user signs in at the
+ * identity provider in the browser; `token_endpoint` from its metadata) or `token_endpoint` and
+ * `id_token` (`@file`, or the token itself, typically `${VAR}`); optional `client_secret`; `${VAR}`
+ * expanded.
  *
  * @example Usage
  * ```ts ignore
  * import { parseEnterpriseIdp } from "./setup.ts";
  * const idp = parseEnterpriseIdp('{"token_endpoint":"https://idp.example/token","client_id":"b","id_token":"@/run/id_token"}');
+ * const signIn = parseEnterpriseIdp('{"issuer":"https://idp.example","client_id":"b"}');
  * ```
  *
  * @param text The flag's value.
@@ -202,23 +205,30 @@ export function parseEnterpriseIdp(text: string): EnterpriseIdp {
     }
     if (required) {
       throw new AuthError(
-        `Cannot use --enterprise-idp: it needs "${name}" (token_endpoint, client_id and id_token at least)`,
+        `Cannot use --enterprise-idp: it needs "${name}" (client_id, and issuer or token_endpoint with id_token)`,
       );
     }
     return undefined;
   };
-  const tokenEndpoint = member("token_endpoint", true)!;
-  if (!URL.canParse(tokenEndpoint)) {
+  const clientId = member("client_id", true)!;
+  const issuer = member("issuer", false);
+  const idToken = member("id_token", false);
+  // A browser sign-in finds everything from the issuer; an ID token of the user's needs the endpoint.
+  const tokenEndpoint = member("token_endpoint", issuer === undefined);
+  if (tokenEndpoint !== undefined && !URL.canParse(tokenEndpoint)) {
     throw new AuthError(`Cannot use --enterprise-idp: token_endpoint "${tokenEndpoint}" is not a URL`);
   }
-  const clientId = member("client_id", true)!;
-  const idToken = member("id_token", true)!;
-  const issuer = member("issuer", false);
+  if (issuer !== undefined && !URL.canParse(issuer)) {
+    throw new AuthError(`Cannot use --enterprise-idp: issuer "${issuer}" is not a URL`);
+  }
+  if (idToken === undefined && issuer === undefined) member("id_token", true);
   const clientSecret = member("client_secret", false);
   return {
-    tokenEndpoint,
     clientId,
-    idToken: idToken.startsWith("@") ? { file: idToken.slice(1) } : { value: idToken },
+    ...(tokenEndpoint !== undefined ? { tokenEndpoint } : {}),
+    ...(idToken !== undefined
+      ? { idToken: idToken.startsWith("@") ? { file: idToken.slice(1) } : { value: idToken } }
+      : {}),
     ...(issuer !== undefined ? { issuer } : {}),
     ...(clientSecret !== undefined ? { clientSecret } : {}),
   };
@@ -312,7 +322,7 @@ export async function createOAuthClient(setup: OAuthSetup): Promise<OAuthClient>
     : undefined;
   const enterpriseIdp = auth.enterpriseIdp !== undefined ? parseEnterpriseIdp(auth.enterpriseIdp) : undefined;
   if (enterpriseIdp?.clientSecret) log.addSecret(enterpriseIdp.clientSecret);
-  if (enterpriseIdp?.idToken.value) log.addSecret(enterpriseIdp.idToken.value);
+  if (enterpriseIdp?.idToken?.value) log.addSecret(enterpriseIdp.idToken.value);
   const key = await serverStoreKey(setup);
   return new OAuthClient({
     serverUrl: setup.serverUrl,

@@ -120,4 +120,19 @@ export interface ServerRecord {
    * refresh must prove the same key.
    */
   dpop_key?: JsonWebKey;
+  /**
+   * The user's session at the enterprise identity provider (enterprise-managed authorization with a
+   * browser sign-in there): its ID token is exchanged again, and refreshed, without a new sign-in.
+   */
+  idp?: IdpSession;
+}
+
+/** The user's tokens at an enterprise identity provider, for the client the bridge is there. */
+export interface IdpSession {
+  /** The identity provider's issuer. */
+  issuer: string;
+  /** The bridge's client id there. */
+  client_id: string;
+  /** Its tokens: the ID token, and a refresh token when it gave one. */
+  tokens: TokenSet;
 }

@@ -90,7 +90,8 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
                                (JWT-bearer grant; client_id from --static-oauth-client-info)
   --workload-token-command <cmd>  the same with a program that prints the token (no shell)
   --enterprise-idp <json|@file>  sign in through the company's identity provider: your ID token is
-                               exchanged there for an ID-JAG (token_endpoint, client_id, id_token)
+                               exchanged there for an ID-JAG (issuer and client_id: sign in there in
+                               the browser; or token_endpoint, client_id and id_token)
   --use-id-token               send the OpenID id_token instead of the access token
   --store <file|keychain|memory>  where credentials live (default file; keychain: the Secret
                                Service, macOS keychain or Windows Credential Manager, needs

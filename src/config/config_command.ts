@@ -204,12 +204,26 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
   return 0;
 }
 
+/** A JSON flag's object, inline or `@file` (`undefined` when it cannot be read: the bridge reports it when it runs). */
+function jsonFlag(text: string | undefined, io: ConfigIo): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text.startsWith("@") ? io.readText(text.slice(1)) : text);
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The permission plan: discovery of the authorization server, then what the flags name. */
 async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPlan> {
   const authUrls = await authorizationUrls(options, io);
   const signsIn = authUrls.length > 0;
   const grant = options.auth.grant;
-  const browserSignIn = signsIn && grant === "authorization_code";
+  // `--enterprise-idp` without an ID token: the user signs in at the identity provider in the browser.
+  const idpSignIn = grant === "enterprise_managed" &&
+    jsonFlag(options.auth.enterpriseIdp, io)?.id_token === undefined;
+  const browserSignIn = signsIn && (grant === "authorization_code" || idpSignIn);
   // The proxy variables: readable, the bridge knows whether it connects directly (see `reach.ts`).
   const envVars: string[] = options.network.proxy === undefined ? [...PROXY_VARIABLES] : [];
   const readFiles: string[] = [];
@@ -231,26 +245,17 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
     if (path !== undefined) readFiles.push(absolute(path));
   }
   // Files named inside the JSON flags: a private key, the enterprise IdP's ID token; and the IdP itself.
-  const jsonOf = (text: string | undefined): Record<string, unknown> | undefined => {
-    if (text === undefined) return undefined;
-    try {
-      const value = JSON.parse(text.startsWith("@") ? io.readText(text.slice(1)) : text);
-      return typeof value === "object" && value !== null ? value : undefined;
-    } catch {
-      return undefined; // The bridge reports it when it runs.
-    }
-  };
-  const key = jsonOf(options.auth.staticClientInfo)?.private_key;
+  const key = jsonFlag(options.auth.staticClientInfo, io)?.private_key;
   if (typeof key === "string" && key.startsWith("@")) readFiles.push(absolute(key.slice(1)));
-  const idp = jsonOf(options.auth.enterpriseIdp);
+  const idp = jsonFlag(options.auth.enterpriseIdp, io);
   if (options.auth.enterpriseIdp?.startsWith("@")) {
     readFiles.push(absolute(options.auth.enterpriseIdp.slice(1)));
   }
   if (typeof idp?.id_token === "string" && idp.id_token.startsWith("@")) {
     readFiles.push(absolute(idp.id_token.slice(1)));
   }
-  if (typeof idp?.token_endpoint === "string" && URL.canParse(idp.token_endpoint)) {
-    authUrls.push(new URL(idp.token_endpoint));
+  for (const url of [idp?.token_endpoint, idp?.issuer]) {
+    if (typeof url === "string" && URL.canParse(url)) authUrls.push(new URL(url));
   }
   if (options.auth.workloadTokenFile !== undefined) readFiles.push(absolute(options.auth.workloadTokenFile));
   if (options.auth.workloadTokenCommand) runPrograms.push(options.auth.workloadTokenCommand[0]!);

@@ -33,6 +33,8 @@ export interface OAuthServerOptions {
   accessTokenTtl?: number;
   /** Lifetime of refresh tokens in seconds (default 14 days). */
   refreshTokenTtl?: number;
+  /** Lifetime of ID tokens in seconds (default 3600). */
+  idTokenTtl?: number;
   /** Lifetime of device codes in seconds (default 600). */
   deviceCodeTtl?: number;
   /** The scopes the resource servers accept (default {@linkcode RESOURCE_SCOPES}). */
@@ -368,7 +370,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
       DeviceCode: options.deviceCodeTtl ?? 600,
       AuthorizationCode: 60,
       Grant: 14 * 24 * 3600,
-      IdToken: 3600,
+      IdToken: options.idTokenTtl ?? 3600,
       Interaction: 600,
       Session: 14 * 24 * 3600,
     },

@@ -59,3 +59,21 @@ Deno.test("parseEnterpriseIdp: the ID token from a file or a value; every requir
     /token_endpoint "not a url" is not a URL/,
   );
 });
+
+Deno.test("parseEnterpriseIdp: with the issuer alone, the user signs in at the identity provider in the browser", () => {
+  assert.deepEqual(
+    parseEnterpriseIdp(JSON.stringify({ issuer: "https://sso.example.com", client_id: "b" })),
+    {
+      clientId: "b",
+      issuer: "https://sso.example.com",
+    },
+  );
+  assert.throws(
+    () => parseEnterpriseIdp(JSON.stringify({ client_id: "b" })),
+    /Cannot use --enterprise-idp: it needs "token_endpoint"/,
+  );
+  assert.throws(
+    () => parseEnterpriseIdp(JSON.stringify({ issuer: "sso.example.com", client_id: "b" })),
+    /issuer "sso.example.com" is not a URL/,
+  );
+});

@@ -246,3 +246,29 @@ Deno.test("config: the enterprise flags add what they need: the keychain tool, t
     assert.ok(flag("net").split(/[=,]/).includes("idp.example.com:443"), flag("net"));
   });
 });
+
+Deno.test("config: --enterprise-idp with an issuer only (browser sign-in at the IdP) adds the IdP host, the browser and the callback", async () => {
+  await withWorld({}, async (world) => {
+    const out = await config(world, [
+      "--host-app",
+      "claude-desktop",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      world.dir,
+      "--enterprise-idp",
+      JSON.stringify({ issuer: "https://sso.example.com/oauth2/default", client_id: "b" }),
+      "--static-oauth-client-info",
+      JSON.stringify({ client_id: "app", client_secret: "s" }),
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const entry = Object.values(
+      (JSON.parse(out.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
+    )[0]!;
+    const flag = (name: string) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
+    assert.ok(flag("net").split(/[=,]/).includes("sso.example.com:443"), flag("net"));
+    assert.ok(flag("run").split(/[=,]/).includes(BROWSER), `the browser may not run: ${flag("run")}`);
+    assert.ok(flag("env").split(/[=,]/).includes("BROWSER"), flag("env"));
+    assert.ok(flag("net").split(/[=,]/).includes("[::1]"), `no callback listener: ${flag("net")}`);
+  });
+});

@@ -2,7 +2,9 @@
  * Enterprise-managed authorization (SEP-990, the identity assertion authorization grant): the user's ID
  * token from the enterprise identity provider is exchanged there (RFC 8693) for an identity assertion
  * grant (ID-JAG) addressed to the MCP server's authorization server, which takes it with the JWT-bearer
- * grant (RFC 7523 §2.1). No browser: the company's IdP decides who may use which server.
+ * grant (RFC 7523 §2.1). The company's IdP decides who may use which server. The ID token is the
+ * user's own (`id_token` of `--enterprise-idp`), or comes from a browser sign-in at the IdP, kept and
+ * refreshed there (`_idp_id_token.ts`).
  *
  * The ID token goes only to the identity provider's token endpoint (and, when `issuer` is configured,
  * only if the token names that issuer); the ID-JAG only to the authorization server it is addressed to.
@@ -11,8 +13,9 @@
  */
 
 import { AuthError } from "../errors.ts";
-import { readJwtFile, unverifiedClaims } from "../jwt_file.ts";
+import { unverifiedClaims } from "../jwt_file.ts";
 import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
+import { enterpriseIdToken } from "./_idp_id_token.ts";
 import type { Grant } from "./grant.ts";
 
 const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
@@ -32,10 +35,7 @@ export const ENTERPRISE_MANAGED: Grant = {
       "Enterprise-managed authorization needs the client registered at the server's authorization server: " +
         'pass --static-oauth-client-info \'{"client_id": "…", "client_secret": "…"}\'',
     );
-    const idToken = idp.idToken.file !== undefined
-      ? readJwtFile(idp.idToken.file, "ID token")
-      : idp.idToken.value;
-    options.log.addSecret(idToken);
+    const { idToken, tokenEndpoint, session } = await enterpriseIdToken(context, idp);
     const iss = unverifiedClaims(idToken).iss;
     if (idp.issuer !== undefined && iss !== idp.issuer) {
       throw new AuthError(
@@ -49,8 +49,8 @@ export const ENTERPRISE_MANAGED: Grant = {
       allowHttp: options.allowHttp,
       onSecret: (secret) => options.log.addSecret(secret),
       now: context.now,
-      issuer: idp.issuer ?? new URL(idp.tokenEndpoint).origin,
-      tokenEndpoint: idp.tokenEndpoint,
+      issuer: idp.issuer ?? new URL(tokenEndpoint).origin,
+      tokenEndpoint,
       client: {
         client_id: idp.clientId,
         ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
@@ -73,6 +73,6 @@ export const ENTERPRISE_MANAGED: Grant = {
       ...(scope ? { scope } : {}),
       ...(resource ? { resource } : {}),
     });
-    return { tokens, client: undefined };
+    return { tokens, client: undefined, ...(session ? { idp: session } : {}) };
   },
 };

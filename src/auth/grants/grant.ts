@@ -10,7 +10,7 @@ import type { Brakes } from "../brakes.ts";
 import type { Discovery } from "../discover.ts";
 import type { OAuthClientOptions } from "../oauth_options.ts";
 import type { RequestOptions } from "../token_client.ts";
-import type { ClientInfo, ServerRecord, TokenSet } from "../types.ts";
+import type { ClientInfo, IdpSession, ServerRecord, TokenSet } from "../types.ts";
 
 /** What a grant gets from the OAuth client for one sign-in. */
 export interface GrantContext {
@@ -49,6 +49,8 @@ export interface Obtained {
   tokens: TokenSet;
   /** The client used, to store when registered (`undefined`: nothing to store). */
   client: ClientInfo | undefined;
+  /** The session at an enterprise identity provider to keep (`undefined`: none). */
+  idp?: IdpSession;
 }
 
 /** One grant. */

@@ -32,6 +32,6 @@ export { MemoryStore } from "./memory_store.ts";
 export { storeKey, type StoreKeyParts } from "./store_key.ts";
 export { LockTimeoutError } from "./lock.ts";
 export { StorePermissionError } from "./permissions.ts";
-export type { ClientInfo, ServerRecord, TokenSet } from "../types.ts";
+export type { ClientInfo, IdpSession, ServerRecord, TokenSet } from "../types.ts";
 export type { SigningKey } from "../client_assertion.ts";
 export { Logger, type LoggerOptions, type LogLevel, type LogSink } from "../../log/logger.ts";

@@ -59,6 +59,11 @@ export function isServerRecord(value: unknown): value is ServerRecord {
   if (!isObject(value) || value.version !== 1 || typeof value.server_url !== "string") return false;
   if (value.client !== undefined && !isClientInfo(value.client)) return false;
   if (value.tokens !== undefined && !isTokenSet(value.tokens)) return false;
+  if (
+    value.idp !== undefined &&
+    !(isObject(value.idp) && typeof value.idp.issuer === "string" &&
+      typeof value.idp.client_id === "string" && isTokenSet(value.idp.tokens))
+  ) return false;
   const bound = value.static_client;
   if (
     bound !== undefined &&
@@ -95,6 +100,9 @@ export function recordSecrets(record: ServerRecord | undefined): string[] {
     record?.tokens?.access_token,
     record?.tokens?.refresh_token,
     record?.tokens?.id_token,
+    record?.idp?.tokens.access_token,
+    record?.idp?.tokens.refresh_token,
+    record?.idp?.tokens.id_token,
     record?.client?.client_secret,
     record?.dpop_key?.d,
   ];

@@ -1,0 +1,93 @@
+/**
+ * verifyIdToken: every check of OpenID Connect Core §3.1.3.7 refuses a token that breaks it, each made
+ * with `jose` and a key of the test's own (the way a hostile or broken identity provider would sign).
+ */
+
+import assert from "node:assert/strict";
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose";
+import { verifyIdToken } from "../../src/auth/id_token.ts";
+import { AuthError } from "../../src/auth/errors.ts";
+
+const ISSUER = "https://idp.example";
+const CLIENT = "bridge";
+const { publicKey, privateKey } = await generateKeyPair("ES256");
+const other = await generateKeyPair("ES256");
+const JWKS = { keys: [{ ...(await exportJWK(publicKey)), alg: "ES256", kid: "k1" }] };
+
+async function idToken(claims: JWTPayload = {}, key: CryptoKey = privateKey): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return await new SignJWT({
+    iss: ISSUER,
+    aud: CLIENT,
+    sub: "ada",
+    iat: now,
+    exp: now + 300,
+    nonce: "n-1",
+    ...claims,
+  })
+    .setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .sign(key);
+}
+
+const expect = { issuer: ISSUER, clientId: CLIENT, nonce: "n-1", now: Date.now() };
+
+async function refused(
+  token: string,
+  why: RegExp,
+  overrides: Partial<typeof expect> & { subject?: string } = {},
+) {
+  await assert.rejects(verifyIdToken(token, JWKS, { ...expect, ...overrides }), (error: unknown) => {
+    assert.ok(error instanceof AuthError, String(error));
+    assert.match(error.message, why);
+    return true;
+  });
+}
+
+Deno.test("verifyIdToken: a good ID token gives its claims", async () => {
+  const claims = await verifyIdToken(await idToken(), JWKS, expect);
+  assert.equal(claims.sub, "ada");
+  const refreshed = await verifyIdToken(await idToken({ nonce: undefined }), JWKS, {
+    issuer: ISSUER,
+    clientId: CLIENT,
+    subject: "ada",
+    now: Date.now(),
+  });
+  assert.equal(refreshed.sub, "ada");
+});
+
+Deno.test("verifyIdToken: another key's signature, another issuer, another audience are refused", async () => {
+  await refused(await idToken({}, other.privateKey), /signature does not verify/);
+  await refused(await idToken({ iss: "https://evil.example" }), /"iss" claim is wrong/);
+  await refused(await idToken({ aud: "someone-else" }), /"aud" claim is wrong/);
+});
+
+Deno.test("verifyIdToken: expired, issued in the future, or missing a required claim", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  await refused(await idToken({ exp: now - 120, iat: now - 600 }), /expired/);
+  await refused(await idToken({ iat: now + 600, exp: now + 900 }), /future|"iat" claim/);
+  await refused(await idToken({ sub: undefined }), /"sub" claim is wrong|not a valid/);
+});
+
+Deno.test("verifyIdToken: the nonce of another sign-in, or none, is refused", async () => {
+  await refused(await idToken({ nonce: "n-2" }), /nonce/);
+  await refused(await idToken({ nonce: undefined }), /nonce/);
+});
+
+Deno.test("verifyIdToken: several audiences need this client as azp; a refreshed token names the same user", async () => {
+  await refused(await idToken({ aud: [CLIENT, "other"] }), /several audiences/);
+  await verifyIdToken(await idToken({ aud: [CLIENT, "other"], azp: CLIENT }), JWKS, expect);
+  await refused(await idToken({ sub: "eve" }), /another user/, { subject: "ada" });
+});
+
+Deno.test("verifyIdToken: unsigned (alg none) and MAC-signed tokens, and a key set that is none, are refused", async () => {
+  const encode = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+  const now = Math.floor(Date.now() / 1000);
+  const payload = { iss: ISSUER, aud: CLIENT, sub: "ada", iat: now, exp: now + 300, nonce: "n-1" };
+  await refused(`${encode({ alg: "none" })}.${encode(payload)}.`, /not a valid|asymmetric/);
+  const mac = await new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).sign(
+    new TextEncoder().encode("x".repeat(32)),
+  );
+  await refused(mac, /asymmetric|signature|not a valid/);
+  await assert.rejects(verifyIdToken(await idToken(), { nope: true }, expect), /no key set/);
+});
