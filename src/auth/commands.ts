@@ -11,7 +11,13 @@ import { resolveHeaders } from "../cli/headers.ts";
 import { LEGACY_VERSIONS } from "../era/versions.ts";
 import { VERSION } from "../version.ts";
 import { fetchAuthServerMetadata } from "./discover.ts";
-import { createOAuthClient, loadStaticClient, type OAuthSetup, openStore } from "./setup.ts";
+import {
+  createOAuthClient,
+  loadStaticClient,
+  type OAuthSetup,
+  openStore,
+  parseEnterpriseIdp,
+} from "./setup.ts";
 import { serverStoreKey } from "./stored_credentials.ts";
 import { recordSecrets } from "./store/record.ts";
 import { revokeToken } from "./token_client.ts";
@@ -213,6 +219,53 @@ async function revokeAll(record: ServerRecord, options: CommandOptions): Promise
 }
 
 /**
+ * Ends the session at an enterprise identity provider the bridge signed in at: its refresh token is
+ * revoked at the provider's own revocation endpoint (from its metadata, found from the stored issuer),
+ * as the client the session belongs to (with the secret of `--enterprise-idp` only for that client).
+ */
+async function revokeIdpSession(record: ServerRecord, options: CommandOptions): Promise<void> {
+  const session = record.idp;
+  const token = session?.tokens.refresh_token;
+  if (!session || !token) return;
+  const log = options.log;
+  const serverUrl = new URL(session.issuer);
+  try {
+    let secret: string | undefined;
+    if (options.auth.enterpriseIdp !== undefined) {
+      const flag = parseEnterpriseIdp(options.auth.enterpriseIdp);
+      if (flag.clientId === session.client_id && flag.issuer === session.issuer) secret = flag.clientSecret;
+    }
+    if (secret !== undefined) log.addSecret(secret);
+    const metadata = await fetchAuthServerMetadata(
+      { fetch: options.fetch, serverUrl, allowHttp: options.allowHttp, log },
+      session.issuer,
+    );
+    if (!metadata.revocation_endpoint) {
+      log.info(`The identity provider ${session.issuer} offers no revocation: its session is forgotten only`);
+      return;
+    }
+    await revokeToken(options.fetch, {
+      revocationEndpoint: metadata.revocation_endpoint,
+      client: {
+        client_id: session.client_id,
+        ...(secret !== undefined ? { client_secret: secret } : {}),
+        token_endpoint_auth_method: secret !== undefined ? "client_secret_basic" : "none",
+        source: "static",
+      },
+      token,
+      tokenTypeHint: "refresh_token",
+      allowHttp: options.allowHttp,
+      serverUrl,
+      onSecret: (value) => log.addSecret(value),
+    });
+  } catch (error) {
+    log.warn(
+      `Cannot end the session at the identity provider ${session.issuer}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/**
  * Throws unless the config dir can be found: without it the store would be an empty one in memory,
  * and "No stored credentials" a wrong answer.
  */
@@ -242,6 +295,7 @@ async function logout(options: CommandOptions): Promise<number> {
   }
   for (const { key, record } of entries) {
     await revokeAll(record, options);
+    await revokeIdpSession(record, options);
     await store.delete(key);
     options.print(`Signed out of ${record.server_url}\n`);
   }

@@ -23,6 +23,8 @@ import { checkServerSuppliedUrl } from "./fetchable_url.ts";
 
 /** The largest metadata document read (RFC 8414 and RFC 9728 documents are a few KiB). */
 export const MAX_METADATA_BYTES = 1024 * 1024;
+/** The longest wait for a metadata document (or key set), answer and body. */
+export const METADATA_TIMEOUT_MS = 30_000;
 /** What discovery found. */
 export interface Discovery {
   /** The server's protected resource metadata, when it publishes one. */
@@ -122,9 +124,21 @@ export async function getJson(
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.protocolVersion) headers["mcp-protocol-version"] = options.protocolVersion;
   let res: Response;
+  // The whole answer, body included, within the limit: a server that accepts and never answers must not
+  // hold a host request (and the sign-in lock) for ever.
+  const signal = AbortSignal.timeout(METADATA_TIMEOUT_MS);
   try {
-    res = await options.fetch(url, { headers, redirect: "manual" });
+    res = await options.fetch(url, { headers, redirect: "manual", signal });
   } catch (error) {
+    if (signal.aborted) {
+      throw new AuthError(
+        `${url.host} did not answer ${url.pathname} within ${METADATA_TIMEOUT_MS / 1000} s`,
+        {
+          cause: error,
+          unreachable: true,
+        },
+      );
+    }
     if (error instanceof Deno.errors.NotCapable) {
       throw new AuthError(
         `Cannot reach ${url.host} for authorization: add --allow-net=${url.hostname}:${

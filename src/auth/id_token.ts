@@ -3,7 +3,8 @@
  * endpoint (OpenID Connect Core §3.1.3.7, §12.2): the signature against the provider's published keys
  * (JOSE is `jose`'s, loaded only here), `iss` identical to the issuer, `aud` naming the bridge's client
  * (and `azp` naming it when there are several audiences), `exp` in the future and `iat` not in it
- * (a minute of tolerance), and the `nonce` of the authorization request. Asymmetric algorithms only:
+ * (a minute of tolerance), and the `nonce` of the authorization request; a refreshed one must match the
+ * one it replaces (§12.2). Asymmetric algorithms only:
  * `none` and MACs are refused.
  *
  * @module
@@ -19,8 +20,11 @@ export interface IdTokenExpectations {
   clientId: string;
   /** The `nonce` sent in the authorization request (absent for a refreshed ID token). */
   nonce?: string;
-  /** The subject the ID token must name (a refreshed one names the same user, §12.2). */
-  subject?: string;
+  /**
+   * For a refreshed ID token, the claims of the one it replaces (§12.2): the same `sub`, the same `azp`
+   * (or none when there was none), the same `auth_time` when there was one, and a `nonce` only if equal.
+   */
+  original?: Record<string, unknown>;
   /** The time, milliseconds since the epoch. */
   now: number;
 }
@@ -99,8 +103,16 @@ export async function verifyIdToken(
   if (expect.nonce !== undefined && payload.nonce !== expect.nonce) {
     throw refuse("its nonce is not the one of this sign-in");
   }
-  if (expect.subject !== undefined && payload.sub !== expect.subject) {
-    throw refuse("it names another user than the sign-in did");
+  const original = expect.original;
+  if (original !== undefined) {
+    if (payload.sub !== original.sub) throw refuse("it names another user than the sign-in did");
+    if (payload.azp !== original.azp) throw refuse("its authorized party is not the sign-in's");
+    if (original.auth_time !== undefined && payload.auth_time !== original.auth_time) {
+      throw refuse("its auth_time is not the sign-in's");
+    }
+    if (payload.nonce !== undefined && payload.nonce !== original.nonce) {
+      throw refuse("its nonce is not the sign-in's");
+    }
   }
   return payload;
 }

@@ -571,6 +571,10 @@ export class OAuthClient implements AuthHook {
           ...(dpop ? { dpop: dpop.prover } : {}),
         }),
         request: () => this.#request(),
+        keepIdpSession: async (session) => {
+          record = { ...record, idp: session };
+          await this.#o.store.write(this.#o.storeKey, record);
+        },
         staticClient: (missing) => {
           if (!this.#o.staticClient) throw new AuthError(missing);
           return this.#staticClient(discovery, record);

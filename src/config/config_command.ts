@@ -8,7 +8,7 @@
  */
 
 import { parseFlags } from "../cli/_parse_flags.ts";
-import { discover } from "../auth/discover.ts";
+import { discover, fetchAuthServerMetadata } from "../auth/discover.ts";
 import { parseBrowserEnv } from "../auth/browser_env.ts";
 import { bearerChallenge } from "../auth/www_authenticate.ts";
 import { type CliOptions, parseCommandLine, UsageError } from "../cli/args.ts";
@@ -257,6 +257,11 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   for (const url of [idp?.token_endpoint, idp?.issuer]) {
     if (typeof url === "string" && URL.canParse(url)) authUrls.push(new URL(url));
   }
+  // A browser sign-in at the identity provider fetches its token endpoint and key set, which may be on
+  // other hosts than its issuer (Google's are).
+  if (idpSignIn && typeof idp?.issuer === "string" && URL.canParse(idp.issuer)) {
+    authUrls.push(...await identityProviderUrls(idp.issuer, options, io));
+  }
   if (options.auth.workloadTokenFile !== undefined) readFiles.push(absolute(options.auth.workloadTokenFile));
   if (options.auth.workloadTokenCommand) runPrograms.push(options.auth.workloadTokenCommand[0]!);
   if (options.auth.store === "keychain") {
@@ -348,6 +353,24 @@ async function authorizationUrls(options: CliOptions, io: ConfigIo): Promise<URL
     if (typeof value === "string") urls.push(new URL(value));
   }
   return urls;
+}
+
+/** The endpoints of an enterprise identity provider the bridge fetches: none when its metadata cannot be had. */
+async function identityProviderUrls(issuer: string, options: CliOptions, io: ConfigIo): Promise<URL[]> {
+  try {
+    const metadata = await fetchAuthServerMetadata(
+      { fetch: io.fetch, serverUrl: new URL(issuer), allowHttp: options.allowHttp, log: io.log },
+      issuer,
+    );
+    return [metadata.token_endpoint, metadata.jwks_uri]
+      .filter((value): value is string => typeof value === "string" && URL.canParse(value))
+      .map((value) => new URL(value));
+  } catch (error) {
+    io.log.warn(
+      `Cannot read the identity provider's metadata (${(error as Error).message}): only ${issuer} is granted`,
+    );
+    return [];
+  }
 }
 
 /** The bridge's arguments with `--config-dir` absolute (and present, when a dir is needed). */

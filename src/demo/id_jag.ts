@@ -33,6 +33,14 @@ export interface IdJagIssuer {
   publicJwk: JsonWebKey;
   /** ID-JAGs issued. */
   issued: number;
+  /** The last one issued. */
+  last?: string;
+}
+
+/** The authorization server's side. */
+export interface IdJagAcceptor {
+  /** How many of the next JWT-bearer requests to refuse (`invalid_grant`), as a server having a bad moment. */
+  refuse: number;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -91,6 +99,7 @@ export async function issueIdJags(idp: OAuthServer, options: { clientAtAs: strin
       .setExpirationTime("5m")
       .sign(privateKey);
     out.issued++;
+    out.last = jag;
     ctx.body = {
       access_token: jag,
       issued_token_type: ID_JAG_TYPE,
@@ -113,15 +122,21 @@ export async function issueIdJags(idp: OAuthServer, options: { clientAtAs: strin
  * @param as The authorization server.
  * @param idpIssuer The identity provider it trusts.
  * @param idpKey That provider's ID-JAG key.
+ * @returns A handle to make it refuse requests.
  */
 export function acceptIdJags(
   as: OAuthServer,
   idpIssuer: string,
   idpKey: JsonWebKey,
-): void {
+): IdJagAcceptor {
   const { provider } = as;
+  const out: IdJagAcceptor = { refuse: 0 };
   as.provider.registerGrantType(JWT_BEARER_GRANT, async (ctx: Ctx) => {
     const { client, params } = ctx.oidc;
+    if (out.refuse > 0) {
+      out.refuse--;
+      throw new errors.InvalidGrant("refused for the test");
+    }
     let claims: Record<string, unknown>;
     try {
       ({ payload: claims } = await jwtVerify(params.assertion, idpKey, {
@@ -161,4 +176,5 @@ export function acceptIdJags(
     const value = await token.save();
     ctx.body = { access_token: value, token_type: "Bearer", expires_in: token.expiration, scope };
   }, ["assertion", "scope", "resource"]);
+  return out;
 }

@@ -72,6 +72,12 @@ export interface OAuthServerOptions {
    * tokens are for the APIs it is set up for), asked when a token is issued.
    */
   googleAudience?: () => string | undefined;
+  /**
+   * A Koa middleware run around oidc-provider's own (before `provider.callback()` is made: later
+   * `provider.use` calls are not seen), for tests that make a real server misbehave in one way.
+   */
+  // deno-lint-ignore no-explicit-any
+  middleware?: (ctx: any, next: () => Promise<void>) => Promise<void>;
 }
 
 /** What the authorization server saw. */
@@ -401,6 +407,7 @@ export async function startOAuthServer(options: OAuthServerOptions = {}): Promis
     },
   );
 
+  if (options.middleware) provider.use(options.middleware);
   const callback = provider.callback();
 
   const interact = async (req: IncomingMessage, res: ServerResponse) => {

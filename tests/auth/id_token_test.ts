@@ -49,7 +49,7 @@ Deno.test("verifyIdToken: a good ID token gives its claims", async () => {
   const refreshed = await verifyIdToken(await idToken({ nonce: undefined }), JWKS, {
     issuer: ISSUER,
     clientId: CLIENT,
-    subject: "ada",
+    original: { sub: "ada", nonce: "n-1" },
     now: Date.now(),
   });
   assert.equal(refreshed.sub, "ada");
@@ -73,10 +73,14 @@ Deno.test("verifyIdToken: the nonce of another sign-in, or none, is refused", as
   await refused(await idToken({ nonce: undefined }), /nonce/);
 });
 
-Deno.test("verifyIdToken: several audiences need this client as azp; a refreshed token names the same user", async () => {
+Deno.test("verifyIdToken: several audiences need this client as azp; a refreshed token matches the one it replaces", async () => {
   await refused(await idToken({ aud: [CLIENT, "other"] }), /several audiences/);
   await verifyIdToken(await idToken({ aud: [CLIENT, "other"], azp: CLIENT }), JWKS, expect);
-  await refused(await idToken({ sub: "eve" }), /another user/, { subject: "ada" });
+  const refreshed = { nonce: undefined, original: { sub: "ada", nonce: "n-1", auth_time: 100 } };
+  await refused(await idToken({ sub: "eve", auth_time: 100 }), /another user/, refreshed);
+  await refused(await idToken({ auth_time: 200 }), /auth_time/, refreshed);
+  await refused(await idToken({ auth_time: 100, azp: CLIENT }), /authorized party/, refreshed);
+  await refused(await idToken({ auth_time: 100, nonce: "n-2" }), /nonce/, refreshed);
 });
 
 Deno.test("verifyIdToken: unsigned (alg none) and MAC-signed tokens, and a key set that is none, are refused", async () => {
@@ -85,9 +89,14 @@ Deno.test("verifyIdToken: unsigned (alg none) and MAC-signed tokens, and a key s
   const now = Math.floor(Date.now() / 1000);
   const payload = { iss: ISSUER, aud: CLIENT, sub: "ada", iat: now, exp: now + 300, nonce: "n-1" };
   await refused(`${encode({ alg: "none" })}.${encode(payload)}.`, /not a valid|asymmetric/);
-  const mac = await new SignJWT(payload).setProtectedHeader({ alg: "HS256" }).sign(
-    new TextEncoder().encode("x".repeat(32)),
-  );
-  await refused(mac, /asymmetric|signature|not a valid/);
+  // A MAC with a key the key set holds (as an IdP publishing a symmetric key would): the signature
+  // checks out, and only the algorithm allow-list refuses it.
+  const secret = "x".repeat(32);
+  const mac = await new SignJWT(payload).setProtectedHeader({ alg: "HS256", kid: "mac" })
+    .sign(new TextEncoder().encode(secret));
+  const withMac = {
+    keys: [...JWKS.keys, { kty: "oct", k: btoa(secret).replace(/=+$/, ""), alg: "HS256", kid: "mac" }],
+  };
+  await assert.rejects(verifyIdToken(mac, withMac, expect), /asymmetric/);
   await assert.rejects(verifyIdToken(await idToken(), { nope: true }, expect), /no key set/);
 });

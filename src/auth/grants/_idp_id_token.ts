@@ -78,49 +78,54 @@ export async function enterpriseIdToken(
     issuer,
     tokenEndpoint,
   };
+  // Checked before anyone signs in: without its keys, no ID token of this provider can be verified.
+  const jwksUri = checkServerSuppliedUrl(
+    metadata.jwks_uri,
+    issuerUrl,
+    options.allowHttp,
+    `jwks_uri of ${issuer}`,
+  );
   let jwks: Promise<unknown> | undefined;
   const keys = () =>
-    jwks ??= (async () => {
-      const uri = checkServerSuppliedUrl(
-        metadata.jwks_uri,
-        issuerUrl,
-        options.allowHttp,
-        `jwks_uri of ${issuer}`,
-      );
-      return await getJson({ fetch: options.fetch, log: options.log }, uri);
-    })();
-  const verify = async (idToken: string, expect: { nonce?: string; subject?: string }) => {
+    jwks ??= idpRequest(issuer, () => getJson({ fetch: options.fetch, log: options.log }, jwksUri));
+  const verify = async (idToken: string, expect: { nonce?: string; original?: Record<string, unknown> }) => {
     await verifyIdToken(idToken, await keys(), {
       issuer,
       clientId: idp.clientId,
       now: context.now(),
       ...expect,
     });
-    return idToken;
+  };
+  const keep = async (session: IdpSession) => {
+    // Stored before the exchange: a refresh token rotated here survives a later step that fails.
+    await context.keepIdpSession(session);
+    return session;
   };
 
   // 1. The stored session: its ID token while it is valid, else a refresh.
   const stored = context.record.idp;
   if (stored && stored.issuer === issuer && stored.client_id === idp.clientId && stored.tokens.id_token) {
-    const claims = unverifiedClaims(stored.tokens.id_token);
-    if (typeof claims.exp === "number" && claims.exp * 1000 - ID_TOKEN_MARGIN_MS > context.now()) {
+    const original = unverifiedClaims(stored.tokens.id_token);
+    if (typeof original.exp === "number" && original.exp * 1000 - ID_TOKEN_MARGIN_MS > context.now()) {
       return { idToken: stored.tokens.id_token, tokenEndpoint, session: stored };
     }
     if (stored.tokens.refresh_token) {
       try {
         context.brakes.use("token request");
-        const tokens = await refreshTokens(options.fetch, {
-          ...request,
-          client,
-          refreshToken: stored.tokens.refresh_token,
-          scope: "openid",
-        });
+        // No scope: the one granted at the sign-in (RFC 6749 §6), `offline_access` included.
+        const tokens = await idpRequest(
+          issuer,
+          () =>
+            refreshTokens(options.fetch, { ...request, client, refreshToken: stored.tokens.refresh_token! }),
+        );
         if (tokens.id_token) {
-          const subject = typeof claims.sub === "string" ? claims.sub : undefined;
-          await verify(tokens.id_token, subject !== undefined ? { subject } : {});
+          await verify(tokens.id_token, { original });
           options.log.debug(`Refreshed the ID token at ${issuerUrl.host}`);
-          return { idToken: tokens.id_token, tokenEndpoint, session: { ...stored, tokens } };
+          const session = await keep({ ...stored, tokens });
+          return { idToken: tokens.id_token, tokenEndpoint, session };
         }
+        // No new ID token: the rotated refresh token is kept, and the user signs in there again.
+        await keep({ ...stored, tokens: { ...tokens, id_token: stored.tokens.id_token } });
         options.log.debug(`${issuerUrl.host} refreshed no ID token: signing in there again`);
       } catch (error) {
         if (!(error instanceof AuthError) || error.oauthError !== "invalid_grant") throw error;
@@ -131,43 +136,62 @@ export async function enterpriseIdToken(
 
   // 2. A browser sign-in at the identity provider, through the code grant's flow.
   const nonce = randomNonce();
-  const { tokens } = await AUTHORIZATION_CODE.obtain({
-    ...context,
-    // Its URLs are checked against its issuer; the user's --authorize-param are the MCP server's.
-    options: { ...options, serverUrl: issuerUrl, authorizeParams: [] },
-    discovery: { issuer, metadata, legacy: false },
-    record: { version: 1, server_url: issuer },
-    scope: (metadata.scopes_supported ?? []).includes("offline_access") ? "openid offline_access" : "openid",
-    resource: undefined,
-    authorizeParams: [["nonce", nonce]],
-    tokenEndpoint: () => request,
-    request: () => request,
-    staticClient: () => client,
-    client: () => Promise.resolve(client),
-  });
+  const { tokens } = await idpRequest(issuer, () =>
+    AUTHORIZATION_CODE.obtain({
+      ...context,
+      // Its URLs are checked against its issuer; the user's --authorize-param are the MCP server's.
+      options: { ...options, serverUrl: issuerUrl, authorizeParams: [] },
+      discovery: { issuer, metadata, legacy: false },
+      record: { version: 1, server_url: issuer },
+      scope: (metadata.scopes_supported ?? []).includes("offline_access")
+        ? "openid offline_access"
+        : "openid",
+      resource: undefined,
+      authorizeParams: [["nonce", nonce]],
+      tokenEndpoint: () => request,
+      request: () => request,
+      staticClient: () => client,
+      client: () => Promise.resolve(client),
+    }));
   if (!tokens.id_token) {
     throw new AuthError(
       `The identity provider ${issuer} returned no ID token: is "openid" allowed for client ${idp.clientId}?`,
     );
   }
   await verify(tokens.id_token, { nonce });
-  return {
-    idToken: tokens.id_token,
-    tokenEndpoint,
-    session: { issuer, client_id: idp.clientId, tokens },
-  };
+  const session = await keep({ issuer, client_id: idp.clientId, tokens });
+  return { idToken: tokens.id_token, tokenEndpoint, session };
+}
+
+/**
+ * Runs a request to the identity provider. One it cannot reach is said as such, and is final: the wait
+ * for an MCP server that is away (an `unreachable` error) is not for an identity provider.
+ *
+ * @param issuer The identity provider (or its token endpoint's origin), for the message.
+ * @param fn The request.
+ * @returns What it returns.
+ */
+export async function idpRequest<T>(issuer: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (!(error instanceof AuthError) || !error.unreachable) throw error;
+    throw new AuthError(`Cannot reach the identity provider ${issuer}: ${error.message}`, { cause: error });
+  }
 }
 
 /** The identity provider's metadata, found from its issuer (the user's choice: its own URLs are checked against it). */
 function metadataOf(context: GrantContext, idp: EnterpriseIdp) {
   const { options } = context;
-  if (idp.issuer === undefined) {
+  const issuer = idp.issuer;
+  if (issuer === undefined) {
     throw new AuthError('Cannot sign in at the identity provider: --enterprise-idp needs its "issuer"');
   }
-  return fetchAuthServerMetadata(
-    { fetch: options.fetch, serverUrl: new URL(idp.issuer), allowHttp: options.allowHttp, log: options.log },
-    idp.issuer,
-  );
+  return idpRequest(issuer, () =>
+    fetchAuthServerMetadata(
+      { fetch: options.fetch, serverUrl: new URL(issuer), allowHttp: options.allowHttp, log: options.log },
+      issuer,
+    ));
 }
 
 function endpointOf(metadata: { issuer: string; token_endpoint?: string }): string {

@@ -15,7 +15,7 @@
 import { AuthError } from "../errors.ts";
 import { unverifiedClaims } from "../jwt_file.ts";
 import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
-import { enterpriseIdToken } from "./_idp_id_token.ts";
+import { enterpriseIdToken, idpRequest } from "./_idp_id_token.ts";
 import type { Grant } from "./grant.ts";
 
 const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
@@ -45,25 +45,27 @@ export const ENTERPRISE_MANAGED: Grant = {
     }
     // 1. At the identity provider: the ID token for an ID-JAG addressed to this authorization server.
     context.brakes.use("token request");
-    const jag = await exchangeToken(options.fetch, {
-      allowHttp: options.allowHttp,
-      onSecret: (secret) => options.log.addSecret(secret),
-      now: context.now,
-      issuer: idp.issuer ?? new URL(tokenEndpoint).origin,
-      tokenEndpoint,
-      client: {
-        client_id: idp.clientId,
-        ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
-        token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
-        source: "static",
-      },
-      subjectToken: idToken,
-      subjectTokenType: ID_TOKEN_TYPE,
-      requestedTokenType: ID_JAG_TYPE,
-      audience: discovery.issuer,
-      ...(resource ? { resource } : {}),
-      ...(scope ? { scope } : {}),
-    });
+    const idpName = idp.issuer ?? new URL(tokenEndpoint).origin;
+    const jag = await idpRequest(idpName, () =>
+      exchangeToken(options.fetch, {
+        allowHttp: options.allowHttp,
+        onSecret: (secret) => options.log.addSecret(secret),
+        now: context.now,
+        issuer: idpName,
+        tokenEndpoint,
+        client: {
+          client_id: idp.clientId,
+          ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
+          token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
+          source: "static",
+        },
+        subjectToken: idToken,
+        subjectTokenType: ID_TOKEN_TYPE,
+        requestedTokenType: ID_JAG_TYPE,
+        audience: discovery.issuer,
+        ...(resource ? { resource } : {}),
+        ...(scope ? { scope } : {}),
+      }));
     // 2. At the authorization server: the ID-JAG for an access token (JWT-bearer grant).
     context.brakes.use("token request");
     const tokens = await jwtBearerToken(options.fetch, {

@@ -39,6 +39,11 @@ export interface GrantContext {
    * bound to the issuer); throws an `AuthError` with `missing` when there is none.
    */
   staticClient(missing: string): ClientInfo;
+  /**
+   * Stores the session at an enterprise identity provider at once (under the sign-in lock), before the
+   * rest of the sign-in: a refresh token rotated there is not lost when a later step fails.
+   */
+  keepIdpSession(session: IdpSession): Promise<void>;
   /** The client identity at this authorization server (static, CIMD, stored or newly registered). */
   client(record: ServerRecord, redirectUris: string[]): Promise<ClientInfo>;
 }
