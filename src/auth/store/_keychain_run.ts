@@ -35,6 +35,8 @@ export interface KeychainRunOptions {
   stdin?: string;
   /** The most output read from each stream (default 1 MiB). */
   maxBytes?: number;
+  /** How long the run may take (default 15 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export interface KeychainRunOptions {
  *
  * @param program The program (as named in `--allow-run`).
  * @param args Its arguments: never a secret.
- * @param options Its stdin, the output limit.
+ * @param options Its stdin, the output and time limits.
  * @returns Its exit code and output.
  * @throws {KeychainUnavailableError} When it may not run (naming the flag), is missing, takes too long or
  * prints too much.
@@ -55,7 +57,7 @@ export async function runKeychainTool(
   try {
     return await runProgram([program, ...args], {
       flag: "keychain tool",
-      timeoutMs: TOOL_TIMEOUT_MS,
+      timeoutMs: options.timeoutMs ?? TOOL_TIMEOUT_MS,
       maxBytes: options.maxBytes ?? MAX_OUTPUT_BYTES,
       stderr: true,
       ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),

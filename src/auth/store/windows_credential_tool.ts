@@ -40,6 +40,8 @@ export const POWERSHELL = "powershell.exe";
 
 /** What it is, for messages and `status`. */
 const LABEL = "Windows Credential Manager";
+/** How long one run of PowerShell may take (it compiles the C# each time: slow on a cold machine). */
+const TOOL_RUN_TIMEOUT_MS = 60_000;
 /** `CRED_MAX_CREDENTIAL_BLOB_SIZE`: the most bytes one generic credential holds. */
 export const MAX_CREDENTIAL_BLOB_BYTES = 2560;
 
@@ -475,16 +477,23 @@ export function staleRequests(
 
 /** Windows: the Credential Manager through PowerShell. */
 export function windowsCredentialTool(): KeychainTool {
-  const call = async (what: string, requests: CredentialRequest[]): Promise<CredentialOutput> => {
+  const call = async (
+    what: string,
+    requests: CredentialRequest[],
+    maxBytes = 1024 * 1024,
+  ): Promise<CredentialOutput> => {
     const ran = await runKeychainTool(
       POWERSHELL,
       ["-NoLogo", "-NoProfile", "-NonInteractive", "-EncodedCommand", encodeCommand(CREDENTIAL_SCRIPT)],
-      { stdin: credentialRequests(requests) },
+      // Windows PowerShell starts and compiles the C# on each run: seconds on a cold machine.
+      { stdin: credentialRequests(requests), timeoutMs: TOOL_RUN_TIMEOUT_MS, maxBytes },
     );
     const out = parseCredentialOutput(ran.stdout);
     if (ran.code !== 0 || !out.done) {
       // PowerShell's own stderr may be CLIXML: the script's error line is the message when there is one.
-      const stderr = ran.stderr.split("\n").map((l) => l.trim()).find((l) => l && !l.startsWith("#< CLIXML"));
+      const stderr = ran.stderr.split("\n").map((l) => l.trim()).find((l) =>
+        l && !l.startsWith("#< CLIXML") && !l.startsWith("<")
+      );
       throw new KeychainUnavailableError(
         `Cannot ${what} the ${LABEL}: ${out.error ?? stderr ?? `exit ${ran.code}`}`,
       );
@@ -539,7 +548,8 @@ export function windowsCredentialTool(): KeychainTool {
       ]);
     },
     async list() {
-      const out = await call("list", [{ op: "enum", filter: `${KEYCHAIN_SERVICE}/*` }]);
+      // Every record and part, in base64: more than one record's worth of output.
+      const out = await call("list", [{ op: "enum", filter: `${KEYCHAIN_SERVICE}/*` }], 16 * 1024 * 1024);
       return secretsOfCredentials(out.credentials).items.filter((i) => isStoreKey(i.account));
     },
   };

@@ -1,9 +1,9 @@
 /**
  * The real keychain the `--store keychain` tests use here, if any: the Secret Service on Linux
  * (`secret-tool` against GNOME Keyring in a D-Bus session: `.ci/with_keyring` starts one), the login
- * keychain on macOS (`security`, when `security show-keychain-info` succeeds), the Credential Manager on
- * Windows (`powershell.exe`, when it runs). Elsewhere the tests are skipped with the reason. Nothing here
- * pretends to be a keychain tool.
+ * keychain on macOS (`security`) and the Credential Manager on Windows (`powershell.exe`), each when a
+ * real probe (write, read back and delete a secret in parts) succeeds. Elsewhere the tests are skipped with
+ * the reason. Nothing here pretends to be a keychain tool.
  *
  * @module
  */
@@ -23,22 +23,6 @@ export interface KeychainUnderTest {
   env: Record<string, string>;
 }
 
-/**
- * Whether a program runs and succeeds. The tests may run only `deno` (which holds every permission of
- * its own): a `deno eval` runs the program.
- */
-function runs(program: string, args: string[]): boolean {
-  const code = `const out = new Deno.Command(${JSON.stringify(program)}, { args: ${
-    JSON.stringify(args)
-  }, stdin: "null", stdout: "null", stderr: "null" }).outputSync(); Deno.exit(out.code);`;
-  try {
-    return new Deno.Command("deno", { args: ["eval", code], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-}
-
 function whyMissing(os: string): string | undefined {
   if (os === "linux") {
     try {
@@ -51,15 +35,44 @@ function whyMissing(os: string): string | undefined {
     }
     return undefined;
   }
-  if (os === "darwin") {
-    return runs("security", ["show-keychain-info"])
-      ? undefined
-      : "security show-keychain-info failed: no default keychain to use";
-  }
-  if (os === "windows") {
-    return runs("powershell.exe", ["-NoLogo", "-NoProfile", "-NonInteractive", "-Command", "exit 0"])
-      ? undefined
-      : "powershell.exe does not run here";
+  if (os === "darwin" || os === "windows") {
+    // A real write, read and delete of a secret large enough to go in parts: a keychain that exists but
+    // cannot store (a locked login keychain, a Windows session without a credential store) is a reason
+    // to skip, not a failure. The probe ends itself after 90 s; each tool run has its own limit too.
+    const factory = os === "darwin" ? "macosSecurityTool" : "windowsCredentialTool";
+    const module = new URL(
+      os === "darwin"
+        ? "../../../src/auth/store/keychain_tool.ts"
+        : "../../../src/auth/store/windows_credential_tool.ts",
+      import.meta.url,
+    ).href;
+    const probe =
+      `setTimeout(() => { console.error("the probe took more than 90 s"); Deno.exit(3); }, 90_000);
+import { ${factory} } from ${JSON.stringify(module)};
+const tool = ${factory}();
+const account = "mcp-bridge-probe-" + crypto.randomUUID().slice(0, 8);
+const secret = "x".repeat(3000);
+try {
+  await tool.set(account, secret, "mcp-bridge test probe");
+  if ((await tool.get(account)) !== secret) throw new Error("the secret read back differs");
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  Deno.exit(1);
+} finally {
+  await tool.delete(account).catch(() => {});
+}
+Deno.exit(0);`;
+    try {
+      const out = new Deno.Command("deno", { args: ["eval", probe], stdout: "null", stderr: "piped" })
+        .outputSync();
+      if (out.success) return undefined;
+      const why = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1) ?? `exit ${out.code}`;
+      return `the ${
+        os === "darwin" ? "macOS keychain" : "Windows Credential Manager"
+      } cannot store a secret here: ${why}`;
+    } catch (error) {
+      return `the keychain probe could not run: ${(error as Error).message}`;
+    }
   }
   return `the keychain tests know the keychains of Linux, macOS and Windows (this is ${os})`;
 }
