@@ -23,6 +23,14 @@ async function config(
   return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
 }
 
+/** The `--allow-<name>=…` flag of the one Claude Desktop entry `config` printed ("" when absent). */
+function allowFlagOf(stdout: string): (name: string) => string {
+  const entry = Object.values(
+    (JSON.parse(stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
+  )[0]!;
+  return (name) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
+}
+
 /** Splits a line of POSIX shell words as `shellWord` writes them (plain, or in single quotes). */
 function shellWords(line: string): string[] {
   const words: string[] = [];
@@ -236,10 +244,7 @@ Deno.test("config: the enterprise flags add what they need: the keychain tool, t
       JSON.stringify({ client_id: "app", private_key: "@/keys/app.pem" }),
     ]);
     assert.equal(out.code, 0, out.stderr);
-    const entry = Object.values(
-      (JSON.parse(out.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
-    )[0]!;
-    const flag = (name: string) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
+    const flag = allowFlagOf(out.stdout);
     assert.ok(flag("run").split(/[=,]/).includes(keychainToolFor(Deno.build.os)!.program), flag("run"));
     assert.ok(flag("read").split(/[=,]/).includes("/run/sso/id_token"), flag("read"));
     assert.ok(flag("read").split(/[=,]/).includes("/keys/app.pem"), flag("read"));
@@ -262,10 +267,7 @@ Deno.test("config: --enterprise-idp with an issuer only (browser sign-in at the 
       JSON.stringify({ client_id: "app", client_secret: "s" }),
     ]);
     assert.equal(out.code, 0, out.stderr);
-    const entry = Object.values(
-      (JSON.parse(out.stdout) as { mcpServers: Record<string, { args: string[] }> }).mcpServers,
-    )[0]!;
-    const flag = (name: string) => entry.args.find((a) => a.startsWith(`--allow-${name}=`)) ?? "";
+    const flag = allowFlagOf(out.stdout);
     assert.ok(flag("net").split(/[=,]/).includes("sso.example.com:443"), flag("net"));
     assert.ok(flag("run").split(/[=,]/).includes(BROWSER), `the browser may not run: ${flag("run")}`);
     assert.ok(flag("env").split(/[=,]/).includes("BROWSER"), flag("env"));
