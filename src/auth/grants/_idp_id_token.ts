@@ -64,12 +64,7 @@ export async function enterpriseIdToken(
   const issuer = metadata.issuer;
   const issuerUrl = new URL(issuer);
   const tokenEndpoint = idp.tokenEndpoint ?? endpointOf(metadata);
-  const client: ClientInfo = {
-    client_id: idp.clientId,
-    ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
-    token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
-    source: "static",
-  };
+  const client = idpClient(idp);
   const request = {
     allowHttp: options.allowHttp,
     serverUrl: issuerUrl,
@@ -161,6 +156,22 @@ export async function enterpriseIdToken(
   await verify(tokens.id_token, { nonce });
   const session = await keep({ issuer, client_id: idp.clientId, tokens });
   return { idToken: tokens.id_token, tokenEndpoint, session };
+}
+
+/**
+ * The bridge's client at the identity provider: public, or confidential with the secret of
+ * `--enterprise-idp` (HTTP Basic).
+ *
+ * @param idp `--enterprise-idp`.
+ * @returns The client.
+ */
+export function idpClient(idp: EnterpriseIdp): ClientInfo {
+  return {
+    client_id: idp.clientId,
+    ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
+    token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
+    source: "static",
+  };
 }
 
 /**

@@ -15,7 +15,7 @@
 import { AuthError } from "../errors.ts";
 import { unverifiedClaims } from "../jwt_file.ts";
 import { exchangeToken, JWT_BEARER_GRANT, jwtBearerToken } from "../token_client.ts";
-import { enterpriseIdToken, idpRequest } from "./_idp_id_token.ts";
+import { enterpriseIdToken, idpClient, idpRequest } from "./_idp_id_token.ts";
 import type { Grant } from "./grant.ts";
 
 const ID_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:id_token";
@@ -53,12 +53,7 @@ export const ENTERPRISE_MANAGED: Grant = {
         now: context.now,
         issuer: idpName,
         tokenEndpoint,
-        client: {
-          client_id: idp.clientId,
-          ...(idp.clientSecret !== undefined ? { client_secret: idp.clientSecret } : {}),
-          token_endpoint_auth_method: idp.clientSecret !== undefined ? "client_secret_basic" : "none",
-          source: "static",
-        },
+        client: idpClient(idp),
         subjectToken: idToken,
         subjectTokenType: ID_TOKEN_TYPE,
         requestedTokenType: ID_JAG_TYPE,
