@@ -206,11 +206,42 @@ export function securityAddLine(account: string, data: Uint8Array): string {
  * @returns The accounts, in order, without repeats.
  */
 export function accountsOfDump(output: string): string[] {
+  return serviceAccountsOfDump(output).filter(isStoreKey);
+}
+
+/**
+ * The parts of an account's records in `security dump-keychain` output, of every generation: those a
+ * crash or a race left behind too, which no manifest names any more.
+ *
+ * @example Usage
+ * ```ts
+ * import { partAccountsOfDump } from "./keychain_tool.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const item = (account: string) =>
+ *   `keychain: "/k"\nclass: "genp"\nattributes:\n    "acct"<blob>="${account}"\n    "svce"<blob>="mcp-bridge"\n`;
+ * const dump = item("k1") + item("k1/0a1b2c3d/0") + item("k1/99999999/3") + item("k10/0a1b2c3d/0");
+ * assert.deepEqual(partAccountsOfDump(dump, "k1"), ["k1/0a1b2c3d/0", "k1/99999999/3"]);
+ * ```
+ *
+ * @param output What `security dump-keychain` printed.
+ * @param account The store key.
+ * @returns The part accounts, in order.
+ */
+export function partAccountsOfDump(output: string, account: string): string[] {
+  return serviceAccountsOfDump(output).filter((name) =>
+    /^[0-9a-f]{8}\/\d+$/.test(name.slice(account.length + 1)) &&
+    name.startsWith(`${account}/`)
+  );
+}
+
+/** Every account of mcp-bridge's generic passwords in `security dump-keychain` output, once each. */
+function serviceAccountsOfDump(output: string): string[] {
   const accounts: string[] = [];
   let item: { cls?: string; service?: string; account?: string } = {};
   const done = () => {
     const { cls, service, account } = item;
-    if (cls === "genp" && service === KEYCHAIN_SERVICE && account !== undefined && isStoreKey(account)) {
+    if (cls === "genp" && service === KEYCHAIN_SERVICE && account !== undefined) {
       if (!accounts.includes(account)) accounts.push(account);
     }
   };
@@ -325,6 +356,9 @@ export function macosSecurityTool(): KeychainTool {
       // The account's own item first: a reader then finds nothing rather than a broken record.
       await remove(account);
       if (manifest) { for (const name of partNames(account, manifest)) await remove(name); }
+      // Parts no manifest names any more (a crash or a race left them): whatever the keychain lists.
+      const ran = await runKeychainTool(program, ["dump-keychain"], { maxBytes: MAX_DUMP_BYTES });
+      if (ran.code === 0) { for (const name of partAccountsOfDump(ran.stdout, account)) await remove(name); }
     },
     async list() {
       const ran = await runKeychainTool(program, ["dump-keychain"], { maxBytes: MAX_DUMP_BYTES });

@@ -11,6 +11,7 @@ import {
   keychainToolFor,
   MACOS_PART_BYTES,
   macosSecurityTool,
+  partAccountsOfDump,
   securityAddLine,
 } from "../../../src/auth/store/keychain_tool.ts";
 import { KeychainUnavailableError } from "../../../src/auth/store/_keychain_run.ts";
@@ -121,6 +122,16 @@ attributes:
     "acct"<blob>="3f2a9c0d1e2f3a4b5c6d7e8f90a1b2c3"
     "svce"<blob>="mcp-bridge"
 `;
+
+Deno.test("partAccountsOfDump: every part of one record in the keychain, of any generation, and nothing else", () => {
+  const key = "3f2a9c0d1e2f3a4b5c6d7e8f90a1b2c3";
+  assert.deepEqual(partAccountsOfDump(DUMP, key), [`${key}/0a1b2c3d/0`]);
+  const stale = DUMP + 'keychain: "/k"\nclass: "genp"\nattributes:\n    "acct"<blob>="' + key +
+    '/ffffffff/12"\n    "svce"<blob>="mcp-bridge"\n';
+  assert.deepEqual(partAccountsOfDump(stale, key), [`${key}/0a1b2c3d/0`, `${key}/ffffffff/12`]);
+  assert.deepEqual(partAccountsOfDump(DUMP, "0123456789abcdef0123456789abcdef"), []);
+  assert.deepEqual(partAccountsOfDump(DUMP, key.slice(0, 31)), [], "a prefix of another key");
+});
 
 Deno.test("accountsOfDump: the store keys of mcp-bridge's generic passwords in security dump-keychain, once each", () => {
   assert.deepEqual(accountsOfDump(DUMP), [
