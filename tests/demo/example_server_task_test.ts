@@ -8,11 +8,15 @@ Deno.test("deno task example-server: the bundled server on its own prints its UR
     stdout: "piped",
     stderr: "null",
   }).spawn();
+  // The raw stream's own reader, cancelled in `finally`: a piped-through stream would keep stdout locked, and
+  // `child.stdout.cancel()` on a locked stream fails, leaving the pipe open (a leak the sanitizer reports).
+  const reader = child.stdout.getReader();
   try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
     const first = await reader.read();
-    assert.match(first.value ?? "", new RegExp(`listens at http://127\\.0\\.0\\.1:${port}/mcp`));
-    reader.releaseLock();
+    assert.match(
+      new TextDecoder().decode(first.value),
+      new RegExp(`listens at http://127\\.0\\.0\\.1:${port}/mcp`),
+    );
     const res = await fetch(`http://127.0.0.1:${port}/mcp`, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
@@ -28,6 +32,6 @@ Deno.test("deno task example-server: the bundled server on its own prints its UR
   } finally {
     child.kill("SIGINT");
     await child.status;
-    await child.stdout.cancel().catch(() => {});
+    await reader.cancel();
   }
 });
