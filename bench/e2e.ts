@@ -23,6 +23,7 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
 import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
+import { buildBundle } from "../scripts/bundle.ts";
 import { blobText, registerBenchTools, serveModernBench } from "./modern_server.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -57,6 +58,14 @@ const WATCHDOG_MS = 15 * 60_000;
 
 const ROOT = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 const MAIN = `${ROOT}/src/main.ts`;
+/** The bundle users run (`jsr:@mcp-bridge/mcp-bridge`, `deno task bundle`), built from the source by this run. */
+const BUNDLE_DIR = `${ROOT}/.tmp/bench-bundle`;
+const BUNDLE = `${BUNDLE_DIR}/main.js`;
+/**
+ * The working directory of every Deno process but `source`: a host starts the bridge where no deno.json is
+ * (Claude Desktop: `/`), so no project config or lockfile is read; `source` runs in the checkout.
+ */
+const USER_CWD = "/";
 const FLOOR_PROXY = `${ROOT}/bench/floor_proxy.ts`;
 const REMOTE_DIR = `${ROOT}/.tmp/bench-mcp-remote`;
 const REMOTE_VERSION = "0.15.1";
@@ -75,7 +84,7 @@ const KINDS: readonly Kind[] = ["direct", "bridge", "bridge-plain", "remote"];
  * recommended V8 flags), run against the 2025-era server only (it cannot translate), to show what Deno
  * itself costs for the same workload. Its numbers are a floor, reported apart from the client columns.
  */
-type RunKind = Kind | "floor";
+type RunKind = Kind | "floor" | "source";
 /** The kinds that run a bridge process (whose `/proc` numbers are read). */
 type BridgeKind = Exclude<RunKind, "direct">;
 /** The server's protocol era: 2025 (`initialize`, sessions) or 2026-07-28 (`server/discover`, `_meta`). */
@@ -90,7 +99,10 @@ const LABEL: Record<Kind, string> = {
   remote: `mcp-remote ${REMOTE_VERSION}`,
 };
 const FLOOR_LABEL = "minimal Deno proxy (floor)";
-const labelOf = (kind: RunKind): string => kind === "floor" ? FLOOR_LABEL : LABEL[kind];
+/** mcp-bridge run from its TypeScript source in a checkout, to show what the bundle buys. */
+const SOURCE_LABEL = "mcp-bridge from source";
+const labelOf = (kind: RunKind): string =>
+  kind === "floor" ? FLOOR_LABEL : kind === "source" ? SOURCE_LABEL : LABEL[kind];
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers (exported ones are pure and documented)
@@ -387,7 +399,8 @@ async function preparePlainDenoDir(): Promise<void> {
 }
 
 function stdioParams(kind: BridgeKind, url: URL, era: Era) {
-  if (kind === "floor" || kind === "bridge" || kind === "bridge-plain") {
+  if (kind === "source") {
+    // A developer's run: the TypeScript modules, in the checkout (its deno.json and lockfile).
     return {
       command: Deno.execPath(),
       args: [
@@ -395,13 +408,30 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era) {
         "--quiet",
         "--frozen",
         "--no-prompt",
-        // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
-        ...(kind === "bridge-plain" ? [] : [v8FlagsArgument()]),
+        v8FlagsArgument(),
         `--allow-net=127.0.0.1:${url.port}`,
-        kind === "floor" ? FLOOR_PROXY : MAIN,
+        MAIN,
         url.href,
       ],
       env: bridgeEnv(kind),
+      cwd: ROOT,
+    };
+  }
+  if (kind === "floor" || kind === "bridge" || kind === "bridge-plain") {
+    return {
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
+        ...(kind === "bridge-plain" ? [] : [v8FlagsArgument()]),
+        `--allow-net=127.0.0.1:${url.port}`,
+        kind === "floor" ? FLOOR_PROXY : BUNDLE,
+        url.href,
+      ],
+      env: bridgeEnv(kind),
+      cwd: USER_CWD,
     };
   }
   return {
@@ -410,6 +440,7 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era) {
     // SDK's version negotiation); the bridge probes by default (`--protocol auto`).
     args: [REMOTE_PROXY, url.href, "--allow-http", ...(era === "modern" ? ["--protocol", "auto"] : [])],
     env: { MCP_REMOTE_CONFIG_DIR: REMOTE_CONFIG_DIR, NO_COLOR: "1" },
+    cwd: ROOT,
   };
 }
 
@@ -461,7 +492,7 @@ async function connect(
   if (kind === "direct") {
     transport = new StreamableHTTPClientTransport(url);
   } else {
-    const stdio = new StdioClientTransport({ ...stdioParams(kind, url, era), cwd: ROOT, stderr: "pipe" });
+    const stdio = new StdioClientTransport({ ...stdioParams(kind, url, era), stderr: "pipe" });
     const decoder = new TextDecoder();
     stdio.stderr?.on("data", (chunk: Uint8Array) => {
       stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-16_384);
@@ -766,6 +797,8 @@ interface Floors {
    * against the 2025-era server, in every round: medians, CPU per unit, failed rounds.
    */
   proxy?: { medians: Record<Metric["key"], number>; unit: UnitCpu; failed: number };
+  /** mcp-bridge from its TypeScript source (`src/main.ts` in the checkout), 2025-era server, every round. */
+  source?: { medians: Record<Metric["key"], number>; failed: number };
 }
 
 /**
@@ -812,6 +845,7 @@ console.log("hwm " + /VmHWM:\\s+(\\d+)/.exec(status)[1] + " rss " + /VmRSS:\\s+(
         stdout: "piped",
         stderr: "null",
         env: bridgeEnv("floor"),
+        cwd: USER_CWD,
       }).output(),
       60_000,
       "fetch floor",
@@ -835,6 +869,7 @@ async function measureIdle(command: string, args: string[], clockTicks: number):
       stdout: "piped",
       stderr: "null",
       env: bridgeEnv("floor"),
+      cwd: USER_CWD,
     }).spawn();
     const reader = child.stdout.getReader();
     const ready = (async () => {
@@ -1576,6 +1611,37 @@ function renderProxyFloor(floors: Floors, m: Medians, unit: Record<Kind, Record<
   ].join("\n");
 }
 
+/** What the bundle buys: the same bridge from its TypeScript source, 2025-era server, every round. */
+function renderSource(floors: Floors, m: Medians): string {
+  const source = floors.source;
+  if (!source) return "mcp-bridge from source was not measured.";
+  const rows: { label: string; key: Metric["key"] }[] = [
+    { label: "cold start: spawn → initialize result (ms)", key: "coldMs" },
+    { label: "idle RSS after initialize + tools/list (MiB)", key: "idleRssMiB" },
+    { label: "peak RSS, VmHWM (MiB)", key: "peakRssMiB" },
+    { label: "CPU time, user+sys, whole run (ms)", key: "cpuMs" },
+    { label: "echo latency p50 (ms)", key: "p50Ms" },
+    { label: `throughput, ${IN_FLIGHT} in flight (calls/s)`, key: "callsPerS" },
+  ];
+  return [
+    `${SOURCE_LABEL}: \`deno run --quiet --frozen --no-prompt ${v8FlagsArgument()} ` +
+    "--allow-net=127.0.0.1:<port> src/main.ts <url>` in the checkout (its deno.json and lockfile), the way " +
+    "a developer runs it: Deno loads the 81 TypeScript modules of the start-up graph one by one, each " +
+    "transpiled with an inline source map, and compiles all of it at every start. " +
+    `${LABEL.bridge} runs \`bundle/main.js\` (\`deno task bundle\`), what \`jsr:@mcp-bridge/mcp-bridge\` ` +
+    "and the binaries run, from `/`. Both in every round, against the 2025-era server" +
+    `${source.failed > 0 ? ` (${source.failed} round(s) of the source run failed, see Notes)` : ""}:`,
+    "",
+    `| metric (median of rounds, 2025-era server) | ${SOURCE_LABEL} | ${LABEL.bridge} (bundle) | bundle / source |`,
+    "| --- | ---: | ---: | ---: |",
+    ...rows.map((row) => {
+      const src = source.medians[row.key];
+      const b = m.bridge[row.key];
+      return `| ${row.label} | ${fmt(src)} | ${fmt(b)} | ${fmt(b / src)}x |`;
+    }),
+  ].join("\n");
+}
+
 function renderResults(
   machine: Machine,
   rounds: number,
@@ -1636,8 +1702,10 @@ function renderResults(
     "(the SDK's `Client` speaks the 2025 era unless told otherwise), so it sends `server/discover` and the " +
     "`_meta` envelope itself; the harness checks the negotiated version.",
     "- mcp-bridge: a 2025-era host (the SDK's `Client` + `StdioClientTransport`) spawning `deno run --quiet " +
-    `--frozen --no-prompt ${v8FlagsArgument()} --allow-net=127.0.0.1:<port> src/main.ts <url>\` ` +
-    "(the recommended V8 flags from `src/config/runtime_flags.ts`, as the README and the printed host entries " +
+    `--no-prompt ${v8FlagsArgument()} --allow-net=127.0.0.1:<port> bundle/main.js <url>\` from \`/\` ` +
+    "(the program `jsr:@mcp-bridge/mcp-bridge` runs: `deno task bundle` of `src/main.ts`, built by this run " +
+    "into `.tmp/bench-bundle`; started where no deno.json is, as hosts do; with the recommended V8 flags " +
+    "from `src/config/runtime_flags.ts`, as the README and the printed host entries " +
     "run it; ratios and targets use this one), and the same without the `--v8-flags` argument " +
     `("${
       LABEL["bridge-plain"]
@@ -1649,9 +1717,12 @@ function renderResults(
     } <url> --allow-http\` (default options: \`http-first\`, which probes the server with a second ` +
     "client before proxying), plus `--protocol auto` against the 2026-07-28 server (its opt-in to the SDK's " +
     "version negotiation; without it, it speaks only the 2025 era, which a modern-only server rejects).",
-    `- ${FLOOR_LABEL}: \`bench/floor_proxy.ts\` under the same host, flags and permission as mcp-bridge, ` +
-    'against the 2025-era server only, last in each round; reported apart ("The floor"), as what any Deno ' +
+    `- ${FLOOR_LABEL}: \`bench/floor_proxy.ts\` under the same host, flags, permission and working ` +
+    'directory as mcp-bridge, against the 2025-era server only, after mcp-remote in each round; reported apart ("The floor"), as what any Deno ' +
     "bridge pays for this workload.",
+    `- ${SOURCE_LABEL}: \`src/main.ts\` in the checkout, against the 2025-era server only, last in each round; ` +
+    'reported apart ("What the bundle buys").',
+    "- The runtime floors (`deno eval`) run from `/` too.",
     `- Per client and round: cold start; \`tools/list\`, ${IDLE_SETTLE_MS} ms idle, then \`VmRSS\` of the bridge ` +
     `process (idle RSS); ${WARMUP_CALLS} unmeasured warm-up calls; ${SEQUENTIAL_CALLS} sequential ` +
     `\`echo\` calls; ${CONCURRENT_CALLS} \`echo\` calls with ${IN_FLIGHT} in flight; ${BLOB_CALLS} sequential 1 MiB ` +
@@ -1697,6 +1768,10 @@ function renderResults(
     "## The floor: a minimal Deno proxy",
     "",
     renderProxyFloor(floors, reports.legacy.medians, unit),
+    "",
+    "## What the bundle buys",
+    "",
+    renderSource(floors, reports.legacy.medians),
     "",
     "## Runtime floors",
     "",
@@ -1773,6 +1848,8 @@ async function main(args: string[]): Promise<number> {
   const clockTicks = Number(await commandOutput("getconf", ["CLK_TCK"])) || 100;
   const machine = await describeMachine();
 
+  progress(`Bundling src/main.ts into ${BUNDLE_DIR.slice(ROOT.length + 1)} (what users run) …`);
+  await buildBundle(BUNDLE_DIR);
   await preparePlainDenoDir();
   progress("Measuring the idle runtime floors …");
   const floors = await measureFloors(clockTicks);
@@ -1790,6 +1867,7 @@ async function main(args: string[]): Promise<number> {
   }
   const samples: Sample[] = [];
   const floorSamples: Sample[] = [];
+  const sourceSamples: Sample[] = [];
   try {
     progress(
       `Servers at ${legacyServer.url.href} (2025) and ${modernServer.url.href} (${MODERN_VERSION}); ` +
@@ -1798,7 +1876,7 @@ async function main(args: string[]): Promise<number> {
     for (const era of ERAS) {
       const warmed: RunKind[] = [
         ...kinds.filter((k) => k !== "direct"),
-        ...(era === "legacy" ? ["floor" as const] : []),
+        ...(era === "legacy" ? ["floor" as const, "source" as const] : []),
       ];
       for (const kind of warmed) {
         try {
@@ -1812,12 +1890,12 @@ async function main(args: string[]): Promise<number> {
     }
     for (let round = 1; round <= rounds; round++) {
       for (const era of ERAS) {
-        // The floor proxy only carries a 2025-era host to a 2025-era server.
-        const run: RunKind[] = [...kinds, ...(era === "legacy" ? ["floor" as const] : [])];
+        // The floor proxy only carries a 2025-era host to a 2025-era server; the source run is measured there.
+        const run: RunKind[] = [...kinds, ...(era === "legacy" ? ["floor" as const, "source" as const] : [])];
         for (const kind of run) {
           const t0 = performance.now();
           const sample = await runOnce(kind, era, servers[era].url, round, clockTicks);
-          (kind === "floor" ? floorSamples : samples).push(sample);
+          (kind === "floor" ? floorSamples : kind === "source" ? sourceSamples : samples).push(sample);
           progress(
             `round ${round}/${rounds} ${(era === "legacy" ? "2025" : MODERN_VERSION).padEnd(10)} ${
               labelOf(kind).padEnd(26)
@@ -1853,6 +1931,10 @@ async function main(args: string[]): Promise<number> {
   };
   for (const s of floorSamples.filter((s) => s.error)) {
     notes.push(`round ${s.round}, ${FLOOR_LABEL}: ${s.error}`);
+  }
+  floors.source = { medians: medianOf(sourceSamples), failed: sourceSamples.filter((s) => s.error).length };
+  for (const s of sourceSamples.filter((s) => s.error)) {
+    notes.push(`round ${s.round}, ${SOURCE_LABEL}: ${s.error}`);
   }
   const ctx: Context = { floors, unit };
   const wallS = (performance.now() - wallStart) / 1000;

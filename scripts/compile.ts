@@ -1,5 +1,6 @@
 /**
- * `deno task compile`: builds the `mcp-bridge` binaries with `deno compile`, one per target, with the
+ * `deno task compile`: builds the `mcp-bridge` binaries with `deno compile`, one per target, of the bundle
+ * the JSR package runs (`deno task bundle`, built first), with the
  * permissions of `compiledPermissions` (src/version.ts) baked in, then writes into `dist/` one archive per
  * target (`.tar.gz`, `.zip` for Windows) holding the binary, README.md and LICENSE, a `<archive>.sha256`
  * file beside each, and `SHA256SUMS` for all of them (the format `sha256sum -c` and `shasum -a 256 -c`
@@ -17,6 +18,7 @@
  */
 
 import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
+import { buildBundle, BUNDLE_DIR } from "./bundle.ts";
 import { compiledPermissions } from "../src/version.ts";
 
 /** One platform the release ships a binary for. */
@@ -78,7 +80,8 @@ export function compileArgs(target: Target): string[] {
     target.triple,
     "--output",
     `${DIST}/${target.triple}/${binaryName(target)}`,
-    "src/main.ts",
+    // What JSR runs too: the bundle of src/main.ts (scripts/bundle.ts), built first by this task.
+    `${BUNDLE_DIR}/main.js`,
   ];
 }
 
@@ -109,6 +112,7 @@ async function build(targets: readonly Target[]): Promise<void> {
   await Deno.remove(DIST, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
+  await buildBundle();
   let sums = "";
   for (const target of targets) {
     await run("deno", compileArgs(target));

@@ -40,7 +40,8 @@ const TOOLS_LIST = '{"jsonrpc":"2.0","id":2,"method":"tools/list"}';
 Deno.test("deno.json exports the CLI and the three library entry points", async () => {
   const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
   assert.deepEqual(config.exports, {
-    ".": "./src/main.ts",
+    // The CLI the JSR package runs: the bundle of src/main.ts (scripts/bundle.ts, tests/release/bundle_test.ts).
+    ".": "./bundle/main.js",
     "./bridge": "./src/bridge/mod.ts",
     "./transport": "./src/transport/mod.ts",
     "./store": "./src/auth/store/mod.ts",

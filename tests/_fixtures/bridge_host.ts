@@ -95,6 +95,8 @@ export interface HostOptions {
   modern?: boolean;
   /** The exact command to start instead of `deno run <permissions> src/main.ts <url> <args>` (a printed host entry). */
   launch?: { command: string; args: readonly string[] };
+  /** The bridge's working directory (default: the test's). */
+  cwd?: string;
 }
 
 /** The client options of a host pinned to MCP 2026-07-28. */
@@ -126,6 +128,7 @@ export async function connectHost(url: URL | string, options: HostOptions = {}):
       ? [...options.launch.args]
       : bridgeArgs([String(url), ...(options.args ?? [])], permissions),
     env: { ...(options.env ?? {}), NO_COLOR: "1" },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stderr: "pipe",
   });
   let stderr = "";

@@ -63,9 +63,13 @@ for (const file of ["ci.yml", "release.yml"]) {
     const workflow = await read(`.github/workflows/${file}`);
     assertPlainYaml(workflow, file);
     const { version, commands: all } = await ciRunCommands();
-    // The package checks (doc lint of every export, the publish dry run) are ci.yml's static job.
-    const packageChecks = all.filter((c) => /^(doc --lint|publish --dry-run)/.test(c));
-    assert.deepEqual(packageChecks, ["doc --lint $exports", "publish --dry-run --allow-dirty"]);
+    // The package checks (the bundle, doc lint of every export, the publish dry run) are ci.yml's static job.
+    const packageChecks = all.filter((c) => /^(task bundle|doc --lint|publish --dry-run)/.test(c));
+    assert.deepEqual(packageChecks, [
+      "task bundle",
+      "doc --lint $exports",
+      "publish --dry-run --allow-dirty",
+    ]);
     const commands = all.filter((c) => !packageChecks.includes(c));
     assert.deepEqual(commands, ["install --frozen", "task test"]);
     const test = job(workflow, "test");
@@ -96,6 +100,9 @@ Deno.test("ci.yml: fmt --check, lint, check, doc --lint of every export and a pu
     [...exports].sort(),
     "deno doc --lint covers every export, and only those",
   );
+  // The `.` export is the bundle, which exists only once built: before its doc lint and the dry run.
+  assert.ok(ci.indexOf("- run: deno task bundle\n") !== -1, "ci.yml builds the bundle");
+  assert.ok(ci.indexOf("- run: deno task bundle\n") < ci.indexOf("- run: deno doc --lint"));
 });
 
 Deno.test("deno task compile builds the five targets with the permissions --version names", async () => {
@@ -153,6 +160,8 @@ Deno.test("release.yml: on v* tags, tests first, binaries and checksums to the r
   assert.match(jsr, /needs: test\n/);
   assert.match(jsr, /permissions:\n\s+contents: read\n\s+id-token: write/);
   assert.match(jsr, /- run: deno publish\n/);
+  // What JSR runs (`.`) is the bundle of the tagged source, built right before publishing.
+  assert.match(jsr, /- run: deno task bundle\n(?:\s+#.*\n)*\s+- run: deno publish\n/);
   assert.doesNotMatch(jsr, /--dry-run|--allow-dirty|--allow-slow-types|--no-provenance/);
   // Both jobs check that the tag is deno.json's version.
   for (const j of [binaries, jsr]) {

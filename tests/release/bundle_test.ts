@@ -1,0 +1,113 @@
+/**
+ * The bundle the JSR package runs (`deno task bundle`, the `.` export): built here from the source, then
+ * run as a host runs `jsr:@mcp-bridge/mcp-bridge` (from a directory with no deno.json, exact permissions),
+ * from a real MCP client against real servers.
+ */
+import assert from "node:assert/strict";
+import { buildBundle, bundleArgs, BUNDLED_PACKAGES } from "../../scripts/bundle.ts";
+import { serveExample } from "../../src/demo/example_server.ts";
+import { VERSION } from "../../src/version.ts";
+import { serveModern } from "../_fixtures/modern_server.ts";
+import { connectHost, type Host, netFor } from "../_fixtures/bridge_host.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const OUT = `${ROOT}.tmp/bundle-test`;
+
+/** Built once for every test of this file (the `deno bundle` run takes a few seconds). */
+let built: Promise<void> | undefined;
+function bundle(): Promise<void> {
+  // deno bundle takes paths relative to the working directory: the tests run from the repository root.
+  built ??= buildBundle(OUT);
+  return built;
+}
+
+/** A host (the SDK's client over stdio) running the bundle from `/`, where no deno.json is found. */
+function hostOnBundle(url: URL): Promise<Host> {
+  return connectHost(url, {
+    launch: {
+      command: "deno",
+      args: ["run", "--quiet", "--no-prompt", `--allow-net=${netFor(url)}`, `${OUT}/main.js`, url.href],
+    },
+    cwd: "/",
+  });
+}
+
+Deno.test("bundleArgs: minified, split at every dynamic import, names kept, from src/main.ts", () => {
+  const args = bundleArgs("out");
+  for (const flag of ["--code-splitting", "--minify", "--keep-names", "--frozen-lockfile"]) {
+    assert.ok(args.includes(flag), flag);
+  }
+  assert.deepEqual(args.slice(-3), ["--outdir", "out", "src/main.ts"]);
+});
+
+Deno.test("bundle: main.js names its types, every import is a file of the bundle, licences beside it", async () => {
+  await bundle();
+  const main = await Deno.readTextFile(`${OUT}/main.js`);
+  assert.ok(main.startsWith('// @ts-self-types="./main.d.ts"\n'), "the types of main.js for JSR");
+  assert.match(await Deno.readTextFile(`${OUT}/main.d.ts`), /export declare function main\(/);
+  const files = [...Deno.readDirSync(OUT)].map((e) => e.name);
+  for (const name of files.filter((n) => n.endsWith(".js"))) {
+    const text = await Deno.readTextFile(`${OUT}/${name}`);
+    // A bare or npm:/jsr: specifier would need an import map or a registry that a JSR user may not have.
+    const specifiers = [
+      ...text.matchAll(/\bimport\s*(?:[\w$*\s{},]*?\bfrom\s*)?"([^"]+)"/g),
+      ...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g),
+      ...text.matchAll(/\bexport\s*\{[^}]*\}\s*from\s*"([^"]+)"/g),
+    ].map((m) => m[1]!);
+    assert.ok(name !== "main.js" || specifiers.length > 1, "main.js imports its chunks");
+    for (const specifier of specifiers) {
+      assert.match(specifier, /^\.\/[\w-]+\.js$/, `${name} imports ${specifier}`);
+      assert.ok(files.includes(specifier.slice(2)), `${name} imports ${specifier}, which is in the bundle`);
+    }
+  }
+  const licences = await Deno.readTextFile(`${OUT}/THIRD_PARTY_LICENSES.md`);
+  for (const name of BUNDLED_PACKAGES) assert.match(licences, new RegExp(`## ${name}@\\d`));
+  assert.match(licences, /Permission is hereby granted/);
+});
+
+Deno.test("bundle: every chunk loads (what runs only for sign-in, config, doctor or the keychain too)", async () => {
+  await bundle();
+  for (const entry of Deno.readDirSync(OUT)) {
+    if (!entry.name.endsWith(".js")) continue;
+    // Importing main.js runs nothing: its program starts only as the main module.
+    await import(new URL(`file://${OUT}/${entry.name}`).href);
+  }
+});
+
+Deno.test("bundle: --version from a directory without deno.json", async () => {
+  await bundle();
+  const out = await new Deno.Command("deno", {
+    args: ["run", "--quiet", "--no-prompt", `${OUT}/main.js`, "--version"],
+    cwd: "/",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  assert.equal(out.code, 0);
+  assert.match(new TextDecoder().decode(out.stdout), new RegExp(`^${VERSION.replaceAll(".", "\\.")}`));
+});
+
+Deno.test("bundle: a host lists and calls tools through it, on a 2025-era and on a 2026-07-28 server", async () => {
+  await bundle();
+  const legacy = await serveExample({ port: 0 });
+  const modern = await serveModern({ legacy: "reject" });
+  try {
+    for (const server of [legacy, modern]) {
+      const host = await hostOnBundle(server.url);
+      try {
+        const { tools } = await host.client.listTools();
+        assert.ok(tools.some((t) => t.name === "echo"), `${server.url.href}: echo is listed`);
+        const result = await host.client.callTool({
+          name: "echo",
+          arguments: { text: "through the bundle" },
+        });
+        assert.match(JSON.stringify(result.content), /through the bundle/, host.stderr());
+      } finally {
+        await host.close();
+      }
+    }
+  } finally {
+    await legacy.close();
+    await modern.close();
+  }
+});
