@@ -20,11 +20,9 @@ import { readHeaderFiles } from "./cli/header_files.ts";
 import { LazyAuthHook } from "./auth/lazy_hook.ts";
 import { mayHaveStoredRecord } from "./auth/stored_credentials.ts";
 import { HeaderCommandHook } from "./auth/header_command.ts";
-import { HELP } from "./cli/help.ts";
 import { Bridge } from "./bridge/bridge.ts";
 import { serveStdio } from "./bridge/serve_stdio.ts";
 import { ToolFilter } from "./bridge/tool_filter.ts";
-import { openDebugLog } from "./log/debug_file.ts";
 import { Logger } from "./log/logger.ts";
 import { neutralise } from "./log/neutralise.ts";
 import { LineWriter } from "./stdio/stdout_writer.ts";
@@ -124,7 +122,8 @@ export async function main(args: readonly string[]): Promise<number> {
   try {
     const parsed = parseCommandLine(args);
     if (parsed.kind === "help") {
-      writeStdout(HELP);
+      // Loaded only for --help: its text is not on the bridge's start-up path.
+      writeStdout((await import("./cli/help.ts")).HELP);
       return 0;
     }
     if (parsed.kind === "version") {
@@ -156,6 +155,8 @@ export async function main(args: readonly string[]): Promise<number> {
     if ("missing" in dir) {
       log.warn(`No debug log file: run again with --config-dir, or --allow-env=${dir.missing}`);
     } else {
+      // Loaded only with --debug: the file helpers are not on the bridge's start-up path.
+      const { openDebugLog } = await import("./log/debug_file.ts");
       const opened = openDebugLog(dir.path);
       if ("problem" in opened) log.warn(opened.problem);
       else {

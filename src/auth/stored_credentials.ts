@@ -12,7 +12,6 @@ import { resolveConfigDir } from "../cli/config_dir.ts";
 import { optionalEnv } from "../cli/env.ts";
 import type { HeaderTemplate } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
-import { FileStore } from "./store/file_store.ts";
 import { storeKey } from "./store/store_key.ts";
 
 /** What identifies a server's record in the store. */
@@ -79,6 +78,8 @@ export async function mayHaveStoredRecord(
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
   if ("missing" in dir) return false;
   try {
+    // Loaded here, not at start-up: only a bridge that may read its config dir gets this far.
+    const { FileStore } = await import("./store/file_store.ts");
     const store = new FileStore({ dir: dir.path, log: new Logger({ level: "silent" }) });
     const path = store.pathOf(await serverStoreKey(parts));
     // Queried first: a terminal must not get Deno's prompt. Without the right, the OAuth client loads and

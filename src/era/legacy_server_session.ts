@@ -31,7 +31,12 @@ import {
 import type { Logger } from "../log/logger.ts";
 import type { LegacyReceiver } from "../transport/connect.ts";
 import { INITIALIZED_NOTIFICATION, initializeRequest } from "../transport/handshake.ts";
-import { type MessageSink, type RemoteTransport, TransportError } from "../transport/transport.ts";
+import {
+  LEGACY_SESSION_KIND,
+  type MessageSink,
+  type RemoteTransport,
+  TransportError,
+} from "../transport/transport.ts";
 import {
   type Call,
   CallTable,
@@ -98,7 +103,7 @@ interface Waiter {
 /** The transport toward a 2025-era server for a 2026-07-28 host. */
 export class LegacyServerSession implements RemoteTransport {
   /** The wire protocol. */
-  readonly kind = "2025-era session for a 2026-07-28 host";
+  readonly kind = LEGACY_SESSION_KIND;
   #o: LegacyServerSessionOptions;
   #legacy: RemoteTransport;
   #initialized: Promise<Json> | undefined;

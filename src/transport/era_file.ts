@@ -15,9 +15,7 @@
  * @module
  */
 
-import { ensurePrivateDir, expectedUid, prepareConfigDir, readPrivateFile } from "../fs/no_follow.ts";
 import { joinPath } from "../fs/path.ts";
-import { replacePrivateFile } from "../fs/replace_file.ts";
 import type { Logger } from "../log/logger.ts";
 import type { EraMemory, ServerEra } from "./era_memory.ts";
 
@@ -80,6 +78,8 @@ export class FileEraMemory implements EraMemory {
     try {
       const path = joinPath(this.#dir, await this.#fileName());
       if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") return undefined;
+      // The file helpers load only for a bridge that may read its config dir (off everyone else's start-up).
+      const { expectedUid, readPrivateFile } = await import("../fs/no_follow.ts");
       const read = readPrivateFile(path, expectedUid(this.#o.dir), MAX_FILE_BYTES);
       if ("missing" in read) return undefined;
       if ("problem" in read) {
@@ -111,6 +111,12 @@ export class FileEraMemory implements EraMemory {
       const granted = (name: "read" | "write", path: string) =>
         Deno.permissions.querySync({ name, path }).state === "granted";
       if (!granted("read", this.#dir) || !granted("write", this.#dir)) return;
+      const [{ ensurePrivateDir, expectedUid, prepareConfigDir }, { replacePrivateFile }] = await Promise.all(
+        [
+          import("../fs/no_follow.ts"),
+          import("../fs/replace_file.ts"),
+        ],
+      );
       prepareConfigDir(this.#o.dir, true);
       ensurePrivateDir(this.#dir, expectedUid(this.#o.dir));
       // The URL's hash, never the URL: it may carry a key in its query or a password.

@@ -26,7 +26,7 @@ import { connectDeadline, type Deadline, type ServerExchange } from "./exchange.
 import { HostHandshake, renewalRefusal } from "./handshake.ts";
 import { NO_RECONNECT, type ReconnectSettings, SAFE_TO_RESEND } from "./reconnect.ts";
 import { mayReopen, sseResend, type SseTries, StreamLostError } from "./sse_resend.ts";
-import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+import { HTTP_SSE_KIND, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
 
 /** Options for {@linkcode HttpSseTransport}. */
 export interface HttpSseOptions {
@@ -81,7 +81,7 @@ interface Attempt {
 /** The HTTP+SSE client transport. */
 export class HttpSseTransport implements RemoteTransport {
   /** The wire protocol. */
-  readonly kind = "http+sse";
+  readonly kind = HTTP_SSE_KIND;
   #o: HttpSseOptions;
   #settings: ReconnectSettings;
   /** Whether the server answered once, and the waiting for it during an outage. */

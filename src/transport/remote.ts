@@ -6,7 +6,6 @@
  * @module
  */
 
-import { LegacyServerSession } from "../era/legacy_server_session.ts";
 import { ModernSession } from "../era/modern_session.ts";
 import { Logger } from "../log/logger.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
@@ -16,8 +15,8 @@ import { ConnectingTransport } from "./connect.ts";
 import type { EraMemory } from "./era_memory.ts";
 import { ServerExchange } from "./exchange.ts";
 import type { TransportMode } from "./fallback.ts";
-import { HttpSseTransport } from "./http_sse.ts";
 import { DEFAULT_LIVENESS, type LivenessSettings } from "./liveness.ts";
+import { LazyTransport } from "./lazy_transport.ts";
 import { ModernHttpClient } from "./modern_http.ts";
 import { DEFAULT_RECONNECT, NO_RECONNECT, type ReconnectSettings } from "./reconnect.ts";
 import { StreamableHttpTransport } from "./streamable_http.ts";
@@ -25,6 +24,8 @@ import {
   type AuthHook,
   DEFAULT_CONNECT_TIMEOUT_MS,
   type FetchLike,
+  HTTP_SSE_KIND,
+  LEGACY_SESSION_KIND,
   type MessageSink,
   type RemoteTransport,
 } from "./transport.ts";
@@ -175,10 +176,20 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
       const settings = receiver
         ? { ...common, sink: receiver.sink, onSessionRenewed: receiver.onSessionRenewed }
         : common;
-      return kind === "streamable-http"
-        ? new StreamableHttpTransport(settings)
-        : new HttpSseTransport(settings);
+      // HTTP+SSE and the session a 2026-07-28 host gets on a 2025-era server are loaded when first used:
+      // their modules are not on the start-up path of the runs that never need them.
+      return kind === "streamable-http" ? new StreamableHttpTransport(settings) : new LazyTransport(
+        HTTP_SSE_KIND,
+        () => import("./http_sse.ts").then(({ HttpSseTransport }) => new HttpSseTransport(settings)),
+      );
     },
-    adaptModernHost: (makeLegacy) => new LegacyServerSession({ makeLegacy, sink, log, clientInfo }),
+    adaptModernHost: (makeLegacy) =>
+      new LazyTransport(
+        LEGACY_SESSION_KIND,
+        () =>
+          import("../era/legacy_server_session.ts").then(({ LegacyServerSession }) =>
+            new LegacyServerSession({ makeLegacy, sink, log, clientInfo })
+          ),
+      ),
   });
 }

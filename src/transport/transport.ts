@@ -22,6 +22,11 @@ export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Res
  */
 export type MessageSink = (text: string, envelope: Envelope, via?: JsonRpcId | null) => Promise<void>;
 
+/** The kind of the HTTP+SSE transport (also reported before its module is loaded: lazy_transport.ts). */
+export const HTTP_SSE_KIND = "http+sse";
+/** The kind of the session a 2026-07-28 host gets on a 2025-era server (also before its module is loaded). */
+export const LEGACY_SESSION_KIND = "2025-era session for a 2026-07-28 host";
+
 /** A connection to the remote server that carries host messages. */
 export interface RemoteTransport {
   /** Which wire protocol this is. */
