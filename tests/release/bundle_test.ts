@@ -32,9 +32,9 @@ function hostOnBundle(url: URL): Promise<Host> {
   });
 }
 
-Deno.test("bundleArgs: minified, split at every dynamic import, names kept, from src/main.ts", () => {
+Deno.test("bundleArgs: minified, split at every dynamic import, from src/main.ts", () => {
   const args = bundleArgs("out");
-  for (const flag of ["--code-splitting", "--minify", "--keep-names", "--frozen-lockfile"]) {
+  for (const flag of ["--code-splitting", "--minify", "--frozen-lockfile"]) {
     assert.ok(args.includes(flag), flag);
   }
   assert.deepEqual(args.slice(-3), ["--outdir", "out", "src/main.ts"]);
