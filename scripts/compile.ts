@@ -2,7 +2,8 @@
  * `deno task compile`: builds the `mcp-bridge` binaries with `deno compile`, one per target, of the bundle
  * the JSR package runs (`deno task bundle`, built first), with the
  * permissions of `compiledPermissions` (src/version.ts) baked in, then writes into `dist/` one archive per
- * target (`.tar.gz`, `.zip` for Windows) holding the binary, README.md and LICENSE, a `<archive>.sha256`
+ * target (`.tar.gz`, `.zip` for Windows) holding the binary, README.md, LICENSE and the bundled npm
+ * packages' licences (`THIRD_PARTY_LICENSES.md`), a `<archive>.sha256`
  * file beside each, and `SHA256SUMS` for all of them (the format `sha256sum -c` and `shasum -a 256 -c`
  * read).
  *
@@ -126,6 +127,7 @@ async function build(targets: readonly Target[]): Promise<void> {
         `${dir}/${binaryName(target)}`,
         "README.md",
         "LICENSE",
+        `${BUNDLE_DIR}/THIRD_PARTY_LICENSES.md`,
       ]);
     } else {
       await run("tar", [
@@ -138,6 +140,10 @@ async function build(targets: readonly Target[]): Promise<void> {
         "../..",
         "README.md",
         "LICENSE",
+        // The licences of the npm packages compiled in with the bundle.
+        "-C",
+        BUNDLE_DIR,
+        "THIRD_PARTY_LICENSES.md",
       ]);
     }
     const line = await checksumLine(await Deno.readFile(`${DIST}/${archive}`), archive);

@@ -78,7 +78,8 @@ export async function mayHaveStoredRecord(
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
   if ("missing" in dir) return false;
   try {
-    // Loaded here, not at start-up: only a bridge that may read its config dir gets this far.
+    // Loaded here, not at start-up: only a bridge whose config dir resolves (--config-dir, or the variables
+    // that locate it) gets this far.
     const { FileStore } = await import("./store/file_store.ts");
     const store = new FileStore({ dir: dir.path, log: new Logger({ level: "silent" }) });
     const path = store.pathOf(await serverStoreKey(parts));

@@ -3,13 +3,13 @@
  * clock (the connect deadline, the liveness tick).
  *
  * Deno loads its global timers lazily: the first touch of `setTimeout`, `setInterval` or
- * `clearTimeout` loads Node-compatible timer code, measured here at 9-11 ms and about 3 MiB resident
- * (`bench/RESULTS.md`, "Where the start-up goes"). `AbortSignal.timeout()` runs on the runtime's own
- * timer and costs about 0.5 ms. A timer started here:
+ * `clearTimeout` loads Node-compatible timer code, measured here at 9-11 ms and about 3 MiB resident.
+ * `AbortSignal.timeout()` runs on the runtime's own timer and costs about 0.5 ms. A timer started here:
  *
- * - never keeps the process alive (like `Deno.unrefTimer`): it is for deadlines of work that does;
- * - when cancelled, only forgets its callback: the runtime's timer stays until its time, so this is for
- *   a few timers of seconds, never one per message.
+ * - keeps the process alive until it fires or is cancelled, like `setTimeout`; with `keepAlive: false` it
+ *   does not, like `Deno.unrefTimer` (a clock that ticks for as long as other work runs);
+ * - when cancelled, only lets go of its callback: the runtime's timer stays until its time (without
+ *   holding the process), so this is for a few timers of seconds, never one per message.
  *
  * @module
  */
@@ -19,6 +19,18 @@ export interface Timer {
   /** Stops the timer: the callback will not run (idempotent). */
   cancel(): void;
 }
+
+/** Options for {@linkcode startTimer}. */
+export interface TimerOptions {
+  /** Whether the pending timer keeps the process alive, as `setTimeout` does (default `true`). */
+  keepAlive?: boolean;
+}
+
+// Deno's AbortSignal holds the process open while a timeout signal has an "abort" listener added
+// through its own addEventListener, and lets go when the listener is removed. EventTarget's methods add
+// the listener without that: the timer then holds nothing (tests/time/timer_test.ts checks both ways).
+const addPlainListener = EventTarget.prototype.addEventListener;
+const removePlainListener = EventTarget.prototype.removeEventListener;
 
 /**
  * Runs `callback` once, after `ms` milliseconds, unless cancelled first.
@@ -37,10 +49,12 @@ export interface Timer {
  *
  * @param ms The delay (negative or not finite: at once, on the next turn of the event loop).
  * @param callback What to run.
+ * @param options Whether it keeps the process alive.
  * @returns The timer, to cancel it.
  */
-export function startTimer(ms: number, callback: () => void): Timer {
+export function startTimer(ms: number, callback: () => void, options: TimerOptions = {}): Timer {
   const delay = Number.isFinite(ms) && ms > 0 ? Math.ceil(ms) : 0;
+  const keepAlive = options.keepAlive ?? true;
   let live = true;
   const signal = AbortSignal.timeout(delay);
   const fire = () => {
@@ -48,12 +62,14 @@ export function startTimer(ms: number, callback: () => void): Timer {
     live = false;
     callback();
   };
-  signal.addEventListener("abort", fire, { once: true });
+  if (keepAlive) signal.addEventListener("abort", fire, { once: true });
+  else addPlainListener.call(signal, "abort", fire, { once: true });
   return {
     cancel() {
       if (!live) return;
       live = false;
-      signal.removeEventListener("abort", fire);
+      if (keepAlive) signal.removeEventListener("abort", fire);
+      else removePlainListener.call(signal, "abort", fire);
     },
   };
 }

@@ -157,7 +157,7 @@ export class LivenessMonitor {
       this.#tick();
       // Not armed again when the tick stopped the clock (or stopped and started it: that armed its own).
       if (this.#timer === timer) this.#schedule();
-    });
+    }, { keepAlive: false });
     this.#timer = timer;
   }
 

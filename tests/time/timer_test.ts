@@ -62,3 +62,45 @@ Deno.test("startTimer: does not load Deno's global timers (the start-up cost it 
   assert.equal(new TextDecoder().decode(out.stderr), "");
   assert.equal(new TextDecoder().decode(out.stdout), "untouched");
 });
+
+/** Runs a script in a fresh process; returns what it printed and how long it lived. */
+async function lifetime(code: string): Promise<{ out: string; ms: number }> {
+  const started = performance.now();
+  const out = await new Deno.Command("deno", {
+    args: ["eval", "--quiet", "--no-config", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  return { out: new TextDecoder().decode(out.stdout), ms: performance.now() - started };
+}
+
+const TIMER_MODULE = JSON.stringify(new URL("../../src/time/timer.ts", import.meta.url).href);
+
+Deno.test("startTimer: a pending timer keeps the process alive until it fires, as setTimeout does", async () => {
+  const { out } = await lifetime(
+    `const { startTimer } = await import(${TIMER_MODULE}); startTimer(300, () => console.log("fired"));`,
+  );
+  assert.equal(out, "fired\n");
+});
+
+Deno.test("startTimer: a cancelled timer, or one with keepAlive false, lets the process end at once", async () => {
+  for (
+    const start of [
+      "startTimer(20_000, () => console.log('fired')).cancel();",
+      "startTimer(20_000, () => console.log('fired'), { keepAlive: false });",
+    ]
+  ) {
+    const { out, ms } = await lifetime(`const { startTimer } = await import(${TIMER_MODULE}); ${start}`);
+    assert.equal(out, "", start);
+    assert.ok(ms < 10_000, `${start}: the process lived ${Math.round(ms)} ms`);
+  }
+});
+
+Deno.test("startTimer: keepAlive false still fires while other work keeps the process alive", async () => {
+  const { out } = await lifetime(`
+    const { startTimer } = await import(${TIMER_MODULE});
+    startTimer(100, () => console.log("fired"), { keepAlive: false });
+    startTimer(400, () => console.log("done"));`);
+  assert.equal(out, "fired\ndone\n");
+});

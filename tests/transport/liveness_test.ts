@@ -256,3 +256,30 @@ Deno.test("LivenessMonitor: a server that starts every answer at once answers th
     monitor.stop();
   }
 });
+
+Deno.test("LivenessMonitor: its clock never keeps the process alive (an embedder that never stops it still exits)", async () => {
+  const monitor = JSON.stringify(new URL("../../src/transport/liveness_monitor.ts", import.meta.url).href);
+  const settings = JSON.stringify(new URL("../../src/transport/liveness.ts", import.meta.url).href);
+  const logger = JSON.stringify(new URL("../../src/log/logger.ts", import.meta.url).href);
+  const code = `
+    const { LivenessMonitor } = await import(${monitor});
+    const { DEFAULT_LIVENESS } = await import(${settings});
+    const { Logger } = await import(${logger});
+    new LivenessMonitor({ settings: DEFAULT_LIVENESS, host: "example.com", probe: () => Promise.resolve(true),
+      onSuspect: () => {}, log: new Logger({ level: "error" }) }).start();
+    console.log("started");`;
+  const started = performance.now();
+  const child = new Deno.Command("deno", {
+    args: ["eval", "--quiet", "--no-config", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // The tick is 1 s and re-armed forever: a held process lives until killed, here after 10 s.
+  const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  const out = await child.output();
+  clearTimeout(kill);
+  const ms = performance.now() - started;
+  assert.equal(new TextDecoder().decode(out.stderr), "");
+  assert.equal(new TextDecoder().decode(out.stdout), "started\n");
+  assert.ok(out.success && ms < 5_000, `the process lived ${Math.round(ms)} ms (killed: ${!out.success})`);
+});
