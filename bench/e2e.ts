@@ -84,7 +84,7 @@ const KINDS: readonly Kind[] = ["direct", "bridge", "bridge-plain", "remote"];
  * recommended V8 flags), run against the 2025-era server only (it cannot translate), to show what Deno
  * itself costs for the same workload. Its numbers are a floor, reported apart from the client columns.
  */
-type RunKind = Kind | "floor" | "source";
+type RunKind = Kind | "floor" | "source" | "remote-module";
 /** The kinds that run a bridge process (whose `/proc` numbers are read). */
 type BridgeKind = Exclude<RunKind, "direct">;
 /** The server's protocol era: 2025 (`initialize`, sessions) or 2026-07-28 (`server/discover`, `_meta`). */
@@ -101,8 +101,18 @@ const LABEL: Record<Kind, string> = {
 const FLOOR_LABEL = "minimal Deno proxy (floor)";
 /** mcp-bridge run from its TypeScript source in a checkout, to show what the bundle buys. */
 const SOURCE_LABEL = "mcp-bridge from source";
+/** The same bundle imported over HTTP and run from Deno's remote-module cache, as `jsr:` modules are. */
+const REMOTE_MODULE_LABEL = "mcp-bridge as a cached remote module";
+/** Where the harness serves the bundle for `remote-module` (set once the server runs). */
+let bundleOrigin: URL | undefined;
 const labelOf = (kind: RunKind): string =>
-  kind === "floor" ? FLOOR_LABEL : kind === "source" ? SOURCE_LABEL : LABEL[kind];
+  kind === "floor"
+    ? FLOOR_LABEL
+    : kind === "source"
+    ? SOURCE_LABEL
+    : kind === "remote-module"
+    ? REMOTE_MODULE_LABEL
+    : LABEL[kind];
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers (exported ones are pure and documented)
@@ -399,6 +409,26 @@ async function preparePlainDenoDir(): Promise<void> {
 }
 
 function stdioParams(kind: BridgeKind, url: URL, era: Era) {
+  if (kind === "remote-module") {
+    // `jsr:` runs remote modules from Deno's cache; served here over HTTP (hence --allow-import, which jsr.io
+    // needs not: it is allowed by default), fetched once by the warm-up, then from the cache.
+    const origin = bundleOrigin!;
+    return {
+      command: Deno.execPath(),
+      args: [
+        "run",
+        "--quiet",
+        "--no-prompt",
+        v8FlagsArgument(),
+        `--allow-import=${origin.host}`,
+        `--allow-net=127.0.0.1:${url.port}`,
+        new URL("main.js", origin).href,
+        url.href,
+      ],
+      env: bridgeEnv(kind),
+      cwd: USER_CWD,
+    };
+  }
   if (kind === "source") {
     // A developer's run: the TypeScript modules, in the checkout (its deno.json and lockfile).
     return {
@@ -799,6 +829,8 @@ interface Floors {
   proxy?: { medians: Record<Metric["key"], number>; unit: UnitCpu; failed: number };
   /** mcp-bridge from its TypeScript source (`src/main.ts` in the checkout), 2025-era server, every round. */
   source?: { medians: Record<Metric["key"], number>; failed: number };
+  /** The bundle as a cached remote module (served by the harness over HTTP), 2025-era server, every round. */
+  remoteModule?: { medians: Record<Metric["key"], number>; failed: number };
 }
 
 /**
@@ -1632,14 +1664,40 @@ function renderSource(floors: Floors, m: Medians): string {
     "and the binaries run, from `/`. Both in every round, against the 2025-era server" +
     `${source.failed > 0 ? ` (${source.failed} round(s) of the source run failed, see Notes)` : ""}:`,
     "",
-    `| metric (median of rounds, 2025-era server) | ${SOURCE_LABEL} | ${LABEL.bridge} (bundle) | bundle / source |`,
-    "| --- | ---: | ---: | ---: |",
+    `| metric (median of rounds, 2025-era server) | ${SOURCE_LABEL} | ${LABEL.bridge} (bundle) | bundle / source | ` +
+    `${REMOTE_MODULE_LABEL} | remote / local bundle |`,
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
     ...rows.map((row) => {
       const src = source.medians[row.key];
       const b = m.bridge[row.key];
-      return `| ${row.label} | ${fmt(src)} | ${fmt(b)} | ${fmt(b / src)}x |`;
+      const r = floors.remoteModule?.medians[row.key] ?? NaN;
+      return `| ${row.label} | ${fmt(src)} | ${fmt(b)} | ${fmt(b / src)}x | ${fmt(r)} | ${fmt(r / b)}x |`;
     }),
+    "",
+    `${REMOTE_MODULE_LABEL}: the same bundle imported from the harness over HTTP ` +
+    "(`deno run --allow-import=127.0.0.1:<port> http://127.0.0.1:<port>/main.js <url>`), fetched once by " +
+    "the warm-up and then run from Deno's remote-module cache, which is how `jsr:@mcp-bridge/mcp-bridge` runs " +
+    "once cached (jsr.io needs no --allow-import; JSR's version metadata is cached the same way). The compiled " +
+    "binaries cannot be measured here: `deno compile` cannot download its runtime on this machine." +
+    (floors.remoteModule && floors.remoteModule.failed > 0
+      ? ` (${floors.remoteModule.failed} round(s) failed, see Notes)`
+      : ""),
   ].join("\n");
+}
+
+/** Serves the built bundle's files (JavaScript) for the `remote-module` runs. */
+function serveBundle(): Deno.HttpServer<Deno.NetAddr> {
+  return Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    // `/<run id>/<file>`: a new URL every run, so Deno's remote cache never serves an earlier run's bundle.
+    const name = new URL(request.url).pathname.split("/").slice(2).join("/");
+    if (!/^[\w-]+\.js$/.test(name)) return new Response("not found", { status: 404 });
+    try {
+      const body = await Deno.readFile(`${BUNDLE_DIR}/${name}`);
+      return new Response(body, { headers: { "content-type": "application/javascript" } });
+    } catch {
+      return new Response("not found", { status: 404 });
+    }
+  });
 }
 
 function renderResults(
@@ -1720,7 +1778,8 @@ function renderResults(
     `- ${FLOOR_LABEL}: \`bench/floor_proxy.ts\` under the same host, flags, permission and working ` +
     'directory as mcp-bridge, against the 2025-era server only, after mcp-remote in each round; reported apart ("The floor"), as what any Deno ' +
     "bridge pays for this workload.",
-    `- ${SOURCE_LABEL}: \`src/main.ts\` in the checkout, against the 2025-era server only, last in each round; ` +
+    `- ${SOURCE_LABEL}: \`src/main.ts\` in the checkout, and ${REMOTE_MODULE_LABEL}: the bundle over ` +
+    "HTTP from Deno's cache, against the 2025-era server only, last in each round; " +
     'reported apart ("What the bundle buys").',
     "- The runtime floors (`deno eval`) run from `/` too.",
     `- Per client and round: cold start; \`tools/list\`, ${IDLE_SETTLE_MS} ms idle, then \`VmRSS\` of the bridge ` +
@@ -1850,6 +1909,9 @@ async function main(args: string[]): Promise<number> {
 
   progress(`Bundling src/main.ts into ${BUNDLE_DIR.slice(ROOT.length + 1)} (what users run) …`);
   await buildBundle(BUNDLE_DIR);
+  const bundleServer = serveBundle();
+  live.add(() => bundleServer.shutdown().catch(() => {}));
+  bundleOrigin = new URL(`http://127.0.0.1:${bundleServer.addr.port}/${Date.now().toString(36)}/`);
   await preparePlainDenoDir();
   progress("Measuring the idle runtime floors …");
   const floors = await measureFloors(clockTicks);
@@ -1868,6 +1930,7 @@ async function main(args: string[]): Promise<number> {
   const samples: Sample[] = [];
   const floorSamples: Sample[] = [];
   const sourceSamples: Sample[] = [];
+  const remoteModuleSamples: Sample[] = [];
   try {
     progress(
       `Servers at ${legacyServer.url.href} (2025) and ${modernServer.url.href} (${MODERN_VERSION}); ` +
@@ -1876,7 +1939,7 @@ async function main(args: string[]): Promise<number> {
     for (const era of ERAS) {
       const warmed: RunKind[] = [
         ...kinds.filter((k) => k !== "direct"),
-        ...(era === "legacy" ? ["floor" as const, "source" as const] : []),
+        ...(era === "legacy" ? ["floor" as const, "source" as const, "remote-module" as const] : []),
       ];
       for (const kind of warmed) {
         try {
@@ -1891,11 +1954,20 @@ async function main(args: string[]): Promise<number> {
     for (let round = 1; round <= rounds; round++) {
       for (const era of ERAS) {
         // The floor proxy only carries a 2025-era host to a 2025-era server; the source run is measured there.
-        const run: RunKind[] = [...kinds, ...(era === "legacy" ? ["floor" as const, "source" as const] : [])];
+        const run: RunKind[] = [
+          ...kinds,
+          ...(era === "legacy" ? ["floor" as const, "source" as const, "remote-module" as const] : []),
+        ];
         for (const kind of run) {
           const t0 = performance.now();
           const sample = await runOnce(kind, era, servers[era].url, round, clockTicks);
-          (kind === "floor" ? floorSamples : kind === "source" ? sourceSamples : samples).push(sample);
+          (kind === "floor"
+            ? floorSamples
+            : kind === "source"
+            ? sourceSamples
+            : kind === "remote-module"
+            ? remoteModuleSamples
+            : samples).push(sample);
           progress(
             `round ${round}/${rounds} ${(era === "legacy" ? "2025" : MODERN_VERSION).padEnd(10)} ${
               labelOf(kind).padEnd(26)
@@ -1933,6 +2005,13 @@ async function main(args: string[]): Promise<number> {
     notes.push(`round ${s.round}, ${FLOOR_LABEL}: ${s.error}`);
   }
   floors.source = { medians: medianOf(sourceSamples), failed: sourceSamples.filter((s) => s.error).length };
+  floors.remoteModule = {
+    medians: medianOf(remoteModuleSamples),
+    failed: remoteModuleSamples.filter((s) => s.error).length,
+  };
+  for (const s of remoteModuleSamples.filter((s) => s.error)) {
+    notes.push(`round ${s.round}, ${REMOTE_MODULE_LABEL}: ${s.error}`);
+  }
   for (const s of sourceSamples.filter((s) => s.error)) {
     notes.push(`round ${s.round}, ${SOURCE_LABEL}: ${s.error}`);
   }
