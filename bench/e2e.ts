@@ -1658,7 +1658,7 @@ function renderSource(floors: Floors, m: Medians): string {
   return [
     `${SOURCE_LABEL}: \`deno run --quiet --frozen --no-prompt ${v8FlagsArgument()} ` +
     "--allow-net=127.0.0.1:<port> src/main.ts <url>` in the checkout (its deno.json and lockfile), the way " +
-    "a developer runs it: Deno loads the 81 TypeScript modules of the start-up graph one by one, each " +
+    "a developer runs it: Deno loads the TypeScript modules of the start-up graph one by one, each " +
     "transpiled with an inline source map, and compiles all of it at every start. " +
     `${LABEL.bridge} runs \`bundle/main.js\` (\`deno task bundle\`), what \`jsr:@mcp-bridge/mcp-bridge\` ` +
     "and the binaries run, from `/`. Both in every round, against the 2025-era server" +
