@@ -39,9 +39,13 @@ export function permissionFlags(permissions: Permissions): string[] {
   return flags;
 }
 
-/** The `deno run` arguments for the bridge. */
-export function bridgeArgs(cliArgs: readonly string[], permissions: Permissions): string[] {
-  return ["run", "--quiet", "--frozen", ...permissionFlags(permissions), MAIN, ...cliArgs];
+/** The `deno run` arguments for the bridge (`denoFlags`: more of Deno's own, such as `--preload`). */
+export function bridgeArgs(
+  cliArgs: readonly string[],
+  permissions: Permissions,
+  denoFlags: readonly string[] = [],
+): string[] {
+  return ["run", "--quiet", "--frozen", ...denoFlags, ...permissionFlags(permissions), MAIN, ...cliArgs];
 }
 
 /** The net permission for a server URL. */
@@ -287,15 +291,17 @@ export interface RawBridge {
  * @param cliArgs The CLI arguments.
  * @param permissions The permission record.
  * @param env Extra environment.
+ * @param denoFlags More of Deno's own flags (before the permissions).
  * @returns The process handle.
  */
 export function spawnRaw(
   cliArgs: readonly string[],
   permissions: Permissions,
   env: Record<string, string> = {},
+  denoFlags: readonly string[] = [],
 ): RawBridge {
   const child = new Deno.Command("deno", {
-    args: bridgeArgs(cliArgs, permissions),
+    args: bridgeArgs(cliArgs, permissions, denoFlags),
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { serveExample } from "../../src/demo/example_server.ts";
-import { INITIALIZED_LINE, initializeLine, MAIN, netFor, permissionFlags } from "../_fixtures/bridge_host.ts";
+import { finishRaw, INITIALIZED_LINE, initializeLine, netFor, spawnRaw } from "../_fixtures/bridge_host.ts";
 import { serveModern } from "../_fixtures/modern_server.ts";
-import { until } from "../_fixtures/waiting.ts";
 
 const TRAP = new URL("../_fixtures/timer_globals_trap.ts", import.meta.url).pathname;
 
@@ -11,44 +10,24 @@ const TRAP = new URL("../_fixtures/timer_globals_trap.ts", import.meta.url).path
  * liveness tick of idling. Returns stderr as it was before stdin closed (shutting down may use them).
  */
 async function stderrOfStartAndIdle(url: URL): Promise<string> {
-  const child = new Deno.Command("deno", {
-    args: [
-      "run",
-      "--quiet",
-      "--frozen",
-      "--preload",
-      TRAP,
-      ...permissionFlags({ net: [netFor(url)] }),
-      MAIN,
-      url.href,
-    ],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  let out = "";
-  let err = "";
-  const pump = async (stream: ReadableStream<Uint8Array>, add: (text: string) => void) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
-  };
-  const done = Promise.all([pump(child.stdout, (t) => (out += t)), pump(child.stderr, (t) => (err += t))]);
+  const raw = spawnRaw([url.href], { net: [netFor(url)] }, {}, ["--preload", TRAP]);
   try {
-    const encode = (text: string) => new TextEncoder().encode(text);
-    await writer.write(encode(initializeLine(1)));
-    await until("the initialize result", () => out.includes('"id":1'), 10_000, () => err);
-    await writer.write(encode(INITIALIZED_LINE + '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n'));
-    await until("the tools/list result", () => out.includes('"id":2'), 10_000, () => err);
-    assert.match(out, /"tools":\[/);
+    // The next line that answers `id` (a notification may come first).
+    const answer = async (id: number) => {
+      for (;;) {
+        const message = JSON.parse(await raw.readLine());
+        if (message.id === id) return message;
+      }
+    };
+    await raw.write(initializeLine(1));
+    assert.ok((await answer(1)).result, raw.stderr());
+    await raw.write(INITIALIZED_LINE + '{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    assert.ok(Array.isArray((await answer(2)).result?.tools), raw.stderr());
     // The liveness clock ticks every second: let it tick.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    return err;
+    return raw.stderr();
   } finally {
-    await writer.close().catch(() => {});
-    await child.status;
-    await done;
+    await finishRaw(raw);
   }
 }
 

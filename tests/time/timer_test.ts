@@ -41,28 +41,6 @@ Deno.test("startTimer: a negative, fractional or non-finite delay runs on a late
   assert.deepEqual(order, ["sync", "-5", "0.4", "NaN", "Infinity"]);
 });
 
-Deno.test("startTimer: does not load Deno's global timers (the start-up cost it exists to avoid)", async () => {
-  // A fresh process that touches only startTimer: the lazily loaded global setTimeout stays unloaded.
-  const code = `
-    const d = Object.getOwnPropertyDescriptor(globalThis, "setTimeout");
-    let touched = false;
-    Object.defineProperty(globalThis, "setTimeout", { ...d, get() { touched = true; return d.get.call(this); } });
-    const { startTimer } = await import(${
-    JSON.stringify(new URL("../../src/time/timer.ts", import.meta.url).href)
-  });
-    await new Promise((resolve) => startTimer(5, resolve));
-    startTimer(1000, () => {}).cancel();
-    Deno.stdout.writeSync(new TextEncoder().encode(touched ? "touched" : "untouched"));
-  `;
-  const out = await new Deno.Command("deno", {
-    args: ["eval", "--quiet", "--no-config", code],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.equal(new TextDecoder().decode(out.stderr), "");
-  assert.equal(new TextDecoder().decode(out.stdout), "untouched");
-});
-
 /** Runs a script in a fresh process; returns what it printed and how long it lived. */
 async function lifetime(code: string): Promise<{ out: string; ms: number }> {
   const started = performance.now();
@@ -76,6 +54,20 @@ async function lifetime(code: string): Promise<{ out: string; ms: number }> {
 }
 
 const TIMER_MODULE = JSON.stringify(new URL("../../src/time/timer.ts", import.meta.url).href);
+
+Deno.test("startTimer: does not load Deno's global timers (the start-up cost it exists to avoid)", async () => {
+  // A fresh process that touches only startTimer: the lazily loaded global setTimeout stays unloaded.
+  const { out } = await lifetime(`
+    const d = Object.getOwnPropertyDescriptor(globalThis, "setTimeout");
+    let touched = false;
+    Object.defineProperty(globalThis, "setTimeout", { ...d, get() { touched = true; return d.get.call(this); } });
+    const { startTimer } = await import(${TIMER_MODULE});
+    await new Promise((resolve) => startTimer(5, resolve));
+    startTimer(1000, () => {}).cancel();
+    Deno.stdout.writeSync(new TextEncoder().encode(touched ? "touched" : "untouched"));
+  `);
+  assert.equal(out, "untouched");
+});
 
 Deno.test("startTimer: a pending timer keeps the process alive until it fires, as setTimeout does", async () => {
   const { out } = await lifetime(
