@@ -8,38 +8,12 @@
 import assert from "node:assert/strict";
 import { connectHost, type Host, HostConnectError } from "../_fixtures/bridge_host.ts";
 import { type OAuthWorld, onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
+import { jwtClient, keyPair } from "../_fixtures/jwt_client.ts";
 
 interface KoaContext {
   path: string;
   headers: Record<string, string | undefined>;
   oidc?: { params?: Record<string, unknown> };
-}
-
-async function keyPair(): Promise<{ pem: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey }> {
-  const { privateKey, publicKey } = await crypto.subtle.generateKey(
-    { name: "ECDSA", namedCurve: "P-256" },
-    true,
-    ["sign", "verify"],
-  );
-  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", privateKey));
-  const base64 = btoa(String.fromCharCode(...pkcs8)).replace(/(.{64})/g, "$1\n").trim();
-  return {
-    pem: `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`,
-    privateJwk: await crypto.subtle.exportKey("jwk", privateKey),
-    publicJwk: await crypto.subtle.exportKey("jwk", publicKey),
-  };
-}
-
-function jwtClient(clientId: string, publicJwk: JsonWebKey): Record<string, unknown> {
-  return {
-    client_id: clientId,
-    grant_types: ["client_credentials"],
-    response_types: [],
-    redirect_uris: [],
-    token_endpoint_auth_method: "private_key_jwt",
-    token_endpoint_auth_signing_alg: "ES256",
-    jwks: { keys: [{ ...publicJwk, kid: "k1", use: "sig", alg: "ES256" }] },
-  };
 }
 
 /** A bridge signing in as `clientId` with the client credentials grant and `key` (private_key_jwt, ES256). */

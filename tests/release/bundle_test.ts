@@ -9,6 +9,8 @@ import { serveExample } from "../../src/demo/example_server.ts";
 import { VERSION } from "../../src/version.ts";
 import { serveModern } from "../_fixtures/modern_server.ts";
 import { connectHost, type Host, netFor } from "../_fixtures/bridge_host.ts";
+import { jwtClient, keyPair } from "../_fixtures/jwt_client.ts";
+import { onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const OUT = `${ROOT}.tmp/bundle-test`;
@@ -87,6 +89,39 @@ Deno.test("bundle: --version from a directory without deno.json", async () => {
   assert.match(new TextDecoder().decode(out.stdout), new RegExp(`^${VERSION.replaceAll(".", "\\.")}`));
 });
 
+Deno.test("bundle: --help and config run their lazily loaded chunks, from a directory without deno.json", async () => {
+  await bundle();
+  const server = await serveExample({ port: 0 });
+  try {
+    const run = async (args: string[]) => {
+      const out = await new Deno.Command("deno", {
+        args: ["run", "--quiet", "--no-prompt", ...args],
+        cwd: "/",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.equal(out.code, 0, `${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+      return text;
+    };
+    assert.match(await run([`${OUT}/main.js`, "--help"]), /Usage/i);
+    // The README's config command, as it is run: it probes the server and prints the host entries.
+    const entries = await run([
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      `${OUT}/main.js`,
+      "config",
+      server.url.href,
+    ]);
+    assert.match(entries, /"jsr:@mcp-bridge\/mcp-bridge"/);
+    assert.ok(entries.includes(server.url.href), entries);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("bundle: a host lists and calls tools through it, on a 2025-era and on a 2026-07-28 server", async () => {
   await bundle();
   const legacy = await serveExample({ port: 0 });
@@ -110,4 +145,46 @@ Deno.test("bundle: a host lists and calls tools through it, on a 2025-era and on
     await legacy.close();
     await modern.close();
   }
+});
+
+Deno.test("bundle: signs in with private_key_jwt (the OAuth chunks and jose's) and stores the tokens", async () => {
+  await bundle();
+  const { privateJwk, publicJwk } = await keyPair();
+  await withOAuthWorld({ as: { clients: [jwtClient("bundle-client", publicJwk)] } }, async (world) => {
+    const host = await connectHost(world.mcp.url, {
+      launch: {
+        command: "deno",
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          "--allow-net=127.0.0.1",
+          `--allow-read=${world.dir}`,
+          `--allow-write=${world.dir}`,
+          `${OUT}/main.js`,
+          world.mcp.url.href,
+          "--config-dir",
+          world.dir,
+          "--client-credentials",
+          "--static-oauth-client-info",
+          JSON.stringify({
+            client_id: "bundle-client",
+            private_key: privateJwk,
+            token_endpoint_auth_signing_alg: "ES256",
+          }),
+        ],
+      },
+      cwd: "/",
+    });
+    try {
+      const { tools } = await host.client.listTools();
+      assert.ok(tools.some((tool) => tool.name === "echo"), host.stderr());
+    } finally {
+      await host.close();
+    }
+    assert.deepEqual(world.as.counters.tokenErrors, {}, "the signed assertion authenticated the client");
+    assert.ok((world.as.counters.tokenRequests.client_credentials ?? 0) >= 1);
+    const { record } = await onlyRecord(world.dir);
+    assert.equal(typeof record.tokens?.access_token, "string", "the token is stored in the config dir");
+  });
 });
