@@ -408,61 +408,50 @@ async function preparePlainDenoDir(): Promise<void> {
   plainDenoDir = dir;
 }
 
+/**
+ * A `deno run` of `module` against the server at `url`, as a host spawns it: `--quiet --no-prompt`, the
+ * recommended V8 flags unless `plain`, `extra` flags, `--allow-net` for the server only.
+ */
+function denoRun(
+  kind: BridgeKind,
+  url: URL,
+  module: string,
+  cwd: string,
+  options: { extra?: string[]; plain?: boolean } = {},
+) {
+  return {
+    command: Deno.execPath(),
+    args: [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      ...(options.plain ? [] : [v8FlagsArgument()]),
+      ...(options.extra ?? []),
+      `--allow-net=127.0.0.1:${url.port}`,
+      module,
+      url.href,
+    ],
+    env: bridgeEnv(kind),
+    cwd,
+  };
+}
+
 function stdioParams(kind: BridgeKind, url: URL, era: Era) {
   if (kind === "remote-module") {
     // `jsr:` runs remote modules from Deno's cache; served here over HTTP (hence --allow-import, which jsr.io
     // needs not: it is allowed by default), fetched once by the warm-up, then from the cache.
     const origin = bundleOrigin!;
-    return {
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        v8FlagsArgument(),
-        `--allow-import=${origin.host}`,
-        `--allow-net=127.0.0.1:${url.port}`,
-        new URL("main.js", origin).href,
-        url.href,
-      ],
-      env: bridgeEnv(kind),
-      cwd: USER_CWD,
-    };
+    return denoRun(kind, url, new URL("main.js", origin).href, USER_CWD, {
+      extra: [`--allow-import=${origin.host}`],
+    });
   }
-  if (kind === "source") {
-    // A developer's run: the TypeScript modules, in the checkout (its deno.json and lockfile).
-    return {
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--quiet",
-        "--frozen",
-        "--no-prompt",
-        v8FlagsArgument(),
-        `--allow-net=127.0.0.1:${url.port}`,
-        MAIN,
-        url.href,
-      ],
-      env: bridgeEnv(kind),
-      cwd: ROOT,
-    };
-  }
+  // A developer's run: the TypeScript modules, in the checkout (its deno.json and lockfile).
+  if (kind === "source") return denoRun(kind, url, MAIN, ROOT, { extra: ["--frozen"] });
   if (kind === "floor" || kind === "bridge" || kind === "bridge-plain") {
-    return {
-      command: Deno.execPath(),
-      args: [
-        "run",
-        "--quiet",
-        "--no-prompt",
-        // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
-        ...(kind === "bridge-plain" ? [] : [v8FlagsArgument()]),
-        `--allow-net=127.0.0.1:${url.port}`,
-        kind === "floor" ? FLOOR_PROXY : BUNDLE,
-        url.href,
-      ],
-      env: bridgeEnv(kind),
-      cwd: USER_CWD,
-    };
+    // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
+    return denoRun(kind, url, kind === "floor" ? FLOOR_PROXY : BUNDLE, USER_CWD, {
+      plain: kind === "bridge-plain",
+    });
   }
   return {
     command: "node",

@@ -5,6 +5,11 @@ import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 import { keychainToolFor } from "../../src/auth/store/keychain_tool.ts";
 
 /** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
+/** The arguments that make `config` print one host's entry for the local bridge and the world's dir. */
+function entryFor(world: World, hostApp: string): string[] {
+  return ["--host-app", hostApp, "--bridge-module", MAIN, "--config-dir", world.dir];
+}
+
 async function config(
   world: World,
   args: string[],
@@ -79,12 +84,7 @@ async function launch(
 Deno.test("config prints a Claude Desktop entry whose exact flags are enough for a sign-in and a refresh", async () => {
   await withWorld({ accessTokenTtl: 2 }, async (world) => {
     const out = await config(world, [
-      "--host-app",
-      "claude-desktop",
-      "--bridge-module",
-      MAIN,
-      "--config-dir",
-      world.dir,
+      ...entryFor(world, "claude-desktop"),
       "--host",
       "127.0.0.1",
     ]);
@@ -134,12 +134,7 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
 Deno.test("config: each permission of the entry is needed; without it the bridge names the flag", async () => {
   await withWorld({}, async (world) => {
     const out = await config(world, [
-      "--host-app",
-      "cursor",
-      "--bridge-module",
-      MAIN,
-      "--config-dir",
-      world.dir,
+      ...entryFor(world, "cursor"),
       "--host",
       "127.0.0.1",
       "--auth-timeout",
@@ -177,12 +172,7 @@ Deno.test("config: each permission of the entry is needed; without it the bridge
 Deno.test("config --install: a deno install line that bakes in the entry's exact flags (header templates kept), and entries that run it", async () => {
   await withWorld({}, async (world) => {
     const args = [
-      "--host-app",
-      "cursor",
-      "--bridge-module",
-      MAIN,
-      "--config-dir",
-      world.dir,
+      ...entryFor(world, "cursor"),
       "--header",
       "X-Api-Key: ${API_KEY}",
     ];
@@ -230,12 +220,7 @@ Deno.test("config: the enterprise flags add what they need: the keychain tool, t
       id_token: "@/run/sso/id_token",
     };
     const out = await config(world, [
-      "--host-app",
-      "claude-desktop",
-      "--bridge-module",
-      MAIN,
-      "--config-dir",
-      world.dir,
+      ...entryFor(world, "claude-desktop"),
       "--store",
       "keychain",
       "--enterprise-idp",
@@ -255,12 +240,7 @@ Deno.test("config: the enterprise flags add what they need: the keychain tool, t
 Deno.test("config: --enterprise-idp with an issuer only (browser sign-in at the IdP) adds the IdP host, the browser and the callback", async () => {
   await withWorld({}, async (world) => {
     const out = await config(world, [
-      "--host-app",
-      "claude-desktop",
-      "--bridge-module",
-      MAIN,
-      "--config-dir",
-      world.dir,
+      ...entryFor(world, "claude-desktop"),
       "--enterprise-idp",
       JSON.stringify({ issuer: "https://sso.example.com/oauth2/default", client_id: "b" }),
       "--static-oauth-client-info",

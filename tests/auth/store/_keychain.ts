@@ -111,6 +111,17 @@ export interface RoundTrip {
   deleted: string | null;
 }
 
+/** What a correct tool gives at every step of {@linkcode toolRoundTrip} (its parts counted). */
+export const ROUND_TRIP_OK: RoundTrip = {
+  small: "small",
+  large: true,
+  listed: true,
+  replaced: true,
+  shrunk: "small",
+  partsLeft: 0,
+  deleted: null,
+};
+
 /**
  * Stores, reads, lists and deletes a secret through a keychain tool for real, in a `deno run` allowed
  * only that tool, under a fresh test account (deleted at the end).

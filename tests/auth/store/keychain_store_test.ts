@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { connectHost } from "../../_fixtures/bridge_host.ts";
+import { connectHost, type Permissions } from "../../_fixtures/bridge_host.ts";
 import {
   BROWSER,
   type OAuthWorld,
@@ -56,6 +56,17 @@ async function listWith(world: OAuthWorld, store: string[]): Promise<string> {
   return host.stderr();
 }
 
+/** `login` with the headless browser; fails the test unless it succeeds. */
+async function signIn(world: OAuthWorld, permissions: Permissions, extra: string[] = []) {
+  const login = await runCli(
+    ["login", world.mcp.url.href, "--config-dir", world.dir, ...extra],
+    permissions,
+    { BROWSER },
+  );
+  assert.equal(login.code, 0, login.stderr);
+  return login;
+}
+
 Deno.test(`--store keychain: login, status, a bridge, logout: nothing in the file store${skipNote}`, {
   ignore: missing !== undefined,
 }, async () => {
@@ -92,14 +103,7 @@ Deno.test(`--store keychain moves a file-store record into the keychain: no new 
   ignore: missing !== undefined,
 }, async () => {
   await withOAuthWorld({}, async (world) => {
-    const login = await runCli(
-      ["login", world.mcp.url.href, "--config-dir", world.dir],
-      signInPermissions(world.dir),
-      {
-        BROWSER,
-      },
-    );
-    assert.equal(login.code, 0, login.stderr);
+    await signIn(world, signInPermissions(world.dir));
     assert.equal((await storedRecords(world.dir)).length, 1);
     const stderr = await listWith(world, ["--store", "keychain"]);
     assert.equal(world.as.counters.authorizations, 1, "signed in again");
@@ -114,12 +118,7 @@ Deno.test(`--store keychain moves a file-store record into the keychain: no new 
 
 Deno.test(`--store keychain without --allow-run=${keychain.program}: a warning naming the flag, and the file store`, async () => {
   await withOAuthWorld({}, async (world) => {
-    const login = await runCli(
-      ["login", world.mcp.url.href, "--config-dir", world.dir, "--store", "keychain"],
-      signInPermissions(world.dir),
-      { BROWSER },
-    );
-    assert.equal(login.code, 0, login.stderr);
+    const login = await signIn(world, signInPermissions(world.dir), ["--store", "keychain"]);
     if (keychain.program !== "(none)") {
       assert.ok(
         login.stderr.includes(
@@ -143,14 +142,7 @@ Deno.test(
   },
   async () => {
     await withOAuthWorld({}, async (world) => {
-      const login = await runCli(
-        ["login", world.mcp.url.href, "--config-dir", world.dir],
-        signInPermissions(world.dir),
-        {
-          BROWSER,
-        },
-      );
-      assert.equal(login.code, 0, login.stderr);
+      await signIn(world, signInPermissions(world.dir));
       const [{ path, record }] = await storedRecords(world.dir);
       // Over secret-tool's 8 KiB: it would keep the beginning and say nothing.
       record!.tokens!.id_token = "x".repeat(9000);
@@ -178,12 +170,7 @@ Deno.test(
   },
   async () => {
     await withOAuthWorld({}, async (world) => {
-      const login = await runCli(
-        ["login", world.mcp.url.href, "--config-dir", world.dir],
-        signInPermissions(world.dir),
-        { BROWSER },
-      );
-      assert.equal(login.code, 0, login.stderr);
+      await signIn(world, signInPermissions(world.dir));
       const [{ path, record }] = await storedRecords(world.dir);
       // Past the 2560 bytes of a Windows credential and the 1536 of a macOS item: several parts.
       record!.tokens!.id_token = "x".repeat(9000);
@@ -219,12 +206,7 @@ Deno.test(
   },
   async () => {
     await withOAuthWorld({}, async (world) => {
-      const login = await runCli(
-        ["login", world.mcp.url.href, "--config-dir", world.dir, "--store", "keychain"],
-        keychainPermissions(world.dir),
-        { BROWSER },
-      );
-      assert.equal(login.code, 0, login.stderr);
+      await signIn(world, keychainPermissions(world.dir), ["--store", "keychain"]);
       assert.deepEqual(await storedRecords(world.dir), []);
       const stderr = await listWith(world, []);
       assert.equal(world.as.counters.authorizations, 1, "signed in again");
