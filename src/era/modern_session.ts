@@ -29,7 +29,7 @@ import { connectDeadline, type Deadline } from "../transport/exchange.ts";
 import { excerpt } from "../log/excerpt.ts";
 import { sleep } from "../transport/_http.ts";
 import { Outage } from "../transport/_outage.ts";
-import type { ModernAnswer, ModernHttpClient } from "../transport/modern_http.ts";
+import { type ModernAnswer, ModernHttpClient } from "../transport/modern_http.ts";
 import { modernResend } from "../transport/modern_resend.ts";
 import { NO_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 import {
@@ -417,6 +417,9 @@ export class ModernSession implements RemoteTransport {
         return currentId === id ? answer : withId(answer, id);
       } catch (error) {
         if (signal?.aborted || deadline?.signal.aborted || this.#closed) throw error;
+        // A stream or connection that broke under the request: the pooled connections may be going too (a
+        // server stopping closes them all), so what is sent next opens new ones, as Streamable HTTP does.
+        if (ModernHttpClient.brokeConnection(error)) this.#o.client.renewConnections();
         const next = modernResend(error, method, this.#outage.reachedOnce);
         if (next.action === "fail") throw error;
         if (next.action === "reissue") {
@@ -652,6 +655,7 @@ export class ModernSession implements RemoteTransport {
         failures = count > 0 ? 0 : failures + 1;
       } catch (error) {
         if (signal.aborted) return;
+        if (ModernHttpClient.brokeConnection(error)) this.#o.client.renewConnections();
         if (modernResend(error, "subscriptions/listen", this.#outage.reachedOnce).action === "wait") {
           // The server went away: wait for it within the reconnection bounds, with no host message
           // needed, and listen again with the same filter (no state on the server to set up again).

@@ -81,6 +81,23 @@ export class ModernHttpClient {
   }
 
   /**
+   * Whether a failure broke a connection (a response stream cut, or a connection lost with the request's
+   * outcome unknown): the pooled connections to the server may be going too.
+   *
+   * @param error The failure.
+   * @returns Whether it did.
+   */
+  static brokeConnection(error: unknown): boolean {
+    return error instanceof StreamCutError ||
+      (error instanceof TransportError && error.outcomeUnknown === true);
+  }
+
+  /** Drops the pooled connections: the next requests open new ones (a server that stopped closed them). */
+  renewConnections(): void {
+    this.#o.exchange.renewConnections();
+  }
+
+  /**
    * Sends one request and returns the text of its JSON-RPC response (an error response included:
    * a 4xx whose body is the server's JSON-RPC error for this request counts as an answer).
    *
