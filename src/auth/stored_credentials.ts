@@ -12,6 +12,7 @@ import { resolveConfigDir } from "../cli/config_dir.ts";
 import { optionalEnv } from "../cli/env.ts";
 import type { HeaderTemplate } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
+import { LAYOUT_VERSION } from "./store/file_layout.ts";
 import { storeKey } from "./store/store_key.ts";
 
 /** What identifies a server's record in the store. */
@@ -77,6 +78,24 @@ export async function mayHaveStoredRecord(
 ): Promise<boolean> {
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
   if ("missing" in dir) return false;
+  try {
+    // No records at all (a server without OAuth, or none signed in yet): known from one directory listing,
+    // without hashing the key (its SHA-256 loads the runtime's crypto code) or a stat (dearer than a listing).
+    if (Deno.permissions.querySync({ name: "read", path: dir.path }).state === "granted") {
+      let layout = false;
+      let seen = 0;
+      for (const entry of Deno.readDirSync(dir.path)) {
+        // A crowded directory is looked at no further: the full check below decides.
+        if (entry.name === LAYOUT_VERSION || ++seen > 1000) {
+          layout = true;
+          break;
+        }
+      }
+      if (!layout) return false;
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+  }
   try {
     // Loaded here, not at start-up: only a bridge whose config dir resolves (--config-dir, or the variables
     // that locate it) gets this far.

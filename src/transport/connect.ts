@@ -217,16 +217,20 @@ export class ConnectingTransport implements RemoteTransport {
       this.#current = modern;
       const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
       this.#era = era;
-      // Written in the background (it never throws): the first message does not wait for the disk.
-      if (protocol === "auto" && era !== remembered) void this.#o.eraMemory?.remember(era);
+      // Written once the first message is answered (it never throws): the disk work does not delay it.
+      const remember = () => {
+        if (protocol === "auto" && era !== remembered) void this.#o.eraMemory?.remember(era);
+      };
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
-        await modern.send(text, envelope, signal);
+        await modern.send(text, envelope, signal).finally(remember);
         return;
       }
       this.#o.log.debug("The server speaks the 2025 era (initialize and sessions)");
       await modern.close();
       if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+      await this.#sendLegacyFirst(text, envelope, signal).finally(remember);
+      return;
     }
     await this.#sendLegacyFirst(text, envelope, signal);
   }

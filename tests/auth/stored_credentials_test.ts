@@ -16,6 +16,9 @@ Deno.test("mayHaveStoredRecord: false without a record, true once the store hold
   const dir = await Deno.makeTempDir({ dir: ".tmp" });
   try {
     assert.equal(await mayHaveStoredRecord(parts, dir), false);
+    assert.equal(await mayHaveStoredRecord(parts, `${dir}/missing`), false, "a config dir not made yet");
+    await Deno.mkdir(`${dir}/eras`);
+    assert.equal(await mayHaveStoredRecord(parts, dir), false, "a config dir holding other things only");
     const store = new FileStore({ dir, log });
     await store.write(await serverStoreKey(parts), { version: 1, server_url: parts.serverUrl.href });
     assert.equal(await mayHaveStoredRecord(parts, dir), true);

@@ -1,6 +1,6 @@
 import { withTempDir } from "../_fixtures/temp_dir.ts";
 import assert from "node:assert/strict";
-import { ERA_MAX_AGE_MS, FileEraMemory } from "../../src/transport/era_file.ts";
+import { ERA_MAX_AGE_MS, eraFileName, FileEraMemory, MAX_SLUG_LENGTH } from "../../src/transport/era_file.ts";
 import { ProcessEraMemory } from "../../src/transport/era_memory.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { plantSymlink } from "../_fixtures/hostile_symlink.ts";
@@ -15,35 +15,70 @@ function memory(dir: string, now: () => number = Date.now, serverUrl = SERVER): 
   return new FileEraMemory({ dir, serverUrl, log: new Logger({ level: "silent" }), now });
 }
 
+async function names(dir: string): Promise<string[]> {
+  const found = [];
+  for await (const entry of Deno.readDir(`${dir}/eras`)) found.push(entry.name);
+  return found.sort();
+}
+
 async function onlyFile(dir: string): Promise<string> {
-  const names = [];
-  for await (const entry of Deno.readDir(`${dir}/eras`)) names.push(entry.name);
-  assert.equal(names.length, 1, `one file in ${dir}/eras, found ${names.join(", ")}`);
-  return `${dir}/eras/${names[0]}`;
+  const found = await names(dir);
+  assert.equal(found.length, 1, `one file in ${dir}/eras, found ${found.join(", ")}`);
+  return `${dir}/eras/${found[0]}`;
 }
 
 Deno.test("FileEraMemory: remembers a server's era in a private file and recalls it in another process's instance", async () => {
   await withDir(async (dir) => {
     assert.equal(await memory(dir).recall(), undefined);
-    await memory(dir).remember("legacy");
-    assert.equal(await memory(dir).recall(), "legacy");
+    await memory(dir, () => 1_800_000_000_000).remember("legacy");
+    assert.equal(await memory(dir, () => 1_800_000_000_001).recall(), "legacy");
     const path = await onlyFile(dir);
+    assert.equal(path, `${dir}/eras/${eraFileName(SERVER)}.legacy.1800000000000.json`);
+    assert.match(path, /\/mcp\.example\.com_mcp-[0-9a-f]{8}\.legacy\.1800000000000\.json$/);
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(`${dir}/eras`)).mode! & 0o777, 0o700);
-    const text = await Deno.readTextFile(path);
-    const saved = JSON.parse(text);
-    assert.match(saved.url_sha256, /^[0-9a-f]{64}$/);
-    assert.ok(!text.includes("mcp.example.com"), "the URL itself (it may carry a key) is not written");
-    assert.equal(saved.era, "legacy");
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), {
+      server: "https://mcp.example.com/mcp",
+      era: "legacy",
+      checked_at: 1_800_000_000_000,
+    });
     // Another server has its own file and nothing remembered.
     assert.equal(await memory(dir, Date.now, new URL("https://other.example.com/mcp")).recall(), undefined);
+    assert.equal(await memory(dir, Date.now, new URL("https://mcp.example.com/mcp2")).recall(), undefined);
     await memory(dir).remember("modern");
     assert.equal(await memory(dir).recall(), "modern");
-    assert.equal(await onlyFile(dir), path, "the file is replaced, not added to");
+    assert.match(await onlyFile(dir), /\.modern\.\d+\.json$/, "the old record is removed, not kept beside");
   });
 });
 
-Deno.test("FileEraMemory: an era older than a week, from the future, or for another URL counts as nothing", async () => {
+Deno.test("FileEraMemory: neither the query, the user, the password nor the fragment of the URL is written", async () => {
+  await withDir(async (dir) => {
+    const url = new URL("https://alice:hunter2@mcp.example.com/mcp?api_key=sk-secret#frag");
+    await memory(dir, Date.now, url).remember("legacy");
+    const path = await onlyFile(dir);
+    const written = path + (await Deno.readTextFile(path));
+    for (const secret of ["alice", "hunter2", "api_key", "sk-secret", "frag"]) {
+      assert.ok(!written.includes(secret), `${secret} in ${written}`);
+    }
+    assert.equal(
+      await memory(dir, Date.now, new URL("https://mcp.example.com/mcp?other=1")).recall(),
+      "legacy",
+    );
+  });
+});
+
+Deno.test("FileEraMemory: a long host and path are cut in the name, and the hash still tells servers apart", async () => {
+  await withDir(async (dir) => {
+    const long = (tail: string) => new URL(`https://mcp.example.com/${"p".repeat(200)}/${tail}`);
+    assert.ok(eraFileName(long("a")).length <= MAX_SLUG_LENGTH + 9);
+    assert.notEqual(eraFileName(long("a")), eraFileName(long("b")));
+    await memory(dir, Date.now, long("a")).remember("legacy");
+    assert.equal(await memory(dir, Date.now, long("a")).recall(), "legacy");
+    assert.equal(await memory(dir, Date.now, long("b")).recall(), undefined);
+  });
+});
+
+Deno.test("FileEraMemory: an era older than a week, from the future, or in a malformed name counts as nothing", async () => {
   await withDir(async (dir) => {
     const t0 = 1_800_000_000_000;
     await memory(dir, () => t0).remember("legacy");
@@ -51,19 +86,19 @@ Deno.test("FileEraMemory: an era older than a week, from the future, or for anot
     assert.equal(await memory(dir, () => t0 + ERA_MAX_AGE_MS + 1).recall(), undefined);
     assert.equal(await memory(dir, () => t0 - 1).recall(), undefined);
     const path = await onlyFile(dir);
-    const saved = JSON.parse(await Deno.readTextFile(path));
-    await Deno.writeTextFile(path, JSON.stringify({ ...saved, url_sha256: "0".repeat(64) }));
-    assert.equal(await memory(dir, () => t0).recall(), undefined);
-    await Deno.writeTextFile(path, JSON.stringify({ ...saved, era: "2024" }));
-    assert.equal(await memory(dir, () => t0).recall(), undefined);
-    await Deno.writeTextFile(path, "not json");
-    assert.equal(await memory(dir, () => t0).recall(), undefined);
-    await Deno.writeTextFile(path, JSON.stringify(saved) + " ".repeat(5000));
-    assert.equal(await memory(dir, () => t0).recall(), undefined, "a file over the size limit is not read");
+    for (const bad of ["2024", "legacy.x", "legacy.123.txt"]) {
+      const name = `${dir}/eras/${eraFileName(SERVER)}.${bad}${bad.endsWith(".txt") ? "" : ".json"}`;
+      await Deno.rename(path, name);
+      assert.equal(await memory(dir, () => t0).recall(), undefined, name);
+      await Deno.rename(name, path);
+    }
+    // Of two records (two bridges wrote at once), the newer one counts.
+    await Deno.writeTextFile(`${dir}/eras/${eraFileName(SERVER)}.modern.${t0 + 5}.json`, "{}");
+    assert.equal(await memory(dir, () => t0 + 10).recall(), "modern");
   });
 });
 
-Deno.test("FileEraMemory: a symbolic link planted at the file is neither read nor written through", async () => {
+Deno.test("FileEraMemory: a symbolic link planted as a record is not used, and writing never goes through it", async () => {
   await withDir(async (dir) => {
     await memory(dir).remember("legacy");
     const path = await onlyFile(dir);
@@ -71,20 +106,43 @@ Deno.test("FileEraMemory: a symbolic link planted at the file is neither read no
     await Deno.writeTextFile(target, await Deno.readTextFile(path));
     await Deno.remove(path);
     await plantSymlink(target, path);
-    assert.equal(await memory(dir).recall(), undefined, "a link is not followed when reading");
+    assert.equal(await memory(dir).recall(), undefined, "a link is not taken for a record");
     await memory(dir).remember("modern");
     assert.equal(JSON.parse(await Deno.readTextFile(target)).era, "legacy", "the link's target is untouched");
-    assert.equal((await Deno.lstat(path)).isSymlink, false, "the link was replaced by a file");
     assert.equal(await memory(dir).recall(), "modern");
+    assert.match(await onlyFile(dir), /\.modern\.\d+\.json$/, "the link itself was removed");
+    await Deno.lstat(target);
   });
 });
 
-Deno.test("FileEraMemory: a file other users may write is not trusted", async () => {
+Deno.test("FileEraMemory: without the read right nothing is recalled, without the write right nothing is written", async () => {
   await withDir(async (dir) => {
     await memory(dir).remember("legacy");
-    const path = await onlyFile(dir);
-    await Deno.chmod(path, 0o666);
-    assert.equal(await memory(dir).recall(), undefined);
+    const code = `
+      import { FileEraMemory } from ${
+      JSON.stringify(new URL("../../src/transport/era_file.ts", import.meta.url).href)
+    };
+      import { Logger } from ${JSON.stringify(new URL("../../src/log/logger.ts", import.meta.url).href)};
+      const m = new FileEraMemory({ dir: Deno.args[0], serverUrl: new URL(${
+      JSON.stringify(SERVER.href)
+    }), log: new Logger({ level: "silent" }) });
+      console.log(String(await m.recall()));
+      await m.remember("modern");
+    `;
+    const script = `${dir}/probe.ts`;
+    await Deno.writeTextFile(script, code);
+    const run = async (flags: string[]) => {
+      const out = await new Deno.Command("deno", {
+        args: ["run", "--quiet", "--no-prompt", ...flags, script, dir],
+        stdin: "null",
+        stderr: "inherit",
+      }).output();
+      assert.ok(out.success);
+      return new TextDecoder().decode(out.stdout).trim();
+    };
+    assert.equal(await run([]), "undefined");
+    assert.equal(await run([`--allow-read=${dir}`]), "legacy");
+    assert.match(await onlyFile(dir), /\.legacy\.\d+\.json$/, "nothing written without --allow-write");
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serveExample } from "../../src/demo/example_server.ts";
-import { connectHost } from "../_fixtures/bridge_host.ts";
+import { connectHost, finishRaw, initializeLine, netFor, spawnRaw } from "../_fixtures/bridge_host.ts";
 import { serveModern } from "../_fixtures/modern_server.ts";
 
 function text(result: { content?: unknown }): string {
@@ -102,6 +102,33 @@ Deno.test("a remembered 2025-era server replaced by a 2026-07-28 one is probed a
     assert.ok(!next.includes("initialize"), `${next}`);
   } finally {
     await modern.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a remembered 2025-era server starts without the runtime's crypto code: nothing on that path hashes", async () => {
+  const dir = await tempDir();
+  const server = await recordingLegacyServer();
+  const trap = new URL("../_fixtures/crypto_trap.ts", import.meta.url).pathname;
+  try {
+    await echoOnce(server.url, dir, { read: [dir], write: [dir] });
+    server.methods.length = 0;
+    const raw = spawnRaw(
+      [server.url.href, "--config-dir", dir],
+      { net: [netFor(server.url)], read: [dir], write: [dir] },
+      {},
+      ["--preload", trap],
+    );
+    try {
+      await raw.write(initializeLine(1));
+      assert.ok(JSON.parse(await raw.readLine()).result, raw.stderr());
+    } finally {
+      await finishRaw(raw);
+    }
+    assert.deepEqual(server.methods, ["initialize"], "the era was recalled: no probe");
+    assert.doesNotMatch(raw.stderr(), /CRYPTO TOUCHED/, raw.stderr());
+  } finally {
+    await server.close();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -20,6 +20,7 @@
  */
 
 import { joinPath } from "../../fs/path.ts";
+import { LAYOUT_VERSION, serversDirOf } from "./file_layout.ts";
 import { replacePrivateFile } from "../../fs/replace_file.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ServerRecord } from "../types.ts";
@@ -39,8 +40,7 @@ import {
 /** A record larger than this is not read (a real one is a few KiB). */
 const MAX_RECORD_BYTES = 1 << 20;
 
-/** The layout version: the name of the store's subdirectory. */
-export const LAYOUT_VERSION = "v1";
+export { LAYOUT_VERSION } from "./file_layout.ts";
 
 /** Options for {@linkcode FileStore}. */
 export interface FileStoreOptions {
@@ -93,7 +93,7 @@ export class FileStore implements CredentialStore {
   constructor(options: FileStoreOptions) {
     this.dir = options.dir;
     this.#layoutDir = joinPath(options.dir, LAYOUT_VERSION);
-    this.serversDir = joinPath(this.#layoutDir, "servers");
+    this.serversDir = serversDirOf(options.dir);
     this.locksDir = joinPath(this.#layoutDir, "locks");
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
