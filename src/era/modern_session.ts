@@ -35,6 +35,7 @@ import { NO_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts"
 import {
   EraMismatchError,
   type MessageSink,
+  MODERN_KIND,
   type RemoteTransport,
   TransportError,
 } from "../transport/transport.ts";
@@ -86,7 +87,7 @@ interface InputWaiter {
 /** The transport toward a 2026-07-28 server. */
 export class ModernSession implements RemoteTransport {
   /** The wire protocol. */
-  readonly kind = "streamable-http (2026-07-28)";
+  readonly kind = MODERN_KIND;
   #o: ModernSessionOptions;
   #version = MODERN_VERSION;
   #discovered: Json | undefined;

@@ -1,19 +1,21 @@
 /**
- * A transport whose code is loaded on its first message: for the connections few runs need (HTTP+SSE, a
- * 2026-07-28 host on a 2025-era server), so that their modules are not on every run's start-up path.
+ * A transport whose code is loaded on its first use: for the connections not every run needs (HTTP+SSE,
+ * a 2026-07-28 host on a 2025-era server, and the 2026-07-28 transport with its era probe, which a server
+ * remembered as a 2025-era one never needs), so that their modules are not on every run's start-up path.
  *
  * @module
  */
 
 import type { Envelope } from "../jsonrpc/message.ts";
+import type { ModernTransport } from "./connect.ts";
 import { type RemoteTransport, TransportError } from "./transport.ts";
 
 /** A {@linkcode RemoteTransport} that loads (and builds) the real one when the first message is sent. */
-export class LazyTransport implements RemoteTransport {
+export class LazyTransport<T extends RemoteTransport = RemoteTransport> implements RemoteTransport {
   #kind: string;
-  #load: () => Promise<RemoteTransport>;
-  #loading: Promise<RemoteTransport> | undefined;
-  #loaded: RemoteTransport | undefined;
+  #load: () => Promise<T>;
+  #loading: Promise<T> | undefined;
+  #loaded: T | undefined;
   #closed = false;
 
   /**
@@ -34,7 +36,7 @@ export class LazyTransport implements RemoteTransport {
    * @param kind The kind of the transport it becomes (reported until it is loaded).
    * @param load Loads the module and builds the transport.
    */
-  constructor(kind: string, load: () => Promise<RemoteTransport>) {
+  constructor(kind: string, load: () => Promise<T>) {
     this.#kind = kind;
     this.#load = load;
   }
@@ -52,10 +54,21 @@ export class LazyTransport implements RemoteTransport {
    * @param signal Aborts the exchange.
    */
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
-    this.#loading ??= this.#load().then((transport) => (this.#loaded = transport));
-    const transport = await this.#loading;
+    const transport = await this.loaded();
     await transport.send(text, envelope, signal);
+  }
+
+  /**
+   * The real transport, loaded (once) if it was not yet; a load error is passed on.
+   *
+   * @returns The transport.
+   * @throws {TransportError} Once the placeholder is closed.
+   */
+  loaded(): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(new TransportError("The bridge is shutting down: the message was not sent"));
+    }
+    return this.#loading ??= this.#load().then((transport) => (this.#loaded = transport));
   }
 
   /** Closes the transport if it was loaded (or once it is), and refuses later messages. */
@@ -63,5 +76,33 @@ export class LazyTransport implements RemoteTransport {
     this.#closed = true;
     const transport = await this.#loading?.catch(() => undefined);
     await transport?.close();
+  }
+}
+
+/** A {@linkcode LazyTransport} for the 2026-07-28 transport: its era probe loads it too. */
+export class LazyModernTransport extends LazyTransport<ModernTransport> implements ModernTransport {
+  /**
+   * Loads the transport and probes the server's era with it (see {@linkcode ModernTransport.probe}).
+   *
+   * @example Usage
+   * ```ts
+   * import { LazyModernTransport } from "./lazy_transport.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const modern = new LazyModernTransport("modern", () =>
+   *   Promise.resolve({
+   *     kind: "modern",
+   *     probe: () => Promise.resolve("legacy" as const),
+   *     send: () => Promise.resolve(),
+   *     close: () => Promise.resolve(),
+   *   }));
+   * assert.equal(await modern.probe(), "legacy");
+   * ```
+   *
+   * @param first The host's first message.
+   * @returns `modern` or `legacy`.
+   */
+  async probe(first?: Envelope): Promise<"modern" | "legacy"> {
+    return await (await this.loaded()).probe(first);
   }
 }

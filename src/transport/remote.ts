@@ -6,7 +6,6 @@
  * @module
  */
 
-import { ModernSession } from "../era/modern_session.ts";
 import { Logger } from "../log/logger.ts";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
 import { CookieJar } from "../net/cookie_jar.ts";
@@ -16,8 +15,7 @@ import type { EraMemory } from "./era_memory.ts";
 import { ServerExchange } from "./exchange.ts";
 import type { TransportMode } from "./fallback.ts";
 import { DEFAULT_LIVENESS, type LivenessSettings } from "./liveness.ts";
-import { LazyTransport } from "./lazy_transport.ts";
-import { ModernHttpClient } from "./modern_http.ts";
+import { LazyModernTransport, LazyTransport } from "./lazy_transport.ts";
 import { DEFAULT_RECONNECT, NO_RECONNECT, type ReconnectSettings } from "./reconnect.ts";
 import { StreamableHttpTransport } from "./streamable_http.ts";
 import {
@@ -27,6 +25,7 @@ import {
   HTTP_SSE_KIND,
   LEGACY_SESSION_KIND,
   type MessageSink,
+  MODERN_KIND,
   type RemoteTransport,
 } from "./transport.ts";
 
@@ -162,15 +161,24 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
     mode: options.mode ?? "http-first",
     protocol: options.protocol ?? "auto",
     ...(options.eraMemory ? { eraMemory: options.eraMemory } : {}),
+    // The 2026-07-28 transport loads on its probe: a server remembered as a 2025-era one never needs it.
     createModern: () =>
-      new ModernSession({
-        client: new ModernHttpClient({ exchange, log, maxMessageBytes }),
-        sink,
-        log,
-        clientInfo,
-        connectTimeoutMs,
-        reconnect,
-      }),
+      new LazyModernTransport(
+        MODERN_KIND,
+        () =>
+          Promise.all([import("../era/modern_session.ts"), import("./modern_http.ts")]).then((
+            [{ ModernSession }, { ModernHttpClient }],
+          ) =>
+            new ModernSession({
+              client: new ModernHttpClient({ exchange, log, maxMessageBytes }),
+              sink,
+              log,
+              clientInfo,
+              connectTimeoutMs,
+              reconnect,
+            })
+          ),
+      ),
     log,
     create: (kind, receiver) => {
       const settings = receiver

@@ -24,6 +24,8 @@ export type MessageSink = (text: string, envelope: Envelope, via?: JsonRpcId | n
 
 /** The kind of the HTTP+SSE transport (also reported before its module is loaded: lazy_transport.ts). */
 export const HTTP_SSE_KIND = "http+sse";
+/** The kind of the 2026-07-28 transport (also reported before its module is loaded: lazy_transport.ts). */
+export const MODERN_KIND = "streamable-http (2026-07-28)";
 /** The kind of the session a 2026-07-28 host gets on a 2025-era server (also before its module is loaded). */
 export const LEGACY_SESSION_KIND = "2025-era session for a 2026-07-28 host";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseMessage } from "../../src/jsonrpc/message.ts";
-import { LazyTransport } from "../../src/transport/lazy_transport.ts";
+import { LazyModernTransport, LazyTransport } from "../../src/transport/lazy_transport.ts";
 import { type RemoteTransport, TransportError } from "../../src/transport/transport.ts";
 
 /** A real transport's stand-in that records what reaches it (the loading is what is under test). */
@@ -76,4 +76,26 @@ Deno.test("LazyTransport: a module that cannot be loaded fails the message with 
   const lazy = new LazyTransport("k", () => Promise.reject(new Error("Cannot load the module: gone")));
   await assert.rejects(lazy.send(PING, parseMessage(PING)), /gone/);
   await lazy.close();
+});
+
+Deno.test("LazyModernTransport: the era probe loads the transport once, and later messages go through the same one", async () => {
+  const { transport, log } = recording("modern kind");
+  let loads = 0;
+  const probes: (string | undefined)[] = [];
+  const lazy = new LazyModernTransport("placeholder", () => {
+    loads++;
+    return Promise.resolve({
+      ...transport,
+      probe: (first?: { kind: string }) => (probes.push(first?.kind), Promise.resolve("modern" as const)),
+    });
+  });
+  assert.equal(loads, 0, "nothing loads before the probe");
+  assert.equal(await lazy.probe(parseMessage(PING)), "modern");
+  await lazy.send(PING, parseMessage(PING));
+  assert.equal(loads, 1);
+  assert.deepEqual(probes, ["request"]);
+  assert.deepEqual(log, [`send ${PING}`]);
+  await lazy.close();
+  await assert.rejects(lazy.probe(), TransportError, "a closed placeholder probes nothing");
+  assert.equal(loads, 1);
 });
