@@ -279,16 +279,26 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
       }
     } else runPrograms.push(io.os === "darwin" ? "open" : io.os === "windows" ? "rundll32" : "xdg-open");
   }
-  // Credentials are stored only when someone signs in (and the debug log needs the dir too).
+  // The config dir holds the credentials when someone signs in, the debug log, and the era memory: a server
+  // that speaks only the 2025 era is not probed with server/discover again at each start (one round trip).
   let configDir: string | undefined;
-  if (signsIn || options.debug) {
+  const needsDir = signsIn || options.debug;
+  // Only a bridge that probes (`--protocol auto`, Streamable HTTP first) remembers the era.
+  const remembersEra = options.protocol === "auto" &&
+    (options.transport === "http-first" || options.transport === "http-only");
+  if (needsDir || remembersEra) {
     const dir = resolveConfigDir(options.configDir, io.os, io.env);
-    if ("missing" in dir) {
+    if (!("missing" in dir)) configDir = absolute(dir.path);
+    else if (needsDir) {
       throw new TypeError(
         `Cannot find the config dir: pass --config-dir <absolute path>, or run config with --allow-env=${dir.missing}`,
       );
+    } else {
+      io.log.warn(
+        `Cannot find the config dir, so the entry has none and the bridge probes the server's protocol era at ` +
+          `every start: pass --config-dir <absolute path>, or run config with --allow-env=${dir.missing}`,
+      );
     }
-    configDir = absolute(dir.path);
   }
   return {
     serverUrl: options.serverUrl,

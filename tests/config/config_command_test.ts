@@ -3,6 +3,7 @@ import { bridgeArgs, connectHost, type Host, HostConnectError, MAIN } from "../_
 import { BROWSER, withWorld, type World } from "../_fixtures/oauth_world.ts";
 import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 import { keychainToolFor } from "../../src/auth/store/keychain_tool.ts";
+import { serveExample } from "../../src/demo/example_server.ts";
 
 /** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
 /** The arguments that make `config` print one host's entry for the local bridge and the world's dir. */
@@ -10,15 +11,23 @@ function entryFor(world: World, hostApp: string): string[] {
   return ["--host-app", hostApp, "--bridge-module", MAIN, "--config-dir", world.dir];
 }
 
-async function config(
+function config(
   world: World,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
+  return configFor(world.mcp.url, world.dir, args);
+}
+
+async function configFor(
+  url: URL,
+  dir: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const output = await new Deno.Command("deno", {
-    args: bridgeArgs(["config", String(world.mcp.url), ...args], {
+    args: bridgeArgs(["config", String(url), ...args], {
       net: ["127.0.0.1"],
       env: ["BROWSER", "HOME", "XDG_CONFIG_HOME", "MCP_BRIDGE_CONFIG_DIR"],
-      read: [world.dir],
+      read: [dir],
     }),
     env: { BROWSER, NO_COLOR: "1" },
     stdout: "piped",
@@ -129,6 +138,68 @@ Deno.test("config prints a Claude Desktop entry whose exact flags are enough for
     assert.equal(world.as.counters.authorizations, 1, "one browser sign-in");
     assert.ok((world.as.counters.tokenRequests.refresh_token ?? 0) >= 1, "a refresh");
   });
+});
+
+Deno.test("config for a server without sign-in: the entry grants the config dir, and with exactly its flags a 2025-era server is probed once", async () => {
+  const methods: string[] = [];
+  const server = await serveExample({
+    port: 0,
+    intercept: async (request) => {
+      const method = request.method === "POST" &&
+        /"method"\s*:\s*"([^"]+)"/.exec(await request.clone().text())?.[1];
+      if (method) methods.push(method);
+      return undefined;
+    },
+  });
+  await Deno.mkdir("./.tmp", { recursive: true });
+  const dir = await Deno.realPath(await Deno.makeTempDir({ dir: "./.tmp", prefix: "config-era-" }));
+  try {
+    const out = await configFor(server.url, dir, [
+      "--host-app",
+      "cursor",
+      "--bridge-module",
+      MAIN,
+      "--config-dir",
+      dir,
+    ]);
+    assert.equal(out.code, 0, out.stderr);
+    const entry = Object.values(
+      (JSON.parse(out.stdout) as { mcpServers: Record<string, { command: string; args: string[] }> })
+        .mcpServers,
+    )[0]!;
+    assert.deepEqual(entry.args, [
+      "run",
+      "--quiet",
+      "--no-prompt",
+      v8FlagsArgument(),
+      `--allow-net=127.0.0.1:${server.url.port}`,
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
+      MAIN,
+      String(server.url),
+      "--config-dir",
+      dir,
+    ]);
+    methods.length = 0;
+    for (const text of ["first", "second"]) {
+      const host = await launch(entry, {});
+      try {
+        const result = await host.client.callTool({ name: "echo", arguments: { text } });
+        assert.deepEqual(result.content, [{ type: "text", text }]);
+      } finally {
+        await host.close();
+      }
+    }
+    assert.equal(methods.filter((m) => m === "server/discover").length, 1, `probed once: ${methods}`);
+    // With --protocol legacy nothing is probed, so nothing is remembered and no dir is granted.
+    const forced = await configFor(server.url, dir, ["--host-app", "cursor", "--protocol", "legacy"]);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.doesNotMatch(forced.stdout, /--allow-read|--allow-write|--config-dir/);
+  } finally {
+    await server.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("config: each permission of the entry is needed; without it the bridge names the flag", async () => {

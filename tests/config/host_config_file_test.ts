@@ -72,6 +72,9 @@ Deno.test("config --write merges the entry into the host's file, backs the old o
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 0, stderr);
     const written = JSON.parse(await Deno.readTextFile(file));
+    const configDir = Deno.build.os === "darwin"
+      ? `${home}/Library/Application Support/mcp-bridge`
+      : `${home}/.config/mcp-bridge`;
     assert.deepEqual(written.mcpServers.mine, { command: "node", args: ["x.js"] });
     assert.deepEqual(written.mcpServers.test, {
       command: "deno",
@@ -81,9 +84,14 @@ Deno.test("config --write merges the entry into the host's file, backs the old o
         "--no-prompt",
         v8FlagsArgument(),
         `--allow-net=127.0.0.1:${server.url.port}`,
+        // The config dir, for the era memory.
+        `--allow-read=${configDir}`,
+        `--allow-write=${configDir}`,
         "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
         MAIN,
         String(server.url),
+        "--config-dir",
+        configDir,
       ],
     });
     const backups = [...Deno.readDirSync(`${home}/.cursor`)].filter((e) =>
