@@ -23,6 +23,8 @@ import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
 import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
+import { denoPermissionFlags } from "../src/config/permission_set.ts";
+import { PROXY_VARIABLES } from "../src/net/reach.ts";
 import { buildBundle } from "../scripts/bundle.ts";
 import { blobText, registerBenchTools, serveModernBench } from "./modern_server.ts";
 
@@ -408,17 +410,41 @@ async function preparePlainDenoDir(): Promise<void> {
   plainDenoDir = dir;
 }
 
+/** The permission flags of the bridges and the floor, as the setup text shows them. */
+const PERMISSIONS_SHOWN = "--allow-net=127.0.0.1:<port> --allow-read=<dir> --allow-write=<dir> " +
+  "--allow-env=<the proxy variables>";
+
+/** Where each kind of bridge keeps its config dir (the era memory), made afresh by every run. */
+const CONFIG_ROOT = `${ROOT}/.tmp/bench-config`;
+
+/** The config dir of a kind (the floor gets one too, which it never uses: the same flags). */
+function configDirOf(kind: BridgeKind): string {
+  return `${CONFIG_ROOT}/${kind}`;
+}
+
 /**
  * A `deno run` of `module` against the server at `url`, as a host spawns it: `--quiet --no-prompt`, the
- * recommended V8 flags unless `plain`, `extra` flags, `--allow-net` for the server only.
+ * recommended V8 flags unless `plain`, `extra` flags, then the permission flags that `mcp-bridge config`
+ * prints for a server without sign-in (`denoPermissionFlags`: the server's `host:port`, the config dir,
+ * the proxy variables), and `--config-dir` (not for the floor proxy, which takes the URL only).
  */
 function denoRun(
   kind: BridgeKind,
   url: URL,
   module: string,
   cwd: string,
-  options: { extra?: string[]; plain?: boolean } = {},
+  options: { extra?: string[]; plain?: boolean; configDir?: string } = {},
 ) {
+  const configDir = options.configDir ?? configDirOf(kind);
+  const permissions = denoPermissionFlags({
+    serverUrl: url,
+    authUrls: [],
+    browserSignIn: false,
+    configDir,
+    envVars: PROXY_VARIABLES,
+    readFiles: [],
+    runPrograms: [],
+  });
   return {
     command: Deno.execPath(),
     args: [
@@ -427,16 +453,17 @@ function denoRun(
       "--no-prompt",
       ...(options.plain ? [] : [v8FlagsArgument()]),
       ...(options.extra ?? []),
-      `--allow-net=127.0.0.1:${url.port}`,
+      ...permissions,
       module,
       url.href,
+      ...(kind === "floor" ? [] : ["--config-dir", configDir]),
     ],
     env: bridgeEnv(kind),
     cwd,
   };
 }
 
-function stdioParams(kind: BridgeKind, url: URL, era: Era) {
+function stdioParams(kind: BridgeKind, url: URL, era: Era, configDir?: string) {
   if (kind === "remote-module") {
     // `jsr:` runs remote modules from Deno's cache; served here over HTTP (hence --allow-import, which jsr.io
     // needs not: it is allowed by default), fetched once by the warm-up, then from the cache.
@@ -451,6 +478,7 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era) {
     // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
     return denoRun(kind, url, kind === "floor" ? FLOOR_PROXY : BUNDLE, USER_CWD, {
       plain: kind === "bridge-plain",
+      ...(configDir ? { configDir } : {}),
     });
   }
   return {
@@ -500,6 +528,7 @@ async function connect(
   kind: RunKind,
   url: URL,
   era: Era,
+  configDir?: string,
 ): Promise<{ connection: Connection; coldMs: number }> {
   const { client, holder } = newClient(kind, era);
   let exited!: () => void;
@@ -511,7 +540,7 @@ async function connect(
   if (kind === "direct") {
     transport = new StreamableHTTPClientTransport(url);
   } else {
-    const stdio = new StdioClientTransport({ ...stdioParams(kind, url, era), stderr: "pipe" });
+    const stdio = new StdioClientTransport({ ...stdioParams(kind, url, era, configDir), stderr: "pipe" });
     const decoder = new TextDecoder();
     stdio.stderr?.on("data", (chunk: Uint8Array) => {
       stderr = (stderr + decoder.decode(chunk, { stream: true })).slice(-16_384);
@@ -820,6 +849,8 @@ interface Floors {
   source?: { medians: Record<Metric["key"], number>; failed: number };
   /** The bundle as a cached remote module (served by the harness over HTTP), 2025-era server, every round. */
   remoteModule?: { medians: Record<Metric["key"], number>; failed: number };
+  /** mcp-bridge's cold start with an empty config dir (a server it has not seen), per era, one per round. */
+  firstStartMs?: Record<Era, number[]>;
 }
 
 /**
@@ -1632,6 +1663,30 @@ function renderProxyFloor(floors: Floors, m: Medians, unit: Record<Kind, Record<
   ].join("\n");
 }
 
+/** The cold start of a server the bridge has not seen (an empty config dir), against a known one. */
+function renderFirstStart(floors: Floors, reports: Record<Era, EraReport>): string {
+  const first = floors.firstStartMs;
+  if (!first) return "The first start was not measured.";
+  return [
+    `${LABEL.bridge} with an empty config dir at every start, ${first.legacy.length} starts per server after ` +
+    "the rounds: it does not know the server's era, so it probes with `server/discover` first (for a " +
+    "2025-era server: `server/discover`, its 400, then `initialize`). The rounds above measure a server the " +
+    "bridge knows: a 2025-era server is then sent `initialize` at once (its era is remembered in the config " +
+    "dir for a week), and a 2026-07-28 server is probed anyway (its `server/discover` answer is what a 2025-era " +
+    "host's `initialize` is answered with).",
+    "",
+    "| server | first start (ms) | known server, rounds (ms) | mcp-remote (ms) | first start / mcp-remote |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...ERAS.map((era) => {
+      const m = reports[era].medians;
+      const f = median(first[era]);
+      return `| ${ERA_TITLE[era]} | ${fmt(f)} | ${fmt(m.bridge.coldMs)} | ${fmt(m.remote.coldMs)} | ${
+        fmt(f / m.remote.coldMs)
+      }x |`;
+    }),
+  ].join("\n");
+}
+
 /** What the bundle buys: the same bridge from its TypeScript source, 2025-era server, every round. */
 function renderSource(floors: Floors, m: Medians): string {
   const source = floors.source;
@@ -1646,7 +1701,7 @@ function renderSource(floors: Floors, m: Medians): string {
   ];
   return [
     `${SOURCE_LABEL}: \`deno run --quiet --frozen --no-prompt ${v8FlagsArgument()} ` +
-    "--allow-net=127.0.0.1:<port> src/main.ts <url>` in the checkout (its deno.json and lockfile), the way " +
+    `${PERMISSIONS_SHOWN} src/main.ts <url> --config-dir <dir>\` in the checkout (its deno.json and lockfile), the way ` +
     "a developer runs it: Deno loads the TypeScript modules of the start-up graph one by one, each " +
     "transpiled with an inline source map, and compiles all of it at every start. " +
     `${LABEL.bridge} runs \`bundle/main.js\` (\`deno task bundle\`), what \`jsr:@mcp-bridge/mcp-bridge\` ` +
@@ -1749,7 +1804,7 @@ function renderResults(
     "(the SDK's `Client` speaks the 2025 era unless told otherwise), so it sends `server/discover` and the " +
     "`_meta` envelope itself; the harness checks the negotiated version.",
     "- mcp-bridge: a 2025-era host (the SDK's `Client` + `StdioClientTransport`) spawning `deno run --quiet " +
-    `--no-prompt ${v8FlagsArgument()} --allow-net=127.0.0.1:<port> bundle/main.js <url>\` from \`/\` ` +
+    `--no-prompt ${v8FlagsArgument()} ${PERMISSIONS_SHOWN} bundle/main.js <url> --config-dir <dir>\` from \`/\` ` +
     "(the program `jsr:@mcp-bridge/mcp-bridge` runs: `deno task bundle` of `src/main.ts`, built by this run " +
     "into `.tmp/bench-bundle`; started where no deno.json is, as hosts do; with the recommended V8 flags " +
     "from `src/config/runtime_flags.ts`, as the README and the printed host entries " +
@@ -1758,7 +1813,11 @@ function renderResults(
       LABEL["bridge-plain"]
     }", to show what the flags buy); both with the default \`--protocol auto\`: it ` +
     "probes with `server/discover`, then either passes 2025 traffic through or translates it for the " +
-    "2026-07-28 server.",
+    "2026-07-28 server. The permission flags are those `mcp-bridge config` prints for a server without " +
+    "sign-in (`denoPermissionFlags`): the server, the config dir, the proxy variables. Each kind of bridge " +
+    "has a config dir of its own, made empty at the start of the run: the warm-up start probes the server " +
+    "and remembers its era there, so every measured start is that of a server the bridge knows (a 2025-era " +
+    'one is not probed again); "The first start" measures a server it has not seen.',
     `- mcp-remote: the same host spawning \`node ${
       REMOTE_PROXY.slice(ROOT.length + 1)
     } <url> --allow-http\` (default options: \`http-first\`, which probes the server with a second ` +
@@ -1820,6 +1879,10 @@ function renderResults(
     "## What the bundle buys",
     "",
     renderSource(floors, reports.legacy.medians),
+    "",
+    "## The first start against a server",
+    "",
+    renderFirstStart(floors, reports),
     "",
     "## Runtime floors",
     "",
@@ -1902,6 +1965,10 @@ async function main(args: string[]): Promise<number> {
   live.add(() => bundleServer.shutdown().catch(() => {}));
   bundleOrigin = new URL(`http://127.0.0.1:${bundleServer.addr.port}/${Date.now().toString(36)}/`);
   await preparePlainDenoDir();
+  await Deno.remove(CONFIG_ROOT, { recursive: true }).catch(() => {});
+  for (const kind of ["bridge", "bridge-plain", "floor", "source", "remote-module"] as const) {
+    await Deno.mkdir(configDirOf(kind), { recursive: true, mode: 0o700 });
+  }
   progress("Measuring the idle runtime floors …");
   const floors = await measureFloors(clockTicks);
 
@@ -1966,6 +2033,25 @@ async function main(args: string[]): Promise<number> {
         }
       }
     }
+    // A server the bridge has not seen: an empty config dir at every start, so it probes the era.
+    floors.firstStartMs = { legacy: [], modern: [] };
+    for (let round = 1; round <= rounds; round++) {
+      for (const era of ERAS) {
+        try {
+          const dir = `${CONFIG_ROOT}/first-start-${era}-${round}`;
+          const { connection, coldMs } = await connect("bridge", servers[era].url, era, dir);
+          await connection.close();
+          floors.firstStartMs[era].push(coldMs);
+        } catch (error) {
+          notes.push(`first start ${round} (${ERA_TITLE[era]}): ${(error as Error).message.split("\n")[0]}`);
+        }
+      }
+    }
+    progress(
+      `first starts: ${
+        ERAS.map((era) => `${ERA_TITLE[era]} ${fmt(median(floors.firstStartMs![era]))} ms`).join(", ")
+      }`,
+    );
   } finally {
     await cleanupAll();
   }
