@@ -25,6 +25,7 @@ import { createExampleServer, type RunningServer, serveExample } from "../src/de
 import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
 import { denoPermissionFlags } from "../src/config/permission_set.ts";
 import { PROXY_VARIABLES } from "../src/net/reach.ts";
+import { ERA_DIR_NAME } from "../src/transport/era_file.ts";
 import { buildBundle } from "../scripts/bundle.ts";
 import { blobText, registerBenchTools, serveModernBench } from "./modern_server.ts";
 
@@ -411,7 +412,7 @@ async function preparePlainDenoDir(): Promise<void> {
 }
 
 /** The permission flags of the bridges and the floor, as the setup text shows them. */
-const PERMISSIONS_SHOWN = "--allow-net=127.0.0.1:<port> --allow-read=<dir> --allow-write=<dir> " +
+const PERMISSIONS_SHOWN = "--allow-net=127.0.0.1:<port> --allow-read=<dir>/eras --allow-write=<dir>/eras " +
   "--allow-env=<the proxy variables>";
 
 /** Where each kind of bridge keeps its config dir (the era memory), made afresh by every run. */
@@ -441,6 +442,7 @@ function denoRun(
     authUrls: [],
     browserSignIn: false,
     configDir,
+    configGrant: `${configDir}/${ERA_DIR_NAME}`,
     envVars: PROXY_VARIABLES,
     readFiles: [],
     runPrograms: [],
@@ -1814,7 +1816,7 @@ function renderResults(
     }", to show what the flags buy); both with the default \`--protocol auto\`: it ` +
     "probes with `server/discover`, then either passes 2025 traffic through or translates it for the " +
     "2026-07-28 server. The permission flags are those `mcp-bridge config` prints for a server without " +
-    "sign-in (`denoPermissionFlags`): the server, the config dir, the proxy variables. Each kind of bridge " +
+    "sign-in (`denoPermissionFlags`): the server, the config dir's `eras/`, the proxy variables. Each kind of bridge " +
     "has a config dir of its own, made empty at the start of the run: the warm-up start probes the server " +
     "and remembers its era there, so every measured start is that of a server the bridge knows (a 2025-era " +
     'one is not probed again); "The first start" measures a server it has not seen.',

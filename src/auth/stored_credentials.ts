@@ -12,7 +12,7 @@ import { resolveConfigDir } from "../cli/config_dir.ts";
 import { optionalEnv } from "../cli/env.ts";
 import type { HeaderTemplate } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
-import { LAYOUT_VERSION } from "./store/file_layout.ts";
+import { LAYOUT_VERSION, serversDirOf } from "./store/file_layout.ts";
 import { storeKey } from "./store/store_key.ts";
 
 /** What identifies a server's record in the store. */
@@ -52,10 +52,11 @@ export async function serverStoreKey(parts: StoreKeyParts): Promise<string> {
 }
 
 /**
- * Whether the store may hold a record for the server: `false` only when it certainly holds none (no
- * config dir can be found, so credentials would live in memory; or no record file). Anything it cannot
- * tell (the read permission missing, which it queries and never asks for; another error) is `true`, so
- * that the OAuth client loads and reports it.
+ * Whether the store may hold a record for the server that this bridge could send: `false` when it holds
+ * none (no config dir can be found, so credentials would live in memory; no record file) or when the
+ * bridge may not read the records (a bridge granted only the era memory: the permission is queried, never
+ * asked for; the OAuth client then loads on the server's first 401, and names a missing flag there).
+ * Anything else it cannot tell (an error) is `true`, so that the OAuth client loads and reports it.
  *
  * @example Usage
  * ```ts
@@ -79,6 +80,10 @@ export async function mayHaveStoredRecord(
   const dir = resolveConfigDir(configDir, Deno.build.os, optionalEnv);
   if ("missing" in dir) return false;
   try {
+    // A store this bridge may not read (it was granted only the era memory, or nothing) holds nothing it
+    // could send: the OAuth client loads on the server's first 401, and names a missing flag then.
+    const servers = serversDirOf(dir.path);
+    if (Deno.permissions.querySync({ name: "read", path: servers }).state !== "granted") return false;
     // No records at all (a server without OAuth, or none signed in yet): known from one directory listing,
     // without hashing the key (its SHA-256 loads the runtime's crypto code) or a stat (dearer than a listing).
     if (Deno.permissions.querySync({ name: "read", path: dir.path }).state === "granted") {

@@ -13,11 +13,12 @@ import { parseBrowserEnv } from "../auth/browser_env.ts";
 import { bearerChallenge } from "../auth/www_authenticate.ts";
 import { type CliOptions, parseCommandLine, UsageError } from "../cli/args.ts";
 import { optionalEnv } from "../cli/env.ts";
-import { isAbsolutePath, resolvePath } from "../fs/path.ts";
+import { isAbsolutePath, joinPath, resolvePath } from "../fs/path.ts";
 import { resolveConfigDir } from "../cli/config_dir.ts";
 import { parseHeaderFile } from "../cli/headers.ts";
 import { Logger } from "../log/logger.ts";
 import type { FetchLike } from "../transport/transport.ts";
+import { ERA_DIR_NAME } from "../transport/era_file.ts";
 import {
   HOST_APPS,
   type HostApp,
@@ -282,14 +283,18 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
   // The config dir holds the credentials when someone signs in, the debug log, and the era memory: a server
   // that speaks only the 2025 era is not probed with server/discover again at each start (one round trip).
   let configDir: string | undefined;
+  let configGrant: string | undefined;
   const needsDir = signsIn || options.debug;
   // Only a bridge that probes (`--protocol auto`, Streamable HTTP first) remembers the era.
   const remembersEra = options.protocol === "auto" &&
     (options.transport === "http-first" || options.transport === "http-only");
   if (needsDir || remembersEra) {
     const dir = resolveConfigDir(options.configDir, io.os, io.env);
-    if (!("missing" in dir)) configDir = absolute(dir.path);
-    else if (needsDir) {
+    if (!("missing" in dir)) {
+      configDir = absolute(dir.path);
+      // Only the era memory: the bridge may not read the credentials of the other servers.
+      if (!needsDir) configGrant = joinPath(configDir, ERA_DIR_NAME);
+    } else if (needsDir) {
       throw new TypeError(
         `Cannot find the config dir: pass --config-dir <absolute path>, or run config with --allow-env=${dir.missing}`,
       );
@@ -307,6 +312,7 @@ async function planFor(options: CliOptions, io: ConfigIo): Promise<PermissionPla
     ...(options.auth.callbackPort !== undefined ? { callbackPort: options.auth.callbackPort } : {}),
     ...(options.auth.host === "127.0.0.1" ? { callbackIpv4Only: true } : {}),
     ...(configDir !== undefined ? { configDir } : {}),
+    ...(configGrant !== undefined ? { configGrant } : {}),
     envVars,
     readFiles,
     runPrograms,

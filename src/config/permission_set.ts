@@ -19,8 +19,13 @@ export interface PermissionPlan {
   callbackPort?: number;
   /** `--host 127.0.0.1`: the listener binds that address only (`localhost`, the default, binds both). */
   callbackIpv4Only?: boolean;
-  /** The config dir, absolute (credentials, the debug log); `undefined` when nothing is stored. */
+  /** The config dir, absolute (credentials, the debug log, the era memory); `undefined` when nothing is stored. */
   configDir?: string;
+  /**
+   * What of the config dir the bridge may read and write, when not all of it: its `eras/` for a bridge that
+   * only remembers the server's protocol era (no sign-in, no debug log), which then cannot read credentials.
+   */
+  configGrant?: string;
   /** Environment variables the bridge reads (`${VAR}`s, `BROWSER`). */
   envVars: readonly string[];
   /** Files the bridge reads (`--header-file`, `@file`, `--ca-file`, …). */
@@ -101,9 +106,10 @@ export function denoPermissionFlags(plan: PermissionPlan): string[] {
       : []),
   ]);
   const flags = [`--allow-net=${net.join(",")}`];
-  const read = unique([...(plan.configDir ? [plan.configDir] : []), ...plan.readFiles]);
+  const grant = plan.configGrant ?? plan.configDir;
+  const read = unique([...(grant ? [grant] : []), ...plan.readFiles]);
   if (read.length > 0) flags.push(`--allow-read=${read.join(",")}`);
-  if (plan.configDir) flags.push(`--allow-write=${plan.configDir}`);
+  if (grant) flags.push(`--allow-write=${grant}`);
   const env = unique(plan.envVars);
   if (env.length > 0) flags.push(`--allow-env=${env.join(",")}`);
   const run = unique(plan.runPrograms);

@@ -11,7 +11,11 @@ import { INTERNAL_ID_PREFIX } from "../jsonrpc/internal_id.ts";
 import { HostHandshake, INITIALIZED_NOTIFICATION } from "./handshake.ts";
 import { firstTransport, shouldFallBack, type TransportKind, type TransportMode } from "./fallback.ts";
 import type { EraMemory } from "./era_memory.ts";
+import { startTimer, type Timer } from "../time/timer.ts";
 import { EraMismatchError, type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+
+/** How long closing waits for the era being written to the config dir (a few ms on a local disk). */
+export const REMEMBER_GRACE_MS = 500;
 
 /**
  * Whether a failed `initialize` carries a 2026-07-28 server's own error: then the server is no
@@ -86,6 +90,7 @@ export class ConnectingTransport implements RemoteTransport {
   #era: "modern" | "legacy" | undefined;
   #hostInitialize: { text: string; envelope: Extract<Envelope, { kind: "request" }> } | undefined;
   #switching: Promise<boolean> | undefined;
+  #remembering: Promise<void> | undefined;
 
   /**
    * Creates the strategy; nothing is sent yet.
@@ -178,7 +183,7 @@ export class ConnectingTransport implements RemoteTransport {
       return false;
     }
     this.#era = to;
-    void this.#o.eraMemory?.remember(to);
+    this.#remember(to);
     this.#o.log.info(
       `The server now speaks ${to === "modern" ? "MCP 2026-07-28" : "the 2025 era"}: switched`,
     );
@@ -186,10 +191,38 @@ export class ConnectingTransport implements RemoteTransport {
     return true;
   }
 
-  /** Closes the chosen transport at once (a first exchange still under way is aborted with it). */
+  /**
+   * Closes the chosen transport at once (a first exchange still under way is aborted with it), and gives the
+   * era being remembered up to {@linkcode REMEMBER_GRACE_MS} to reach the disk.
+   */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#current?.close();
+    const remembering = this.#remembering;
+    if (remembering) {
+      let timer: Timer | undefined;
+      await Promise.race([
+        remembering,
+        new Promise<void>((resolve) => (timer = startTimer(REMEMBER_GRACE_MS, resolve))),
+      ]);
+      timer?.cancel();
+    }
+  }
+
+  /** Remembers the era in the background (a memory that throws is ignored: it is a cache). */
+  #remember(era: "modern" | "legacy"): void {
+    const memory = this.#o.eraMemory;
+    if (!memory) return;
+    let writing: Promise<void>;
+    try {
+      writing = memory.remember(era).catch(() => {});
+    } catch {
+      return;
+    }
+    const all: Promise<void> = Promise.all([this.#remembering, writing]).then(() => {
+      if (this.#remembering === all) this.#remembering = undefined;
+    });
+    this.#remembering = all;
   }
 
   async #sendFirst(text: string, envelope: Envelope, signal: AbortSignal | undefined): Promise<void> {
@@ -217,19 +250,22 @@ export class ConnectingTransport implements RemoteTransport {
       this.#current = modern;
       const era = protocol === "modern" ? "modern" : await modern.probe(envelope);
       this.#era = era;
-      // Written once the first message is answered (it never throws): the disk work does not delay it.
+      // Written once the first message is answered, so that the disk work does not delay the answer (and a
+      // first exchange that failed, a probe's verdict perhaps with it, is not remembered).
       const remember = () => {
-        if (protocol === "auto" && era !== remembered) void this.#o.eraMemory?.remember(era);
+        if (protocol === "auto" && era !== remembered) this.#remember(era);
       };
       if (era === "modern") {
         this.#o.log.debug("The server speaks MCP 2026-07-28");
-        await modern.send(text, envelope, signal).finally(remember);
+        await modern.send(text, envelope, signal);
+        remember();
         return;
       }
       this.#o.log.debug("The server speaks the 2025 era (initialize and sessions)");
       await modern.close();
       if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
-      await this.#sendLegacyFirst(text, envelope, signal).finally(remember);
+      await this.#sendLegacyFirst(text, envelope, signal);
+      remember();
       return;
     }
     await this.#sendLegacyFirst(text, envelope, signal);

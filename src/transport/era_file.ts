@@ -3,26 +3,29 @@
  * is the record,
  *
  * ```
- * <dir>/eras/<host and path>-<hash>.<era>.<checked at, ms>.json   {"server": "https://mcp.example.com/mcp", "era": "legacy", "checked_at": 1796446267436}
- * e.g.       mcp.example.com_mcp-1a2b3c4d.legacy.1796446267436.json
+ * <dir>/eras/<host>-<hash>.<era>.<checked at, ms>.json   {"server": "https://mcp.example.com", "era": "legacy", "checked_at": 1796446267436}
+ * e.g.       mcp.example.com-9f3c0a1b2c3d4e5f.legacy.1796446267436.json
  * ```
  *
- * The server is named by its origin and path only: never its query, user, password or fragment, which may
- * carry a key. The name starts with the host and path made safe for a file name, cut at
- * {@linkcode MAX_SLUG_LENGTH} characters, then a 32-bit FNV-1a hash of the origin and path.
+ * A server is its origin and path ({@linkcode eraServerKey}), never its query, user, password or fragment;
+ * and of those only the host is written in plain text (a path may carry a token): the name starts with
+ * the host made safe for a file name, then a 64-bit FNV-1a hash of the origin and path.
  *
- * Recalling is one directory listing, no file read and no `crypto`: it must cost less than the probe it
- * saves (a `stat` or an open file costs about as much as the probe's round trip on a local server). The
- * content is for people reading the directory; the bridge never reads it, so nothing in it can mislead
- * the bridge. Only a regular file counts (a symbolic link is never followed, nor even opened). Its owner
- * and mode are not checked: a name decides only whether one probe is skipped, and a wrong era is
- * corrected by the server's first answer (the bridge probes again and rewrites the record).
+ * Recalling is one directory listing, no file read, no `stat` and no `crypto`: it must cost less than the
+ * probe it saves (the first `stat` or open file of a process costs about as much as the probe's round trip
+ * on a local server). The content is for people reading the directory; the bridge never reads it. Only a
+ * regular file counts (a symbolic link is never followed, nor even opened). Neither the directory nor the
+ * record is checked for its owner or mode: a record decides only which era is tried first. A wrong one
+ * costs a 2026-07-28-only server one refused `initialize`, after which the bridge probes and rewrites the
+ * record; a server that speaks both eras is spoken to in the 2025 era until the record expires. Only
+ * someone who can write the config dir can plant one, and the credentials there are worth more.
  *
  * A cache, not a record of anything else: it is read only when `--allow-read` covers the directory and
  * written only when `--allow-read` and `--allow-write` cover it (both are queried, never prompted for;
  * without them the bridge probes at every start). It holds no secret. An era older than
  * {@linkcode ERA_MAX_AGE_MS}, from the future, or for another server counts as nothing. Written
- * atomically, mode 0600, in a directory of mode 0700; the server's older records are removed.
+ * atomically, mode 0600, in a directory of mode 0700, once the first message is answered; the server's
+ * older records go then (a newer one, written by another bridge at the same time, stays).
  *
  * @module
  */
@@ -31,13 +34,22 @@ import { joinPath } from "../fs/path.ts";
 import type { Logger } from "../log/logger.ts";
 import type { EraMemory, ServerEra } from "./era_memory.ts";
 
+/** The directory of the era memory below the config dir (all a bridge without sign-in may read and write). */
+export const ERA_DIR_NAME = "eras";
+
 /** How long a remembered era is trusted before the server is probed again: a week. */
 export const ERA_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** The most entries of the directory looked at when recalling (a real one has one per server). */
+/**
+ * The most entries of the directory looked at (a real one has one per server). Deno reads a listing whole
+ * before the first entry: this bounds the work on it, the listing is as large as the directory.
+ */
 const MAX_ENTRIES = 1000;
 
-/** The most characters of a server's host and path in its file name (the hash follows). */
+/** A temporary file of a write older than this was left by a bridge that exited while writing. */
+const STALE_TEMP_MS = 60_000;
+
+/** The most characters of a server's host in its file name (the hash follows). */
 export const MAX_SLUG_LENGTH = 64;
 
 /**
@@ -59,29 +71,34 @@ export function eraServerKey(url: URL): string {
 }
 
 /**
- * The start of the file names of a server's remembered era: its host and path made safe (every character
- * but letters, digits, `.` and `-` becomes `_`), cut at {@linkcode MAX_SLUG_LENGTH}, then `-` and the
- * FNV-1a hash of {@linkcode eraServerKey}. Pure, and cheap: no `crypto` at start-up.
+ * The start of the file names of a server's remembered era: its host made safe (every character but
+ * letters, digits, `.` and `-` becomes `_`), cut at {@linkcode MAX_SLUG_LENGTH}, then `-` and the 64-bit
+ * FNV-1a hash of {@linkcode eraServerKey} (a path may carry a token: only its hash is written). Pure, and
+ * cheap: no `crypto` at start-up.
  *
  * @example Usage
  * ```ts
  * import { eraFileName } from "./era_file.ts";
  * import assert from "node:assert/strict";
  *
- * assert.match(eraFileName(new URL("https://mcp.example.com/mcp?key=s")), /^mcp\.example\.com_mcp-[0-9a-f]{8}$/);
+ * assert.match(eraFileName(new URL("https://mcp.example.com/mcp?key=s")), /^mcp\.example\.com-[0-9a-f]{16}$/);
  * ```
  *
  * @param url The MCP server URL.
  * @returns The start of the file names.
  */
 export function eraFileName(url: URL): string {
-  const slug = (url.host + url.pathname).replace(/[^A-Za-z0-9.-]/g, "_").slice(0, MAX_SLUG_LENGTH);
-  let hash = 0x811c9dc5;
+  const slug = url.host.replace(/[^A-Za-z0-9.-]/g, "_").slice(0, MAX_SLUG_LENGTH);
+  let hash = FNV_OFFSET;
   for (const byte of new TextEncoder().encode(eraServerKey(url))) {
-    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * FNV_PRIME);
   }
-  return `${slug}-${hash.toString(16).padStart(8, "0")}`;
+  return `${slug}-${hash.toString(16).padStart(16, "0")}`;
 }
+
+/** FNV-1a, 64 bits. */
+const FNV_OFFSET = 0xcbf29ce484222325n;
+const FNV_PRIME = 0x100000001b3n;
 
 /** `<era>.<checked at>.json`, after the server's name and a dot. */
 const RECORD_TAIL = /^(legacy|modern)\.(\d{1,15})\.json$/;
@@ -103,7 +120,7 @@ export class FileEraMemory implements EraMemory {
   #o: FileEraMemoryOptions;
   #dir: string;
   #name: string;
-  #server: string;
+  #origin: string;
   #now: () => number;
 
   /**
@@ -127,9 +144,9 @@ export class FileEraMemory implements EraMemory {
    */
   constructor(options: FileEraMemoryOptions) {
     this.#o = options;
-    this.#dir = joinPath(options.dir, "eras");
+    this.#dir = joinPath(options.dir, ERA_DIR_NAME);
     this.#name = eraFileName(options.serverUrl);
-    this.#server = eraServerKey(options.serverUrl);
+    this.#origin = options.serverUrl.origin;
     this.#now = options.now ?? Date.now;
   }
 
@@ -182,22 +199,55 @@ export class FileEraMemory implements EraMemory {
           import("../fs/replace_file.ts"),
         ],
       );
-      prepareConfigDir(this.#o.dir, true);
-      ensurePrivateDir(this.#dir, expectedUid(this.#o.dir));
+      if (granted("read", this.#o.dir) && granted("write", this.#o.dir)) {
+        prepareConfigDir(this.#o.dir, true);
+        ensurePrivateDir(this.#dir, expectedUid(this.#o.dir));
+      } else {
+        // Only the era memory is granted (a bridge without sign-in): it is made with its parents (mode 0700).
+        Deno.mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+        ensurePrivateDir(this.#dir, expectedUid(this.#dir));
+      }
       const at = this.#now();
       const name = `${this.#name}.${era}.${at}.json`;
-      const text = JSON.stringify({ server: this.#server, era, checked_at: at }) + "\n";
+      const text = JSON.stringify({ server: this.#origin, era, checked_at: at }) + "\n";
       await replacePrivateFile(this.#dir, name, text);
-      let seen = 0;
-      for (const entry of Deno.readDirSync(this.#dir)) {
-        if (++seen > MAX_ENTRIES) break;
-        const old = entry.name !== name && entry.name.startsWith(`${this.#name}.`) &&
-          RECORD_TAIL.test(entry.name.slice(this.#name.length + 1));
-        // A link is removed itself, never what it points at.
-        if (old) Deno.removeSync(joinPath(this.#dir, entry.name));
-      }
+      this.#removeOlder(name, at);
     } catch (error) {
       this.#o.log.debug(`Cannot remember the server's protocol era: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Removes this server's records older than the one just written (a newer one, from a bridge that wrote at
+   * the same time, stays; on a tie the greater name stays) and the temporary files of writes that a bridge
+   * left behind when it exited (older than a minute). A link is removed itself, never what it points at; a
+   * directory is left alone; each removal may fail alone (another bridge removed it first).
+   */
+  #removeOlder(name: string, at: number): void {
+    let seen = 0;
+    for (const entry of Deno.readDirSync(this.#dir)) {
+      if (++seen > MAX_ENTRIES) break;
+      if (entry.isDirectory || entry.name === name) continue;
+      let old = false;
+      if (entry.name.startsWith(`${this.#name}.`)) {
+        const tail = RECORD_TAIL.exec(entry.name.slice(this.#name.length + 1));
+        const other = tail ? Number(tail[2]) : NaN;
+        old = other < at || (other === at && entry.name < name);
+      } else if (entry.name.startsWith(`.${this.#name}.`) && entry.name.endsWith(".tmp")) {
+        try {
+          const mtime = Deno.lstatSync(joinPath(this.#dir, entry.name)).mtime?.getTime();
+          // The real clock, as the file system's (the injected one dates records).
+          old = mtime !== undefined && Date.now() - mtime > STALE_TEMP_MS;
+        } catch {
+          old = false;
+        }
+      }
+      if (!old) continue;
+      try {
+        Deno.removeSync(joinPath(this.#dir, entry.name));
+      } catch {
+        // Gone already, or not ours to remove: the next write tries again.
+      }
     }
   }
 }

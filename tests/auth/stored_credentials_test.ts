@@ -32,6 +32,43 @@ Deno.test("mayHaveStoredRecord: false without a record, true once the store hold
   }
 });
 
+Deno.test("mayHaveStoredRecord: without a v1/ or the right to read it, false without hashing the store key", async () => {
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp" });
+  const digest = crypto.subtle.digest;
+  const query = Deno.permissions.querySync;
+  let hashes = 0;
+  crypto.subtle.digest = (
+    ...args: Parameters<typeof digest>
+  ) => (hashes++, digest.apply(crypto.subtle, args));
+  try {
+    await Deno.mkdir(`${dir}/eras`);
+    assert.equal(await mayHaveStoredRecord(parts, dir), false);
+    assert.equal(hashes, 0, "no v1/: no hash");
+    await Deno.mkdir(`${dir}/v1/servers`, { recursive: true });
+    assert.equal(await mayHaveStoredRecord(parts, dir), false);
+    assert.equal(hashes, 1, "with a v1/, the record's name is computed");
+    await new FileStore({ dir, log }).write(await serverStoreKey(parts), {
+      version: 1,
+      server_url: parts.serverUrl.href,
+    });
+    // Granted the era memory only: the records cannot be read, so none can be sent.
+    Deno.permissions.querySync = (descriptor) =>
+      descriptor.name === "read" && "path" in descriptor && String(descriptor.path).includes("/v1")
+        ? { state: "prompt" } as Deno.PermissionStatus
+        : query.call(Deno.permissions, descriptor);
+    hashes = 0;
+    assert.equal(await mayHaveStoredRecord(parts, dir), false, "a record this bridge may not read");
+    assert.equal(hashes, 0);
+    Deno.permissions.querySync = query;
+    assert.equal(await mayHaveStoredRecord(parts, dir), true, "the same record, readable");
+  } finally {
+    crypto.subtle.digest = digest;
+    Deno.permissions.querySync = query;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 function fakeClient(calls: string[]): PreparableAuthHook {
   return {
     header: () => (calls.push("header"), Promise.resolve("Bearer t")),

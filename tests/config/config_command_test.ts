@@ -4,6 +4,7 @@ import { BROWSER, withWorld, type World } from "../_fixtures/oauth_world.ts";
 import { v8FlagsArgument } from "../../src/config/runtime_flags.ts";
 import { keychainToolFor } from "../../src/auth/store/keychain_tool.ts";
 import { serveExample } from "../../src/demo/example_server.ts";
+import { dirnamePath } from "../../src/fs/path.ts";
 
 /** Runs `mcp-bridge config …` as a user would (with the rights to discover), returning stdout and stderr. */
 /** The arguments that make `config` print one host's entry for the local bridge and the world's dir. */
@@ -152,7 +153,8 @@ Deno.test("config for a server without sign-in: the entry grants the config dir,
     },
   });
   await Deno.mkdir("./.tmp", { recursive: true });
-  const dir = await Deno.realPath(await Deno.makeTempDir({ dir: "./.tmp", prefix: "config-era-" }));
+  // Not made yet: the bridge makes <dir>/eras (and <dir>) with only <dir>/eras granted.
+  const dir = `${await Deno.realPath(await Deno.makeTempDir({ dir: "./.tmp", prefix: "config-era-" }))}/config`;
   try {
     const out = await configFor(server.url, dir, [
       "--host-app",
@@ -173,8 +175,9 @@ Deno.test("config for a server without sign-in: the entry grants the config dir,
       "--no-prompt",
       v8FlagsArgument(),
       `--allow-net=127.0.0.1:${server.url.port}`,
-      `--allow-read=${dir}`,
-      `--allow-write=${dir}`,
+      // The era memory only: this bridge may not read the credentials of other servers.
+      `--allow-read=${dir}/eras`,
+      `--allow-write=${dir}/eras`,
       "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
       MAIN,
       String(server.url),
@@ -198,7 +201,7 @@ Deno.test("config for a server without sign-in: the entry grants the config dir,
     assert.doesNotMatch(forced.stdout, /--allow-read|--allow-write|--config-dir/);
   } finally {
     await server.close();
-    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(dirnamePath(dir), { recursive: true });
   }
 });
 

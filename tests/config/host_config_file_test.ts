@@ -84,9 +84,9 @@ Deno.test("config --write merges the entry into the host's file, backs the old o
         "--no-prompt",
         v8FlagsArgument(),
         `--allow-net=127.0.0.1:${server.url.port}`,
-        // The config dir, for the era memory.
-        `--allow-read=${configDir}`,
-        `--allow-write=${configDir}`,
+        // The config dir's era memory, and no more of it.
+        `--allow-read=${configDir}/eras`,
+        `--allow-write=${configDir}/eras`,
         "--allow-env=HTTPS_PROXY,https_proxy,HTTP_PROXY,http_proxy,ALL_PROXY,all_proxy",
         MAIN,
         String(server.url),

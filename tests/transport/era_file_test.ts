@@ -34,43 +34,44 @@ Deno.test("FileEraMemory: remembers a server's era in a private file and recalls
     assert.equal(await memory(dir, () => 1_800_000_000_001).recall(), "legacy");
     const path = await onlyFile(dir);
     assert.equal(path, `${dir}/eras/${eraFileName(SERVER)}.legacy.1800000000000.json`);
-    assert.match(path, /\/mcp\.example\.com_mcp-[0-9a-f]{8}\.legacy\.1800000000000\.json$/);
+    assert.match(path, /\/mcp\.example\.com-[0-9a-f]{16}\.legacy\.1800000000000\.json$/);
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(`${dir}/eras`)).mode! & 0o777, 0o700);
     assert.deepEqual(JSON.parse(await Deno.readTextFile(path)), {
-      server: "https://mcp.example.com/mcp",
+      server: "https://mcp.example.com",
       era: "legacy",
       checked_at: 1_800_000_000_000,
     });
     // Another server has its own file and nothing remembered.
     assert.equal(await memory(dir, Date.now, new URL("https://other.example.com/mcp")).recall(), undefined);
     assert.equal(await memory(dir, Date.now, new URL("https://mcp.example.com/mcp2")).recall(), undefined);
-    await memory(dir).remember("modern");
-    assert.equal(await memory(dir).recall(), "modern");
+    await memory(dir, () => 1_800_000_000_002).remember("modern");
+    assert.equal(await memory(dir, () => 1_800_000_000_003).recall(), "modern");
     assert.match(await onlyFile(dir), /\.modern\.\d+\.json$/, "the old record is removed, not kept beside");
   });
 });
 
-Deno.test("FileEraMemory: neither the query, the user, the password nor the fragment of the URL is written", async () => {
+Deno.test("FileEraMemory: neither the path, the query, the user, the password nor the fragment of the URL is written", async () => {
   await withDir(async (dir) => {
-    const url = new URL("https://alice:hunter2@mcp.example.com/mcp?api_key=sk-secret#frag");
+    const url = new URL("https://alice:hunter2@mcp.example.com/s/tok-in-path/mcp?api_key=sk-secret#frag");
     await memory(dir, Date.now, url).remember("legacy");
     const path = await onlyFile(dir);
     const written = path + (await Deno.readTextFile(path));
-    for (const secret of ["alice", "hunter2", "api_key", "sk-secret", "frag"]) {
+    for (const secret of ["alice", "hunter2", "tok-in-path", "api_key", "sk-secret", "frag"]) {
       assert.ok(!written.includes(secret), `${secret} in ${written}`);
     }
     assert.equal(
-      await memory(dir, Date.now, new URL("https://mcp.example.com/mcp?other=1")).recall(),
+      await memory(dir, Date.now, new URL("https://mcp.example.com/s/tok-in-path/mcp?other=1")).recall(),
       "legacy",
+      "the query is not part of the server",
     );
   });
 });
 
-Deno.test("FileEraMemory: a long host and path are cut in the name, and the hash still tells servers apart", async () => {
+Deno.test("FileEraMemory: a long host is cut in the name, and the hash tells servers apart", async () => {
   await withDir(async (dir) => {
-    const long = (tail: string) => new URL(`https://mcp.example.com/${"p".repeat(200)}/${tail}`);
-    assert.ok(eraFileName(long("a")).length <= MAX_SLUG_LENGTH + 9);
+    const long = (tail: string) => new URL(`https://${"h".repeat(60)}.${"i".repeat(60)}.example/${tail}`);
+    assert.ok(eraFileName(long("a")).length <= MAX_SLUG_LENGTH + 17);
     assert.notEqual(eraFileName(long("a")), eraFileName(long("b")));
     await memory(dir, Date.now, long("a")).remember("legacy");
     assert.equal(await memory(dir, Date.now, long("a")).recall(), "legacy");
@@ -92,9 +93,82 @@ Deno.test("FileEraMemory: an era older than a week, from the future, or in a mal
       assert.equal(await memory(dir, () => t0).recall(), undefined, name);
       await Deno.rename(name, path);
     }
-    // Of two records (two bridges wrote at once), the newer one counts.
+    // Of two records (two bridges wrote at once), the newer one counts, whichever was listed first.
     await Deno.writeTextFile(`${dir}/eras/${eraFileName(SERVER)}.modern.${t0 + 5}.json`, "{}");
     assert.equal(await memory(dir, () => t0 + 10).recall(), "modern");
+    await Deno.writeTextFile(`${dir}/eras/${eraFileName(SERVER)}.legacy.${t0 + 7}.json`, "{}");
+    assert.equal(await memory(dir, () => t0 + 10).recall(), "legacy");
+  });
+});
+
+Deno.test("FileEraMemory: a write removes the server's older records only: a newer one (another bridge), other servers' and a directory stay", async () => {
+  await withDir(async (dir) => {
+    const t0 = 1_800_000_000_000;
+    const other = new URL("https://other.example.com/mcp");
+    await memory(dir, () => t0, other).remember("legacy");
+    await memory(dir, () => t0 + 100).remember("modern");
+    const newer = `${eraFileName(SERVER)}.legacy.${t0 + 200}.json`;
+    await Deno.writeTextFile(`${dir}/eras/${newer}`, "{}");
+    await Deno.mkdir(`${dir}/eras/${eraFileName(SERVER)}.legacy.${t0}.json`);
+    const stale = `.${eraFileName(SERVER)}.modern.${t0}.json.123.abc.tmp`;
+    const fresh = `.${eraFileName(SERVER)}.modern.${t0}.json.456.def.tmp`;
+    await Deno.writeTextFile(`${dir}/eras/${stale}`, "");
+    await Deno.writeTextFile(`${dir}/eras/${fresh}`, "");
+    await Deno.utime(`${dir}/eras/${stale}`, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
+    // This bridge writes at t0 + 150: its t0 + 100 record goes, the t0 + 200 one (written meanwhile) stays.
+    await memory(dir, () => t0 + 150).remember("modern");
+    assert.deepEqual(
+      await names(dir),
+      [
+        fresh,
+        `${eraFileName(other)}.legacy.${t0}.json`,
+        `${eraFileName(SERVER)}.legacy.${t0}.json`,
+        `${eraFileName(SERVER)}.legacy.${t0 + 200}.json`,
+        `${eraFileName(SERVER)}.modern.${t0 + 150}.json`,
+      ].sort(),
+    );
+    assert.equal(await memory(dir, () => t0 + 300).recall(), "legacy", "the newer record counts");
+  });
+});
+
+Deno.test("FileEraMemory: two bridges writing at once keep the newer record", async () => {
+  await withDir(async (dir) => {
+    const t0 = 1_800_000_000_000;
+    for (let i = 0; i < 10; i++) {
+      await Promise.all([
+        memory(dir, () => t0 + 10 * i).remember("legacy"),
+        memory(dir, () => t0 + 10 * i + 5).remember("modern"),
+      ]);
+      assert.equal(await memory(dir, () => t0 + 10 * i + 6).recall(), "modern", `round ${i}`);
+    }
+  });
+});
+
+Deno.test("FileEraMemory: without the permissions it touches nothing (queried first, never prompted for)", async () => {
+  await withDir(async (dir) => {
+    await memory(dir).remember("legacy");
+    const touched: string[] = [];
+    const saved = {
+      query: Deno.permissions.querySync,
+      readDir: Deno.readDirSync,
+      mkdir: Deno.mkdirSync,
+      stat: Deno.statSync,
+    };
+    Deno.permissions.querySync = () => ({ state: "prompt" }) as Deno.PermissionStatus;
+    Deno.readDirSync = (path) => (touched.push(`readDir ${path}`), saved.readDir(path));
+    Deno.mkdirSync = (path, options) => (touched.push(`mkdir ${path}`), saved.mkdir(path, options));
+    Deno.statSync = (path) => (touched.push(`stat ${path}`), saved.stat(path));
+    try {
+      assert.equal(await memory(dir).recall(), undefined);
+      await memory(dir).remember("modern");
+    } finally {
+      Deno.permissions.querySync = saved.query;
+      Deno.readDirSync = saved.readDir;
+      Deno.mkdirSync = saved.mkdir;
+      Deno.statSync = saved.stat;
+    }
+    assert.deepEqual(touched, []);
+    assert.equal(await memory(dir).recall(), "legacy");
   });
 });
 
@@ -143,6 +217,17 @@ Deno.test("FileEraMemory: without the read right nothing is recalled, without th
     assert.equal(await run([]), "undefined");
     assert.equal(await run([`--allow-read=${dir}`]), "legacy");
     assert.match(await onlyFile(dir), /\.legacy\.\d+\.json$/, "nothing written without --allow-write");
+    // Granted the era memory only (a bridge without sign-in): it reads and writes there, and nowhere else.
+    assert.equal(await run([`--allow-read=${dir}/eras`, `--allow-write=${dir}/eras`]), "legacy");
+    assert.match(await onlyFile(dir), /\.modern\.\d+\.json$/);
+    await Deno.remove(`${dir}/eras`, { recursive: true });
+    const fresh = `${dir}/not-made-yet`;
+    const make = code.replace("Deno.args[0]", JSON.stringify(fresh));
+    await Deno.writeTextFile(script, make);
+    assert.equal(await run([`--allow-read=${fresh}/eras`, `--allow-write=${fresh}/eras`]), "undefined");
+    assert.equal((await Deno.stat(`${fresh}/eras`)).mode! & 0o777, 0o700, "made with its parent");
+    assert.equal((await Deno.stat(fresh)).mode! & 0o777, 0o700);
+    assert.equal([...Deno.readDirSync(`${fresh}/eras`)].filter((e) => e.name.endsWith(".json")).length, 1);
   });
 });
 
