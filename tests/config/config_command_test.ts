@@ -154,7 +154,9 @@ Deno.test("config for a server without sign-in: the entry grants the config dir,
   });
   await Deno.mkdir("./.tmp", { recursive: true });
   // Not made yet: the bridge makes <dir>/eras (and <dir>) with only <dir>/eras granted.
-  const dir = `${await Deno.realPath(await Deno.makeTempDir({ dir: "./.tmp", prefix: "config-era-" }))}/config`;
+  const dir = `${await Deno.realPath(
+    await Deno.makeTempDir({ dir: "./.tmp", prefix: "config-era-" }),
+  )}/config`;
   try {
     const out = await configFor(server.url, dir, [
       "--host-app",
