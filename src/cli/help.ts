@@ -100,8 +100,8 @@ Authorization (OAuth 2.1; automatic on a 401 unless you pass an Authorization he
                                auth0, google, or none
 
 Output:
-  --config-dir <path>          where mcp-bridge keeps credentials and logs (else MCP_BRIDGE_CONFIG_DIR,
-                               else the per-user config directory)
+  --config-dir <path>          where mcp-bridge keeps credentials, logs and each server's protocol era
+                               (else MCP_BRIDGE_CONFIG_DIR, else the per-user config directory)
   --debug                      verbose stderr, and a log file in the config dir (secrets redacted,
                                escape sequences shown as \\x1b)
   --silent                     only errors (and sign-in URLs and device codes) on stderr
