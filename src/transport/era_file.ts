@@ -165,13 +165,11 @@ export class FileEraMemory implements EraMemory {
       let seen = 0;
       for (const entry of Deno.readDirSync(this.#dir)) {
         if (++seen > MAX_ENTRIES) break;
-        if (!entry.isFile || entry.isSymlink || !entry.name.startsWith(`${this.#name}.`)) continue;
-        const tail = RECORD_TAIL.exec(entry.name.slice(this.#name.length + 1));
-        if (!tail) continue;
-        const at = Number(tail[2]);
-        const age = now - at;
-        if (age >= 0 && age <= ERA_MAX_AGE_MS && (found === undefined || at > found.at)) {
-          found = { era: tail[1] as ServerEra, at };
+        const record = entry.isFile && !entry.isSymlink ? this.#record(entry.name) : undefined;
+        if (record === undefined) continue;
+        const age = now - record.at;
+        if (age >= 0 && age <= ERA_MAX_AGE_MS && (found === undefined || record.at > found.at)) {
+          found = record;
         }
       }
       return Promise.resolve(found?.era);
@@ -217,6 +215,13 @@ export class FileEraMemory implements EraMemory {
     }
   }
 
+  /** The era and time of a file name that is one of this server's records, else `undefined`. */
+  #record(fileName: string): { era: ServerEra; at: number } | undefined {
+    if (!fileName.startsWith(`${this.#name}.`)) return undefined;
+    const tail = RECORD_TAIL.exec(fileName.slice(this.#name.length + 1));
+    return tail ? { era: tail[1] as ServerEra, at: Number(tail[2]) } : undefined;
+  }
+
   /**
    * Removes this server's records older than the one just written (a newer one, from a bridge that wrote at
    * the same time, stays; on a tie the greater name stays) and the temporary files of writes that a bridge
@@ -229,10 +234,9 @@ export class FileEraMemory implements EraMemory {
       if (++seen > MAX_ENTRIES) break;
       if (entry.isDirectory || entry.name === name) continue;
       let old = false;
-      if (entry.name.startsWith(`${this.#name}.`)) {
-        const tail = RECORD_TAIL.exec(entry.name.slice(this.#name.length + 1));
-        const other = tail ? Number(tail[2]) : NaN;
-        old = other < at || (other === at && entry.name < name);
+      const other = this.#record(entry.name);
+      if (other !== undefined) {
+        old = other.at < at || (other.at === at && entry.name < name);
       } else if (entry.name.startsWith(`.${this.#name}.`) && entry.name.endsWith(".tmp")) {
         try {
           const mtime = Deno.lstatSync(joinPath(this.#dir, entry.name)).mtime?.getTime();
