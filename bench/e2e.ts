@@ -22,7 +22,7 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
 import type { McpServer } from "@modelcontextprotocol/server";
 import { createExampleServer, type RunningServer, serveExample } from "../src/demo/example_server.ts";
-import { v8FlagsArgument } from "../src/config/runtime_flags.ts";
+import { LAZY_IMPORTS_FLAG, v8FlagsArgument } from "../src/config/runtime_flags.ts";
 import { denoPermissionFlags } from "../src/config/permission_set.ts";
 import { PROXY_VARIABLES } from "../src/net/reach.ts";
 import { ERA_DIR_NAME } from "../src/transport/era_file.ts";
@@ -471,7 +471,7 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era, configDir?: string) {
     // needs not: it is allowed by default), fetched once by the warm-up, then from the cache.
     const origin = bundleOrigin!;
     return denoRun(kind, url, new URL("main.js", origin).href, USER_CWD, {
-      extra: [`--allow-import=${origin.host}`],
+      extra: [LAZY_IMPORTS_FLAG, `--allow-import=${origin.host}`],
     });
   }
   // A developer's run: the TypeScript modules, in the checkout (its deno.json and lockfile).
@@ -480,6 +480,9 @@ function stdioParams(kind: BridgeKind, url: URL, era: Era, configDir?: string) {
     // Exactly as users are told to run it (README, printed host entries); plain: without the flags.
     return denoRun(kind, url, kind === "floor" ? FLOOR_PROXY : BUNDLE, USER_CWD, {
       plain: kind === "bridge-plain",
+      // A jsr: program loads its modules from jsr.io, which Deno allows by default; the bundle's own files
+      // stand in for it here: read access to them is what loading a part late needs (LAZY_IMPORTS_FLAG).
+      ...(kind === "floor" ? {} : { extra: [LAZY_IMPORTS_FLAG, `--allow-read=${BUNDLE_DIR}`] }),
       ...(configDir ? { configDir } : {}),
     });
   }
@@ -1721,8 +1724,9 @@ function renderSource(floors: Floors, m: Medians): string {
     }),
     "",
     `${REMOTE_MODULE_LABEL}: the same bundle imported from the harness over HTTP ` +
-    "(`deno run --allow-import=127.0.0.1:<port> http://127.0.0.1:<port>/main.js <url>`), fetched once by " +
-    "the warm-up and then run from Deno's remote-module cache, which is how `jsr:@mcp-bridge/mcp-bridge` runs " +
+    `(\`deno run ${LAZY_IMPORTS_FLAG} --allow-import=127.0.0.1:<port> http://127.0.0.1:<port>/main.js <url>\`), ` +
+    "with the other flags of mcp-bridge and no read grant for the bundle's directory, fetched once by " +
+    "the warm-up (the parts it loads) and then run from Deno's remote-module cache, which is how `jsr:@mcp-bridge/mcp-bridge` runs " +
     "once cached (jsr.io needs no --allow-import; JSR's version metadata is cached the same way). The compiled " +
     "binaries cannot be measured here: `deno compile` cannot download its runtime on this machine." +
     (floors.remoteModule && floors.remoteModule.failed > 0
@@ -1806,7 +1810,8 @@ function renderResults(
     "(the SDK's `Client` speaks the 2025 era unless told otherwise), so it sends `server/discover` and the " +
     "`_meta` envelope itself; the harness checks the negotiated version.",
     "- mcp-bridge: a 2025-era host (the SDK's `Client` + `StdioClientTransport`) spawning `deno run --quiet " +
-    `--no-prompt ${v8FlagsArgument()} ${PERMISSIONS_SHOWN} bundle/main.js <url> --config-dir <dir>\` from \`/\` ` +
+    `--no-prompt ${v8FlagsArgument()} ${LAZY_IMPORTS_FLAG} --allow-read=<bundle dir> ${PERMISSIONS_SHOWN} ` +
+    "bundle/main.js <url> --config-dir <dir>` from `/` " +
     "(the program `jsr:@mcp-bridge/mcp-bridge` runs: `deno task bundle` of `src/main.ts`, built by this run " +
     "into `.tmp/bench-bundle`; started where no deno.json is, as hosts do; with the recommended V8 flags " +
     "from `src/config/runtime_flags.ts`, as the README and the printed host entries " +
@@ -1816,7 +1821,11 @@ function renderResults(
     }", to show what the flags buy); both with the default \`--protocol auto\`: it ` +
     "probes with `server/discover`, then either passes 2025 traffic through or translates it for the " +
     "2026-07-28 server. The permission flags are those `mcp-bridge config` prints for a server without " +
-    "sign-in (`denoPermissionFlags`): the server, the config dir's `eras/`, the proxy variables. Each kind of bridge " +
+    "sign-in (`denoPermissionFlags`): the server, the config dir's `eras/`, the proxy variables; with " +
+    `\`${LAZY_IMPORTS_FLAG}\`, which every printed \`deno run\` of the JSR package carries, so that Deno ` +
+    "reads the parts the bridge loads with `import()` (sign-in, `config`, `doctor`, the 2026-07-28 transport) " +
+    "when they first run, not at every start; a `jsr:` program fetches them from jsr.io, which Deno allows by " +
+    "default, and here the read grant for the bundle's directory stands in for that. Each kind of bridge " +
     "has a config dir of its own, made empty at the start of the run: the warm-up start probes the server " +
     "and remembers its era there, so every measured start is that of a server the bridge knows (a 2025-era " +
     'one is not probed again); "The first start" measures a server it has not seen.',

@@ -28,7 +28,7 @@ import {
   serverName,
 } from "./host_entries.ts";
 import { denoPermissionFlags, type PermissionPlan } from "./permission_set.ts";
-import { v8FlagsArgument } from "./runtime_flags.ts";
+import { denoRunFlags } from "./runtime_flags.ts";
 import { PROXY_VARIABLES } from "../net/reach.ts";
 import { keychainToolFor } from "../auth/store/keychain_tool.ts";
 import { PROBE_HEADERS, probeInitializeBody } from "../jsonrpc/probe_initialize.ts";
@@ -165,7 +165,7 @@ export async function runConfig(request: ConfigRequest, io: ConfigIo): Promise<n
   const plan = await planFor(options, io);
   const bridgeArgs = withAbsoluteConfigDir(request.bridgeArgv, plan.configDir, io.cwd);
   const name = request.name ?? serverName(options.serverUrl);
-  const denoFlags = ["--quiet", "--no-prompt", v8FlagsArgument(), ...denoPermissionFlags(plan)];
+  const denoFlags = [...denoRunFlags(request.bridgeModule), ...denoPermissionFlags(plan)];
   const launch: LaunchCommand = request.binary
     ? { name, command: "mcp-bridge", args: bridgeArgs }
     : request.install

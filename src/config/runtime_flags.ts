@@ -1,5 +1,7 @@
 /**
- * The V8 flags every printed host entry, the README and the compiled binaries run the bridge with.
+ * The Deno flags every printed host entry, the README and the compiled binaries run the bridge with.
+ *
+ * The V8 flags, in every entry and baked into the binaries.
  * Chosen on measurement (`bench/RESULTS.md`): a bridge is one small process per server, alive for days,
  * so its memory matters more than V8's default trade-off for throughput.
  *
@@ -7,6 +9,16 @@
  *   the bridge's garbage is short-lived, so smaller, more frequent scavenges cost little CPU.
  * - `--heap-growing-percent=10`: the old generation grows by 10 % before the next full collection,
  *   instead of V8's default factor for a fast-allocating heap (up to 4×).
+ *
+ * `--unstable-lazy-dynamic-imports`, in every `deno run` and `deno install` of the JSR package (a remote
+ * module). Without it, Deno reads every module a program may `import()` before it starts, whether it is
+ * used or not: for the bridge, the sign-in code, `jose`, `config`, `doctor`, `--help` and the 2026-07-28
+ * transport, about 35 modules and 270 KB, which cost about 6 ms of every start (measured:
+ * `bench/RESULTS.md`). With it, each part is read the first time it runs. A part that is not cached yet is
+ * then downloaded at its first use rather than at the first start; Deno allows `jsr.io` imports by default,
+ * so no permission is added. A local module (a checkout's `src/main.ts`) is run without it: there, a
+ * module loaded late needs `--allow-read` for its file, which an entry does not grant. The compiled
+ * binaries carry all their modules inside and read none.
  *
  * @module
  */
@@ -32,4 +44,57 @@ export const RECOMMENDED_V8_FLAGS: readonly string[] = Object.freeze([
  */
 export function v8FlagsArgument(): string {
   return `--v8-flags=${RECOMMENDED_V8_FLAGS.join(",")}`;
+}
+
+/** The `deno run` flag that loads a program's dynamic imports when they run, not before it starts. */
+export const LAZY_IMPORTS_FLAG = "--unstable-lazy-dynamic-imports";
+
+/**
+ * Whether `module` is fetched by Deno (`jsr:`, `https:`, `http:`) rather than read from disk: only then is
+ * {@linkcode LAZY_IMPORTS_FLAG} free of a permission (Deno allows imports from `jsr.io` by default).
+ *
+ * @example Usage
+ * ```ts
+ * import { isRemoteModule } from "./runtime_flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isRemoteModule("jsr:@mcp-bridge/mcp-bridge"), true);
+ * assert.equal(isRemoteModule("/home/me/mcp-bridge/src/main.ts"), false);
+ * ```
+ *
+ * @param module What `deno run` runs.
+ * @returns Whether it is a remote module.
+ */
+export function isRemoteModule(module: string): boolean {
+  return /^(jsr|https?):/i.test(module);
+}
+
+/**
+ * The Deno flags of a printed `deno run` or `deno install` of `module`, before its permission flags:
+ * quiet, never a prompt, the V8 flags, and {@linkcode LAZY_IMPORTS_FLAG} for a remote module.
+ *
+ * @example Usage
+ * ```ts
+ * import { denoRunFlags, v8FlagsArgument } from "./runtime_flags.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(denoRunFlags("jsr:@mcp-bridge/mcp-bridge"), [
+ *   "--quiet",
+ *   "--no-prompt",
+ *   "--unstable-lazy-dynamic-imports",
+ *   v8FlagsArgument(),
+ * ]);
+ * assert.deepEqual(denoRunFlags("./src/main.ts"), ["--quiet", "--no-prompt", v8FlagsArgument()]);
+ * ```
+ *
+ * @param module What `deno run` runs.
+ * @returns The flags.
+ */
+export function denoRunFlags(module: string): string[] {
+  return [
+    "--quiet",
+    "--no-prompt",
+    ...(isRemoteModule(module) ? [LAZY_IMPORTS_FLAG] : []),
+    v8FlagsArgument(),
+  ];
 }

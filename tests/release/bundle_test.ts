@@ -11,6 +11,7 @@ import { serveModern } from "../_fixtures/modern_server.ts";
 import { connectHost, type Host, netFor } from "../_fixtures/bridge_host.ts";
 import { jwtClient, keyPair } from "../_fixtures/jwt_client.ts";
 import { onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
+import { LAZY_IMPORTS_FLAG } from "../../src/config/runtime_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const OUT = `${ROOT}.tmp/bundle-test`;
@@ -186,5 +187,175 @@ Deno.test("bundle: signs in with private_key_jwt (the OAuth chunks and jose's) a
     assert.ok((world.as.counters.tokenRequests.client_credentials ?? 0) >= 1);
     const { record } = await onlyRecord(world.dir);
     assert.equal(typeof record.tokens?.access_token, "string", "the token is stored in the config dir");
+  });
+});
+
+/**
+ * The bundle over HTTP, standing in for jsr.io (unreachable here): a static file server for `OUT` that
+ * records every path asked for. Deno allows imports from jsr.io by default; from this server the launch
+ * adds `--allow-import=<its host>`, and nothing else.
+ */
+async function withRemoteBundle(
+  run: (remote: { main: string; allowImport: string; served: string[]; denoDir: string }) => Promise<void>,
+): Promise<void> {
+  await bundle();
+  const served: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    const name = new URL(request.url).pathname.slice(1);
+    served.push(name);
+    if (!/^[\w-]+\.js$/.test(name)) return new Response("Not found", { status: 404 });
+    try {
+      return new Response(await Deno.readFile(`${OUT}/${name}`), {
+        headers: { "content-type": "application/javascript" },
+      });
+    } catch {
+      return new Response("Not found", { status: 404 });
+    }
+  });
+  await Deno.mkdir(`${ROOT}.tmp`, { recursive: true });
+  // A Deno dir of its own: what is downloaded, and when, is this test's to see.
+  const denoDir = await Deno.makeTempDir({ dir: `${ROOT}.tmp`, prefix: "remote-bundle-deno-dir-" });
+  try {
+    await run({
+      main: `http://127.0.0.1:${server.addr.port}/main.js`,
+      allowImport: `--allow-import=127.0.0.1:${server.addr.port}`,
+      served,
+      denoDir,
+    });
+  } finally {
+    await server.shutdown();
+    await Deno.remove(denoDir, { recursive: true });
+  }
+}
+
+/** The arguments of the printed entry with `extra` right after `run` (the stand-in for jsr.io's import grant). */
+function withAfterRun(args: readonly string[], extra: string): string[] {
+  assert.equal(args[0], "run");
+  return ["run", extra, ...args.slice(1)];
+}
+
+Deno.test("bundle as a remote module, with the printed entry's lazy imports: each part is fetched when it first runs, with no permission added", async () => {
+  const modern = await serveModern({ legacy: "reject" });
+  const dir = await Deno.makeTempDir({ dir: `${ROOT}.tmp`, prefix: "remote-bundle-config-" });
+  try {
+    await withRemoteBundle(async ({ main, allowImport, served, denoDir }) => {
+      // The README's config command for this module: the printed entry carries the lazy-imports flag.
+      const out = await new Deno.Command("deno", {
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          "--allow-net",
+          "--allow-env",
+          "--allow-read",
+          "--allow-write",
+          `${OUT}/main.js`,
+          "config",
+          modern.url.href,
+          "--host-app",
+          "cursor",
+          "--bridge-module",
+          main,
+          "--config-dir",
+          dir,
+        ],
+        cwd: "/",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }).output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+      const entry = Object.values(
+        (JSON.parse(new TextDecoder().decode(out.stdout)) as {
+          mcpServers: Record<string, { command: string; args: string[] }>;
+        }).mcpServers,
+      )[0]!;
+      assert.ok(entry.args.includes(LAZY_IMPORTS_FLAG), entry.args.join(" "));
+      assert.ok(!entry.args.some((arg) => arg.startsWith("--allow-import")), "jsr.io needs no grant");
+      assert.equal(served.length, 0, `config ran from the file, nothing is fetched yet: ${served.join(" ")}`);
+
+      const launch = { command: entry.command, args: withAfterRun(entry.args, allowImport) };
+      const env = { DENO_DIR: denoDir };
+      const host = await connectHost(modern.url, { launch, cwd: "/", env });
+      try {
+        // The first message probes the server: the 2026-07-28 transport is fetched now, not at the start.
+        const result = await host.client.callTool({ name: "echo", arguments: { text: "lazily" } });
+        assert.match(JSON.stringify(result.content), /lazily/, host.stderr());
+      } finally {
+        await host.close();
+      }
+      assert.ok(served.includes("main.js"), served.join(" "));
+      assert.ok(
+        served.some((name) => name.startsWith("modern_session-")),
+        `the probe's: ${served.join(" ")}`,
+      );
+      for (const part of ["config_command-", "doctor_command-", "help-", "webapi-", "setup-"]) {
+        assert.ok(
+          !served.some((name) => name.startsWith(part)),
+          `${part}* is not fetched: ${served.join(" ")}`,
+        );
+      }
+
+      // Once fetched, a part comes from Deno's cache, like every module of a jsr: program.
+      served.length = 0;
+      const again = await connectHost(modern.url, { launch, cwd: "/", env });
+      try {
+        const { tools } = await again.client.listTools();
+        assert.ok(tools.some((tool) => tool.name === "echo"), again.stderr());
+      } finally {
+        await again.close();
+      }
+      assert.equal(served.length, 0, `a second start fetches nothing: ${served.join(" ")}`);
+    });
+  } finally {
+    await modern.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bundle as a remote module with lazy imports: a private_key_jwt sign-in fetches the OAuth code and jose's when it needs them", async () => {
+  const { privateJwk, publicJwk } = await keyPair();
+  await withRemoteBundle(async ({ main, allowImport, served, denoDir }) => {
+    await withOAuthWorld({ as: { clients: [jwtClient("bundle-client", publicJwk)] } }, async (world) => {
+      const host = await connectHost(world.mcp.url, {
+        launch: {
+          command: "deno",
+          args: [
+            "run",
+            "--quiet",
+            "--no-prompt",
+            LAZY_IMPORTS_FLAG,
+            allowImport,
+            "--allow-net=127.0.0.1",
+            `--allow-read=${world.dir}`,
+            `--allow-write=${world.dir}`,
+            main,
+            world.mcp.url.href,
+            "--config-dir",
+            world.dir,
+            "--client-credentials",
+            "--static-oauth-client-info",
+            JSON.stringify({
+              client_id: "bundle-client",
+              private_key: privateJwk,
+              token_endpoint_auth_signing_alg: "ES256",
+            }),
+          ],
+        },
+        cwd: "/",
+        env: { DENO_DIR: denoDir },
+      });
+      try {
+        const { tools } = await host.client.listTools();
+        assert.ok(tools.some((tool) => tool.name === "echo"), host.stderr());
+      } finally {
+        await host.close();
+      }
+      assert.deepEqual(world.as.counters.tokenErrors, {}, "the signed assertion authenticated the client");
+      for (const part of ["setup-", "webapi-"]) {
+        assert.ok(served.some((name) => name.startsWith(part)), `${part}* is fetched: ${served.join(" ")}`);
+      }
+      assert.ok(!served.some((name) => name.startsWith("doctor_command-")), served.join(" "));
+    });
   });
 });
