@@ -5,6 +5,7 @@
  */
 
 import { BodyTooLargeError } from "../net/bounded_body.ts";
+import { openByteReader } from "../net/byte_reader.ts";
 import { type SseEvent, SseEventTooLargeError, SseParser } from "./sse_parser.ts";
 import { TransportError } from "./transport.ts";
 
@@ -47,7 +48,9 @@ export async function readSseEvents(
   const parser = new SseParser(limit.maxEventBytes);
   // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
   const decoder = new TextDecoder();
-  const reader = body.getReader();
+  // One buffer for every read of a fetch body: the bytes of a read are only valid until the next one, so
+  // what waits for the rest of its event is copied.
+  const reader = openByteReader(body);
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let tail: number[] = [];
@@ -65,32 +68,31 @@ export async function readSseEvents(
   let finished = false;
   try {
     while (true) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let bytes: Uint8Array | undefined;
       try {
-        chunk = await reader.read();
+        bytes = await reader.read();
       } catch (e) {
         error = e;
         break;
       }
-      if (chunk.done) {
+      if (bytes === undefined) {
         finished = true;
         break;
       }
-      if (chunk.value.byteLength === 0) continue;
+      if (bytes.byteLength === 0) continue;
       // The bytes after the last complete event wait undecoded (outside the JavaScript heap) until
       // their event ends: an event refused at the limit never costs more than the limit.
-      const bytes = chunk.value;
       const end = lastEventEnd(bytes, tail);
       tail = trailingBreaks(tail, bytes);
       if (end === -1) {
-        pending.push(bytes);
+        pending.push(bytes.slice());
         pendingBytes += bytes.byteLength;
         if (pendingBytes + parser.bufferedChars > limit.maxEventBytes) throw tooLarge(limit);
         continue;
       }
       const text = takePending(end === bytes.byteLength ? bytes : bytes.subarray(0, end));
       if (end < bytes.byteLength) {
-        pending.push(bytes.subarray(end));
+        pending.push(bytes.slice(end));
         pendingBytes += bytes.byteLength - end;
       }
       let dispatched: SseEvent[];
@@ -108,7 +110,7 @@ export async function readSseEvents(
       }
     }
   } finally {
-    if (!finished) await reader.cancel().catch(() => {});
+    if (!finished) await reader.cancel();
   }
   // Lines that came after the last event still count (a `retry` field); an unfinished event does not.
   if (pendingBytes > 0) {

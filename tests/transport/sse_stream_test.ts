@@ -93,3 +93,39 @@ Deno.test("readSseEvents() keeps a server's retry between 250 ms and 60 s, and d
   assert.equal(huge.retry, RETRY_BOUNDS_MS[1]);
   assert.equal(huge.events, 1);
 });
+
+Deno.test("readSseEvents() on a fetch body (one reused buffer): an event split across reads is kept whole", async () => {
+  // Each part is written on its own: the event's start waits for its end while the buffer is read into again.
+  const parts = [
+    'data: {"first":"',
+    "x".repeat(3000),
+    '"}\n',
+    "\n",
+    'data: {"second":1}\n\nda',
+    "ta: third\n\n",
+  ];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i >= parts.length) return controller.close();
+        controller.enqueue(bytes(parts[i++]!));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  });
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.addr.port}/`);
+    const seen: string[] = [];
+    const outcome = await readSseEvents(res.body!, (event) => Promise.resolve(void seen.push(event.data)), {
+      maxEventBytes: 8192,
+      what: "the test stream",
+    });
+    assert.deepEqual(seen, [`{"first":"${"x".repeat(3000)}"}`, '{"second":1}', "third"]);
+    assert.equal(outcome.events, 3);
+    assert.equal(outcome.error, undefined);
+  } finally {
+    await server.shutdown();
+  }
+});

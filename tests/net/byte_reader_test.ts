@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { BYTE_READER_BUFFER_BYTES, openByteReader } from "../../src/net/byte_reader.ts";
+
+/** A local server whose body comes in the given parts, each written on its own after a pause. */
+async function withChunkedServer(
+  parts: string[],
+  run: (url: string) => Promise<void>,
+  pauseMs = 5,
+): Promise<void> {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (i >= parts.length) return controller.close();
+        controller.enqueue(new TextEncoder().encode(parts[i++]!));
+        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      },
+    });
+    return new Response(body, { headers: { "content-type": "application/octet-stream" } });
+  });
+  try {
+    await run(`http://127.0.0.1:${server.addr.port}/`);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+Deno.test("openByteReader(): a fetch body is read into one buffer, given back by every read", async () => {
+  await withChunkedServer(["first ", "second ", "third"], async (url) => {
+    const reader = openByteReader((await fetch(url)).body!);
+    const texts: string[] = [];
+    const views: Uint8Array[] = [];
+    for (let bytes = await reader.read(); bytes !== undefined; bytes = await reader.read()) {
+      texts.push(new TextDecoder().decode(bytes));
+      views.push(bytes);
+      assert.equal(bytes.buffer.byteLength, BYTE_READER_BUFFER_BYTES, "a view of the reused buffer");
+    }
+    assert.equal(texts.join(""), "first second third");
+    assert.ok(views.length >= 2, `read in parts: ${texts.join("|")}`);
+    // The buffer went back to the stream at the next read: the bytes of a read do not outlive it.
+    assert.equal(views[0]!.byteLength, 0, "the first read's view is detached");
+  });
+});
+
+Deno.test("openByteReader(): a stream that is not a byte stream is read chunk by chunk", async () => {
+  const stream = ReadableStream.from([new Uint8Array([1, 2]), new Uint8Array([3])]);
+  const reader = openByteReader(stream);
+  assert.deepEqual([...(await reader.read())!], [1, 2]);
+  assert.deepEqual([...(await reader.read())!], [3]);
+  assert.equal(await reader.read(), undefined);
+});
+
+Deno.test("openByteReader(): cancel() releases the body (a failed cancel is ignored)", async () => {
+  await withChunkedServer(["a", "b", "c"], async (url) => {
+    const body = (await fetch(url)).body!;
+    const reader = openByteReader(body);
+    await reader.read();
+    await reader.cancel();
+    await reader.cancel();
+    assert.equal(body.locked, true, "still this reader's");
+  }, 0);
+  let cancelled = false;
+  const plain = new ReadableStream<Uint8Array>({
+    cancel() {
+      cancelled = true;
+      throw new Error("cannot cancel");
+    },
+  });
+  await openByteReader(plain).cancel();
+  assert.equal(cancelled, true);
+});
