@@ -178,6 +178,12 @@ Deno.test("restart with a long call in flight: one response for it, nothing runs
     await server.close();
     server = await serveCounted(ran, { port });
     const restartedAt = performance.now();
+    // The next calls once the bridge has seen the restart (the call in flight failed). A call sent in the
+    // moment before, on a kept-alive connection the old server had just closed, goes out and is lost with
+    // that connection: its outcome cannot be known, so it fails once and is not sent again, like the call
+    // in flight (at most once; the README, "Reconnection"). Sent before the bridge read the end of the
+    // stream, that is a race the host cannot see; this test keeps to what must always hold.
+    const first = await inFlight;
     const afterKeys = ["one", "two", "three"].map((text) => callKey("echo", { text }));
     const after = await Promise.all(
       ["one", "two", "three"].map((text) =>
@@ -185,7 +191,6 @@ Deno.test("restart with a long call in flight: one response for it, nothing runs
       ),
     );
     const recoveredAt = performance.now();
-    const first = await inFlight;
     const stderr = host.stderr();
     const answered = [inFlightKey, ...afterKeys].map((k) => responsesTo(host, idOfCall(host, k)).length);
     report("restart with a call in flight", {
