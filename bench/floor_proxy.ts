@@ -31,11 +31,20 @@ function emit(line: string): void {
   writing = writing.then(() => stdout.write(encoder.encode(line + "\n")));
 }
 
-/** Copies the `data` of each SSE event of `body` to stdout as it arrives. */
+/**
+ * Copies the `data` of each SSE event of `body` to stdout as it arrives, reading into one reused buffer (a
+ * reader that brings none is given a new 64 KiB one for every read).
+ */
 async function copyEvents(body: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = body.getReader({ mode: "byob" });
+  const decoder = new TextDecoder();
+  let space = new ArrayBuffer(64 * 1024);
   let buffer = "";
-  for await (const text of body.pipeThrough(new TextDecoderStream())) {
-    buffer += text;
+  while (true) {
+    const { done, value } = await reader.read(new Uint8Array(space));
+    if (value) space = value.buffer as ArrayBuffer;
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
     let end: number;
     while ((end = buffer.indexOf("\n\n")) !== -1) {
       const event = buffer.slice(0, end);

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { BYTE_READER_BUFFER_BYTES, openByteReader } from "./byte_reader.ts";
+
 /** The default limit for one message, JSON body or SSE event: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
@@ -71,7 +73,12 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
     await res.body.cancel().catch(() => {});
     throw new BodyTooLargeError(what, maxBytes);
   }
-  const reader = res.body.getReader();
+  // Into one buffer, the size of a declared length (most answers declare theirs), else 64 KiB: not a new
+  // 64 KiB buffer for every read, which the runtime gives a reader that brings none.
+  const reader = openByteReader(
+    res.body,
+    declared >= 0 && declared < BYTE_READER_BUFFER_BYTES ? Math.max(declared, 1) : BYTE_READER_BUFFER_BYTES,
+  );
   // The bytes are kept as they came (outside the JavaScript heap) and decoded once at the end: a
   // body refused at the limit never costs more than the limit.
   const chunks: (Uint8Array | undefined)[] = [];
@@ -79,17 +86,18 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
   let finished = false;
   try {
     while (true) {
-      const { done, value } = await reader.read();
-      if (done) {
+      const value = await reader.read();
+      if (value === undefined) {
         finished = true;
         break;
       }
       total += value.byteLength;
       if (total > maxBytes) throw new BodyTooLargeError(what, maxBytes);
-      chunks.push(value);
+      // Copied: the reader's buffer is read into again.
+      chunks.push(value.slice());
     }
   } finally {
-    if (!finished) await reader.cancel().catch(() => {});
+    if (!finished) await reader.cancel();
   }
   if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
   const decoder = new TextDecoder();
