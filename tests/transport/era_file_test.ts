@@ -237,3 +237,30 @@ Deno.test("ProcessEraMemory: remembers for the process only", async () => {
   assert.equal(await a.recall(), "modern");
   assert.equal(await new ProcessEraMemory().recall(), undefined);
 });
+
+Deno.test("eraFileName(): the 64-bit FNV-1a of the origin and path, the same as BigInt arithmetic gives (names on disk stay valid)", () => {
+  const fnv1a64 = (text: string) => {
+    let hash = 0xcbf29ce484222325n;
+    for (const byte of new TextEncoder().encode(text)) {
+      hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+    }
+    return hash.toString(16).padStart(16, "0");
+  };
+  // The published test vectors of FNV-1a 64, as a check of the reference above.
+  assert.equal(fnv1a64(""), "cbf29ce484222325");
+  assert.equal(fnv1a64("a"), "af63dc4c8601ec8c");
+  assert.equal(fnv1a64("foobar"), "85944171f73967e8");
+  // A name written before (BigInt) and now (two 32-bit halves) for the same server.
+  assert.equal(eraFileName(new URL("http://127.0.0.1:8808/mcp")), "127.0.0.1_8808-8a122b8bb6d7a07d");
+  for (
+    const href of [
+      "https://mcp.example.com/mcp",
+      "https://mcp.example.com:8443/v1/mcp?key=secret",
+      "http://[::1]:9000/é/path",
+      `https://x.example/${"p".repeat(500)}`,
+    ]
+  ) {
+    const url = new URL(href);
+    assert.equal(eraFileName(url).slice(-16), fnv1a64(url.origin + url.pathname), href);
+  }
+});
