@@ -5,6 +5,7 @@
  */
 
 import type { Logger } from "../log/logger.ts";
+import { startTimer } from "../time/timer.ts";
 import { type ByteReader, readLines } from "../stdio/line_reader.ts";
 import type { LineWriter } from "../stdio/stdout_writer.ts";
 import type { Bridge } from "./bridge.ts";
@@ -24,6 +25,9 @@ export interface ServeStdioOptions {
   /** Called as soon as shutdown starts (to cancel a sign-in in progress). */
   onStop?: () => void;
 }
+
+/** How long after the start the bridge listens to SIGINT and SIGTERM at the latest (sooner once it answered). */
+export const SIGNALS_AFTER_MS = 100;
 
 function onSignals(handler: (signal: string) => void): () => void {
   const removers: (() => void)[] = [];
@@ -83,13 +87,32 @@ export async function serveStdio(options: ServeStdioOptions): Promise<number> {
   const { bridge, log } = options;
   let stop!: (why: string) => void;
   const stopped = new Promise<string>((resolve) => (stop = resolve));
-  const removeSignals = onSignals((signal) => stop(`received ${signal}`));
+  // The first use of signals costs about 1 ms: they are listened to once the host's first message has been
+  // answered, or after SIGNALS_AFTER_MS, whichever comes first, and not before that message leaves. Until then
+  // a signal ends the process at once, as it would any program: nothing of the bridge's needs ending yet.
+  let removeSignals: (() => void) | undefined;
+  let stopping = false;
+  const listen = () => {
+    if (removeSignals === undefined && !stopping) {
+      removeSignals = onSignals((signal) => stop(`received ${signal}`));
+    }
+  };
+  const listenLater = startTimer(SIGNALS_AFTER_MS, listen, { keepAlive: false });
   const reading = (async () => {
-    for await (const line of readLines(options.stdin)) await bridge.fromHost(line);
+    let first = true;
+    for await (const line of readLines(options.stdin)) {
+      await bridge.fromHost(line);
+      if (first) {
+        first = false;
+        void bridge.drain().then(listen);
+      }
+    }
     stop("stdin closed");
   })().catch((error) => stop(`stdin failed: ${(error as Error).message}`));
   const why = await stopped;
-  removeSignals();
+  stopping = true;
+  listenLater.cancel();
+  removeSignals?.();
   options.onStop?.();
   log.debug(`Shutting down: ${why}`);
   const budget = options.shutdownBudgetMs ?? 900;

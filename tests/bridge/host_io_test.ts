@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { serveExample } from "../../src/demo/example_server.ts";
+import { SIGNALS_AFTER_MS } from "../../src/bridge/serve_stdio.ts";
 import {
   finishRaw,
   INITIALIZED_LINE,
@@ -325,6 +326,24 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     assertSessionDeleted(ended);
   });
 }
+
+Deno.test("host I/O: SIGTERM before the host's first message, once the bridge is up: it shuts down and exits 0", async () => {
+  const { server, seen } = await startExample();
+  try {
+    const raw = bridgeFor(server.url);
+    // Listening starts at the latest SIGNALS_AFTER_MS after serving starts (sooner once a message is answered).
+    await delay(SIGNALS_AFTER_MS + 600);
+    raw.kill("SIGTERM");
+    const status = await raw.status;
+    await raw.closeStdin();
+    await raw.done;
+    assert.equal(status.signal, null, `killed by ${status.signal} instead of exiting`);
+    assert.equal(status.code, 0, raw.stderr());
+    assert.deepEqual(seen, [], "no request: the host sent nothing");
+  } finally {
+    await server.close();
+  }
+});
 
 Deno.test("host I/O: no HTTP request before the host's first message", async () => {
   const { server, seen } = await startExample();
