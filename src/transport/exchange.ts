@@ -144,6 +144,12 @@ export interface ServerExchangeOptions {
   freshFetch?: FetchLike;
   /** Drops the pooled connections: the next requests of `fetch` open new ones. */
   renewConnections?: () => void;
+  /**
+   * Whether `fetch` has opened no connection yet (since the start, or since `renewConnections`): its next
+   * request cannot go on one opened before, so it may carry a plain body (see `oneShotBody`). Default: it
+   * may always reuse one.
+   */
+  poolEmpty?: () => boolean;
   /** Whether a host accepts a TCP connection; `undefined` when that says nothing (a proxy). */
   reach?: (url: URL, ms: number) => Promise<boolean | undefined>;
   /** The logger. */
@@ -414,22 +420,27 @@ export class ServerExchange {
     let currentMethod = method;
     let currentBody = body;
     for (let hops = 0;; hops++) {
-      const send = async (body: BodyInit | undefined) => {
+      let streamed = false;
+      const send = async (body: string | undefined) => {
         // A DPoP-bound token needs a fresh proof for every request it goes with, redirect hops included.
         await this.#prove(headers, currentMethod, current);
+        // Decided right before the request leaves (nothing runs in between): the first request of a pool
+        // opens a new connection, on which the runtime never sends it again by itself, so its body may be
+        // plain (a stream body costs the first request some ms: its reader, its chunks, more turns).
+        streamed = body !== undefined && !this.#lengthRequired &&
+          !(fetch === this.#o.fetch && this.#o.poolEmpty?.() === true);
         return await fetchOrExplain(fetch, current, {
           method: currentMethod,
           headers,
-          ...(body !== undefined ? { body } : {}),
+          ...(body !== undefined ? { body: streamed ? oneShotBody(body) : body } : {}),
           redirect: "manual",
           ...(signal ? { signal } : {}),
         });
       };
-      const oneShot = currentBody !== undefined && !this.#lengthRequired;
-      let res = await send(oneShot ? oneShotBody(currentBody!) : currentBody);
+      let res = await send(currentBody);
       this.#keepCookies(res);
       this.#o.auth?.observe?.(current, res.headers);
-      if (res.status === 411 && oneShot) {
+      if (res.status === 411 && streamed) {
         // The server wants a Content-Length (it refused the request unread): send a plain body from now on.
         await drain(res);
         this.#lengthRequired = true;
@@ -494,6 +505,8 @@ export class ServerExchange {
  * tool call would run twice. It can do that only with a body it can replay; a stream is read once, so
  * the request is sent at most once and a broken exchange fails instead (the bridge then decides what to
  * do, by the rules of its own). The stream goes out as a chunked body on HTTP/1.1 (DATA frames on HTTP/2).
+ * The first request of an empty pool (`poolEmpty`) goes without it: it opens a new connection, and on a new
+ * connection the runtime never sends a request again (tests/transport/exchange_test.ts shows both).
  */
 function oneShotBody(text: string): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { serveExample } from "../../src/demo/example_server.ts";
 import { parseMessage } from "../../src/jsonrpc/message.ts";
 import { Logger } from "../../src/log/logger.ts";
+import { createNetworkFetch } from "../../src/net/http_client.ts";
 import {
   connectDeadline,
   Deadline,
@@ -269,6 +270,96 @@ Deno.test("ServerExchange sends bodies once-only (chunked), and plain after a se
     ]);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("ServerExchange: the first request of an empty pool goes with a plain body, the next ones as once-only streams", async () => {
+  const seen: { chunked: boolean; length: string | null; body: string }[] = [];
+  const server = await serveLoopback(async (request) => {
+    seen.push({
+      chunked: request.headers.get("transfer-encoding") === "chunked",
+      length: request.headers.get("content-length"),
+      body: await request.text(),
+    });
+    return Response.json({ ok: true });
+  });
+  const network = createNetworkFetch({}, () => "", () => {});
+  try {
+    const exchange = new ServerExchange({
+      url: server.url,
+      headers: [],
+      fetch: network.fetch,
+      renewConnections: network.renew,
+      poolEmpty: network.poolEmpty,
+      log,
+    });
+    const send = async (body: string) => {
+      const res = await exchange.send({ method: "POST", body, operation: "tools/call" });
+      await res.body?.cancel();
+    };
+    assert.equal(network.poolEmpty(), true);
+    await send('{"n":1}');
+    assert.equal(network.poolEmpty(), false);
+    await send('{"n":2}');
+    // New connections from here on: the first request is plain again.
+    exchange.renewConnections();
+    await send('{"n":3}');
+    await send('{"n":4}');
+    assert.deepEqual(seen, [
+      { chunked: false, length: "7", body: '{"n":1}' },
+      { chunked: true, length: null, body: '{"n":2}' },
+      { chunked: false, length: "7", body: '{"n":3}' },
+      { chunked: true, length: null, body: '{"n":4}' },
+    ]);
+  } finally {
+    network.close();
+    await server.close();
+  }
+});
+
+Deno.test("attack: a server that closes the new connection of the first request unanswered gets that request once, plain body and all", async () => {
+  // A hand-written server for a fault no real server produces on purpose: it reads each request, then drops
+  // the connection without a word (what a server that crashed running a tool call looks like).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const requests: string[] = [];
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      let text = "";
+      const buffer = new Uint8Array(16 * 1024);
+      while (!/\r\n\r\n[\s\S]*\}$/.test(text)) {
+        const n = await conn.read(buffer).catch(() => null);
+        if (n === null) break;
+        text += new TextDecoder().decode(buffer.subarray(0, n));
+      }
+      requests.push(text);
+      conn.close();
+    }
+  })();
+  const network = createNetworkFetch({}, () => "", () => {});
+  try {
+    const url = new URL(`http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/mcp`);
+    const exchange = new ServerExchange({
+      url,
+      headers: [],
+      fetch: network.fetch,
+      poolEmpty: network.poolEmpty,
+      log,
+    });
+    await assert.rejects(
+      exchange.send({
+        method: "POST",
+        body: '{"jsonrpc":"2.0","id":1,"method":"tools/call"}',
+        operation: "tools/call",
+      }),
+      (error: Error) => error instanceof TransportError && error.outcomeUnknown === true,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(requests.length, 1, `the server read the request ${requests.length} times`);
+    assert.match(requests[0]!, /content-length: \d+/i, "a plain body");
+  } finally {
+    network.close();
+    listener.close();
+    await accepting.catch(() => {});
   }
 });
 
