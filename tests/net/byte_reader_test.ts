@@ -1,32 +1,9 @@
 import assert from "node:assert/strict";
 import { BYTE_READER_BUFFER_BYTES, openByteReader } from "../../src/net/byte_reader.ts";
-
-/** A local server whose body comes in the given parts, each written on its own after a pause. */
-async function withChunkedServer(
-  parts: string[],
-  run: (url: string) => Promise<void>,
-  pauseMs = 5,
-): Promise<void> {
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
-    let i = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (i >= parts.length) return controller.close();
-        controller.enqueue(new TextEncoder().encode(parts[i++]!));
-        if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
-      },
-    });
-    return new Response(body, { headers: { "content-type": "application/octet-stream" } });
-  });
-  try {
-    await run(`http://127.0.0.1:${server.addr.port}/`);
-  } finally {
-    await server.shutdown();
-  }
-}
+import { withPartsServer } from "../_fixtures/parts_server.ts";
 
 Deno.test("openByteReader(): a fetch body is read into one buffer, given back by every read", async () => {
-  await withChunkedServer(["first ", "second ", "third"], async (url) => {
+  await withPartsServer(["first ", "second ", "third"], { pauseMs: 5 }, async (url) => {
     const reader = openByteReader((await fetch(url)).body!);
     const texts: string[] = [];
     const views: Uint8Array[] = [];
@@ -51,14 +28,14 @@ Deno.test("openByteReader(): a stream that is not a byte stream is read chunk by
 });
 
 Deno.test("openByteReader(): cancel() releases the body (a failed cancel is ignored)", async () => {
-  await withChunkedServer(["a", "b", "c"], async (url) => {
+  await withPartsServer(["a", "b", "c"], { pauseMs: 0 }, async (url) => {
     const body = (await fetch(url)).body!;
     const reader = openByteReader(body);
     await reader.read();
     await reader.cancel();
     await reader.cancel();
     assert.equal(body.locked, true, "still this reader's");
-  }, 0);
+  });
   let cancelled = false;
   const plain = new ReadableStream<Uint8Array>({
     cancel() {

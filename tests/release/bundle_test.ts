@@ -10,7 +10,7 @@ import { VERSION } from "../../src/version.ts";
 import { serveModern } from "../_fixtures/modern_server.ts";
 import { connectHost, type Host, netFor } from "../_fixtures/bridge_host.ts";
 import { jwtClient, keyPair } from "../_fixtures/jwt_client.ts";
-import { onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
+import { type OAuthWorld, onlyRecord, withOAuthWorld } from "../_fixtures/oauth_cli.ts";
 import { LAZY_IMPORTS_FLAG } from "../../src/config/runtime_flags.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -148,42 +148,56 @@ Deno.test("bundle: a host lists and calls tools through it, on a 2025-era and on
   }
 });
 
+/** Lists the tools through a bridge started with `args` (run from `/`); the signed assertion authenticated it. */
+async function signInAndList(
+  world: OAuthWorld,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<void> {
+  const host = await connectHost(world.mcp.url, { launch: { command: "deno", args }, cwd: "/", env });
+  try {
+    const { tools } = await host.client.listTools();
+    assert.ok(tools.some((tool) => tool.name === "echo"), host.stderr());
+  } finally {
+    await host.close();
+  }
+  assert.deepEqual(world.as.counters.tokenErrors, {}, "the signed assertion authenticated the client");
+}
+
+/** A `deno run` of `module` that signs in with private_key_jwt (client credentials) as "bundle-client". */
+function jwtSignInArgs(
+  world: OAuthWorld,
+  privateJwk: JsonWebKey,
+  module: string,
+  flags: string[] = [],
+): string[] {
+  return [
+    "run",
+    "--quiet",
+    "--no-prompt",
+    ...flags,
+    "--allow-net=127.0.0.1",
+    `--allow-read=${world.dir}`,
+    `--allow-write=${world.dir}`,
+    module,
+    world.mcp.url.href,
+    "--config-dir",
+    world.dir,
+    "--client-credentials",
+    "--static-oauth-client-info",
+    JSON.stringify({
+      client_id: "bundle-client",
+      private_key: privateJwk,
+      token_endpoint_auth_signing_alg: "ES256",
+    }),
+  ];
+}
+
 Deno.test("bundle: signs in with private_key_jwt (the OAuth chunks and jose's) and stores the tokens", async () => {
   await bundle();
   const { privateJwk, publicJwk } = await keyPair();
   await withOAuthWorld({ as: { clients: [jwtClient("bundle-client", publicJwk)] } }, async (world) => {
-    const host = await connectHost(world.mcp.url, {
-      launch: {
-        command: "deno",
-        args: [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          "--allow-net=127.0.0.1",
-          `--allow-read=${world.dir}`,
-          `--allow-write=${world.dir}`,
-          `${OUT}/main.js`,
-          world.mcp.url.href,
-          "--config-dir",
-          world.dir,
-          "--client-credentials",
-          "--static-oauth-client-info",
-          JSON.stringify({
-            client_id: "bundle-client",
-            private_key: privateJwk,
-            token_endpoint_auth_signing_alg: "ES256",
-          }),
-        ],
-      },
-      cwd: "/",
-    });
-    try {
-      const { tools } = await host.client.listTools();
-      assert.ok(tools.some((tool) => tool.name === "echo"), host.stderr());
-    } finally {
-      await host.close();
-    }
-    assert.deepEqual(world.as.counters.tokenErrors, {}, "the signed assertion authenticated the client");
+    await signInAndList(world, jwtSignInArgs(world, privateJwk, `${OUT}/main.js`));
     assert.ok((world.as.counters.tokenRequests.client_credentials ?? 0) >= 1);
     const { record } = await onlyRecord(world.dir);
     assert.equal(typeof record.tokens?.access_token, "string", "the token is stored in the config dir");
@@ -317,41 +331,9 @@ Deno.test("bundle as a remote module with lazy imports: a private_key_jwt sign-i
   const { privateJwk, publicJwk } = await keyPair();
   await withRemoteBundle(async ({ main, allowImport, served, denoDir }) => {
     await withOAuthWorld({ as: { clients: [jwtClient("bundle-client", publicJwk)] } }, async (world) => {
-      const host = await connectHost(world.mcp.url, {
-        launch: {
-          command: "deno",
-          args: [
-            "run",
-            "--quiet",
-            "--no-prompt",
-            LAZY_IMPORTS_FLAG,
-            allowImport,
-            "--allow-net=127.0.0.1",
-            `--allow-read=${world.dir}`,
-            `--allow-write=${world.dir}`,
-            main,
-            world.mcp.url.href,
-            "--config-dir",
-            world.dir,
-            "--client-credentials",
-            "--static-oauth-client-info",
-            JSON.stringify({
-              client_id: "bundle-client",
-              private_key: privateJwk,
-              token_endpoint_auth_signing_alg: "ES256",
-            }),
-          ],
-        },
-        cwd: "/",
-        env: { DENO_DIR: denoDir },
+      await signInAndList(world, jwtSignInArgs(world, privateJwk, main, [LAZY_IMPORTS_FLAG, allowImport]), {
+        DENO_DIR: denoDir,
       });
-      try {
-        const { tools } = await host.client.listTools();
-        assert.ok(tools.some((tool) => tool.name === "echo"), host.stderr());
-      } finally {
-        await host.close();
-      }
-      assert.deepEqual(world.as.counters.tokenErrors, {}, "the signed assertion authenticated the client");
       for (const part of ["setup-", "webapi-"]) {
         assert.ok(served.some((name) => name.startsWith(part)), `${part}* is fetched: ${served.join(" ")}`);
       }
