@@ -28,6 +28,7 @@ import {
   describeNetworkSetupFailure,
   describeRefusedAfterSignIn,
 } from "./http_errors.ts";
+import { SAFE_TO_RESEND } from "./reconnect.ts";
 import { type AuthHook, type FetchLike, TransportError } from "./transport.ts";
 
 /** The most attempts of one request through sign-ins and step-ups (1 + a refresh + 3 step-ups). */
@@ -145,9 +146,8 @@ export interface ServerExchangeOptions {
   /** Drops the pooled connections: the next requests of `fetch` open new ones. */
   renewConnections?: () => void;
   /**
-   * Whether `fetch` has opened no connection yet (since the start, or since `renewConnections`): its next
-   * request cannot go on one opened before, so it may carry a plain body (see `oneShotBody`). Default: it
-   * may always reuse one.
+   * Whether `fetch` has sent nothing yet (since the start, or since `renewConnections`): its next request, if
+   * it only reads, may carry a plain body (see `oneShotBody`). Default: never.
    */
   poolEmpty?: () => boolean;
   /** Whether a host accepts a TCP connection; `undefined` when that says nothing (a proxy). */
@@ -269,6 +269,7 @@ export class ServerExchange {
             headers,
             request.body,
             timed,
+            SAFE_TO_RESEND.has(request.operation),
           ),
       );
       if ((res.status !== 401 && res.status !== 403) || !auth) return res;
@@ -415,6 +416,7 @@ export class ServerExchange {
     headers: Headers,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    readOnly: boolean,
   ): Promise<Response> {
     let current = url;
     let currentMethod = method;
@@ -424,11 +426,13 @@ export class ServerExchange {
       const send = async (body: string | undefined) => {
         // A DPoP-bound token needs a fresh proof for every request it goes with, redirect hops included.
         await this.#prove(headers, currentMethod, current);
-        // Decided right before the request leaves (nothing runs in between): the first request of a pool
-        // opens a new connection, on which the runtime never sends it again by itself, so its body may be
-        // plain (a stream body costs the first request some ms: its reader, its chunks, more turns).
+        // The first request of an empty pool goes with a plain body when it only reads (a stream body costs
+        // it some ms of the cold start: its reader, its chunks, more turns): the runtime does not send a
+        // request again on a new connection, but that request may still end up on a connection another one
+        // opened, and a rule of the runtime's is no guarantee. A read sent twice changes nothing; anything
+        // else is a once-only stream, always. Decided right before the request leaves (nothing runs between).
         streamed = body !== undefined && !this.#lengthRequired &&
-          !(fetch === this.#o.fetch && this.#o.poolEmpty?.() === true);
+          !(readOnly && fetch === this.#o.fetch && this.#o.poolEmpty?.() === true);
         return await fetchOrExplain(fetch, current, {
           method: currentMethod,
           headers,
@@ -505,8 +509,8 @@ export class ServerExchange {
  * tool call would run twice. It can do that only with a body it can replay; a stream is read once, so
  * the request is sent at most once and a broken exchange fails instead (the bridge then decides what to
  * do, by the rules of its own). The stream goes out as a chunked body on HTTP/1.1 (DATA frames on HTTP/2).
- * The first request of an empty pool (`poolEmpty`) goes without it: it opens a new connection, and on a new
- * connection the runtime never sends a request again (tests/transport/exchange_test.ts shows both).
+ * The first request of an empty pool (`poolEmpty`) goes without it when it only reads (`SAFE_TO_RESEND`:
+ * `initialize`, `server/discover`, …): sent twice, it changes nothing.
  */
 function oneShotBody(text: string): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);

@@ -273,7 +273,7 @@ Deno.test("ServerExchange sends bodies once-only (chunked), and plain after a se
   }
 });
 
-Deno.test("ServerExchange: the first request of an empty pool goes with a plain body, the next ones as once-only streams", async () => {
+Deno.test("ServerExchange: the first request of an empty pool goes with a plain body when it only reads; a tool call never does", async () => {
   const seen: { chunked: boolean; length: string | null; body: string }[] = [];
   const server = await serveLoopback(async (request) => {
     seen.push({
@@ -293,23 +293,25 @@ Deno.test("ServerExchange: the first request of an empty pool goes with a plain 
       poolEmpty: network.poolEmpty,
       log,
     });
-    const send = async (body: string) => {
-      const res = await exchange.send({ method: "POST", body, operation: "tools/call" });
+    const send = async (body: string, operation: string) => {
+      const res = await exchange.send({ method: "POST", body, operation });
       await res.body?.cancel();
     };
+    // A tool call first: once-only, even on an empty pool.
     assert.equal(network.poolEmpty(), true);
-    await send('{"n":1}');
+    await send('{"n":1}', "tools/call");
     assert.equal(network.poolEmpty(), false);
-    await send('{"n":2}');
-    // New connections from here on: the first request is plain again.
+    // New connections from here on: the first request is plain when it only reads, the next ones are not.
     exchange.renewConnections();
-    await send('{"n":3}');
-    await send('{"n":4}');
+    await send('{"n":2}', "initialize");
+    await send('{"n":3}', "tools/list");
+    exchange.renewConnections();
+    await send('{"n":4}', "server/discover");
     assert.deepEqual(seen, [
-      { chunked: false, length: "7", body: '{"n":1}' },
-      { chunked: true, length: null, body: '{"n":2}' },
-      { chunked: false, length: "7", body: '{"n":3}' },
-      { chunked: true, length: null, body: '{"n":4}' },
+      { chunked: true, length: null, body: '{"n":1}' },
+      { chunked: false, length: "7", body: '{"n":2}' },
+      { chunked: true, length: null, body: '{"n":3}' },
+      { chunked: false, length: "7", body: '{"n":4}' },
     ]);
   } finally {
     network.close();
@@ -317,7 +319,7 @@ Deno.test("ServerExchange: the first request of an empty pool goes with a plain 
   }
 });
 
-Deno.test("attack: a server that closes the new connection of the first request unanswered gets that request once, plain body and all", async () => {
+Deno.test("attack: a server that closes the new connection of the first request unanswered gets it once: a tool call as a stream, a read with a plain body", async () => {
   // A hand-written server for a fault no real server produces on purpose: it reads each request, then drops
   // the connection without a word (what a server that crashed running a tool call looks like).
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -326,7 +328,8 @@ Deno.test("attack: a server that closes the new connection of the first request 
     for await (const conn of listener) {
       let text = "";
       const buffer = new Uint8Array(16 * 1024);
-      while (!/\r\n\r\n[\s\S]*\}$/.test(text)) {
+      // The whole request: a plain body ends with the JSON's `}`, a chunked one with its last, empty chunk.
+      while (!/\r\n\r\n[\s\S]*(\}|\r\n0\r\n\r\n)$/.test(text)) {
         const n = await conn.read(buffer).catch(() => null);
         if (n === null) break;
         text += new TextDecoder().decode(buffer.subarray(0, n));
@@ -342,20 +345,25 @@ Deno.test("attack: a server that closes the new connection of the first request 
       url,
       headers: [],
       fetch: network.fetch,
+      renewConnections: network.renew,
       poolEmpty: network.poolEmpty,
       log,
     });
-    await assert.rejects(
-      exchange.send({
-        method: "POST",
-        body: '{"jsonrpc":"2.0","id":1,"method":"tools/call"}',
-        operation: "tools/call",
-      }),
-      (error: Error) => error instanceof TransportError && error.outcomeUnknown === true,
-    );
+    for (const operation of ["tools/call", "initialize"]) {
+      exchange.renewConnections();
+      await assert.rejects(
+        exchange.send({
+          method: "POST",
+          body: `{"jsonrpc":"2.0","id":1,"method":"${operation}"}`,
+          operation,
+        }),
+        (error: Error) => error instanceof TransportError && error.outcomeUnknown === true,
+      );
+    }
     await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(requests.length, 1, `the server read the request ${requests.length} times`);
-    assert.match(requests[0]!, /content-length: \d+/i, "a plain body");
+    assert.equal(requests.length, 2, `the server read ${requests.length} requests for 2 sent`);
+    assert.match(requests[0]!, /transfer-encoding: chunked/i, "the tool call: a once-only stream");
+    assert.match(requests[1]!, /content-length: \d+/i, "the read: a plain body");
   } finally {
     network.close();
     listener.close();
