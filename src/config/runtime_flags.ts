@@ -50,6 +50,12 @@ export function v8FlagsArgument(): string {
 export const LAZY_IMPORTS_FLAG = "--unstable-lazy-dynamic-imports";
 
 /**
+ * The first Deno minor release sure to know {@linkcode LAZY_IMPORTS_FLAG} (it came in a 2.2 patch release,
+ * March 2025): an older Deno refuses an unknown flag and would not start the bridge at all.
+ */
+export const LAZY_IMPORTS_SINCE: readonly [number, number] = [2, 3];
+
+/**
  * Whether `module` is fetched by Deno (`jsr:`, `https:`, `http:`) rather than read from disk: only then is
  * {@linkcode LAZY_IMPORTS_FLAG} free of a permission (Deno allows imports from `jsr.io` by default).
  *
@@ -71,7 +77,8 @@ export function isRemoteModule(module: string): boolean {
 
 /**
  * The Deno flags of a printed `deno run` or `deno install` of `module`, before its permission flags:
- * quiet, never a prompt, the V8 flags, and {@linkcode LAZY_IMPORTS_FLAG} for a remote module.
+ * quiet, never a prompt, the V8 flags, and {@linkcode LAZY_IMPORTS_FLAG} for a remote module when the Deno
+ * that prints them knows it (the one that will run the entry, as a rule).
  *
  * @example Usage
  * ```ts
@@ -88,13 +95,17 @@ export function isRemoteModule(module: string): boolean {
  * ```
  *
  * @param module What `deno run` runs.
+ * @param denoVersion The Deno version (`Deno.version.deno`).
  * @returns The flags.
  */
-export function denoRunFlags(module: string): string[] {
+export function denoRunFlags(module: string, denoVersion: string = Deno.version.deno): string[] {
+  const [major = 0, minor = 0] = denoVersion.split(".").map(Number);
+  const knowsLazy = major > LAZY_IMPORTS_SINCE[0] ||
+    (major === LAZY_IMPORTS_SINCE[0] && minor >= LAZY_IMPORTS_SINCE[1]);
   return [
     "--quiet",
     "--no-prompt",
-    ...(isRemoteModule(module) ? [LAZY_IMPORTS_FLAG] : []),
+    ...(isRemoteModule(module) && knowsLazy ? [LAZY_IMPORTS_FLAG] : []),
     v8FlagsArgument(),
   ];
 }

@@ -41,4 +41,10 @@ Deno.test("denoRunFlags(): the lazy-imports flag only for a remote module, the V
     v8FlagsArgument(),
   ]);
   assert.equal(v8FlagsArgument(), `--v8-flags=${RECOMMENDED_V8_FLAGS.join(",")}`);
+  // A Deno that does not know the flag would refuse to start: it is left out there.
+  const jsr = "jsr:@mcp-bridge/mcp-bridge";
+  assert.deepEqual(denoRunFlags(jsr, "2.2.9"), ["--quiet", "--no-prompt", v8FlagsArgument()]);
+  assert.deepEqual(denoRunFlags(jsr, "1.46.3"), ["--quiet", "--no-prompt", v8FlagsArgument()]);
+  assert.ok(denoRunFlags(jsr, "2.3.0").includes(LAZY_IMPORTS_FLAG));
+  assert.ok(denoRunFlags(jsr, "3.0.0").includes(LAZY_IMPORTS_FLAG));
 });
