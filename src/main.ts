@@ -76,7 +76,6 @@ function createTransport(
     fetch: network.fetch,
     freshFetch: network.fresh,
     renewConnections: network.renew,
-    poolEmpty: network.poolEmpty,
     reach: network.reach,
     log,
     ...(auth ? { auth } : {}),

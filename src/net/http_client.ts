@@ -48,11 +48,6 @@ export interface NetworkFetch {
    */
   renew(): void;
   /**
-   * Whether {@linkcode NetworkFetch.fetch} has sent nothing yet, since the start or the last
-   * {@linkcode NetworkFetch.renew}: its pool is empty, so its next request opens a new connection.
-   */
-  poolEmpty(): boolean;
-  /**
    * Whether the server's host accepts a TCP connection (see `reach.ts`); `undefined` when that cannot be
    * known (a proxy, or proxy variables that cannot be read).
    */
@@ -151,13 +146,8 @@ export function createNetworkFetch(
   let client: Deno.HttpClient | undefined = options ? newClient(options) : undefined;
   let fresh: Deno.HttpClient | undefined;
   let direct: Reach | null | undefined;
-  let sent = false;
   return {
-    fetch: (input, init) => {
-      sent = true;
-      return client ? fetch(input, { ...init, client }) : fetch(input, init);
-    },
-    poolEmpty: () => !sent,
+    fetch: (input, init) => client ? fetch(input, { ...init, client }) : fetch(input, init),
     fresh: (input, init) => {
       // No idle connection is kept: each request opens its own.
       fresh ??= newClient({ ...options, poolMaxIdlePerHost: 0 });
@@ -171,7 +161,6 @@ export function createNetworkFetch(
     renew: () => {
       const old = client;
       client = newClient(options ?? {});
-      sent = false;
       old?.close();
     },
     close: () => {

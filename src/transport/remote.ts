@@ -66,8 +66,6 @@ export interface RemoteTransportOptions {
   freshFetch?: FetchLike;
   /** Drops the pooled connections (after a suspend or a dead path). */
   renewConnections?: () => void;
-  /** Whether `fetch` has opened no connection yet: its next request may carry a plain body (default: never). */
-  poolEmpty?: () => boolean;
   /** Whether the server's host accepts a TCP connection within `ms` (`undefined`: cannot tell). */
   reach?: (url: URL, ms: number) => Promise<boolean | undefined>;
   /** `--disable-cookies` when `false`: whether to keep the server's cookies (default `true`). */
@@ -143,7 +141,6 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
     log,
     ...(options.freshFetch ? { freshFetch: options.freshFetch } : {}),
     ...(options.renewConnections ? { renewConnections: options.renewConnections } : {}),
-    ...(options.poolEmpty ? { poolEmpty: options.poolEmpty } : {}),
     ...(options.reach ? { reach: options.reach } : {}),
     ...(options.auth ? { auth: options.auth } : {}),
     ...(options.headersTimeoutMs !== undefined ? { headersTimeoutMs: options.headersTimeoutMs } : {}),

@@ -273,7 +273,7 @@ Deno.test("ServerExchange sends bodies once-only (chunked), and plain after a se
   }
 });
 
-Deno.test("ServerExchange: the first request of an empty pool goes with a plain body when it only reads; a tool call never does", async () => {
+Deno.test("ServerExchange: a request that only reads goes with a plain body; a tool call is always a once-only stream", async () => {
   const seen: { chunked: boolean; length: string | null; body: string }[] = [];
   const server = await serveLoopback(async (request) => {
     seen.push({
@@ -290,28 +290,27 @@ Deno.test("ServerExchange: the first request of an empty pool goes with a plain 
       headers: [],
       fetch: network.fetch,
       renewConnections: network.renew,
-      poolEmpty: network.poolEmpty,
       log,
     });
     const send = async (body: string, operation: string) => {
       const res = await exchange.send({ method: "POST", body, operation });
       await res.body?.cancel();
     };
-    // A tool call first: once-only, even on an empty pool.
-    assert.equal(network.poolEmpty(), true);
+    // A tool call: once-only, also as the first request of a new pool.
     await send('{"n":1}', "tools/call");
-    assert.equal(network.poolEmpty(), false);
-    // New connections from here on: the first request is plain when it only reads, the next ones are not.
-    exchange.renewConnections();
     await send('{"n":2}', "initialize");
     await send('{"n":3}', "tools/list");
+    await send('{"n":4}', "tools/call");
     exchange.renewConnections();
-    await send('{"n":4}', "server/discover");
+    await send('{"n":5}', "server/discover");
+    await send('{"n":6}', "tools/call");
     assert.deepEqual(seen, [
       { chunked: true, length: null, body: '{"n":1}' },
       { chunked: false, length: "7", body: '{"n":2}' },
-      { chunked: true, length: null, body: '{"n":3}' },
-      { chunked: false, length: "7", body: '{"n":4}' },
+      { chunked: false, length: "7", body: '{"n":3}' },
+      { chunked: true, length: null, body: '{"n":4}' },
+      { chunked: false, length: "7", body: '{"n":5}' },
+      { chunked: true, length: null, body: '{"n":6}' },
     ]);
   } finally {
     network.close();
@@ -319,7 +318,7 @@ Deno.test("ServerExchange: the first request of an empty pool goes with a plain 
   }
 });
 
-Deno.test("attack: a server that closes the new connection of the first request unanswered gets it once: a tool call as a stream, a read with a plain body", async () => {
+Deno.test("attack: a server that closes the connection unanswered gets a tool call once, as a stream; a read goes plain", async () => {
   // A hand-written server for a fault no real server produces on purpose: it reads each request, then drops
   // the connection without a word (what a server that crashed running a tool call looks like).
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -346,7 +345,6 @@ Deno.test("attack: a server that closes the new connection of the first request 
       headers: [],
       fetch: network.fetch,
       renewConnections: network.renew,
-      poolEmpty: network.poolEmpty,
       log,
     });
     for (const operation of ["tools/call", "initialize"]) {
