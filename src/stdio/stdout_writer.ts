@@ -8,6 +8,7 @@
  */
 
 import { concatBytes } from "./_concat.ts";
+import { encodeUtf8 } from "../text/encode_utf8.ts";
 
 /** A byte sink written to directly, such as `Deno.stdout` (cheaper than a `WritableStream`). */
 export interface ByteWriter {
@@ -15,13 +16,15 @@ export interface ByteWriter {
   write(bytes: Uint8Array): Promise<number>;
 }
 
+/** The line end. */
+const LF = 0x0a;
+
 /** Queued bytes above which {@linkcode LineWriter.write} waits for the line to be written. */
 export const HIGH_WATER_BYTES = 256 * 1024;
 
 /** Writes whole lines to a byte stream, batched, with backpressure. */
 export class LineWriter {
   #write: (bytes: Uint8Array) => Promise<void>;
-  #encoder = new TextEncoder();
   /** Lines not yet handed to the stream, their size, and the writers waiting for them. */
   #queue: Uint8Array[] = [];
   #queued = 0;
@@ -74,7 +77,8 @@ export class LineWriter {
     if (this.#closed) return Promise.resolve();
     // JSON text never needs a raw line break: inside a string it is illegal, outside it is whitespace.
     const line = text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]/g, "") : text;
-    const bytes = this.#encoder.encode(line + "\n");
+    // Encoded with its newline into one buffer: no copy of the text, and no runtime-made buffer (text/encode_utf8.ts).
+    const bytes = encodeUtf8(line, LF);
     this.#queue.push(bytes);
     this.#queued += bytes.length;
     const wait = this.#queued > HIGH_WATER_BYTES

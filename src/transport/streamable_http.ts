@@ -7,6 +7,7 @@
  * @module
  */
 
+import { linkSignals } from "../async/linked_signal.ts";
 import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
@@ -257,10 +258,9 @@ export class StreamableHttpTransport implements RemoteTransport {
       const deadline = exchange.isInitialize
         ? connectDeadline(this.#o.connectTimeoutMs, this.#host, "answer initialize")
         : undefined;
-      const signals = [this.#abort.signal];
-      if (signal) signals.push(signal);
-      if (deadline) signals.push(deadline.signal);
-      const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+      // Linked for this attempt only (cheaper than AbortSignal.any: see async/linked_signal.ts).
+      const linked = linkSignals([this.#abort.signal, signal, deadline?.signal]);
+      const combined = linked.signal;
       try {
         await this.#exchange(body, exchange, combined, operation);
         this.#reached();
@@ -294,6 +294,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         }
         throw error;
       } finally {
+        linked.unlink();
         deadline?.clear();
       }
     }
@@ -342,6 +343,23 @@ export class StreamableHttpTransport implements RemoteTransport {
     operation: string,
     watch: Watch | undefined,
   ): Promise<void> {
+    // The body is read within this call, so the watch's link ends with it.
+    const linked = linkSignals([signal, watch?.signal]);
+    try {
+      await this.#postLinked(body, exchange, signal, linked.signal, operation, watch);
+    } finally {
+      linked.unlink();
+    }
+  }
+
+  async #postLinked(
+    body: string,
+    exchange: Exchange,
+    signal: AbortSignal,
+    watched: AbortSignal,
+    operation: string,
+    watch: Watch | undefined,
+  ): Promise<void> {
     const sentSession = this.#sessionId;
     const res = await this.#o.exchange.send({
       method: "POST",
@@ -351,7 +369,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         ...this.#protocolHeaders(exchange.isInitialize),
       ],
       body,
-      signal: watch ? AbortSignal.any([signal, watch.signal]) : signal,
+      signal: watched,
       operation,
       ...(exchange.expectId !== undefined ? { expectId: exchange.expectId } : {}),
     });
