@@ -77,6 +77,31 @@ Deno.test("ServerExchange sends the user's headers, the transport's and Authoriz
   }
 });
 
+Deno.test("ServerExchange: a repeated user header is sent joined, any token is a header name, and a custom auth header replaces the user's", async () => {
+  let headers: Headers | undefined;
+  const server = await serveLoopback((request) => {
+    headers = request.headers;
+    return new Response("ok");
+  });
+  try {
+    const exchange = new ServerExchange({
+      url: server.url,
+      headers: [["X-Tag", "a"], ["x-tag", " b "], ["__proto__", "p"], ["X-Api-Key", "mine"]],
+      fetch,
+      log,
+      auth: Object.assign(new RotatingHook(), { headerName: () => "X-API-Key" }),
+    });
+    const res = await exchange.send({ method: "GET", operation: "x" });
+    await res.body?.cancel();
+    assert.equal(headers?.get("x-tag"), "a, b");
+    assert.equal(headers?.get("__proto__"), "p");
+    assert.equal(headers?.get("x-api-key"), "Bearer t0");
+    assert.equal(headers?.get("authorization"), null);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("ServerExchange answers a 401 with the hook's challenge and sends the request again", async () => {
   const server = await serveTokenCheck("t1");
   const hook = new RotatingHook();
