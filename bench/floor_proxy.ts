@@ -28,7 +28,27 @@ const headers: Record<string, string> = {
 /** Writes one message line; the writes are chained so lines never interleave. */
 let writing: Promise<void> = Promise.resolve();
 function emit(line: string): void {
-  writing = writing.then(() => stdout.write(encoder.encode(line + "\n")));
+  const bytes = encodeLine(line);
+  writing = writing.then(() => stdout.write(bytes));
+}
+
+/**
+ * The line and its newline as UTF-8. A large one goes through `encodeInto` a buffer of its size: under the
+ * recommended V8 flags `encode` of a large text costs several times the encoding (the bridge does the
+ * same: src/text/encode_utf8.ts), and a floor that paid it would not be the least a Deno program can do.
+ */
+function encodeLine(line: string): Uint8Array {
+  if (line.length < 16 * 1024) return encoder.encode(line + "\n");
+  let out = new Uint8Array(line.length + 1);
+  let { read, written } = encoder.encodeInto(line, out.subarray(0, line.length));
+  if (read < line.length) {
+    const wide = new Uint8Array(written + (line.length - read) * 3 + 1);
+    wide.set(out.subarray(0, written));
+    written += encoder.encodeInto(line.slice(read), wide.subarray(written, wide.length - 1)).written;
+    out = wide;
+  }
+  out[written] = 0x0a;
+  return out.subarray(0, written + 1);
 }
 
 /**
@@ -39,12 +59,24 @@ async function copyEvents(body: ReadableStream<Uint8Array>): Promise<void> {
   const reader = body.getReader({ mode: "byob" });
   const decoder = new TextDecoder();
   let space = new ArrayBuffer(64 * 1024);
-  let buffer = "";
+  // The text of an unfinished event, in the pieces it came in: joined once its end is there (joining and
+  // searching the whole of it at every read would copy a large event over and over).
+  let parts: string[] = [];
+  let last = "";
   while (true) {
     const { done, value } = await reader.read(new Uint8Array(space));
     if (value) space = value.buffer as ArrayBuffer;
     if (done) break;
-    buffer += decoder.decode(value, { stream: true });
+    const text = decoder.decode(value, { stream: true });
+    if (text === "") continue;
+    const ends = text.includes("\n\n") || (last === "\n" && text.startsWith("\n"));
+    last = text.at(-1)!;
+    if (!ends) {
+      parts.push(text);
+      continue;
+    }
+    parts.push(text);
+    let buffer = parts.join("");
     let end: number;
     while ((end = buffer.indexOf("\n\n")) !== -1) {
       const event = buffer.slice(0, end);
@@ -54,6 +86,7 @@ async function copyEvents(body: ReadableStream<Uint8Array>): Promise<void> {
       const version = !headers["mcp-protocol-version"] && /"protocolVersion":"([^"]+)"/.exec(event);
       if (version) headers["mcp-protocol-version"] = version[1];
     }
+    parts = buffer === "" ? [] : [buffer];
   }
 }
 
