@@ -329,30 +329,21 @@ export class StreamableHttpTransport implements RemoteTransport {
     // Notifications and responses get no answer worth watching.
     const watch = exchange.expectId !== undefined ? this.#liveness?.watch() : undefined;
     if (watch) watch.resendable = SAFE_TO_RESEND.has(operation);
+    // The answer is read within #post, so the link to the watch ends with it.
+    const linked = linkSignals([signal, watch?.signal]);
     try {
-      await this.#post(body, exchange, signal, operation, watch);
+      await this.#post(body, exchange, signal, linked.signal, operation, watch);
     } finally {
+      linked.unlink();
       watch?.done();
     }
   }
 
+  /**
+   * One POST and the reading of its answer. `signal` ends the exchange (host, transport, deadline);
+   * `watched` also ends when the liveness watch declares the answer stalled.
+   */
   async #post(
-    body: string,
-    exchange: Exchange,
-    signal: AbortSignal,
-    operation: string,
-    watch: Watch | undefined,
-  ): Promise<void> {
-    // The body is read within this call, so the watch's link ends with it.
-    const linked = linkSignals([signal, watch?.signal]);
-    try {
-      await this.#postLinked(body, exchange, signal, linked.signal, operation, watch);
-    } finally {
-      linked.unlink();
-    }
-  }
-
-  async #postLinked(
     body: string,
     exchange: Exchange,
     signal: AbortSignal,
