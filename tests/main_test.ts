@@ -58,12 +58,13 @@ Deno.test("start-up graph: only the bridge's own modules, without what only some
   for (const name of lazy) assert.ok(!names.includes(name), `${name} is on the start-up path`);
 });
 
-Deno.test("start-up graph: at most 58 modules and 380 KB of TypeScript (comments included)", async () => {
+Deno.test("start-up graph: at most 60 modules and 390 KB of TypeScript (comments included)", async () => {
   const graph = await startUpGraph();
   const bytes = [...graph.values()].reduce((a, b) => a + b, 0);
-  // Measured 2026-12-05: 55 modules, 367 KB (81 and 625 KB before the lazy imports, 65 and 457 KB before
-  // the 2026-07-28 transport loaded on its probe). Every KB here is loaded and compiled at every start by
+  // Measured 2026-12-05: 57 modules, 384 KB, after text/encode_utf8.ts and async/linked_signal.ts (two small
+  // modules of the hot path, mostly their documentation); 55 and 367 KB before them, 81 and 625 KB before
+  // the lazy imports, 65 and 457 KB before the 2026-07-28 transport loaded on its probe. Every KB here is loaded and compiled at every start by
   // `deno run src/main.ts`, and ends up in bundle/main.js (what users run): move what few runs need behind import().
-  assert.ok(graph.size <= 58, `${graph.size} modules`);
-  assert.ok(bytes <= 380_000, `${bytes} bytes`);
+  assert.ok(graph.size <= 60, `${graph.size} modules`);
+  assert.ok(bytes <= 390_000, `${bytes} bytes`);
 });

@@ -34,10 +34,16 @@ const MAX_BYTES_PER_UNIT = 3;
  * ```
  *
  * @param text The text (a lone surrogate is encoded as U+FFFD, as `TextEncoder` does).
- * @param terminator A byte to append after the text.
+ * @param terminator An ASCII byte to append after the text (the newline of a line).
  * @returns The bytes.
+ * @throws {RangeError} When `terminator` is not an ASCII byte.
  */
 export function encodeUtf8(text: string, terminator?: number): Uint8Array {
+  if (terminator !== undefined && !(Number.isInteger(terminator) && terminator >= 0 && terminator <= 0x7f)) {
+    throw new RangeError(
+      `Cannot end a text with byte ${terminator}: only an ASCII byte (0 to 127) is one character`,
+    );
+  }
   // A short text is as cheap either way, or cheaper with `encode` (measured without the V8 flags).
   if (text.length < SHORT_TEXT_UNITS) {
     return encoder.encode(terminator === undefined ? text : text + String.fromCharCode(terminator));

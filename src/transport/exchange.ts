@@ -213,7 +213,7 @@ export class ServerExchange {
     this.#userHeaders = headerRecord();
     for (const [name, value] of options.headers) {
       const key = name.toLowerCase();
-      const clean = value.replace(HTTP_WHITESPACE_EDGES, "");
+      const clean = trimHttpWhitespace(value);
       this.#userHeaders[key] = key in this.#userHeaders ? `${this.#userHeaders[key]}, ${clean}` : clean;
     }
   }
@@ -392,7 +392,10 @@ export class ServerExchange {
         throw new TransportError((error as Error).message, { permanent: true, cause: error });
       }
       if (authorization !== undefined) {
-        headers[(this.#o.auth.headerName?.() ?? "authorization").toLowerCase()] = authorization;
+        // Trimmed as `Headers` would: the value the proof is made for (`ath`) is the one sent.
+        headers[(this.#o.auth.headerName?.() ?? "authorization").toLowerCase()] = trimHttpWhitespace(
+          authorization,
+        );
       }
     }
     return headers;
@@ -535,8 +538,18 @@ function headerRecord(): HeaderRecord {
   return Object.create(null) as HeaderRecord;
 }
 
-/** Leading and trailing HTTP whitespace, which `Headers` strips from a value. */
-const HTTP_WHITESPACE_EDGES = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+/** A value without its leading and trailing HTTP whitespace (tab, LF, CR, space), as `Headers` keeps it. */
+function trimHttpWhitespace(value: string): string {
+  let start = 0;
+  let end = value.length;
+  while (start < end && isHttpWhitespace(value.charCodeAt(start))) start++;
+  while (end > start && isHttpWhitespace(value.charCodeAt(end - 1))) end--;
+  return start === 0 && end === value.length ? value : value.slice(start, end);
+}
+
+function isHttpWhitespace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+}
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
@@ -555,6 +568,20 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
     return await fetch(url, init);
   } catch (error) {
     if (init.signal?.aborted) throw abortReason(init.signal, error);
+    if (error instanceof TypeError && INVALID_HEADER.test(error.message)) {
+      // A header the runtime refuses (a control or non-Latin-1 character): nothing was sent, and sending it
+      // again cannot help. The runtime's message quotes the value, which may be a credential: not repeated.
+      const what = /^invalid header name/i.test(error.message)
+        ? "name"
+        : /^invalid header value/i.test(error.message)
+        ? "value"
+        : "name or value";
+      throw new TransportError(
+        `Cannot send the request to ${url.host}: a header ${what} is not valid HTTP (a line break, a control ` +
+          "or a non-Latin-1 character): check --header values and what the credential helper prints",
+        { cause: error, permanent: true },
+      );
+    }
     if (error instanceof Deno.errors.NotCapable) {
       const port = url.port || (url.protocol === "https:" ? "443" : "80");
       throw new TransportError(
@@ -588,6 +615,9 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
     );
   }
 }
+
+/** The runtime's refusal of a header (`Headers` and the `Request` constructor word it differently). */
+const INVALID_HEADER = /^invalid header (name|value)|'headers' of 'RequestInit'.*not a valid ByteString/i;
 
 /** Which stage of the runtime's client failed (`Connect`, `SendRequest`, …), from its error text. */
 function networkStage(error: unknown): string | undefined {

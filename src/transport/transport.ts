@@ -9,7 +9,11 @@ import type { Envelope, JsonRpcId } from "../jsonrpc/message.ts";
 /** The default `--connect-timeout`: how long connection set-up may take. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
-/** The `fetch` seam: every network request of the bridge goes through one of these. */
+/**
+ * The `fetch` seam: every network request of the bridge goes through one of these. The requests to the
+ * MCP server carry their headers as a plain record with lower-case names (any `HeadersInit` may come:
+ * read them with `new Headers(init.headers)`).
+ */
 export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 /**

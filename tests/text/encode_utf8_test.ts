@@ -38,3 +38,23 @@ Deno.test("encodeUtf8 returns a buffer of the exact size for ASCII and trims a l
   // The worst-case buffer (3 bytes per unit) is not kept alive by the 2 bytes per unit used.
   assert.equal(wide.buffer.byteLength, 200_000);
 });
+
+Deno.test("encodeUtf8 refuses a terminator that is not one ASCII byte", () => {
+  assert.throws(() => encodeUtf8("a", 0x80), RangeError);
+  assert.throws(() => encodeUtf8("a".repeat(20_000), 0xff), RangeError);
+  assert.throws(() => encodeUtf8("a", -1), RangeError);
+  assert.deepEqual(encodeUtf8("a", 0), new Uint8Array([0x61, 0]));
+});
+
+Deno.test("encodeUtf8 is exact on both sides of the short-text threshold", () => {
+  for (const length of [16_383, 16_384, 16_385]) {
+    for (const tail of ["", "é", "😀", "\ud800"]) {
+      const text = "x".repeat(length - tail.length) + tail;
+      assert.deepEqual(
+        encodeUtf8(text, 0x0a),
+        reference.encode(text + "\n"),
+        `${length} ${JSON.stringify(tail)}`,
+      );
+    }
+  }
+});

@@ -102,6 +102,46 @@ Deno.test("ServerExchange: a repeated user header is sent joined, any token is a
   }
 });
 
+Deno.test("ServerExchange: a header value HTTP does not allow is one clear, permanent error that does not quote it", async () => {
+  let requests = 0;
+  const server = await serveLoopback(() => {
+    requests++;
+    return new Response("ok");
+  });
+  try {
+    for (
+      const [hook, headers] of [
+        [{ header: () => Promise.resolve("Bearer sec\nret-token") }, []],
+        [undefined, [["mcp-protocol-version", "2025-\u0100"]]],
+      ] as [AuthHook | undefined, [string, string][]][]
+    ) {
+      const exchange = new ServerExchange({
+        url: server.url,
+        headers: [],
+        fetch,
+        log,
+        ...(hook ? { auth: hook } : {}),
+      });
+      await assert.rejects(
+        exchange.send({ method: "POST", body: "{}", headers, operation: "tools/call" }),
+        (error) => {
+          assert.ok(error instanceof TransportError);
+          assert.match(
+            error.message,
+            /^Cannot send the request to 127\.0\.0\.1:\d+: a header .* is not valid HTTP/,
+          );
+          assert.doesNotMatch(error.message, /ret-token|\u0100/);
+          assert.equal(error.permanent, true);
+          return true;
+        },
+      );
+    }
+    assert.equal(requests, 0);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("ServerExchange answers a 401 with the hook's challenge and sends the request again", async () => {
   const server = await serveTokenCheck("t1");
   const hook = new RotatingHook();
