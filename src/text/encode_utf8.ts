@@ -1,8 +1,8 @@
 /**
- * UTF-8 encoding of a large text into a buffer allocated here. Under the recommended V8 flags (a 1 MiB
- * young generation), the runtime's `TextEncoder.encode` of a large text costs far more than the encoding
- * itself: the buffer it hands back is made outside the JavaScript heap, and a 1 MiB one sets off the
- * collector (measured for a 1 MiB message: 2 to 10 times the time of `encodeInto` into a `Uint8Array`,
+ * UTF-8 encoding of a large text into a buffer allocated here. Under the recommended V8 flags (a young
+ * generation of 2 MiB at most), the runtime's `TextEncoder.encode` of a large text costs far more than the
+ * encoding itself: the buffer it hands back is made outside the JavaScript heap, and a 1 MiB one sets off
+ * the collector (measured for a 1 MiB message: 3 to 10 times the time of `encodeInto` into a `Uint8Array`,
  * `bench/encode_utf8_bench.ts`, which `deno task bench` runs with those flags; through the bridge, about
  * 2 ms less CPU per MiB of tool result). It is what every large message paid on its way to the host.
  * Without the flags it is the other way round for a large ASCII text (about 0.1 ms against 0.25 ms): the
