@@ -13,6 +13,10 @@
  *   collector), and 3 MiB or more a higher peak.
  * - `--heap-growing-percent=10`: the old generation grows by 10 % before the next full collection,
  *   instead of V8's default factor for a fast-allocating heap (up to 4×).
+ * - `--no-concurrent-recompilation`: V8 optimizes hot functions on the main thread, not on helper
+ *   threads. The helper threads' compile memory stayed in the allocator's per-thread arenas: measured
+ *   2026-12-05 on the benchmark's workload, 14 MiB less peak memory (93 → 80 MiB) for no more CPU (a
+ *   bridge spends most of its time waiting, so the main thread has the time).
  *
  * `--unstable-lazy-dynamic-imports`, in every `deno run` and `deno install` of the JSR package (a remote
  * module). Without it, Deno reads every module a program may `import()` before it starts, whether it is
@@ -31,6 +35,7 @@
 export const RECOMMENDED_V8_FLAGS: readonly string[] = Object.freeze([
   "--max-semi-space-size=2",
   "--heap-growing-percent=10",
+  "--no-concurrent-recompilation",
 ]);
 
 /**
@@ -41,7 +46,10 @@ export const RECOMMENDED_V8_FLAGS: readonly string[] = Object.freeze([
  * import { v8FlagsArgument } from "./runtime_flags.ts";
  * import assert from "node:assert/strict";
  *
- * assert.equal(v8FlagsArgument(), "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=10");
+ * assert.equal(
+ *   v8FlagsArgument(),
+ *   "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=10,--no-concurrent-recompilation",
+ * );
  * ```
  *
  * @returns The argument.
