@@ -50,14 +50,13 @@ export function encodeUtf8(text: string, terminator?: number): Uint8Array {
   }
   const extra = terminator === undefined ? 0 : 1;
   let out = new Uint8Array(text.length + extra);
-  let { read, written } = encoder.encodeInto(text, out.subarray(0, text.length));
+  const { read, written: ascii } = encoder.encodeInto(text, out.subarray(0, text.length));
+  let written = ascii;
   if (read < text.length) {
     // Not ASCII only: the rest goes into a buffer large enough for any text of its length.
     const wide = new Uint8Array(written + (text.length - read) * MAX_BYTES_PER_UNIT + extra);
     wide.set(out.subarray(0, written));
-    const rest = encoder.encodeInto(text.slice(read), wide.subarray(written, wide.length - extra));
-    read += rest.read;
-    written += rest.written;
+    written += encoder.encodeInto(text.slice(read), wide.subarray(written, wide.length - extra)).written;
     out = wide;
   }
   if (terminator !== undefined) out[written++] = terminator;

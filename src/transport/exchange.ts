@@ -579,7 +579,8 @@ async function fetchOrExplain(fetch: FetchLike, url: URL, init: RequestInit): Pr
       throw new TransportError(
         `Cannot send the request to ${url.host}: a header ${what} is not valid HTTP (a line break, a control ` +
           "or a non-Latin-1 character): check --header values and what the credential helper prints",
-        { cause: error, permanent: true },
+        // No cause: its message quotes the value.
+        { permanent: true },
       );
     }
     if (error instanceof Deno.errors.NotCapable) {
