@@ -53,19 +53,25 @@ function encodeLine(line: string): Uint8Array {
 
 /**
  * Copies the `data` of each SSE event of `body` to stdout as it arrives, reading into one reused buffer (a
- * reader that brings none is given a new 64 KiB one for every read).
+ * reader that brings none is given a new 64 KiB one for every read), 8 KiB at first and up to 64 KiB
+ * once a read fills it (most answers are small).
  */
 async function copyEvents(body: ReadableStream<Uint8Array>): Promise<void> {
   const reader = body.getReader({ mode: "byob" });
   const decoder = new TextDecoder();
-  let space = new ArrayBuffer(64 * 1024);
+  let space = new ArrayBuffer(8 * 1024);
   // The text of an unfinished event, in the pieces it came in: joined once its end is there (joining and
   // searching the whole of it at every read would copy a large event over and over).
   let parts: string[] = [];
   let last = "";
   while (true) {
     const { done, value } = await reader.read(new Uint8Array(space));
-    if (value) space = value.buffer as ArrayBuffer;
+    if (value) {
+      space = value.buffer as ArrayBuffer;
+      if (value.byteLength === space.byteLength && space.byteLength < 64 * 1024) {
+        space = new ArrayBuffer(64 * 1024);
+      }
+    }
     if (done) break;
     const text = decoder.decode(value, { stream: true });
     if (text === "") continue;
@@ -103,7 +109,11 @@ async function send(line: string): Promise<void> {
 }
 
 let pending = "";
-for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+// Read into one buffer (the stream of stdin would give each read a new 64 KiB one).
+const input = new Uint8Array(64 * 1024);
+const inputDecoder = new TextDecoder();
+for (let n = await Deno.stdin.read(input); n !== null; n = await Deno.stdin.read(input)) {
+  const text = inputDecoder.decode(input.subarray(0, n), { stream: true });
   pending += text;
   let end: number;
   while ((end = pending.indexOf("\n")) !== -1) {

@@ -73,12 +73,12 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
     await res.body.cancel().catch(() => {});
     throw new BodyTooLargeError(what, maxBytes);
   }
-  // Into one buffer, the size of a declared length (most answers declare theirs), else 64 KiB: not a new
-  // 64 KiB buffer for every read, which the runtime gives a reader that brings none.
-  const reader = openByteReader(
-    res.body,
-    declared >= 0 && declared < BYTE_READER_BUFFER_BYTES ? Math.max(declared, 1) : BYTE_READER_BUFFER_BYTES,
-  );
+  // Into one buffer, the size of a declared length (most answers declare theirs), else one that grows as
+  // reads fill it: not a new 64 KiB buffer for every read, which the runtime gives a reader that brings none.
+  const fits = declared >= 0 && declared < BYTE_READER_BUFFER_BYTES;
+  const reader = fits
+    ? openByteReader(res.body, Math.max(declared, 1), Math.max(declared, 1))
+    : openByteReader(res.body);
   // The bytes are kept as they came (outside the JavaScript heap) and decoded once at the end: a
   // body refused at the limit never costs more than the limit.
   const chunks: (Uint8Array | undefined)[] = [];

@@ -15,14 +15,19 @@ export interface ByteReader {
   read(buffer: Uint8Array): Promise<number | null>;
 }
 
-async function* chunks(source: ReadableStream<Uint8Array> | ByteReader): AsyncGenerator<Uint8Array> {
+async function* chunks(
+  source: ReadableStream<Uint8Array> | ByteReader,
+  free: () => boolean,
+): AsyncGenerator<Uint8Array> {
   if (source instanceof ReadableStream) {
     yield* source;
     return;
   }
+  let buffer: Uint8Array | undefined;
   while (true) {
-    // A fresh buffer each time: the line being assembled keeps views into earlier ones.
-    const buffer = new Uint8Array(64 * 1024);
+    // Read into again once every line of the last chunk was taken (the usual case: a host writes whole
+    // lines); a fresh buffer while the line being assembled keeps views into this one.
+    if (buffer === undefined || !free()) buffer = new Uint8Array(64 * 1024);
     const n = await source.read(buffer);
     if (n === null) return;
     if (n > 0) yield buffer.subarray(0, n);
@@ -70,7 +75,7 @@ export async function* readLines(
     }
     return text.trim() === "" ? undefined : { text };
   };
-  for await (const chunk of chunks(stream)) {
+  for await (const chunk of chunks(stream, () => parts.length === 0)) {
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(0x0a, start);

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { BYTE_READER_BUFFER_BYTES, openByteReader } from "../../src/net/byte_reader.ts";
+import {
+  BYTE_READER_BUFFER_BYTES,
+  BYTE_READER_FIRST_BYTES,
+  openByteReader,
+} from "../../src/net/byte_reader.ts";
 import { withPartsServer } from "../_fixtures/parts_server.ts";
 
 Deno.test("openByteReader(): a fetch body is read into one buffer, given back by every read", async () => {
@@ -10,12 +14,36 @@ Deno.test("openByteReader(): a fetch body is read into one buffer, given back by
     for (let bytes = await reader.read(); bytes !== undefined; bytes = await reader.read()) {
       texts.push(new TextDecoder().decode(bytes));
       views.push(bytes);
-      assert.equal(bytes.buffer.byteLength, BYTE_READER_BUFFER_BYTES, "a view of the reused buffer");
+      assert.equal(bytes.buffer.byteLength, BYTE_READER_FIRST_BYTES, "a view of the reused (small) buffer");
     }
     assert.equal(texts.join(""), "first second third");
     assert.ok(views.length >= 2, `read in parts: ${texts.join("|")}`);
     // The buffer went back to the stream at the next read: the bytes of a read do not outlive it.
     assert.equal(views[0]!.byteLength, 0, "the first read's view is detached");
+  });
+});
+
+Deno.test("openByteReader(): the buffer grows (up to its largest size) after each read that fills it", async () => {
+  const big = "a".repeat(300_000);
+  await withPartsServer([big, "tail"], { pauseMs: 20 }, async (url) => {
+    const reader = openByteReader((await fetch(url)).body!);
+    const reads: { size: number; bytes: number }[] = [];
+    let text = "";
+    for (let bytes = await reader.read(); bytes !== undefined; bytes = await reader.read()) {
+      reads.push({ size: bytes.buffer.byteLength, bytes: bytes.byteLength });
+      text += new TextDecoder().decode(bytes);
+    }
+    assert.equal(text, big + "tail");
+    assert.equal(reads[0]!.size, BYTE_READER_FIRST_BYTES);
+    for (let i = 1; i < reads.length; i++) {
+      const before = reads[i - 1]!;
+      const expected = before.bytes === before.size
+        ? Math.min(before.size * 4, BYTE_READER_BUFFER_BYTES)
+        : before.size;
+      assert.equal(reads[i]!.size, expected, `read ${i}: ${JSON.stringify(reads)}`);
+    }
+    assert.equal(reads.at(-1)!.size, BYTE_READER_BUFFER_BYTES, "grown to the largest size for a large body");
+    assert.ok(reads.every((r) => r.size <= BYTE_READER_BUFFER_BYTES));
   });
 });
 

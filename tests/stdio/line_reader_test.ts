@@ -153,3 +153,25 @@ Deno.test("readLines() reads from a direct reader and keeps lines intact across 
   assert.equal(JSON.parse((lines[1] as { text: string }).text).b.length, 200_000);
   assert.deepEqual(lines[2], { text: '{"c":3}' });
 });
+
+Deno.test("readLines() reads a direct reader into one buffer while no line is in progress, a new one while one is", async () => {
+  const pieces = ['{"a":1}\n', '{"b":', "2}\n", '{"c":3}\n'].map((p) => new TextEncoder().encode(p));
+  const given: Uint8Array[] = [];
+  const reader = {
+    read(buffer: Uint8Array): Promise<number | null> {
+      const piece = pieces.shift();
+      if (piece === undefined) return Promise.resolve(null);
+      given.push(buffer);
+      // Scribbles over the whole buffer first: a line still held in it would be garbled.
+      buffer.fill(0x21);
+      buffer.set(piece);
+      return Promise.resolve(piece.length);
+    },
+  };
+  const lines = [];
+  for await (const line of readLines(reader)) lines.push(line);
+  assert.deepEqual(lines, [{ text: '{"a":1}' }, { text: '{"b":2}' }, { text: '{"c":3}' }]);
+  assert.equal(given[1], given[0], "read into again after a whole line");
+  assert.notEqual(given[2], given[1], "not while the line it holds is unfinished");
+  assert.equal(given[3], given[2], "read into again once that line is done");
+});
