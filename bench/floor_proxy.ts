@@ -19,17 +19,19 @@ const url = Deno.args[0];
 if (!url) throw new Error("Cannot start the floor proxy: no server URL");
 
 const encoder = new TextEncoder();
-const stdout = Deno.stdout.writable.getWriter();
 const headers: Record<string, string> = {
   "content-type": "application/json",
   accept: "application/json, text/event-stream",
 };
 
-/** Writes one message line; the writes are chained so lines never interleave. */
-let writing: Promise<void> = Promise.resolve();
+/**
+ * Writes one message line, synchronously as Node writes to a pipe on Linux (so whole lines never
+ * interleave): Deno's asynchronous write of stdio costs a thread hand-off each (the bridge writes the same
+ * way: src/stdio/stdout_writer.ts).
+ */
 function emit(line: string): void {
   const bytes = encodeLine(line);
-  writing = writing.then(() => stdout.write(bytes));
+  for (let written = 0; written < bytes.length;) written += Deno.stdout.writeSync(bytes.subarray(written));
 }
 
 /**
@@ -127,4 +129,3 @@ for (let n = await Deno.stdin.read(input); n !== null; n = await Deno.stdin.read
   }
 }
 if (headers["mcp-session-id"]) await fetch(url, { method: "DELETE", headers }).then((r) => r.body?.cancel());
-await writing;

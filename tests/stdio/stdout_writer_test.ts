@@ -188,3 +188,69 @@ Deno.test("LineWriter writes to a direct writer, finishing partial writes", asyn
   await out.flush();
   assert.equal(new TextDecoder().decode(new Uint8Array(received)), '{"a":"héllo"}\n{"b":2}\n');
 });
+
+/** A direct writer with both ways of writing, taking at most `max` bytes a call; `failSync` decides each writeSync's fate. */
+function twoWayWriter(max: number, failSync: (call: number) => Error | undefined = () => undefined) {
+  const received: number[] = [];
+  const calls = { sync: 0, async: 0 };
+  const take = (bytes: Uint8Array) => {
+    const n = Math.min(max, bytes.length);
+    received.push(...bytes.subarray(0, n));
+    return n;
+  };
+  const writer = {
+    write(bytes: Uint8Array): Promise<number> {
+      calls.async++;
+      return Promise.resolve(take(bytes));
+    },
+    writeSync(bytes: Uint8Array): number {
+      const error = failSync(++calls.sync);
+      if (error) throw error;
+      return take(bytes);
+    },
+  };
+  return { writer, calls, text: () => new TextDecoder().decode(new Uint8Array(received)) };
+}
+
+Deno.test("LineWriter writes with writeSync when the writer has it, finishing partial writes", async () => {
+  const { writer, calls, text } = twoWayWriter(4);
+  const out = new LineWriter(writer);
+  await Promise.all([out.write('{"a":"héllo"}'), out.write('{"b":2}')]);
+  await out.flush();
+  await out.write('{"c":3}');
+  await out.flush();
+  assert.equal(text(), '{"a":"héllo"}\n{"b":2}\n{"c":3}\n');
+  assert.equal(calls.async, 0, "never the asynchronous write");
+  assert.ok(calls.sync >= 7, `partial writes finished synchronously: ${calls.sync}`);
+});
+
+Deno.test("LineWriter goes on asynchronously, for good, once writeSync would block", async () => {
+  // The third synchronous write finds a full non-blocking pipe.
+  const { writer, calls, text } = twoWayWriter(
+    5,
+    (call) => call === 3 ? new Deno.errors.WouldBlock("Resource temporarily unavailable") : undefined,
+  );
+  const out = new LineWriter(writer);
+  await out.write('{"a":"0123456789"}');
+  await out.flush();
+  await out.write('{"b":2}');
+  await out.flush();
+  assert.equal(text(), '{"a":"0123456789"}\n{"b":2}\n', "nothing lost or repeated at the switch");
+  assert.equal(calls.sync, 3);
+  assert.ok(calls.async >= 4, `the rest went asynchronously: ${calls.async}`);
+});
+
+Deno.test("LineWriter stops, without rejecting, when writeSync fails (the host went away)", async () => {
+  const { writer, calls, text } = twoWayWriter(
+    64,
+    () => new Deno.errors.BrokenPipe("Broken pipe (os error 32)"),
+  );
+  const out = new LineWriter(writer);
+  await out.write('{"a":1}');
+  await out.flush();
+  await out.write('{"b":2}');
+  await out.flush();
+  assert.equal(text(), "");
+  assert.equal(calls.sync, 1, "not tried again after the failure");
+  assert.equal(calls.async, 0, "a broken pipe is not retried the other way");
+});
