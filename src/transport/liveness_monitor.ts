@@ -47,7 +47,10 @@ export interface LivenessMonitorOptions {
 
 /** One answer the transport waits for. */
 export interface Watch {
-  /** Aborts the reading of this answer when its connection is declared stalled (or suspect). */
+  /**
+   * Aborts the reading of this answer when its connection is declared stalled (or suspect), and when the
+   * parent given to {@linkcode LivenessMonitor.watch} aborts (with the parent's reason).
+   */
   readonly signal: AbortSignal;
   /** Whether the answer can be resumed (an event id arrived): it is then restarted after a suspend. */
   resumable: boolean;
@@ -69,12 +72,23 @@ class AnswerWatch implements Watch {
   started = false;
   #monitor: LivenessMonitor;
   #now: () => number;
+  #parent: AbortSignal | undefined;
 
-  constructor(monitor: LivenessMonitor, now: () => number) {
+  constructor(monitor: LivenessMonitor, now: () => number, parent: AbortSignal | undefined) {
     this.#monitor = monitor;
     this.#now = now;
     this.lastProgress = this.createdAt = now();
+    if (parent?.aborted) this.#controller.abort(parent.reason);
+    else if (parent) {
+      this.#parent = parent;
+      parent.addEventListener("abort", this.#follow);
+    }
   }
+
+  /** The exchange ended (host, transport, deadline): so does the reading of its answer, for the same reason. */
+  #follow = (): void => {
+    this.#controller.abort(this.#parent?.reason);
+  };
 
   get signal(): AbortSignal {
     return this.#controller.signal;
@@ -88,6 +102,8 @@ class AnswerWatch implements Watch {
 
   done(): void {
     this.#monitor.forget(this);
+    this.#parent?.removeEventListener("abort", this.#follow);
+    this.#parent = undefined;
   }
 
   abort(reason: TransportError): void {
@@ -170,12 +186,14 @@ export class LivenessMonitor {
   /**
    * Watches one answer from now until {@linkcode Watch.done}.
    *
+   * @param parent What else ends the exchange (the host, the transport, a deadline): the watch's signal
+   *   aborts with it too, so that it alone can go to the request (one signal, not two linked).
    * @returns The watch.
    */
-  watch(): Watch {
+  watch(parent?: AbortSignal): Watch {
     // A request made the moment the process wakes must not go out on a connection of before the sleep.
     if (this.#timer !== undefined) this.#checkClock(this.#now());
-    const watch = new AnswerWatch(this, this.#now);
+    const watch = new AnswerWatch(this, this.#now, parent);
     this.#watches.add(watch);
     this.traffic();
     return watch;

@@ -327,14 +327,12 @@ export class StreamableHttpTransport implements RemoteTransport {
 
   async #exchange(body: string, exchange: Exchange, signal: AbortSignal, operation: string): Promise<void> {
     // Notifications and responses get no answer worth watching.
-    const watch = exchange.expectId !== undefined ? this.#liveness?.watch() : undefined;
+    // The watch's signal also ends with `signal`: it alone goes to the request.
+    const watch = exchange.expectId !== undefined ? this.#liveness?.watch(signal) : undefined;
     if (watch) watch.resendable = SAFE_TO_RESEND.has(operation);
-    // The answer is read within #post, so the link to the watch ends with it.
-    const linked = linkSignals([signal, watch?.signal]);
     try {
-      await this.#post(body, exchange, signal, linked.signal, operation, watch);
+      await this.#post(body, exchange, signal, watch?.signal ?? signal, operation, watch);
     } finally {
-      linked.unlink();
       watch?.done();
     }
   }
@@ -557,12 +555,12 @@ export class StreamableHttpTransport implements RemoteTransport {
       if (signal.aborted) return;
       const sentSession = this.#sessionId;
       let res: Response;
-      const watch = this.#liveness?.watch();
+      const watch = this.#liveness?.watch(signal);
       if (watch) watch.resumable = true;
       try {
         res = await this.#get(
           lastEventId,
-          watch ? AbortSignal.any([signal, watch.signal]) : signal,
+          watch?.signal ?? signal,
           "GET stream",
           exchange.expectId,
         );

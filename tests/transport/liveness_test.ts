@@ -283,3 +283,24 @@ Deno.test("LivenessMonitor: its clock never keeps the process alive (an embedder
   assert.equal(new TextDecoder().decode(out.stdout), "started\n");
   assert.ok(out.success && ms < 5_000, `the process lived ${Math.round(ms)} ms (killed: ${!out.success})`);
 });
+
+Deno.test("LivenessMonitor.watch(parent): the watch's signal ends with the parent, for its reason, until done()", () => {
+  const { monitor } = monitorWith(() => Promise.resolve(true));
+  const parent = new AbortController();
+  const watch = monitor.watch(parent.signal);
+  assert.equal(watch.signal.aborted, false);
+  const reason = new TransportError("The host cancelled the request");
+  parent.abort(reason);
+  assert.equal(watch.signal.aborted, true);
+  assert.equal(watch.signal.reason, reason);
+
+  // Made after the parent ended: ended at once.
+  assert.equal(monitor.watch(parent.signal).signal.reason, reason);
+
+  // Once done, the watch lets go of the parent: a later abort does not reach it.
+  const later = new AbortController();
+  const finished = monitor.watch(later.signal);
+  finished.done();
+  later.abort(new TransportError("too late"));
+  assert.equal(finished.signal.aborted, false);
+});
