@@ -11,6 +11,11 @@
  *   workload, 1 MiB gave the same peak memory for about 20 % more CPU (64 calls in flight: 15 % more per
  *   call; a 1 MiB tool result: 1.5 to 2 times the CPU, as every object of a megabyte then set off the
  *   collector), and 3 MiB or more a higher peak.
+ * - `--min-semi-space-size=2`: the young generation starts at that size instead of growing to it from
+ *   1 MiB; a start no longer fills a 1 MiB young generation and pays a scavenge of everything it has just
+ *   loaded (measured 2026-12-05: spawn to the `initialize` result 89.5 → 85.4 ms against a 2026-07-28
+ *   server, which loads the translating transport at start; unchanged against a 2025-era server; idle
+ *   memory unchanged).
  * - `--heap-growing-percent=10`: the old generation grows by 10 % before the next full collection,
  *   instead of V8's default factor for a fast-allocating heap (up to 4×).
  * - `--no-concurrent-recompilation`: V8 optimizes hot functions on the main thread, not on helper
@@ -34,6 +39,7 @@
 /** The V8 flags, one per entry. */
 export const RECOMMENDED_V8_FLAGS: readonly string[] = Object.freeze([
   "--max-semi-space-size=2",
+  "--min-semi-space-size=2",
   "--heap-growing-percent=10",
   "--no-concurrent-recompilation",
 ]);
@@ -48,7 +54,7 @@ export const RECOMMENDED_V8_FLAGS: readonly string[] = Object.freeze([
  *
  * assert.equal(
  *   v8FlagsArgument(),
- *   "--v8-flags=--max-semi-space-size=2,--heap-growing-percent=10,--no-concurrent-recompilation",
+ *   "--v8-flags=--max-semi-space-size=2,--min-semi-space-size=2,--heap-growing-percent=10,--no-concurrent-recompilation",
  * );
  * ```
  *
