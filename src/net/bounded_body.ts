@@ -75,7 +75,8 @@ export async function readBoundedText(res: Response, maxBytes: number, what: str
   }
   // Into one buffer, the size of a declared length (most answers declare theirs), else one that grows as
   // reads fill it: not a new 64 KiB buffer for every read, which the runtime gives a reader that brings none.
-  const fits = declared >= 0 && declared < BYTE_READER_BUFFER_BYTES;
+  // A compressed body declares its compressed length, and is read decompressed: its buffer grows too.
+  const fits = declared >= 0 && declared < BYTE_READER_BUFFER_BYTES && !res.headers.has("content-encoding");
   const reader = fits
     ? openByteReader(res.body, Math.max(declared, 1), Math.max(declared, 1))
     : openByteReader(res.body);

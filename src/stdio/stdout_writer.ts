@@ -7,9 +7,12 @@
  * A sink that can write synchronously (`Deno.stdout`) is written with `writeSync`, as Node writes to a
  * pipe on Linux (and so do mcp-remote and the MCP SDK's stdio servers): Deno's asynchronous write of
  * stdio goes through a thread of its blocking pool, about 30 µs of CPU a write against 4 µs (measured
- * with 20,000 lines into a pipe; `bench/line_writer_bench.ts`). A host that stops reading then holds the
- * bridge at the write, as it holds mcp-remote. A sink that would block (a non-blocking pipe that is
- * full) is written asynchronously from then on.
+ * with 20,000 lines into a pipe; `bench/line_writer_bench.ts`). A write waits while the host's pipe is
+ * full, and the bridge's timers and connections wait with it: once one write has waited
+ * {@linkcode SLOW_WRITE_MS} or more (a host that reads slowly, or stopped reading for a while), the
+ * writer goes asynchronous for good, so that such a host never again stops the rest of the bridge (the
+ * liveness clock would take a long stop for a suspend). A failed write, synchronous or not, closes the
+ * writer: how much of it the pipe took is not known, so it is never written again.
  *
  * @module
  */
@@ -30,6 +33,15 @@ const LF = 0x0a;
 
 /** Queued bytes above which {@linkcode LineWriter.write} waits for the line to be written. */
 export const HIGH_WATER_BYTES = 256 * 1024;
+
+/** How long one synchronous write may wait for the host before the writer goes asynchronous for good. */
+export const SLOW_WRITE_MS = 200;
+
+/** Options for {@linkcode LineWriter}. */
+export interface LineWriterOptions {
+  /** The clock that times synchronous writes, in milliseconds (default `performance.now`). */
+  now?: () => number;
+}
 
 /** Writes whole lines to a byte stream, batched, with backpressure. */
 export class LineWriter {
@@ -58,8 +70,9 @@ export class LineWriter {
    * ```
    *
    * @param stream The destination: a `WritableStream`, or a direct writer such as `Deno.stdout`.
+   * @param options The clock.
    */
-  constructor(stream: WritableStream<Uint8Array> | ByteWriter) {
+  constructor(stream: WritableStream<Uint8Array> | ByteWriter, options: LineWriterOptions = {}) {
     if (stream instanceof WritableStream) {
       const writer = stream.getWriter();
       this.#write = async (bytes) => {
@@ -67,19 +80,17 @@ export class LineWriter {
         await writer.write(bytes);
       };
     } else {
+      const now = options.now ?? (() => performance.now());
       let sync = stream.writeSync !== undefined;
       this.#write = async (bytes) => {
         let written = 0;
         while (written < bytes.length) {
           if (sync) {
-            try {
-              written += stream.writeSync!(bytes.subarray(written));
-              continue;
-            } catch (error) {
-              // A non-blocking pipe that is full: wait for it the asynchronous way, now and from now on.
-              if (!(error instanceof Deno.errors.WouldBlock)) throw error;
-              sync = false;
-            }
+            const start = now();
+            written += stream.writeSync!(bytes.subarray(written));
+            // The host let its pipe fill: from now on a full pipe waits off the event loop.
+            if (now() - start >= SLOW_WRITE_MS) sync = false;
+            continue;
           }
           written += await stream.write(bytes.subarray(written));
         }

@@ -33,3 +33,34 @@ Deno.test("readBoundedText(): past the limit, declared or not, the error names i
     );
   });
 });
+
+Deno.test("readBoundedText(): a compressed body, whose declared length is the compressed one, is read whole and bounded", async () => {
+  const text = JSON.stringify({ jsonrpc: "2.0", id: 1, result: { text: "a".repeat(300_000) } });
+  const gzipped = new Uint8Array(
+    await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer(),
+  );
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () =>
+      new Response(gzipped, {
+        headers: {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": String(gzipped.length),
+        },
+      }),
+  );
+  try {
+    const url = `http://127.0.0.1:${server.addr.port}/`;
+    const res = await fetch(url);
+    assert.ok(
+      Number(res.headers.get("content-length")) < 10_000,
+      "the declared length is the compressed one",
+    );
+    assert.equal(await readBoundedText(res, 1024 * 1024, "the test body"), text);
+    // The limit counts what is read (decompressed), not what was declared.
+    await assert.rejects(readBoundedText(await fetch(url), 100_000, "the test body"), BodyTooLargeError);
+  } finally {
+    await server.shutdown();
+  }
+});

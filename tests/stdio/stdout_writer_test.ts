@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { HIGH_WATER_BYTES, LineWriter } from "../../src/stdio/stdout_writer.ts";
+import { HIGH_WATER_BYTES, LineWriter, SLOW_WRITE_MS } from "../../src/stdio/stdout_writer.ts";
 
 const decoder = new TextDecoder();
 
@@ -224,20 +224,51 @@ Deno.test("LineWriter writes with writeSync when the writer has it, finishing pa
   assert.ok(calls.sync >= 7, `partial writes finished synchronously: ${calls.sync}`);
 });
 
-Deno.test("LineWriter goes on asynchronously, for good, once writeSync would block", async () => {
-  // The third synchronous write finds a full non-blocking pipe.
+Deno.test("LineWriter goes asynchronous for good once a synchronous write waited SLOW_WRITE_MS", async () => {
+  let clock = 0;
+  // The second synchronous write waits for the host (the clock moves on while it blocks).
+  const { writer, calls, text } = twoWayWriter(64, (call) => {
+    if (call === 2) clock += SLOW_WRITE_MS;
+    return undefined;
+  });
+  const out = new LineWriter(writer, { now: () => clock });
+  for (const line of ['{"a":1}', '{"b":2}', '{"c":3}', '{"d":4}']) {
+    await out.write(line);
+    await out.flush();
+  }
+  assert.equal(text(), '{"a":1}\n{"b":2}\n{"c":3}\n{"d":4}\n', "nothing lost or repeated at the switch");
+  assert.equal(calls.sync, 2, "the slow write finished synchronously, the next ones did not");
+  assert.equal(calls.async, 2);
+});
+
+Deno.test("LineWriter stays synchronous while writes are quick", async () => {
+  let clock = 0;
+  const { writer, calls } = twoWayWriter(64, () => {
+    clock += SLOW_WRITE_MS - 1;
+    return undefined;
+  });
+  const out = new LineWriter(writer, { now: () => clock });
+  for (let i = 0; i < 5; i++) {
+    await out.write(`{"n":${i}}`);
+    await out.flush();
+  }
+  assert.equal(calls.sync, 5);
+  assert.equal(calls.async, 0);
+});
+
+Deno.test("LineWriter closes, without writing again, when a synchronous write would block", async () => {
+  // A full non-blocking pipe: how much it took is unknown, so nothing is sent again either way.
   const { writer, calls, text } = twoWayWriter(
-    5,
-    (call) => call === 3 ? new Deno.errors.WouldBlock("Resource temporarily unavailable") : undefined,
+    64,
+    () => new Deno.errors.WouldBlock("Resource temporarily unavailable"),
   );
   const out = new LineWriter(writer);
-  await out.write('{"a":"0123456789"}');
+  await out.write('{"a":1}');
   await out.flush();
   await out.write('{"b":2}');
   await out.flush();
-  assert.equal(text(), '{"a":"0123456789"}\n{"b":2}\n', "nothing lost or repeated at the switch");
-  assert.equal(calls.sync, 3);
-  assert.ok(calls.async >= 4, `the rest went asynchronously: ${calls.async}`);
+  assert.equal(text(), "");
+  assert.deepEqual(calls, { sync: 1, async: 0 });
 });
 
 Deno.test("LineWriter stops, without rejecting, when writeSync fails (the host went away)", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { withIdleTimeout } from "../../src/net/idle_timeout.ts";
-import { connectHost, netFor } from "../_fixtures/bridge_host.ts";
+import { connectHost, finishRaw, initializeLine, netFor, spawnRaw } from "../_fixtures/bridge_host.ts";
 import { serveTestServer } from "../_fixtures/test_server.ts";
 
 Deno.test("withIdleTimeout() passes a body that keeps coming, and fails one that stalls", async () => {
@@ -78,5 +78,34 @@ Deno.test("--body-timeout: an event stream silent for too long is one error; a c
   } finally {
     await host.close();
     await server.close();
+  }
+});
+
+Deno.test("--connect-timeout while initialize's event stream waits to be resumed: the host gets the timeout, not a missing answer", async () => {
+  // A server named for the fault: initialize's stream gives an event id and a 10 s retry, then ends with no
+  // answer; the bridge waits to resume it, and the connect deadline runs out meanwhile.
+  let posts = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (request) => {
+    await request.body?.cancel();
+    if (request.method !== "POST") return new Response(null, { status: 405 });
+    posts++;
+    return new Response("retry: 10000\nid: e1\ndata: \n\n", {
+      headers: { "content-type": "text/event-stream" },
+    });
+  });
+  const url = `http://127.0.0.1:${server.addr.port}/mcp`;
+  const raw = spawnRaw([url, "--protocol", "legacy", "--connect-timeout", "1s"], { net: [netFor(url)] });
+  try {
+    await raw.write(initializeLine(1));
+    const answer = JSON.parse(await raw.readLine(8000));
+    assert.equal(answer.id, 1);
+    assert.match(
+      answer.error?.message ?? "",
+      /Timed out after 1 s waiting for 127\.0\.0\.1:\d+ to answer initialize/,
+    );
+    assert.equal(posts, 1);
+  } finally {
+    await finishRaw(raw);
+    await server.shutdown();
   }
 });
