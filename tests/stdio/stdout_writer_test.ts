@@ -256,32 +256,21 @@ Deno.test("LineWriter stays synchronous while writes are quick", async () => {
   assert.equal(calls.async, 0);
 });
 
-Deno.test("LineWriter closes, without writing again, when a synchronous write would block", async () => {
-  // A full non-blocking pipe: how much it took is unknown, so nothing is sent again either way.
-  const { writer, calls, text } = twoWayWriter(
-    64,
-    () => new Deno.errors.WouldBlock("Resource temporarily unavailable"),
-  );
-  const out = new LineWriter(writer);
-  await out.write('{"a":1}');
-  await out.flush();
-  await out.write('{"b":2}');
-  await out.flush();
-  assert.equal(text(), "");
-  assert.deepEqual(calls, { sync: 1, async: 0 });
-});
-
-Deno.test("LineWriter stops, without rejecting, when writeSync fails (the host went away)", async () => {
-  const { writer, calls, text } = twoWayWriter(
-    64,
-    () => new Deno.errors.BrokenPipe("Broken pipe (os error 32)"),
-  );
-  const out = new LineWriter(writer);
-  await out.write('{"a":1}');
-  await out.flush();
-  await out.write('{"b":2}');
-  await out.flush();
-  assert.equal(text(), "");
-  assert.equal(calls.sync, 1, "not tried again after the failure");
-  assert.equal(calls.async, 0, "a broken pipe is not retried the other way");
-});
+for (
+  const [what, error] of [
+    // A full non-blocking pipe: how much it took is unknown, so nothing is sent again either way.
+    ["would block", () => new Deno.errors.WouldBlock("Resource temporarily unavailable")],
+    ["fails (the host went away)", () => new Deno.errors.BrokenPipe("Broken pipe (os error 32)")],
+  ] as const
+) {
+  Deno.test(`LineWriter closes, without rejecting or writing again, when a synchronous write ${what}`, async () => {
+    const { writer, calls, text } = twoWayWriter(64, error);
+    const out = new LineWriter(writer);
+    await out.write('{"a":1}');
+    await out.flush();
+    await out.write('{"b":2}');
+    await out.flush();
+    assert.equal(text(), "");
+    assert.deepEqual(calls, { sync: 1, async: 0 }, "not tried again, either way");
+  });
+}
