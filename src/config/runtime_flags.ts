@@ -11,11 +11,8 @@
  *   workload, 1 MiB gave the same peak memory for about 20 % more CPU (64 calls in flight: 15 % more per
  *   call; a 1 MiB tool result: 1.5 to 2 times the CPU, as every object of a megabyte then set off the
  *   collector), and 3 MiB or more a higher peak.
- * - `--min-semi-space-size=2`: the young generation starts at that size instead of growing to it from
- *   1 MiB; a start no longer fills a 1 MiB young generation and pays a scavenge of everything it has just
- *   loaded (measured 2026-12-05: spawn to the `initialize` result 89.5 → 85.4 ms against a 2026-07-28
- *   server, which loads the translating transport at start; unchanged against a 2025-era server; idle
- *   memory unchanged).
+ * - `--min-semi-space-size=2`: starts the young generation at that size, so a start pays no scavenge of
+ *   what it just loaded (2026-12-05: first answer from a 2026-07-28 server 89.5 → 85.4 ms; same memory).
  * - `--heap-growing-percent=10`: the old generation grows by 10 % before the next full collection,
  *   instead of V8's default factor for a fast-allocating heap (up to 4×).
  * - `--no-concurrent-recompilation`: V8 optimizes hot functions on the main thread, not on helper

@@ -5,10 +5,8 @@
  * however few bytes arrive: for a stream of small events (a server's notifications, one per read) that
  * was about a third of the CPU time spent reading it (measured: 112 ms against 73–90 ms for 2000 reads).
  *
- * The buffer starts small ({@linkcode BYTE_READER_FIRST_BYTES}) and grows, up to
- * {@linkcode BYTE_READER_BUFFER_BYTES}, once a read fills it: most answers are a few hundred bytes, and a
- * 64 KiB buffer for each of them is memory the runtime must clear and the collector must account for
- * (measured on the bench workload: about 8 % less CPU with 64 calls in flight).
+ * The buffer starts at {@linkcode BYTE_READER_FIRST_BYTES} and grows when a read fills it: most answers are
+ * small, and a 64 KiB buffer each costs clearing and collecting (`bench/byte_reader_bench.ts`).
  *
  * @module
  */
@@ -71,8 +69,7 @@ export function openByteReader(
         const { done, value } = await reader.read(new Uint8Array(buffer));
         if (value !== undefined) {
           buffer = value.buffer as ArrayBuffer;
-          // Filled: the stream has more than the buffer holds, so the next reads get a larger one (the bytes
-          // of this read stay where they are, valid until the next call as always).
+          // Filled: a larger buffer for the next reads (this read's bytes stay valid until then).
           if (value.byteLength === buffer.byteLength && buffer.byteLength < maxBytes) {
             buffer = new ArrayBuffer(Math.min(buffer.byteLength * 4, maxBytes));
           }

@@ -25,8 +25,7 @@ async function* chunks(
   }
   let buffer: Uint8Array | undefined;
   while (true) {
-    // Read into again once every line of the last chunk was taken (the usual case: a host writes whole
-    // lines); a fresh buffer while the line being assembled keeps views into this one.
+    // Reused unless the line being assembled keeps views into it.
     if (buffer === undefined || !free()) buffer = new Uint8Array(64 * 1024);
     const n = await source.read(buffer);
     if (n === null) return;

@@ -4,15 +4,10 @@
  * each). Writers wait when more than {@linkcode HIGH_WATER_BYTES} are queued: the host's slow reading
  * slows the bridge down instead of filling its memory.
  *
- * A sink that can write synchronously (`Deno.stdout`) is written with `writeSync`, as Node writes to a
- * pipe on Linux (and so do mcp-remote and the MCP SDK's stdio servers): Deno's asynchronous write of
- * stdio goes through a thread of its blocking pool, about 30 µs of CPU a write against 4 µs (measured
- * with 20,000 lines into a pipe; `bench/line_writer_bench.ts`). A write waits while the host's pipe is
- * full, and the bridge's timers and connections wait with it: once one write has waited
- * {@linkcode SLOW_WRITE_MS} or more (a host that reads slowly, or stopped reading for a while), the
- * writer goes asynchronous for good, so that such a host never again stops the rest of the bridge (the
- * liveness clock would take a long stop for a suspend). A failed write, synchronous or not, closes the
- * writer: how much of it the pipe took is not known, so it is never written again.
+ * `Deno.stdout` is written with `writeSync`, as Node writes to a pipe on Linux: Deno's asynchronous stdio
+ * write costs a blocking-pool thread hand-off each (`bench/line_writer_bench.ts`). A write that waited
+ * {@linkcode SLOW_WRITE_MS} for the host's full pipe turns the writer asynchronous for good (a stopped event
+ * loop would stop the timers). A failed write closes the writer: what the pipe took of it is unknown.
  *
  * @module
  */
@@ -88,7 +83,6 @@ export class LineWriter {
           if (sync) {
             const start = now();
             written += stream.writeSync!(bytes.subarray(written));
-            // The host let its pipe fill: from now on a full pipe waits off the event loop.
             if (now() - start >= SLOW_WRITE_MS) sync = false;
             continue;
           }

@@ -552,8 +552,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         );
       }
       await sleep(retry ?? this.#o.reconnectDelayMs * 1.5 ** failures, signal);
-      // Ended while waiting (the host, the transport, initialize's deadline): #run says why. Returning
-      // would read as an exchange that ended without a response.
+      // #run says why; returning would read as an exchange that ended without a response.
       if (signal.aborted) throw new TransportError("The request was cancelled");
       const sentSession = this.#sessionId;
       let res: Response;
