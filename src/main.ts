@@ -29,7 +29,7 @@ import { LineWriter } from "./stdio/stdout_writer.ts";
 import { createRemoteTransport } from "./transport/remote.ts";
 import { FileEraMemory } from "./transport/era_file.ts";
 import type { EraMemory } from "./transport/era_memory.ts";
-import type { AuthHook, MessageSink, RemoteTransport } from "./transport/transport.ts";
+import type { AuthHook, MessageSink, RemoteTransport, ResponseBytesSink } from "./transport/transport.ts";
 import { createNetworkFetch, type NetworkFetch } from "./net/http_client.ts";
 import { VERSION, versionText } from "./version.ts";
 
@@ -68,10 +68,12 @@ function createTransport(
   auth: AuthHook | undefined,
   network: NetworkFetch,
   eraMemory: EraMemory | undefined,
+  sinkBytes?: ResponseBytesSink,
 ): RemoteTransport {
   return createRemoteTransport({
     url: options.serverUrl,
     sink,
+    ...(sinkBytes ? { sinkBytes } : {}),
     headers,
     fetch: network.fetch,
     freshFetch: network.fresh,
@@ -233,6 +235,7 @@ export async function main(args: readonly string[]): Promise<number> {
         auth,
         network,
         eraMemory,
+        (bytes, id) => bridge.fromServerBytes(bytes, id),
       ),
       out,
       log,

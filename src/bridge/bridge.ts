@@ -23,6 +23,8 @@ import type { ToolFilter } from "./tool_filter.ts";
 export interface HostOutput {
   /** Writes one JSON-RPC message (one line). */
   write(text: string): Promise<void>;
+  /** Writes one JSON-RPC message given as UTF-8 bytes with no line break, read only during the call. */
+  writeBytes?(bytes: Uint8Array): Promise<void>;
 }
 
 /** Options for {@linkcode Bridge}. */
@@ -177,6 +179,28 @@ export class Bridge {
       ? this.#o.filter.filterListResponse(text)
       : text;
     await this.#o.out.write(out);
+  };
+
+  /**
+   * The transport's sink for a large result response as the bytes it came in (`sinkBytes`): written to the
+   * host as they are, unless the bridge must read it (a filtered `tools/list`, an unknown id).
+   *
+   * @param bytes The response: one JSON-RPC result response with no line break, valid UTF-8.
+   * @param id Its id.
+   */
+  fromServerBytes = async (bytes: Uint8Array, id: JsonRpcId): Promise<void> => {
+    const key = idKey(id);
+    const pending = this.#pending.get(key);
+    const out = this.#o.out;
+    if (
+      pending === undefined || (pending.method === "tools/list" && this.#o.filter.active) || !out.writeBytes
+    ) {
+      const text = new TextDecoder().decode(bytes);
+      await this.fromServer(text, parseMessage(text));
+      return;
+    }
+    this.#settle(key, pending);
+    await out.writeBytes(bytes);
   };
 
   /** Waits until every message handed to the transport was sent or failed. */

@@ -25,6 +25,7 @@ export interface ByteWriter {
 
 /** The line end. */
 const LF = 0x0a;
+const LINE_END = Uint8Array.of(LF);
 
 /** Queued bytes above which {@linkcode LineWriter.write} waits for the line to be written. */
 export const HIGH_WATER_BYTES = 256 * 1024;
@@ -41,6 +42,11 @@ export interface LineWriterOptions {
 /** Writes whole lines to a byte stream, batched, with backpressure. */
 export class LineWriter {
   #write: (bytes: Uint8Array) => Promise<void>;
+  /**
+   * Writes now, synchronously, while the sink allows it: `false` when it does not (the bytes were not
+   * touched); throws when the write failed. Only for a sink with `writeSync`.
+   */
+  #writeNow: ((bytes: Uint8Array) => boolean) | undefined;
   /** Lines not yet handed to the stream, their size, and the writers waiting for them. */
   #queue: Uint8Array[] = [];
   #queued = 0;
@@ -77,18 +83,31 @@ export class LineWriter {
     } else {
       const now = options.now ?? (() => performance.now());
       let sync = stream.writeSync !== undefined;
-      this.#write = async (bytes) => {
-        let written = 0;
-        while (written < bytes.length) {
-          if (sync) {
-            const start = now();
-            written += stream.writeSync!(bytes.subarray(written));
-            if (now() - start >= SLOW_WRITE_MS) sync = false;
-            continue;
-          }
-          written += await stream.write(bytes.subarray(written));
+      /** Writes at once what it can while the sink is quick; returns how much it wrote. */
+      const writeNow = (bytes: Uint8Array, from: number): number => {
+        let written = from;
+        while (sync && written < bytes.length) {
+          const start = now();
+          written += stream.writeSync!(bytes.subarray(written));
+          if (now() - start >= SLOW_WRITE_MS) sync = false;
         }
+        return written;
       };
+      this.#write = async (bytes) => {
+        let written = writeNow(bytes, 0);
+        while (written < bytes.length) written += await stream.write(bytes.subarray(written));
+      };
+      if (sync) {
+        this.#writeNow = (bytes) => {
+          if (!sync) return false;
+          const written = writeNow(bytes, 0);
+          if (written === bytes.length) return true;
+          // Gone asynchronous in the middle: the rest goes through the queue, before anything else.
+          this.#queue.unshift(bytes.slice(written));
+          this.#queued += bytes.length - written;
+          return true;
+        };
+      }
     }
   }
 
@@ -105,7 +124,10 @@ export class LineWriter {
     // JSON text never needs a raw line break: inside a string it is illegal, outside it is whitespace.
     const line = text.includes("\n") || text.includes("\r") ? text.replace(/[\r\n]/g, "") : text;
     // Encoded with its newline; a large line with encodeInto, which is far cheaper under the V8 flags (text/encode_utf8.ts).
-    const bytes = encodeUtf8(line, LF);
+    return this.#enqueue(encodeUtf8(line, LF));
+  }
+
+  #enqueue(bytes: Uint8Array): Promise<void> {
     this.#queue.push(bytes);
     this.#queued += bytes.length;
     const wait = this.#queued > HIGH_WATER_BYTES
@@ -113,6 +135,56 @@ export class LineWriter {
       : Promise.resolve();
     if (this.#pumping === undefined) this.#pumping = this.#pump();
     return wait;
+  }
+
+  /**
+   * Writes one message given as its UTF-8 bytes, without a line break (a large answer passed on as it came):
+   * at once when nothing waits and the sink takes bytes synchronously, else as a copy in the queue. The
+   * bytes are read only during the call.
+   *
+   * @example Usage
+   * ```ts
+   * import { LineWriter } from "./stdout_writer.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const written: string[] = [];
+   * const decoder = new TextDecoder();
+   * const sink = {
+   *   write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
+   *   writeSync: (bytes: Uint8Array) => (written.push(decoder.decode(bytes)), bytes.length),
+   * };
+   * const out = new LineWriter(sink);
+   * await out.writeBytes(new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"result":{}}'));
+   * assert.equal(written.join(""), '{"jsonrpc":"2.0","id":1,"result":{}}\n');
+   * ```
+   *
+   * @param bytes The message, valid UTF-8 with no CR or LF.
+   * @returns A promise that settles when there is room for more (it never rejects: a closed host is ignored).
+   */
+  writeBytes(bytes: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    if (this.#writeNow !== undefined && this.#pumping === undefined && this.#queue.length === 0) {
+      try {
+        if (this.#writeNow(bytes)) {
+          // The bytes are out, or the writer went asynchronous and what is left of them waits first in the
+          // queue (then the line end cannot be written now either): the line end follows them.
+          if (!this.#writeNow(LINE_END)) {
+            this.#queue.push(LINE_END);
+            this.#queued += 1;
+          }
+          if (this.#queue.length === 0) return Promise.resolve();
+          this.#pumping = this.#pump();
+          return this.#pumping;
+        }
+      } catch {
+        this.#closed = true;
+        return Promise.resolve();
+      }
+    }
+    const line = new Uint8Array(bytes.length + 1);
+    line.set(bytes);
+    line[bytes.length] = LF;
+    return this.#enqueue(line);
   }
 
   /**

@@ -6,6 +6,7 @@
 
 import { BodyTooLargeError } from "../net/bounded_body.ts";
 import { openByteReader } from "../net/byte_reader.ts";
+import { EventBytes } from "./_event_bytes.ts";
 import { type SseEvent, SseEventTooLargeError, SseParser } from "./sse_parser.ts";
 import { TransportError } from "./transport.ts";
 
@@ -16,6 +17,32 @@ export interface SseLimit {
   /** What the stream is: `the event stream of example.com`. */
   what: string;
 }
+
+/**
+ * An event as the reader gives it: for a large one whose data is a single line, when asked for, the data as
+ * the bytes it came in (`data` is then empty).
+ */
+export interface StreamEvent extends SseEvent {
+  /**
+   * The UTF-8 bytes of the data (`bytes` in {@linkcode readSseEvents}'s options), not decoded: valid only
+   * until `onEvent` settles, and not yet checked to be UTF-8.
+   */
+  bytes?: Uint8Array;
+}
+
+/** Which events come as bytes. */
+export interface SseReadOptions {
+  /**
+   * Give the data of events of at least {@linkcode BYTES_EVENT_MIN} bytes as bytes (`StreamEvent.bytes`),
+   * when their data is one line (default: never; every event comes as text).
+   */
+  bytes?: boolean;
+}
+
+/** The smallest event given as bytes (smaller ones cost little as text). */
+export const BYTES_EVENT_MIN = 64 * 1024;
+/** The largest event gathered for the bytes path; a larger one goes on as text (and may meet the limit). */
+export const BYTES_EVENT_MAX = 8 * 1024 * 1024;
 
 /** How a stream ended. */
 export interface SseReadOutcome {
@@ -35,15 +62,20 @@ export interface SseReadOutcome {
  * `onEvent` failure is thrown, and so is an event past the limit (a {@linkcode TransportError}: the
  * stream is cancelled and nothing of the event is kept).
  *
+ * A large event (past {@linkcode BYTES_EVENT_MIN}) is gathered in one reused buffer, not as a copy of each
+ * read; with `options.bytes`, its data then goes to `onEvent` as those bytes when it is one `data` line.
+ *
  * @param body The response body.
  * @param onEvent Called for each event, in order; return `true` to stop reading early.
  * @param limit The size limit of one event.
+ * @param options Which events come as bytes.
  * @returns How the stream ended.
  */
 export async function readSseEvents(
   body: ReadableStream<Uint8Array>,
-  onEvent: (event: SseEvent) => Promise<boolean | void>,
+  onEvent: (event: StreamEvent) => Promise<boolean | void>,
   limit: SseLimit,
+  options: SseReadOptions = {},
 ): Promise<SseReadOutcome> {
   const parser = new SseParser(limit.maxEventBytes);
   // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
@@ -66,6 +98,25 @@ export async function readSseEvents(
   let events = 0;
   let error: unknown;
   let finished = false;
+  // A large event in the making, from its first byte (the bytes before it were decoded already).
+  let large: EventBytes | undefined;
+  /** Hands the dispatched events to `onEvent`; `true` when it asked to stop. */
+  const deliver = async (dispatched: StreamEvent[]): Promise<boolean> => {
+    for (const event of dispatched) {
+      if (event.data !== "" || event.bytes !== undefined) events++;
+      if (await onEvent(event)) return true;
+    }
+    return false;
+  };
+  const push = (text: string): SseEvent[] => {
+    try {
+      return parser.push(text);
+    } catch (e) {
+      if (!(e instanceof SseEventTooLargeError)) throw e;
+      throw tooLarge(limit);
+    }
+  };
+  const stop = () => ({ events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error });
   try {
     while (true) {
       let bytes: Uint8Array | undefined;
@@ -85,34 +136,81 @@ export async function readSseEvents(
       const end = lastEventEnd(bytes, tail);
       tail = trailingBreaks(tail, bytes);
       if (end === -1) {
-        pending.push(bytes.slice());
-        pendingBytes += bytes.byteLength;
-        if (pendingBytes + parser.bufferedChars > limit.maxEventBytes) throw tooLarge(limit);
+        if (
+          large === undefined && pendingBytes < BYTES_EVENT_MIN &&
+          pendingBytes + bytes.byteLength >= BYTES_EVENT_MIN
+        ) {
+          // Large: from now on in one reused buffer (what waited goes in first); not again past the most.
+          large = new EventBytes(2 * BYTES_EVENT_MIN);
+          for (const part of pending) large.push(part);
+          pending = [];
+          pendingBytes = 0;
+        }
+        if (large !== undefined && large.length + bytes.byteLength > BYTES_EVENT_MAX) {
+          // Too large to gather: on as copies, to be decoded (and measured against the limit) as text.
+          pending.push(large.bytes().slice());
+          pendingBytes += large.length;
+          large.release();
+          large = undefined;
+        }
+        if (large !== undefined) large.push(bytes);
+        else {
+          pending.push(bytes.slice());
+          pendingBytes += bytes.byteLength;
+        }
+        if ((large?.length ?? 0) + pendingBytes + parser.bufferedChars > limit.maxEventBytes) {
+          throw tooLarge(limit);
+        }
         continue;
       }
-      const text = takePending(end === bytes.byteLength ? bytes : bytes.subarray(0, end));
+      let text: string;
+      if (large !== undefined) {
+        large.push(bytes.subarray(0, end));
+        const gathered = large;
+        large = undefined;
+        try {
+          const held = options.bytes ? heldDataLine(gathered.bytes()) : undefined;
+          if (held !== undefined && parser.idle) {
+            // The fields before the data line (and the data line's name) go through the decoder and the
+            // parser as text; the data itself goes as bytes.
+            const fields = decoder.decode(gathered.bytes().subarray(0, held.dataStart), { stream: true });
+            if (push(fields.slice(0, fields.length - held.nameLength)).length > 0 || !parser.idle) {
+              throw new Error("Cannot read the event: the fields before its data line ended it");
+            }
+            const event: StreamEvent = {
+              ...parser.dispatchHeld(),
+              data: "",
+              bytes: gathered.bytes().subarray(held.dataStart, held.dataEnd),
+            };
+            // What came after the event in the same read is decoded before the buffer goes back.
+            text = decoder.decode(gathered.bytes().subarray(held.next), { stream: true });
+            if (await deliver([event])) return stop();
+          } else {
+            text = decoder.decode(gathered.bytes(), { stream: true });
+          }
+        } finally {
+          gathered.release();
+        }
+      } else {
+        text = takePending(end === bytes.byteLength ? bytes : bytes.subarray(0, end));
+      }
       if (end < bytes.byteLength) {
         pending.push(bytes.slice(end));
         pendingBytes += bytes.byteLength - end;
       }
-      let dispatched: SseEvent[];
-      try {
-        dispatched = parser.push(text);
-      } catch (e) {
-        if (!(e instanceof SseEventTooLargeError)) throw e;
-        throw tooLarge(limit);
-      }
-      for (const event of dispatched) {
-        if (event.data !== "") events++;
-        if (await onEvent(event)) {
-          return { events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error };
-        }
-      }
+      if (await deliver(push(text))) return stop();
     }
   } finally {
+    large?.release();
     if (!finished) await reader.cancel();
   }
   // Lines that came after the last event still count (a `retry` field); an unfinished event does not.
+  if (large !== undefined) {
+    pending.push(large.bytes().slice());
+    pendingBytes += large.length;
+    large.release();
+    large = undefined;
+  }
   if (pendingBytes > 0) {
     try {
       parser.push(takePending());
@@ -121,6 +219,64 @@ export async function readSseEvents(
     }
   }
   return { events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error };
+}
+
+/** Where the one data line of an event is, in the event's bytes. */
+interface HeldDataLine {
+  /** Where the line's data starts (after `data:` and its one optional space). */
+  dataStart: number;
+  /** Where it ends (its line break). */
+  dataEnd: number;
+  /** How long `data:` and its space are. */
+  nameLength: number;
+  /** Where what follows the event's blank line starts. */
+  next: number;
+}
+
+/** The longest the fields before the data line may be (`event`, `id`, comments): a longer start is unusual. */
+const FIELDS_MAX = 4096;
+
+const DATA = new TextEncoder().encode("data:");
+
+/**
+ * The data line of an event that is `[fields]` + one `data` line + a blank line, at the start of `bytes`
+ * (what follows the blank line may be further events); `undefined` for any other shape.
+ */
+export function heldDataLine(bytes: Uint8Array): HeldDataLine | undefined {
+  let line = 0;
+  while (true) {
+    if (line > FIELDS_MAX) return undefined;
+    if (DATA.every((byte, k) => bytes[line + k] === byte)) break;
+    const end = lineEnd(bytes, line, Math.min(bytes.length, line + FIELDS_MAX));
+    // A blank line (an event ended before any data), a field too long, or a `data` line with no colon
+    // (data too: this event has more than one data line): not this shape.
+    if (end === -1 || end === line) return undefined;
+    if (end - line === 4 && DATA.subarray(0, 4).every((byte, k) => bytes[line + k] === byte)) {
+      return undefined;
+    }
+    line = afterBreak(bytes, end);
+  }
+  const nameLength = bytes[line + DATA.length] === 0x20 ? DATA.length + 1 : DATA.length;
+  const dataStart = line + nameLength;
+  const dataEnd = lineEnd(bytes, dataStart, bytes.length);
+  if (dataEnd === -1) return undefined;
+  const blank = afterBreak(bytes, dataEnd);
+  if (bytes[blank] !== LF && bytes[blank] !== CR) return undefined;
+  return { dataStart, dataEnd, nameLength, next: afterBreak(bytes, blank) };
+}
+
+/** Where the line that starts at `from` ends (its CR or LF), searching before `to`; -1 when it does not. */
+function lineEnd(bytes: Uint8Array, from: number, to: number): number {
+  const part = bytes.subarray(from, to);
+  const lf = part.indexOf(LF);
+  const cr = part.indexOf(CR);
+  const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+  return end === -1 ? -1 : from + end;
+}
+
+/** Past the line break at `at` (CR LF is one). */
+function afterBreak(bytes: Uint8Array, at: number): number {
+  return bytes[at] === CR && bytes[at + 1] === LF ? at + 2 : at + 1;
 }
 
 /** The shortest and longest reconnection wait a server's `retry` field may ask for. */

@@ -27,6 +27,7 @@ import {
   type MessageSink,
   MODERN_KIND,
   type RemoteTransport,
+  type ResponseBytesSink,
 } from "./transport.ts";
 
 /** Options for {@linkcode createRemoteTransport}. */
@@ -35,6 +36,11 @@ export interface RemoteTransportOptions {
   url: URL | string;
   /** Receives every message the server sends, in order (its promise is the backpressure). */
   sink: MessageSink;
+  /**
+   * Receives the large result responses of a 2025-era server as bytes, instead of `sink`, when nothing
+   * translates between (default: none, every message goes to `sink` as text).
+   */
+  sinkBytes?: ResponseBytesSink;
   /** Headers sent with every request, e.g. `[["Authorization", "Bearer …"]]` (default: none). */
   headers?: readonly (readonly [string, string])[];
   /** The `fetch` every request goes through (default: the global `fetch`). */
@@ -186,10 +192,14 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
         : common;
       // HTTP+SSE and the session a 2026-07-28 host gets on a 2025-era server are loaded when first used:
       // their modules are not on the start-up path of the runs that never need them.
-      return kind === "streamable-http" ? new StreamableHttpTransport(settings) : new LazyTransport(
-        HTTP_SSE_KIND,
-        () => import("./http_sse.ts").then(({ HttpSseTransport }) => new HttpSseTransport(settings)),
-      );
+      // Bytes go straight to the host only when nothing translates between (a translator reads every message).
+      const sinkBytes = receiver ? undefined : options.sinkBytes;
+      return kind === "streamable-http"
+        ? new StreamableHttpTransport(sinkBytes ? { ...settings, sinkBytes } : settings)
+        : new LazyTransport(
+          HTTP_SSE_KIND,
+          () => import("./http_sse.ts").then(({ HttpSseTransport }) => new HttpSseTransport(settings)),
+        );
     },
     adaptModernHost: (makeLegacy) =>
       new LazyTransport(

@@ -217,6 +217,52 @@ export class SseParser {
     this.#event = "";
   }
 
+  /**
+   * Whether the parser holds nothing of an event: no unfinished line, no data line, no line break cut in two.
+   * What follows is then the start of an event, as far as the parser knows.
+   *
+   * @example Usage
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser();
+   * parser.push("data: a\n");
+   * assert.equal(parser.idle, false);
+   * parser.push("\n");
+   * assert.equal(parser.idle, true);
+   * ```
+   */
+  get idle(): boolean {
+    return this.#partial.length === 0 && !this.#pendingCr && this.#data.length === 0;
+  }
+
+  /**
+   * Ends an event whose one data line the caller holds itself (its bytes were never given to the parser):
+   * the fields pushed since the last event (`event`, `id`) apply to it, as the blank line after that data
+   * line would have made them. Call it only when {@linkcode SseParser.idle} was true before those fields.
+   *
+   * @example Usage
+   * ```ts
+   * import { SseParser } from "./sse_parser.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const parser = new SseParser();
+   * parser.push("event: message\nid: 7\n");
+   * assert.deepEqual(parser.dispatchHeld(), { event: "message", id: "7", hasId: true });
+   * assert.equal(parser.lastEventId, "7");
+   * ```
+   *
+   * @returns The event's type and id, as {@linkcode SseEvent} has them.
+   */
+  dispatchHeld(): Omit<SseEvent, "data"> {
+    this.lastEventId = this.#idBuffer;
+    const held = { event: this.#event || "message", id: this.lastEventId, hasId: this.#eventHasId };
+    this.#eventHasId = false;
+    this.#event = "";
+    return held;
+  }
+
   /** How much of an unfinished event (and line) is held, in characters. */
   get bufferedChars(): number {
     return this.#partialChars + this.#dataChars;

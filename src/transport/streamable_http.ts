@@ -10,8 +10,9 @@
 import { linkSignals } from "../async/linked_signal.ts";
 import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
+import { scanResponse } from "../jsonrpc/scan_response.ts";
 import type { Logger } from "../log/logger.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
+import { DEFAULT_MAX_MESSAGE_BYTES, formatBytes } from "../net/bounded_body.ts";
 import {
   drain,
   failureFromResponse,
@@ -38,7 +39,12 @@ import { HostHandshake, renewalRefusal } from "./handshake.ts";
 import type { LivenessSettings } from "./liveness.ts";
 import { LivenessMonitor, type Watch } from "./liveness_monitor.ts";
 import { excerpt } from "../log/excerpt.ts";
-import { type MessageSink, type RemoteTransport, TransportError } from "./transport.ts";
+import {
+  type MessageSink,
+  type RemoteTransport,
+  type ResponseBytesSink,
+  TransportError,
+} from "./transport.ts";
 
 /** Options for {@linkcode StreamableHttpTransport}. */
 export interface StreamableHttpOptions {
@@ -46,6 +52,11 @@ export interface StreamableHttpOptions {
   exchange: ServerExchange;
   /** Receives every server message. */
   sink: MessageSink;
+  /**
+   * Receives the large result responses to the host's requests as bytes, instead of `sink` (default: none,
+   * every message goes to `sink`).
+   */
+  sinkBytes?: ResponseBytesSink;
   /** The logger. */
   log: Logger;
   /** How long the `initialize` exchange may take. */
@@ -74,7 +85,7 @@ interface Exchange {
   internal: boolean;
   /** An `initialize`: capture the session id and the negotiated version. */
   isInitialize: boolean;
-  /** The response text, once it arrived. */
+  /** The response text, once it arrived (empty when it went to the host as bytes: `sinkBytes`). */
   response?: string;
 }
 
@@ -90,8 +101,8 @@ export class StreamableHttpTransport implements RemoteTransport {
   /** The wire protocol. */
   readonly kind = "streamable-http";
   #o:
-    & Required<Omit<StreamableHttpOptions, "onSessionRenewed" | "liveness">>
-    & Pick<StreamableHttpOptions, "onSessionRenewed">;
+    & Required<Omit<StreamableHttpOptions, "onSessionRenewed" | "liveness" | "sinkBytes">>
+    & Pick<StreamableHttpOptions, "onSessionRenewed" | "sinkBytes">;
   /** Pings the server when an answer is silent, after a suspend, and for the keep-alive. */
   #liveness: LivenessMonitor | undefined;
   /** Aborts the connection of the current GET stream (to open it again on a new one). */
@@ -462,16 +473,43 @@ export class StreamableHttpTransport implements RemoteTransport {
     exchange: Exchange | undefined,
     watch?: Watch,
   ): Promise<SseReadOutcome> {
-    const outcome = await readSseEvents(body, async (event) => {
-      if (watch) {
-        watch.progress();
-        if (event.id !== "") watch.resumable = true;
-      }
-      if (event.event !== "message" || event.data.trim() === "") return false;
-      await this.#route(event.data, parseMessage(event.data), exchange);
-      // The stream of a request is done once its response arrived.
-      return exchange?.response !== undefined;
-    }, { maxEventBytes: this.#o.maxMessageBytes, what: `the event stream of ${this.#host}` });
+    const sinkBytes = exchange && !exchange.internal && !exchange.isInitialize
+      ? this.#o.sinkBytes
+      : undefined;
+    const outcome = await readSseEvents(
+      body,
+      async (event) => {
+        if (watch) {
+          watch.progress();
+          if (event.id !== "") watch.resumable = true;
+        }
+        if (event.event !== "message") return false;
+        let data = event.data;
+        if (event.bytes !== undefined) {
+          // A large answer to this request goes to the host as the bytes it came in; anything else as text.
+          const scanned = sinkBytes && scanResponse(event.bytes);
+          if (scanned && scanned.id === exchange!.expectId) {
+            exchange!.response = "";
+            this.#o.log.debug(
+              `The answer to ${JSON.stringify(scanned.id)} (${
+                formatBytes(event.bytes.length)
+              }) goes to the host as it came`,
+            );
+            await sinkBytes!(event.bytes, scanned.id);
+            return true;
+          }
+          data = new TextDecoder().decode(event.bytes);
+        }
+        if (data.trim() === "") return false;
+        await this.#route(data, parseMessage(data), exchange);
+        // The stream of a request is done once its response arrived.
+        return exchange?.response !== undefined;
+      },
+      { maxEventBytes: this.#o.maxMessageBytes, what: `the event stream of ${this.#host}` },
+      {
+        bytes: sinkBytes !== undefined,
+      },
+    );
     // Cut by the liveness monitor: say why (the runtime may report a plain abort).
     if (watch?.signal.aborted && outcome.error !== undefined) outcome.error = watch.signal.reason;
     return outcome;

@@ -26,6 +26,14 @@ export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Res
  */
 export type MessageSink = (text: string, envelope: Envelope, via?: JsonRpcId | null) => Promise<void>;
 
+/**
+ * Receives a large result response as the UTF-8 bytes it came in, for the host as they are: checked to be one
+ * JSON-RPC response with a `result` to the request `id` (valid JSON and UTF-8, no line break:
+ * `scanResponse`). The bytes are valid only until the promise settles. Messages that are not such a
+ * response still go to the {@linkcode MessageSink}, as text.
+ */
+export type ResponseBytesSink = (bytes: Uint8Array, id: JsonRpcId) => Promise<void>;
+
 /** The kind of the HTTP+SSE transport (also reported before its module is loaded: lazy_transport.ts). */
 export const HTTP_SSE_KIND = "http+sse";
 /** The kind of the 2026-07-28 transport (also reported before its module is loaded: lazy_transport.ts). */

@@ -274,6 +274,49 @@ Deno.test("host I/O: a 10 MiB message passes intact both ways", async () => {
   }
 });
 
+Deno.test("host I/O: large answers go to the host as the bytes they came in, intact, in order with the rest", async () => {
+  const { server } = await startExample({ bodies: false, maxRequestBodySize: 64 * 1024 * 1024 });
+  try {
+    const unit = 'héllo wörld ✓ 0123456789 \u{1F680} "quoted" \\ \u2028 ';
+    const bytesPerUnit = new TextEncoder().encode(unit).length;
+    const sizes = [100 * 1024, 1024 * 1024, 3 * 1024 * 1024];
+    const texts = sizes.map((size) => unit.repeat(Math.ceil(size / bytesPerUnit)));
+    const raw = bridgeFor(server.url, ["--debug"]);
+    const run = await withBridge(raw, async () => {
+      await handshake(raw);
+      // Sent together: the answers and the small ones between them come back whole, one line each.
+      for (const [k, text] of texts.entries()) {
+        await raw.write(request(`big${k}`, "tools/call", { name: "echo", arguments: { text } }));
+        await raw.write(request(`small${k}`, "tools/call", { name: "add", arguments: { a: k, b: 1 } }));
+      }
+      const answers = new Map<unknown, Record<string, unknown>>();
+      for (let n = 0; n < 2 * texts.length; n++) {
+        const answer = await readJson(raw, 14_000);
+        answers.set(answer.id, answer);
+      }
+      for (const [k, text] of texts.entries()) {
+        const content = (answers.get(`big${k}`)?.result as { content: { text: string }[] }).content;
+        assert.ok(content[0]!.text === text, `answer ${k} differs from what was sent`);
+        assert.deepEqual((answers.get(`small${k}`)?.result as { content: unknown }).content, [{
+          type: "text",
+          text: String(k + 1),
+        }]);
+      }
+    });
+    assert.equal(run.status.code, 0);
+    // Each large answer took the bytes path (a debug line each); the small ones did not.
+    for (const k of texts.keys()) {
+      assert.match(
+        run.stderr,
+        new RegExp(`The answer to "big${k}" \\([\\d.]+ [KM]iB\\) goes to the host as it came`),
+      );
+    }
+    assert.doesNotMatch(run.stderr, /"small\d" .* goes to the host as it came/);
+  } finally {
+    await server.close();
+  }
+});
+
 /** Starts a session with a tool call, then ends the bridge with `stop`; returns what happened. */
 async function endSession(stop: (raw: RawBridge) => Promise<void> | void) {
   const { server, seen } = await startExample();

@@ -58,3 +58,42 @@ Deno.test("Bridge: answers it makes itself wait for the host to read (backpressu
   await duplicate;
   assert.equal(second, true);
 });
+
+Deno.test("Bridge.fromServerBytes(): bytes to the host as they are, unless the bridge must read them", async () => {
+  const written: unknown[] = [];
+  const bridge = new Bridge({
+    transport: { kind: "test", send: () => new Promise<void>(() => {}), close: () => Promise.resolve() },
+    out: {
+      write: (text: string) => (written.push(text), Promise.resolve()),
+      writeBytes: (bytes: Uint8Array) => (written.push(bytes.slice()), Promise.resolve()),
+    },
+    log: new Logger({ level: "silent" }),
+    filter: new ToolFilter(["secret_*"], []),
+  });
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  void bridge.fromHost({
+    text: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "a" } }),
+  });
+  void bridge.fromHost({ text: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }) });
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // A call's answer: the bytes themselves.
+  const answer = encode({ jsonrpc: "2.0", id: 1, result: { content: [] } });
+  await bridge.fromServerBytes(answer, 1);
+  assert.deepEqual(written, [answer]);
+  // A tools/list under a filter is read (and filtered) as text.
+  const tools = [{ name: "secret_one", inputSchema: { type: "object" } }, {
+    name: "open",
+    inputSchema: { type: "object" },
+  }];
+  await bridge.fromServerBytes(encode({ jsonrpc: "2.0", id: 2, result: { tools } }), 2);
+  assert.equal(written.length, 2);
+  assert.deepEqual(
+    JSON.parse(String(written[1] as unknown)).result.tools.map((t: { name: string }) => t.name),
+    [
+      "open",
+    ],
+  );
+  // An answer nobody waits for (answered already): dropped, as text answers are.
+  await bridge.fromServerBytes(answer, 1);
+  assert.equal(written.length, 2);
+});

@@ -274,3 +274,64 @@ for (
     assert.deepEqual(calls, { sync: 1, async: 0 }, "not tried again, either way");
   });
 }
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("LineWriter.writeBytes() writes the bytes and a newline at once when nothing waits, without keeping them", async () => {
+  const { writer, calls, text } = twoWayWriter(4);
+  const out = new LineWriter(writer);
+  const line = utf8('{"jsonrpc":"2.0","id":1,"result":{"t":"é"}}');
+  const done = out.writeBytes(line);
+  // Written before the call returned: the caller may reuse its buffer at once.
+  line.fill(0x20);
+  await done;
+  assert.equal(text(), '{"jsonrpc":"2.0","id":1,"result":{"t":"é"}}\n');
+  assert.equal(calls.async, 0);
+});
+
+Deno.test("LineWriter.writeBytes() keeps the order: behind queued lines it goes as a copy, in turn", async () => {
+  const { writer, text } = twoWayWriter(64);
+  const out = new LineWriter(writer);
+  const first = out.write('{"a":1}');
+  const line = utf8('{"b":2}');
+  const second = out.writeBytes(line);
+  line.fill(0x20);
+  const third = out.write('{"c":3}');
+  await Promise.all([first, second, third]);
+  await out.flush();
+  assert.equal(text(), '{"a":1}\n{"b":2}\n{"c":3}\n');
+});
+
+Deno.test("LineWriter.writeBytes() going asynchronous in the middle of a line finishes it before the next", async () => {
+  let clock = 0;
+  // The first synchronous write (part of the line) waits for the host: the rest goes asynchronously.
+  const { writer, calls, text } = twoWayWriter(5, (call) => {
+    if (call === 1) clock += SLOW_WRITE_MS;
+    return undefined;
+  });
+  const out = new LineWriter(writer, { now: () => clock });
+  const line = utf8('{"jsonrpc":"2.0","id":1,"result":{}}');
+  const done = out.writeBytes(line);
+  line.fill(0x20);
+  await out.write('{"after":1}');
+  await done;
+  await out.flush();
+  assert.equal(text(), '{"jsonrpc":"2.0","id":1,"result":{}}\n{"after":1}\n');
+  assert.equal(calls.sync, 1);
+  assert.ok(calls.async > 1);
+});
+
+Deno.test("LineWriter.writeBytes() on a stream, or after the writer closed", async () => {
+  const { out, chunks } = recording();
+  await out.writeBytes(utf8('{"x":1}'));
+  await out.flush();
+  assert.deepEqual(chunks, ['{"x":1}\n']);
+  const { writer, calls, text } = twoWayWriter(64, () => new Deno.errors.BrokenPipe("Broken pipe"));
+  const closed = new LineWriter(writer);
+  await closed.writeBytes(utf8('{"y":1}'));
+  await closed.writeBytes(utf8('{"z":1}'));
+  await closed.write('{"w":1}');
+  await closed.flush();
+  assert.equal(text(), "");
+  assert.deepEqual(calls, { sync: 1, async: 0 });
+});

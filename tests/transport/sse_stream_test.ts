@@ -129,3 +129,127 @@ Deno.test("readSseEvents() on a fetch body (one reused buffer): an event split a
     await server.shutdown();
   }
 });
+
+/** The events of a stream as text, whichever way they came (bytes decoded), and how many came as bytes. */
+async function readAll(chunks: Uint8Array[], asBytes: boolean) {
+  const events: { event: string; data: string; id: string; hasId: boolean }[] = [];
+  let asBytesCount = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk.slice());
+      controller.close();
+    },
+  });
+  const outcome = await readSseEvents(
+    stream,
+    (event) => {
+      let data = event.data;
+      if (event.bytes !== undefined) {
+        asBytesCount++;
+        data = new TextDecoder().decode(event.bytes);
+      }
+      events.push({ event: event.event, data, id: event.id, hasId: event.hasId });
+      return Promise.resolve();
+    },
+    { maxEventBytes: 64 * 1024 * 1024, what: "the test stream" },
+    { bytes: asBytes },
+  );
+  return {
+    events,
+    asBytesCount,
+    lastEventId: outcome.lastEventId,
+    retry: outcome.retry,
+    count: outcome.events,
+  };
+}
+
+/** Cuts `all` at `n` places chosen by `next`. */
+function cut(all: Uint8Array, n: number, next: () => number): Uint8Array[] {
+  const at = Array.from({ length: n }, () => Math.floor(next() * all.length)).sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const to of [...at, all.length]) {
+    if (to > from) chunks.push(all.subarray(from, to));
+    from = Math.max(from, to);
+  }
+  return chunks;
+}
+
+Deno.test("readSseEvents() gives a large one-line event as bytes, and the same events as the text path in any shape", async () => {
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const big = `{"jsonrpc":"2.0","id":1,"result":{"text":"${"é€ x".repeat(40_000)}"}}`;
+  const shapes = [
+    `event: message\nid: a1\ndata: ${big}\n\n`,
+    `data:${big}\r\n\r\n: after\ndata: small\n\n`,
+    `\uFEFFdata: ${big}\n\n`,
+    `id: 2\r\ndata: ${big}\r\rdata: next\r\r`,
+    // Not one data line: the text path's way.
+    `data: ${big}\ndata: second\n\n`,
+    `data\ndata: ${big}\n\n`,
+    `data: ${big}\nid: late\n\n`,
+    `event: other\ndata: ${big}\n\n`,
+    `retry: 900\ndata: ${big}\n\ndata: ${big}\n\n`,
+    `data: ${big}`, // never ends
+  ];
+  let taken = 0;
+  for (const shape of shapes) {
+    const all = bytes(`data: first\n\n${shape}`);
+    for (let round = 0; round < 8; round++) {
+      const chunks = round === 0 ? [all] : cut(all, 1 + Math.floor(next() * 200), next);
+      const text = await readAll(chunks, false);
+      const asBytes = await readAll(chunks, true);
+      assert.equal(text.asBytesCount, 0);
+      assert.deepEqual(asBytes.events, text.events, shape.slice(0, 40));
+      assert.deepEqual(
+        [asBytes.lastEventId, asBytes.retry, asBytes.count],
+        [text.lastEventId, text.retry, text.count],
+      );
+      taken += asBytes.asBytesCount;
+    }
+  }
+  // As bytes: the one-line shapes with data (the first, second and fourth; `event: other` too, as an event of
+  // that type; the two events of the last-but-one), whenever the event spanned reads (round 0 is one read:
+  // nothing waits, so nothing is gathered). The BOM shape is an unknown field in the middle of a stream.
+  assert.equal(taken, 7 * 4 + 7 * 2, `${taken} events came as bytes`);
+});
+
+Deno.test("readSseEvents() gathers an event past the bytes path's most as text, and still meets the limit", async () => {
+  const line = `data: ${"x".repeat(9 * 1024 * 1024)}\n\n`;
+  const result = await readAll(cut(bytes(line), 300, Math.random), true);
+  assert.equal(result.asBytesCount, 0);
+  assert.equal(result.events[0]?.data.length, 9 * 1024 * 1024);
+  await assert.rejects(
+    readSseEvents(streamOf([line]), () => Promise.resolve(), {
+      maxEventBytes: 1024 * 1024,
+      what: "the stream",
+    }, {
+      bytes: true,
+    }),
+    /An event in the stream is larger than 1 MiB/,
+  );
+});
+
+Deno.test("readSseEvents() with a byte order mark at the start of the stream: the same events either way", async () => {
+  let seed = 3;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const big = `{"jsonrpc":"2.0","id":1,"result":{"text":"${"x".repeat(100_000)}"}}`;
+  for (
+    const [stream, asBytes] of [[`\uFEFFevent: message\ndata: ${big}\n\n`, 7], [
+      `\uFEFFdata: ${big}\n\n`,
+      0,
+    ]] as const
+  ) {
+    let taken = 0;
+    for (let round = 1; round < 8; round++) {
+      const chunks = cut(bytes(stream), 1 + Math.floor(next() * 50), next);
+      const text = await readAll(chunks, false);
+      const gathered = await readAll(chunks, true);
+      assert.deepEqual(gathered.events, text.events);
+      assert.equal(text.events.length, 1);
+      taken += gathered.asBytesCount;
+    }
+    // After the mark, a field then the data line is the shape; the mark then `data:` is left to the decoder.
+    assert.equal(taken, asBytes, stream.slice(0, 20));
+  }
+});
