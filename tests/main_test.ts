@@ -54,18 +54,22 @@ Deno.test("start-up graph: only the bridge's own modules, without what only some
     "config/config_command.ts",
     "doctor/doctor_command.ts",
     "client/client_command.ts",
+    "jsonrpc/scan_response.ts", // the first large answer
+    "transport/_held_data_line.ts",
   ];
   for (const name of lazy) assert.ok(!names.includes(name), `${name} is on the start-up path`);
 });
 
-Deno.test("start-up graph: at most 60 modules and 390 KB of TypeScript (comments included)", async () => {
+Deno.test("start-up graph: at most 60 modules and 410 KB of TypeScript (comments included)", async () => {
   const graph = await startUpGraph();
   const bytes = [...graph.values()].reduce((a, b) => a + b, 0);
-  // Measured 2026-12-05: 57 modules, 389 KB, after the growing read buffer, the synchronous stdout writer and
+  // Measured 2026-12-05: 58 modules, 409 KB, with large answers passed on as bytes (the reused body buffer,
+  // the gathering of large events, the writer's writeBytes; the byte scan itself loads with the first large
+  // answer); 57 and 389 KB before, after the growing read buffer, the synchronous stdout writer and
   // the watch that follows its exchange's signal (384 KB before them); 384 KB after text/encode_utf8.ts and
   // async/linked_signal.ts (two small modules of the hot path, mostly their documentation); 55 and 367 KB before them, 81 and 625 KB before
   // the lazy imports, 65 and 457 KB before the 2026-07-28 transport loaded on its probe. Every KB here is loaded and compiled at every start by
   // `deno run src/main.ts`, and ends up in bundle/main.js (what users run): move what few runs need behind import().
   assert.ok(graph.size <= 60, `${graph.size} modules`);
-  assert.ok(bytes <= 390_000, `${bytes} bytes`);
+  assert.ok(bytes <= 410_000, `${bytes} bytes`);
 });

@@ -29,7 +29,7 @@ import { connectDeadline, type Deadline } from "../transport/exchange.ts";
 import { excerpt } from "../log/excerpt.ts";
 import { sleep } from "../transport/_http.ts";
 import { Outage } from "../transport/_outage.ts";
-import { type ModernAnswer, ModernHttpClient } from "../transport/modern_http.ts";
+import { type ModernAnswer, ModernHttpClient, type TakeBytes } from "../transport/modern_http.ts";
 import { modernResend } from "../transport/modern_resend.ts";
 import { NO_RECONNECT, type ReconnectSettings } from "../transport/reconnect.ts";
 import {
@@ -37,6 +37,7 @@ import {
   type MessageSink,
   MODERN_KIND,
   type RemoteTransport,
+  type ResponseBytesSink,
   TransportError,
 } from "../transport/transport.ts";
 import { classifyModernProbe } from "./detect.ts";
@@ -69,6 +70,11 @@ export interface ModernSessionOptions {
   client: ModernHttpClient;
   /** Receives every message for the host. */
   sink: MessageSink;
+  /**
+   * Receives the large complete results to a 2025-era host's requests as the bytes they came in, instead of
+   * `sink` (default: none, every message goes to `sink` as text).
+   */
+  sinkBytes?: ResponseBytesSink;
   /** The logger. */
   log: Logger;
   /** The bridge's own identity, used when the host gives none (a modern host's own is kept). */
@@ -382,6 +388,7 @@ export class ModernSession implements RemoteTransport {
     id: JsonRpcId,
     signal: AbortSignal | undefined,
     deadline?: Deadline,
+    takeBytes?: TakeBytes,
   ): Promise<ModernAnswer> {
     const params = message.params as Json | undefined;
     const method = String(message.method);
@@ -413,6 +420,8 @@ export class ModernSession implements RemoteTransport {
             await this.#o.sink(text, envelope);
           },
           deadline,
+          // Under the caller's id only: the answer to a request sent again under a new one is rewritten.
+          currentId === id ? takeBytes : undefined,
         );
         this.#answered();
         return currentId === id ? answer : withId(answer, id);
@@ -469,7 +478,10 @@ export class ModernSession implements RemoteTransport {
       );
       let answer: ModernAnswer;
       try {
-        answer = await this.#send(message, id, signal);
+        // A large complete result to the host's own request goes to it as the bytes it came in.
+        const takeBytes = round === 0 && method !== "tools/list" ? this.#takeBytes(hostId) : undefined;
+        answer = await this.#send(message, id, signal, undefined, takeBytes);
+        if (answer.delivered) return;
       } catch (error) {
         // A 400, 404 or 405 that is no JSON-RPC answer: the server no longer speaks this era.
         if (
@@ -543,6 +555,20 @@ export class ModernSession implements RemoteTransport {
       }
       params = retryParams(params, responses, input.requestState);
     }
+  }
+
+  /**
+   * What takes a large result to the host's request as its bytes: a complete one (a 2025-era host ignores
+   * `resultType`), as the text path passes its text on unchanged; `undefined` without `sinkBytes`.
+   */
+  #takeBytes(hostId: JsonRpcId): TakeBytes | undefined {
+    const sinkBytes = this.#o.sinkBytes;
+    if (sinkBytes === undefined) return undefined;
+    return async (bytes, scanned) => {
+      if ((scanned.resultType ?? "complete") !== "complete") return false;
+      await sinkBytes(bytes, hostId);
+      return true;
+    };
   }
 
   #withHostId(value: Json, hostId: JsonRpcId): [string, Envelope] {

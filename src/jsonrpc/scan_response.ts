@@ -5,7 +5,8 @@
  *
  * The check is strict where the text path would not notice: anything it does not fully understand
  * (an error response, a request, an escaped or repeated member name, a line break, a byte that is not
- * UTF-8, nesting past {@linkcode MAX_SCAN_DEPTH}) is not refused but left to the text path
+ * UTF-8, a `resultType` that is not a string, nesting past {@linkcode MAX_SCAN_DEPTH}) is not refused but
+ * left to the text path
  * ({@linkcode parseMessage}), which decides as it always did.
  *
  * @module
@@ -148,9 +149,9 @@ class Scan {
         const inner = this.object(RESULT_KEYS, false);
         if (inner === undefined) return undefined;
         const span = inner[0];
-        if (span !== undefined && b[span[0]] === QUOTE) {
-          this.resultType = JSON.parse(decode(b, span)) as string;
-        }
+        // A `resultType` that is not a string is an invalid result (mrtr.ts): the text path says so.
+        if (span !== undefined && b[span[0]] !== QUOTE) return undefined;
+        if (span !== undefined) this.resultType = JSON.parse(decode(b, span)) as string;
       } else if (!this.value()) return undefined;
       if (which !== -1) {
         if (found[which] !== undefined) return undefined;

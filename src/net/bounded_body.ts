@@ -6,6 +6,7 @@
  */
 
 import { BYTE_READER_BUFFER_BYTES, openByteReader } from "./byte_reader.ts";
+import { GatheredBytes } from "./gathered_bytes.ts";
 
 /** The default limit for one message, JSON body or SSE event: 64 MiB. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -49,6 +50,118 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
+ * A body read whole: in one reused buffer ({@linkcode GatheredBytes}, to be released), or, past
+ * {@linkcode GATHER_MAX_BYTES}, as the copies of its reads.
+ */
+export type BodyBytes =
+  | { gathered: GatheredBytes; parts?: undefined }
+  | { gathered?: undefined; parts: Uint8Array[] };
+
+/** The largest body gathered in one buffer; a larger one is kept as the copies of its reads. */
+export const GATHER_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Reads a body as bytes, at most `maxBytes` of it: those of up to {@linkcode GATHER_MAX_BYTES} in one reused
+ * buffer (no copy of each read for a collection to free), a larger one as copies, so that a body refused at
+ * the limit never costs more than the limit. Release `gathered` when done with it.
+ *
+ * @example Usage
+ * ```ts
+ * import { readBoundedBytes } from "./bounded_body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * const body = await readBoundedBytes(new Response("hello"), 10, "the body");
+ * assert.equal(new TextDecoder().decode(body.gathered?.bytes()), "hello");
+ * body.gathered?.release();
+ * ```
+ *
+ * @param res The response.
+ * @param maxBytes The limit.
+ * @param what What the body is, for the error (`the response from example.com`).
+ * @returns The bytes.
+ * @throws {BodyTooLargeError} Past the limit (the body is cancelled, nothing of it is kept).
+ */
+export async function readBoundedBytes(res: Response, maxBytes: number, what: string): Promise<BodyBytes> {
+  if (!res.body) return { parts: [] };
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await res.body.cancel().catch(() => {});
+    throw new BodyTooLargeError(what, maxBytes);
+  }
+  // Into one buffer, the size of a declared length (most answers declare theirs), else one that grows as
+  // reads fill it: not a new 64 KiB buffer for every read, which the runtime gives a reader that brings none.
+  // A compressed body declares its compressed length, and is read decompressed: its buffer grows too.
+  const exact = declared >= 0 && !res.headers.has("content-encoding");
+  const fits = exact && declared < BYTE_READER_BUFFER_BYTES;
+  const reader = fits
+    ? openByteReader(res.body, Math.max(declared, 1), Math.max(declared, 1))
+    : openByteReader(res.body);
+  let gathered: GatheredBytes | undefined = new GatheredBytes(
+    exact ? Math.max(Math.min(declared, GATHER_MAX_BYTES), 1) : BYTE_READER_BUFFER_BYTES,
+  );
+  let parts: Uint8Array[] | undefined;
+  let total = 0;
+  let finished = false;
+  try {
+    while (true) {
+      const value = await reader.read();
+      if (value === undefined) {
+        finished = true;
+        break;
+      }
+      total += value.byteLength;
+      if (total > maxBytes) throw new BodyTooLargeError(what, maxBytes);
+      if (gathered !== undefined && total > GATHER_MAX_BYTES) {
+        // Larger than is worth a buffer: the copies of the reads, as they came.
+        parts = [gathered.bytes().slice()];
+        gathered.release();
+        gathered = undefined;
+      }
+      // Copied: the reader's buffer is read into again.
+      if (gathered !== undefined) gathered.push(value);
+      else parts!.push(value.slice());
+    }
+  } finally {
+    if (!finished) {
+      gathered?.release();
+      await reader.cancel();
+    }
+  }
+  return gathered !== undefined ? { gathered } : { parts: parts! };
+}
+
+/**
+ * Decodes a body read by {@linkcode readBoundedBytes} as UTF-8, and releases its buffer.
+ *
+ * @example Usage
+ * ```ts
+ * import { decodeBody, readBoundedBytes } from "./bounded_body.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(decodeBody(await readBoundedBytes(new Response("héllo"), 10, "the body")), "héllo");
+ * ```
+ *
+ * @param body The body.
+ * @returns The text.
+ */
+export function decodeBody(body: BodyBytes): string {
+  if (body.gathered !== undefined) {
+    try {
+      return new TextDecoder().decode(body.gathered.bytes());
+    } finally {
+      body.gathered.release();
+    }
+  }
+  const decoder = new TextDecoder();
+  let text = "";
+  for (let i = 0; i < body.parts.length; i++) {
+    text += decoder.decode(body.parts[i], { stream: true });
+    body.parts[i] = new Uint8Array(0);
+  }
+  return text + decoder.decode();
+}
+
+/**
  * Reads a body as UTF-8 text, at most `maxBytes` of it.
  *
  * @example Usage
@@ -64,48 +177,8 @@ export function formatBytes(bytes: number): string {
  * @param maxBytes The limit.
  * @param what What the body is, for the error (`the metadata at https://…`).
  * @returns The text.
- * @throws {BodyTooLargeError} Past the limit (the body is cancelled).
+ * @throws {BodyTooLargeError} Past the limit (the body is cancelled, nothing of it is kept).
  */
 export async function readBoundedText(res: Response, maxBytes: number, what: string): Promise<string> {
-  if (!res.body) return "";
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > maxBytes) {
-    await res.body.cancel().catch(() => {});
-    throw new BodyTooLargeError(what, maxBytes);
-  }
-  // Into one buffer, the size of a declared length (most answers declare theirs), else one that grows as
-  // reads fill it: not a new 64 KiB buffer for every read, which the runtime gives a reader that brings none.
-  // A compressed body declares its compressed length, and is read decompressed: its buffer grows too.
-  const fits = declared >= 0 && declared < BYTE_READER_BUFFER_BYTES && !res.headers.has("content-encoding");
-  const reader = fits
-    ? openByteReader(res.body, Math.max(declared, 1), Math.max(declared, 1))
-    : openByteReader(res.body);
-  // The bytes are kept as they came (outside the JavaScript heap) and decoded once at the end: a
-  // body refused at the limit never costs more than the limit.
-  const chunks: (Uint8Array | undefined)[] = [];
-  let total = 0;
-  let finished = false;
-  try {
-    while (true) {
-      const value = await reader.read();
-      if (value === undefined) {
-        finished = true;
-        break;
-      }
-      total += value.byteLength;
-      if (total > maxBytes) throw new BodyTooLargeError(what, maxBytes);
-      // Copied: the reader's buffer is read into again.
-      chunks.push(value.slice());
-    }
-  } finally {
-    if (!finished) await reader.cancel();
-  }
-  if (chunks.length === 1) return new TextDecoder().decode(chunks[0]);
-  const decoder = new TextDecoder();
-  let text = "";
-  for (let i = 0; i < chunks.length; i++) {
-    text += decoder.decode(chunks[i], { stream: true });
-    chunks[i] = undefined;
-  }
-  return text + decoder.decode();
+  return decodeBody(await readBoundedBytes(res, maxBytes, what));
 }

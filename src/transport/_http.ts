@@ -6,7 +6,7 @@
 
 import { type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import { describeHttpFailure, describeUnexpectedBody, summarise } from "./http_errors.ts";
-import { BodyTooLargeError, readBoundedText } from "../net/bounded_body.ts";
+import { type BodyBytes, BodyTooLargeError, decodeBody, readBoundedBytes } from "../net/bounded_body.ts";
 import { TransportError } from "./transport.ts";
 
 /** Whether a response body is an event stream. */
@@ -25,8 +25,16 @@ export function isJson(res: Response): boolean {
  * body is cancelled, nothing of it is kept).
  */
 export async function readBodyText(res: Response, maxBytes: number, what: string): Promise<string> {
+  return decodeBody(await readBodyBytes(res, maxBytes, what));
+}
+
+/**
+ * Reads a whole body as bytes ({@linkcode readBoundedBytes}: release its `gathered` buffer), at most
+ * `maxBytes` of it; past that a {@linkcode TransportError} (the body is cancelled, nothing of it is kept).
+ */
+export async function readBodyBytes(res: Response, maxBytes: number, what: string): Promise<BodyBytes> {
   try {
-    return await readBoundedText(res, maxBytes, what);
+    return await readBoundedBytes(res, maxBytes, what);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       throw new TransportError(

@@ -9,9 +9,18 @@
 
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES } from "../net/bounded_body.ts";
-import { drain, failureFromResponse, isEventStream, isJson, readBodyText, unexpectedBody } from "./_http.ts";
-import { readSseEvents, type SseLimit } from "./_sse_stream.ts";
+import { decodeBody, DEFAULT_MAX_MESSAGE_BYTES, formatBytes } from "../net/bounded_body.ts";
+import { type ScannedResponse, scanResponse } from "../jsonrpc/scan_response.ts";
+import {
+  drain,
+  failureFromResponse,
+  isEventStream,
+  isJson,
+  readBodyBytes,
+  readBodyText,
+  unexpectedBody,
+} from "./_http.ts";
+import { BYTES_EVENT_MIN, readSseEvents, type SseLimit } from "./_sse_stream.ts";
 import type { Deadline, ServerExchange } from "./exchange.ts";
 import { TransportError } from "./transport.ts";
 
@@ -36,13 +45,24 @@ export class StreamCutError extends TransportError {
 
 /** The answer to one request: the JSON-RPC response text, and the HTTP status it came with. */
 export interface ModernAnswer {
-  /** The response text. */
+  /** The response text (empty when `delivered`). */
   text: string;
   /** The HTTP status (a JSON-RPC error may come with 400 or 404 in this era). */
   status: number;
-  /** The response's envelope (parsed once, here). */
+  /** The response's envelope (parsed once, here; a result response with an empty result when `delivered`). */
   envelope: Envelope;
+  /** The response went as its bytes to the `takeBytes` of the request: there is nothing more to do with it. */
+  delivered?: boolean;
 }
+
+/**
+ * Offered a large result response to the request as the UTF-8 bytes it came in (valid only until the promise
+ * settles); `true` when it took them, `false` to have the response as text.
+ */
+export type TakeBytes = (bytes: Uint8Array, scanned: ScannedResponse) => Promise<boolean>;
+
+/** What `#answer` returns for a response that went to `takeBytes`. */
+const DELIVERED = Symbol("delivered");
 
 /** A message that arrives on a request's stream before its response. */
 export type StreamMessageHandler = (text: string, envelope: Envelope) => Promise<void>;
@@ -107,6 +127,7 @@ export class ModernHttpClient {
    * @param signal Aborting closes the stream (that is cancellation on HTTP).
    * @param onMessage Receives the notifications that precede the response.
    * @param deadline Bounds the waiting for the server (paused while signing in).
+   * @param takeBytes Offered a large result response as its bytes, before it is decoded (default: none).
    * @returns The response text and HTTP status.
    * @throws {StreamCutError} When the stream ended before the response.
    * @throws {TransportError} For any other failure, with a message for the user.
@@ -118,6 +139,7 @@ export class ModernHttpClient {
     signal: AbortSignal | undefined,
     onMessage: StreamMessageHandler,
     deadline?: Deadline,
+    takeBytes?: TakeBytes,
   ): Promise<ModernAnswer> {
     const method = headers.find(([name]) => name.toLowerCase() === "mcp-method")?.[1] ?? "request";
     const res = await this.#o.exchange.send({
@@ -129,8 +151,24 @@ export class ModernHttpClient {
       ...(signal ? { signal } : {}),
       ...(deadline ? { deadline } : {}),
     });
-    const [text, envelope] = await this.#answer(res, id, signal, onMessage);
+    const answer = await this.#answer(res, id, signal, onMessage, takeBytes);
+    if (answer === DELIVERED) {
+      const value = { jsonrpc: "2.0", id, result: {} };
+      return { text: "", status: res.status, envelope: { kind: "response", id, value }, delivered: true };
+    }
+    const [text, envelope] = answer;
     return { text, status: res.status, envelope };
+  }
+
+  /** Offers a large result response to the request to `takeBytes`: whether it took it. */
+  async #offer(bytes: Uint8Array, id: JsonRpcId, takeBytes: TakeBytes | undefined): Promise<boolean> {
+    if (takeBytes === undefined || bytes.length < BYTES_EVENT_MIN) return false;
+    const scanned = scanResponse(bytes);
+    if (scanned === undefined || scanned.id !== id || !(await takeBytes(bytes, scanned))) return false;
+    this.#o.log.debug(
+      `The answer to ${JSON.stringify(id)} (${formatBytes(bytes.length)}) goes to the host as it came`,
+    );
+    return true;
   }
 
   async #answer(
@@ -138,7 +176,8 @@ export class ModernHttpClient {
     id: JsonRpcId,
     signal: AbortSignal | undefined,
     onMessage: StreamMessageHandler,
-  ): Promise<[string, Envelope]> {
+    takeBytes: TakeBytes | undefined,
+  ): Promise<[string, Envelope] | typeof DELIVERED> {
     if (!res.ok) {
       const failure = await failureFromResponse(res, this.url, id);
       // A modern server answers protocol errors (unsupported version, header mismatch, unknown
@@ -157,7 +196,17 @@ export class ModernHttpClient {
       );
     }
     if (isJson(res)) {
-      const text = await readBodyText(res, this.#max, `the response from ${this.url.host}`);
+      const body = await readBodyBytes(res, this.#max, `the response from ${this.url.host}`);
+      if (body.gathered !== undefined) {
+        let taken = false;
+        try {
+          taken = await this.#offer(body.gathered.bytes(), id, takeBytes);
+        } finally {
+          if (taken) body.gathered.release();
+        }
+        if (taken) return DELIVERED;
+      }
+      const text = decodeBody(body);
       const envelope = parseMessage(text);
       if (envelope.kind === "response" && envelope.id === id) return [text, envelope];
       throw new TransportError(
@@ -165,21 +214,35 @@ export class ModernHttpClient {
       );
     }
     if (!isEventStream(res)) throw await unexpectedBody(res, this.url);
-    let response: [string, Envelope] | undefined;
-    const outcome = await readSseEvents(res.body, async (event) => {
-      if (event.event !== "message" || event.data.trim() === "") return false;
-      const envelope = parseMessage(event.data);
-      if (envelope.kind === "response" && envelope.id === id) {
-        response = [event.data, envelope];
-        return true;
-      }
-      if (envelope.kind === "invalid") {
-        this.#o.log.warn(`Ignoring a message from the server that is not JSON-RPC (${envelope.reason})`);
+    let response: [string, Envelope] | typeof DELIVERED | undefined;
+    const outcome = await readSseEvents(
+      res.body,
+      async (event) => {
+        if (event.event !== "message") return false;
+        let data = event.data;
+        if (event.bytes !== undefined) {
+          if (await this.#offer(event.bytes, id, takeBytes)) {
+            response = DELIVERED;
+            return true;
+          }
+          data = new TextDecoder().decode(event.bytes);
+        }
+        if (data.trim() === "") return false;
+        const envelope = parseMessage(data);
+        if (envelope.kind === "response" && envelope.id === id) {
+          response = [data, envelope];
+          return true;
+        }
+        if (envelope.kind === "invalid") {
+          this.#o.log.warn(`Ignoring a message from the server that is not JSON-RPC (${envelope.reason})`);
+          return false;
+        }
+        await onMessage(data, envelope);
         return false;
-      }
-      await onMessage(event.data, envelope);
-      return false;
-    }, this.#limit);
+      },
+      this.#limit,
+      { bytes: takeBytes !== undefined },
+    );
     if (response !== undefined) return response;
     if (signal?.aborted) throw new TransportError("The request was cancelled");
     if (outcome.error) {

@@ -37,8 +37,9 @@ export interface RemoteTransportOptions {
   /** Receives every message the server sends, in order (its promise is the backpressure). */
   sink: MessageSink;
   /**
-   * Receives the large result responses of a 2025-era server as bytes, instead of `sink`, when nothing
-   * translates between (default: none, every message goes to `sink` as text).
+   * Receives large result responses as the bytes they came in, instead of `sink`, where nothing needs to read
+   * them on the way (a 2025-era server, or the complete results of a 2026-07-28 server to a 2025-era host;
+   * default: none, every message goes to `sink` as text).
    */
   sinkBytes?: ResponseBytesSink;
   /** Headers sent with every request, e.g. `[["Authorization", "Bearer …"]]` (default: none). */
@@ -178,6 +179,7 @@ export function createRemoteTransport(options: RemoteTransportOptions): RemoteTr
             new ModernSession({
               client: new ModernHttpClient({ exchange, log, maxMessageBytes }),
               sink,
+              ...(options.sinkBytes ? { sinkBytes: options.sinkBytes } : {}),
               log,
               clientInfo,
               connectTimeoutMs,

@@ -10,19 +10,18 @@
 import { linkSignals } from "../async/linked_signal.ts";
 import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
-import { scanResponse } from "../jsonrpc/scan_response.ts";
 import type { Logger } from "../log/logger.ts";
-import { DEFAULT_MAX_MESSAGE_BYTES, formatBytes } from "../net/bounded_body.ts";
+import { type BodyBytes, decodeBody, DEFAULT_MAX_MESSAGE_BYTES, formatBytes } from "../net/bounded_body.ts";
 import {
   drain,
   failureFromResponse,
   isEventStream,
   isJson,
-  readBodyText,
+  readBodyBytes,
   sleep,
   unexpectedBody,
 } from "./_http.ts";
-import { readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
+import { BYTES_EVENT_MIN, readSseEvents, type SseReadOutcome } from "./_sse_stream.ts";
 import { connectDeadline, Deadline, type ServerExchange } from "./exchange.ts";
 import {
   isUnreachable,
@@ -397,13 +396,22 @@ export class StreamableHttpTransport implements RemoteTransport {
     }
     if (isJson(res)) {
       this.#streamsAtOnce = false;
-      let text: string;
+      let body: BodyBytes;
       try {
-        text = await readBodyText(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
+        body = await readBodyBytes(res, this.#o.maxMessageBytes, `the response from ${this.#host}`);
       } catch (error) {
         throw watch?.signal.aborted ? watch.signal.reason : error;
       }
-      await this.#routeJsonBody(text, exchange);
+      if (body.gathered !== undefined) {
+        let passed = false;
+        try {
+          passed = await this.#passBytes(body.gathered.bytes(), exchange);
+        } finally {
+          if (passed) body.gathered.release();
+        }
+        if (passed) return;
+      }
+      await this.#routeJsonBody(decodeBody(body), exchange);
       if (exchange.response === undefined) {
         throw new TransportError(
           `The server at ${this.#host} answered without a response to request ` +
@@ -447,6 +455,32 @@ export class StreamableHttpTransport implements RemoteTransport {
     await this.#route(text, envelope, exchange);
   }
 
+  /** Whether a large answer to this exchange may go to the host as its bytes (`sinkBytes`). */
+  #takesBytes(exchange: Exchange | undefined): boolean {
+    return this.#o.sinkBytes !== undefined && exchange !== undefined && exchange.expectId !== undefined &&
+      !exchange.internal && !exchange.isInitialize;
+  }
+
+  /**
+   * Gives a large answer to the exchange's request to the host as the bytes it came in, when it is one (a
+   * result response to the request: `scanResponse`); `false` when it goes the text path.
+   */
+  async #passBytes(bytes: Uint8Array, exchange: Exchange | undefined): Promise<boolean> {
+    if (!this.#takesBytes(exchange) || bytes.length < BYTES_EVENT_MIN) return false;
+    // Loaded with the first large answer: most runs never need it at start-up.
+    const { scanResponse } = await import("../jsonrpc/scan_response.ts");
+    const scanned = scanResponse(bytes);
+    if (scanned === undefined || scanned.id !== exchange!.expectId) return false;
+    exchange!.response = "";
+    this.#o.log.debug(
+      `The answer to ${JSON.stringify(scanned.id)} (${
+        formatBytes(bytes.length)
+      }) goes to the host as it came`,
+    );
+    await this.#o.sinkBytes!(bytes, scanned.id);
+    return true;
+  }
+
   /** Gives a server message to the sink, or keeps it when it answers the bridge's own request. */
   async #route(text: string, envelope: Envelope, exchange: Exchange | undefined): Promise<void> {
     if (envelope.kind === "invalid") {
@@ -473,9 +507,6 @@ export class StreamableHttpTransport implements RemoteTransport {
     exchange: Exchange | undefined,
     watch?: Watch,
   ): Promise<SseReadOutcome> {
-    const sinkBytes = exchange && !exchange.internal && !exchange.isInitialize
-      ? this.#o.sinkBytes
-      : undefined;
     const outcome = await readSseEvents(
       body,
       async (event) => {
@@ -486,18 +517,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         if (event.event !== "message") return false;
         let data = event.data;
         if (event.bytes !== undefined) {
-          // A large answer to this request goes to the host as the bytes it came in; anything else as text.
-          const scanned = sinkBytes && scanResponse(event.bytes);
-          if (scanned && scanned.id === exchange!.expectId) {
-            exchange!.response = "";
-            this.#o.log.debug(
-              `The answer to ${JSON.stringify(scanned.id)} (${
-                formatBytes(event.bytes.length)
-              }) goes to the host as it came`,
-            );
-            await sinkBytes!(event.bytes, scanned.id);
-            return true;
-          }
+          if (await this.#passBytes(event.bytes, exchange)) return true;
           data = new TextDecoder().decode(event.bytes);
         }
         if (data.trim() === "") return false;
@@ -506,9 +526,7 @@ export class StreamableHttpTransport implements RemoteTransport {
         return exchange?.response !== undefined;
       },
       { maxEventBytes: this.#o.maxMessageBytes, what: `the event stream of ${this.#host}` },
-      {
-        bytes: sinkBytes !== undefined,
-      },
+      { bytes: this.#takesBytes(exchange) },
     );
     // Cut by the liveness monitor: say why (the runtime may report a plain abort).
     if (watch?.signal.aborted && outcome.error !== undefined) outcome.error = watch.signal.reason;

@@ -223,9 +223,10 @@ export function createModernServer(seen: ModernObservations, extraTools: readonl
     required: ["ok"],
   };
   server.registerTool("confirm", {
-    description: "Asks the user (elicitation/create via input_required), then echoes the accepted content",
-    inputSchema: z.object({ action: z.string().optional() }),
-  }, ({ action }, ctx) => {
+    description: "Asks the user (elicitation/create via input_required), then echoes the accepted content; " +
+      "`pad` spaces make the question (and the input_required result) that much larger",
+    inputSchema: z.object({ action: z.string().optional(), pad: z.number().int().min(0).optional() }),
+  }, ({ action, pad }, ctx) => {
     const state = ctx.mcpReq.requestState<string>();
     seen.rounds.push(`confirm: ${state ?? "-"}`);
     const answer = inputResponse(ctx.mcpReq.inputResponses, "confirm");
@@ -233,7 +234,7 @@ export function createModernServer(seen: ModernObservations, extraTools: readonl
       return inputRequired({
         inputRequests: {
           confirm: inputRequired.elicit({
-            message: `Really ${action ?? "proceed"}?`,
+            message: `Really ${action ?? "proceed"}?${" ".repeat(pad ?? 0)}`,
             requestedSchema: confirmSchema,
           }),
         },

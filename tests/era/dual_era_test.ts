@@ -580,6 +580,44 @@ for (
   });
 }
 
+for (const responseMode of ["json", "sse"] as const) {
+  Deno.test(`large complete results (${responseMode}) go to a 2025-era host as the bytes they came in; input_required does not`, async () => {
+    const unit = 'héllo wörld ✓ \u{1F680} "quoted" \\ \u2028 ';
+    const big = unit.repeat(Math.ceil((1024 * 1024) / new TextEncoder().encode(unit).length));
+    const elicited: string[] = [];
+    const options: HostOptions = {
+      ...mrtrHost({
+        elicit: (params) => {
+          elicited.push(String(params.message));
+          return Promise.resolve({ action: "accept", content: { ok: true } });
+        },
+      }),
+      args: ["--debug"],
+    };
+    await withModern({ responseMode }, options, async (_server, host) => {
+      const [echo, small] = await Promise.all([
+        host.client.callTool({ name: "echo", arguments: { text: big } }),
+        host.client.callTool({ name: "add", arguments: { a: 1, b: 2 } }),
+      ]);
+      assert.ok(text(echo) === big, "the large result differs from what was sent");
+      assert.equal(text(small), "3");
+      // stderr is read on its own: the debug line may come a little after the answer.
+      const passed = /The answer to \d+ \([\d.]+ MiB\) goes to the host as it came/;
+      await waitFor("the large result to go as bytes", () => passed.test(host.stderr()));
+      // A large input_required result is the bridge's to read: it asks the host, then answers the call.
+      const before = host.stderr().match(/goes to the host as it came/g)!.length;
+      const confirm = await host.client.callTool({
+        name: "confirm",
+        arguments: { action: "go", pad: 200_000 },
+      });
+      assert.equal(text(confirm), 'accept: {"ok":true}');
+      assert.deepEqual(elicited.map((m) => m.trimEnd()), ["Really go?"]);
+      await delay(200);
+      assert.equal(host.stderr().match(/goes to the host as it came/g)!.length, before);
+    });
+  });
+}
+
 Deno.test("a response stream cut before the response: the request is sent again under a new id", async () => {
   let cuts = 0;
   const intercept = async (request: Request): Promise<Response | undefined> => {

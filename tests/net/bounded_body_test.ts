@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { BodyTooLargeError, readBoundedText } from "../../src/net/bounded_body.ts";
+import {
+  BodyTooLargeError,
+  decodeBody,
+  GATHER_MAX_BYTES,
+  readBoundedBytes,
+  readBoundedText,
+} from "../../src/net/bounded_body.ts";
 import { withPartsServer } from "../_fixtures/parts_server.ts";
 
 Deno.test("readBoundedText(): a body of declared length, read into a buffer of that size", async () => {
@@ -62,5 +68,37 @@ Deno.test("readBoundedText(): a compressed body, whose declared length is the co
     await assert.rejects(readBoundedText(await fetch(url), 100_000, "the test body"), BodyTooLargeError);
   } finally {
     await server.shutdown();
+  }
+});
+
+Deno.test("readBoundedBytes(): one gathered buffer up to GATHER_MAX_BYTES, copies past it, the limit either way", async () => {
+  const body = (size: number, declare: boolean) =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (let sent = 0; sent < size; sent += 64 * 1024) {
+            controller.enqueue(new Uint8Array(Math.min(64 * 1024, size - sent)).fill(0x61));
+          }
+          controller.close();
+        },
+      }),
+      declare ? { headers: { "content-length": String(size) } } : {},
+    );
+  for (const declare of [true, false]) {
+    const small = await readBoundedBytes(body(300 * 1024, declare), GATHER_MAX_BYTES * 2, "the body");
+    assert.equal(small.gathered?.length, 300 * 1024);
+    assert.equal(decodeBody(small).length, 300 * 1024);
+    const large = await readBoundedBytes(
+      body(GATHER_MAX_BYTES + 1000, declare),
+      GATHER_MAX_BYTES * 2,
+      "the body",
+    );
+    assert.equal(large.gathered, undefined);
+    assert.equal(large.parts!.reduce((n, part) => n + part.length, 0), GATHER_MAX_BYTES + 1000);
+    assert.equal(decodeBody(large), "a".repeat(GATHER_MAX_BYTES + 1000));
+    await assert.rejects(
+      readBoundedBytes(body(2 * 1024 * 1024, declare), 1024 * 1024, "the body"),
+      /The body is larger than 1 MiB/,
+    );
   }
 });
