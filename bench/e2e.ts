@@ -1310,8 +1310,10 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
         `peaks at ${f(conc?.peakRssMiB, "MiB")} (${x(conc?.peakRssMiB, r.peakRssMiB)} mcp-remote's peak), ` +
         `below the target; the bridge's other ${
           f(conc === undefined ? NaN : b.peakRssMiB - conc.peakRssMiB, "MiB")
-        } are its own: its modules, the stdio pipes and the 1 MiB messages (held as bytes, string, parsed ` +
-        "value and encoded line at once)") +
+        } are its own: its modules, the once-only stream each tool call's body goes as (so that the runtime ` +
+        "cannot send a call twice: a stream resource per call in flight, which the bare script does not pay) " +
+        "and the state of 64 calls in flight, promoted by the young collections (the 1 MiB results pass " +
+        "through as the bytes they came in)") +
     `; an idle Deno already peaks at ${f(floors.denoFlags?.peakRssMiB ?? floors.deno?.peakRssMiB, "MiB")} ` +
     `(${x(floors.denoFlags?.peakRssMiB ?? floors.deno?.peakRssMiB, r.peakRssMiB)} mcp-remote's peak; ` +
     `an idle Node: ${f(floors.node?.peakRssMiB, "MiB")}); without the flags the same bare script peaks at ${

@@ -59,9 +59,9 @@ export class GatheredBytes {
   push(bytes: Uint8Array): void {
     const needed = this.#length + bytes.length;
     if (needed > this.#buffer.length) {
-      const grown = new Uint8Array(Math.max(needed, this.#buffer.length * 2));
-      grown.set(this.#buffer.subarray(0, this.#length));
-      this.#buffer = grown;
+      // Moved, not copied into a new buffer: the old memory is freed now, not at the next collection.
+      const size = Math.max(needed, this.#buffer.length * 2);
+      this.#buffer = new Uint8Array((this.#buffer.buffer as ArrayBuffer).transfer(size));
     }
     this.#buffer.set(bytes, this.#length);
     this.#length = needed;
