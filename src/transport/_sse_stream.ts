@@ -79,7 +79,19 @@ export async function readSseEvents(
 ): Promise<SseReadOutcome> {
   const parser = new SseParser(limit.maxEventBytes);
   // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
-  const decoder = new TextDecoder();
+  // The stream's one byte order mark, at its very start, is not text (WHATWG); any other U+FEFF is. Dropped
+  // here, not by the decoder: Deno's drops the first one it meets at the start of any `decode` call, so
+  // which one depended on where reads happened to end.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  let atStart = true;
+  const decode = (bytes: Uint8Array): string => {
+    let text = decoder.decode(bytes, { stream: true });
+    if (atStart && text !== "") {
+      atStart = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    return text;
+  };
   // One buffer for every read of a fetch body: the bytes of a read are only valid until the next one, so
   // what waits for the rest of its event is copied.
   const reader = openByteReader(body);
@@ -89,8 +101,8 @@ export async function readSseEvents(
   /** Decodes what waited, then `last`, and forgets what waited. */
   const takePending = (last?: Uint8Array): string => {
     let text = "";
-    for (const part of pending) text += decoder.decode(part, { stream: true });
-    if (last) text += decoder.decode(last, { stream: true });
+    for (const part of pending) text += decode(part);
+    if (last) text += decode(last);
     pending = [];
     pendingBytes = 0;
     return text;
@@ -117,6 +129,14 @@ export async function readSseEvents(
     }
   };
   const stop = () => ({ events, lastEventId: parser.lastEventId, retry: clampRetry(parser.retry), error });
+  /** The stream ended: what was gathered of an unfinished event waits with the rest (a `retry` in it counts). */
+  const ungather = () => {
+    if (large === undefined) return;
+    pending.push(large.bytes().slice());
+    pendingBytes += large.length;
+    large.release();
+    large = undefined;
+  };
   try {
     while (true) {
       let bytes: Uint8Array | undefined;
@@ -124,10 +144,12 @@ export async function readSseEvents(
         bytes = await reader.read();
       } catch (e) {
         error = e;
+        ungather();
         break;
       }
       if (bytes === undefined) {
         finished = true;
+        ungather();
         break;
       }
       if (bytes.byteLength === 0) continue;
@@ -146,13 +168,8 @@ export async function readSseEvents(
           pending = [];
           pendingBytes = 0;
         }
-        if (large !== undefined && large.length + bytes.byteLength > BYTES_EVENT_MAX) {
-          // Too large to gather: on as copies, to be decoded (and measured against the limit) as text.
-          pending.push(large.bytes().slice());
-          pendingBytes += large.length;
-          large.release();
-          large = undefined;
-        }
+        // Too large to gather: on as copies, to be decoded (and measured against the limit) as text.
+        if (large !== undefined && large.length + bytes.byteLength > BYTES_EVENT_MAX) ungather();
         if (large !== undefined) large.push(bytes);
         else {
           pending.push(bytes.slice());
@@ -174,22 +191,31 @@ export async function readSseEvents(
             ? (await import("./_held_data_line.ts")).heldDataLine(gathered.bytes())
             : undefined;
           if (held !== undefined && parser.idle) {
+            // The data counts against the limit as the parser would count it (the read that ends an
+            // event is not measured above).
+            if (held.dataEnd - held.dataStart + 1 > limit.maxEventBytes) throw tooLarge(limit);
             // The fields before the data line (and the data line's name) go through the decoder and the
             // parser as text; the data itself goes as bytes.
-            const fields = decoder.decode(gathered.bytes().subarray(0, held.dataStart), { stream: true });
-            if (push(fields.slice(0, fields.length - held.nameLength)).length > 0 || !parser.idle) {
-              throw new Error("Cannot read the event: the fields before its data line ended it");
+            const fields = decode(gathered.bytes().subarray(0, held.dataStart));
+            const name = fields.slice(fields.length - held.nameLength);
+            const dispatched = push(fields.slice(0, fields.length - held.nameLength));
+            if (dispatched.length === 0 && parser.bufferedChars === 0) {
+              const event: StreamEvent = {
+                ...parser.dispatchHeld(),
+                data: "",
+                bytes: gathered.bytes().subarray(held.dataStart, held.dataEnd),
+              };
+              // What came after the event in the same read is decoded before the buffer goes back.
+              text = decode(gathered.bytes().subarray(held.next));
+              if (await deliver([event])) return stop();
+            } else {
+              // The fields held data after all (a `data` line the finder did not see as one, behind a byte
+              // order mark): the rest goes as text, after what the fields ended.
+              text = name + decode(gathered.bytes().subarray(held.dataStart));
+              if (await deliver(dispatched)) return stop();
             }
-            const event: StreamEvent = {
-              ...parser.dispatchHeld(),
-              data: "",
-              bytes: gathered.bytes().subarray(held.dataStart, held.dataEnd),
-            };
-            // What came after the event in the same read is decoded before the buffer goes back.
-            text = decoder.decode(gathered.bytes().subarray(held.next), { stream: true });
-            if (await deliver([event])) return stop();
           } else {
-            text = decoder.decode(gathered.bytes(), { stream: true });
+            text = decode(gathered.bytes());
           }
         } finally {
           gathered.release();
@@ -208,12 +234,6 @@ export async function readSseEvents(
     if (!finished) await reader.cancel();
   }
   // Lines that came after the last event still count (a `retry` field); an unfinished event does not.
-  if (large !== undefined) {
-    pending.push(large.bytes().slice());
-    pendingBytes += large.length;
-    large.release();
-    large = undefined;
-  }
   if (pendingBytes > 0) {
     try {
       parser.push(takePending());

@@ -225,7 +225,8 @@ export class ModernHttpClient {
             response = DELIVERED;
             return true;
           }
-          data = new TextDecoder().decode(event.bytes);
+          // As the text path decodes data (a byte order mark in it is data, not a mark to drop).
+          data = new TextDecoder("utf-8", { ignoreBOM: true }).decode(event.bytes);
         }
         if (data.trim() === "") return false;
         const envelope = parseMessage(data);

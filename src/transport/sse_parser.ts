@@ -240,7 +240,8 @@ export class SseParser {
   /**
    * Ends an event whose one data line the caller holds itself (its bytes were never given to the parser):
    * the fields pushed since the last event (`event`, `id`) apply to it, as the blank line after that data
-   * line would have made them. Call it only when {@linkcode SseParser.idle} was true before those fields.
+   * line would have made them. Call it only when {@linkcode SseParser.idle} was true before those fields and
+   * they added no data ({@linkcode SseParser.bufferedChars} is 0).
    *
    * @example Usage
    * ```ts
@@ -256,6 +257,8 @@ export class SseParser {
    * @returns The event's type and id, as {@linkcode SseEvent} has them.
    */
   dispatchHeld(): Omit<SseEvent, "data"> {
+    // A CR that ended the last field was followed by the data line, not a LF: it ended its line alone.
+    this.#pendingCr = false;
     this.lastEventId = this.#idBuffer;
     const held = { event: this.#event || "message", id: this.lastEventId, hasId: this.#eventHasId };
     this.#eventHasId = false;

@@ -518,7 +518,8 @@ export class StreamableHttpTransport implements RemoteTransport {
         let data = event.data;
         if (event.bytes !== undefined) {
           if (await this.#passBytes(event.bytes, exchange)) return true;
-          data = new TextDecoder().decode(event.bytes);
+          // As the text path decodes data (a byte order mark in it is data, not a mark to drop).
+          data = new TextDecoder("utf-8", { ignoreBOM: true }).decode(event.bytes);
         }
         if (data.trim() === "") return false;
         await this.#route(data, parseMessage(data), exchange);

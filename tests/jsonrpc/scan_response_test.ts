@@ -9,7 +9,9 @@ const scanText = (text: string) => scanResponse(encoder.encode(text));
  * What the text path makes of the bytes, when the scan may stand in for it: strict UTF-8 (the text path
  * would replace what is not), no line break (the writer would remove it), a result response.
  */
-function textPathId(bytes: Uint8Array): { id: string | number; method: boolean } | undefined {
+function textPathId(
+  bytes: Uint8Array,
+): { id: string | number; method: boolean; resultType: string | undefined } | undefined {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -24,7 +26,10 @@ function textPathId(bytes: Uint8Array): { id: string | number; method: boolean }
   // A `resultType` that is not a string: an invalid 2026-07-28 result, which the scan leaves to the text path.
   const oddType = typeof result === "object" && result !== null && !Array.isArray(result) &&
     "resultType" in result && typeof result.resultType !== "string";
-  return { id: envelope.id, method: "method" in envelope.value || oddType };
+  const resultType = !oddType && typeof result === "object" && result !== null && !Array.isArray(result)
+    ? result.resultType as string | undefined
+    : undefined;
+  return { id: envelope.id, method: "method" in envelope.value || oddType, resultType };
 }
 
 Deno.test("scanResponse() reads the id of result responses", () => {
@@ -186,6 +191,7 @@ Deno.test("scanResponse() agrees with the text path on 20,000 generated and muta
       // Whatever the scan takes, the text path reads the same way.
       assert.ok(expected !== undefined, new TextDecoder().decode(bytes));
       assert.equal(Object.is(scanned.id, expected.id) || scanned.id === expected.id, true);
+      assert.equal(scanned.resultType, expected.resultType);
     } else if (expected !== undefined && !expected.method && !bytes.includes(0x5c)) {
       // What the scan leaves is only what it is not sure of: a `method` member that is not a string (the
       // text path reads a response), a `resultType` that is not a string, escaped member names (a mutation may make one: any backslash is let

@@ -55,6 +55,15 @@ const ATTACKS: Record<string, Attack> = {
     bytesOf(PAD),
     bytesOf('"}]\ndata: }}\n\n'),
   ],
+  "a large answer whose data starts with a byte order mark": (id) => [
+    bytesOf(
+      "data: ",
+      [0xef, 0xbb, 0xbf],
+      `{"jsonrpc":"2.0","id":${id},"result":{"content":[{"type":"text","text":"`,
+    ),
+    bytesOf(PAD),
+    bytesOf('"}]}}\n\n'),
+  ],
   "a large answer with a duplicated id": (id) => [
     bytesOf(`data: {"jsonrpc":"2.0","id":"decoy","id":${id},"result":{"content":[{"type":"text","text":"`),
     bytesOf(PAD),
@@ -158,6 +167,7 @@ Deno.test("attack: large events that are not plain result responses go the text 
           // The lines joined with a line break, which is JSON whitespace: the text path reads the answer.
           assert.equal(answer.result.content[0].text, PAD);
           break;
+        case "a large answer whose data starts with a byte order mark":
         case "a large answer that is not JSON":
           // Not a JSON-RPC message: ignored with a warning, and the host gets one error for its call.
           assert.ok(answer.error, JSON.stringify(answer).slice(0, 200));

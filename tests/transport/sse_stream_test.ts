@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { lastEventEnd, readSseEvents, RETRY_BOUNDS_MS } from "../../src/transport/_sse_stream.ts";
+import { SseParser } from "../../src/transport/sse_parser.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const LF = 0x0a;
@@ -163,6 +164,21 @@ async function readAll(chunks: Uint8Array[], asBytes: boolean) {
   };
 }
 
+/** The events of the whole stream given to one parser at once: what any way of reading it must give. */
+function oracle(all: Uint8Array) {
+  const parser = new SseParser();
+  const dispatched = parser.push(new TextDecoder().decode(all));
+  const retry = parser.retry === undefined
+    ? undefined
+    : Math.min(Math.max(parser.retry, RETRY_BOUNDS_MS[0]), RETRY_BOUNDS_MS[1]);
+  return {
+    events: dispatched.map(({ event, data, id, hasId }) => ({ event, data, id, hasId })),
+    lastEventId: parser.lastEventId,
+    retry,
+    count: dispatched.filter((e) => e.data !== "").length,
+  };
+}
+
 /** Cuts `all` at `n` places chosen by `next`. */
 function cut(all: Uint8Array, n: number, next: () => number): Uint8Array[] {
   const at = Array.from({ length: n }, () => Math.floor(next() * all.length)).sort((a, b) => a - b);
@@ -177,41 +193,51 @@ function cut(all: Uint8Array, n: number, next: () => number): Uint8Array[] {
 
 Deno.test("readSseEvents() gives a large one-line event as bytes, and the same events as the text path in any shape", async () => {
   let seed = 7;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const big = `{"jsonrpc":"2.0","id":1,"result":{"text":"${"é€ x".repeat(40_000)}"}}`;
-  const shapes = [
-    `event: message\nid: a1\ndata: ${big}\n\n`,
-    `data:${big}\r\n\r\n: after\ndata: small\n\n`,
-    `\uFEFFdata: ${big}\n\n`,
-    `id: 2\r\ndata: ${big}\r\rdata: next\r\r`,
+  // Each shape, and how many of its events may come as bytes (those whose data is one line).
+  const shapes: [string, number][] = [
+    [`event: message\nid: a1\ndata: ${big}\n\n`, 1],
+    [`data:${big}\r\n\r\n: after\ndata: small\n\n`, 1],
+    // A byte order mark in the middle of a stream is a character: an unknown field, no event.
+    [`\uFEFFdata: ${big}\n\n`, 0],
+    [`id: 2\r\ndata: ${big}\r\rdata: next\r\r`, 1],
     // Not one data line: the text path's way.
-    `data: ${big}\ndata: second\n\n`,
-    `data\ndata: ${big}\n\n`,
-    `data: ${big}\nid: late\n\n`,
-    `event: other\ndata: ${big}\n\n`,
-    `retry: 900\ndata: ${big}\n\ndata: ${big}\n\n`,
-    `data: ${big}`, // never ends
+    [`data: ${big}\ndata: second\n\n`, 0],
+    [`data\ndata: ${big}\n\n`, 0],
+    [`data: ${big}\nid: late\n\n`, 0],
+    [`event: other\ndata: ${big}\n\n`, 1],
+    [`retry: 900\ndata: ${big}\n\ndata: ${big}\n\n`, 2],
+    [`data: ${big}`, 0], // never ends
+    [`retry: 5000\ndata: ${big}`, 0], // never ends, after a field that still counts
+    // A field ended by a lone CR before the data line (the parser waits to see whether a LF follows).
+    [`id: 7\rdata: ${big}\r\r`, 1],
   ];
-  let taken = 0;
-  for (const shape of shapes) {
+  for (const [shape, oneLine] of shapes) {
     const all = bytes(`data: first\n\n${shape}`);
+    let taken = 0;
+    let spanned = 0;
     for (let round = 0; round < 8; round++) {
-      const chunks = round === 0 ? [all] : cut(all, 1 + Math.floor(next() * 200), next);
+      const chunks = round === 0 ? [all] : cut(all, 20 + Math.floor(next() * 200), next);
       const text = await readAll(chunks, false);
       const asBytes = await readAll(chunks, true);
+      const expected = oracle(all);
       assert.equal(text.asBytesCount, 0);
-      assert.deepEqual(asBytes.events, text.events, shape.slice(0, 40));
-      assert.deepEqual(
-        [asBytes.lastEventId, asBytes.retry, asBytes.count],
-        [text.lastEventId, text.retry, text.count],
-      );
+      for (const got of [text, asBytes]) {
+        assert.deepEqual(got.events, expected.events, shape.slice(0, 40));
+        assert.deepEqual([got.lastEventId, got.retry, got.count], [
+          expected.lastEventId,
+          expected.retry,
+          expected.count,
+        ]);
+      }
       taken += asBytes.asBytesCount;
+      if (chunks.length > 1) spanned++;
     }
+    // As bytes whenever a one-line event spanned reads (round 0 is one read: nothing waits to be gathered;
+    // 20 or more cuts put one inside each 200 KB event).
+    assert.equal(taken, oneLine * spanned, `${shape.slice(0, 30)}: ${taken} events came as bytes`);
   }
-  // As bytes: the one-line shapes with data (the first, second and fourth; `event: other` too, as an event of
-  // that type; the two events of the last-but-one), whenever the event spanned reads (round 0 is one read:
-  // nothing waits, so nothing is gathered). The BOM shape is an unknown field in the middle of a stream.
-  assert.equal(taken, 7 * 4 + 7 * 2, `${taken} events came as bytes`);
 });
 
 Deno.test("readSseEvents() gathers an event past the bytes path's most as text, and still meets the limit", async () => {
@@ -230,9 +256,47 @@ Deno.test("readSseEvents() gathers an event past the bytes path's most as text, 
   );
 });
 
+Deno.test("readSseEvents() measures a gathered event against the limit on the read that ends it too", async () => {
+  const data = "x".repeat(70_000);
+  const all = bytes(`data: ${data}\n\n`);
+  for (const asBytes of [true, false]) {
+    // 64 KiB, then the rest with the end: only the last read completes the event.
+    const chunks = [all.subarray(0, 65_536), all.subarray(65_536)];
+    await assert.rejects(
+      readSseEvents(
+        new ReadableStream({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk.slice());
+            controller.close();
+          },
+        }),
+        () => Promise.resolve(),
+        { maxEventBytes: 66_000, what: "the stream" },
+        { bytes: asBytes },
+      ),
+      /An event in the stream is larger than 64\.5 KiB/,
+    );
+    const under = await readAll(chunks, asBytes);
+    assert.equal(under.events[0]?.data, data);
+  }
+});
+
+Deno.test("readSseEvents() with a byte order mark, then an empty data line, then a large one: the text path's event", async () => {
+  const big = `{"jsonrpc":"2.0","id":1,"result":{"text":"${"x".repeat(100_000)}"}}`;
+  const all = bytes(`\uFEFFdata:\ndata: ${big}\n\n`);
+  let seed = 5;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let round = 1; round < 6; round++) {
+    const chunks = cut(all, 1 + Math.floor(next() * 30), next);
+    const got = await readAll(chunks, true);
+    assert.deepEqual(got.events, oracle(all).events);
+    assert.equal(got.events[0]?.data, `\n${big}`);
+  }
+});
+
 Deno.test("readSseEvents() with a byte order mark at the start of the stream: the same events either way", async () => {
   let seed = 3;
-  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   const big = `{"jsonrpc":"2.0","id":1,"result":{"text":"${"x".repeat(100_000)}"}}`;
   for (
     const [stream, asBytes] of [[`\uFEFFevent: message\ndata: ${big}\n\n`, 7], [
