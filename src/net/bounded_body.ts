@@ -61,9 +61,8 @@ export type BodyBytes =
 export const GATHER_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Reads a body as bytes, at most `maxBytes` of it: those of up to {@linkcode GATHER_MAX_BYTES} in one reused
- * buffer (no copy of each read for a collection to free), a larger one as copies, so that a body refused at
- * the limit never costs more than the limit. Release `gathered` when done with it.
+ * Reads a body as bytes, at most `maxBytes` of it: up to {@linkcode GATHER_MAX_BYTES} in one reused buffer, a
+ * larger one as copies of its reads. Release `gathered` when done with it.
  *
  * @example Usage
  * ```ts

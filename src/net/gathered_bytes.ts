@@ -1,7 +1,6 @@
 /**
- * The bytes of one large message (an SSE event, a JSON body), gathered in one buffer that the next large
- * message reuses. A megabyte answer then costs no new memory once the first one came: not a copy of each
- * read, kept for a collection to free, nor the text and its encoding again.
+ * The bytes of one large message (an SSE event, a JSON body), gathered in one buffer that the next one reuses:
+ * no copy of each read for a collection to free.
  *
  * @module
  */

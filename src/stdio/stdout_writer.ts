@@ -138,24 +138,19 @@ export class LineWriter {
   }
 
   /**
-   * Writes one message given as its UTF-8 bytes, without a line break (a large answer passed on as it came):
-   * at once when nothing waits and the sink takes bytes synchronously, else as a copy in the queue. The
-   * bytes are read only during the call.
+   * Writes one message given as UTF-8 bytes without a line break, read only during the call: at once when
+   * nothing waits and the sink writes synchronously, else a copy goes in the queue.
    *
    * @example Usage
    * ```ts
    * import { LineWriter } from "./stdout_writer.ts";
    * import assert from "node:assert/strict";
    *
-   * const written: string[] = [];
-   * const decoder = new TextDecoder();
-   * const sink = {
-   *   write: (bytes: Uint8Array) => Promise.resolve(bytes.length),
-   *   writeSync: (bytes: Uint8Array) => (written.push(decoder.decode(bytes)), bytes.length),
-   * };
-   * const out = new LineWriter(sink);
-   * await out.writeBytes(new TextEncoder().encode('{"jsonrpc":"2.0","id":1,"result":{}}'));
-   * assert.equal(written.join(""), '{"jsonrpc":"2.0","id":1,"result":{}}\n');
+   * let text = "";
+   * const out = new LineWriter(new WritableStream({ write: (c) => void (text += new TextDecoder().decode(c)) }));
+   * await out.writeBytes(new TextEncoder().encode('{"id":1}'));
+   * await out.flush();
+   * assert.equal(text, '{"id":1}\n');
    * ```
    *
    * @param bytes The message, valid UTF-8 with no CR or LF.

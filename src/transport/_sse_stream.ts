@@ -18,15 +18,9 @@ export interface SseLimit {
   what: string;
 }
 
-/**
- * An event as the reader gives it: for a large one whose data is a single line, when asked for, the data as
- * the bytes it came in (`data` is then empty).
- */
+/** An event as the reader gives it. */
 export interface StreamEvent extends SseEvent {
-  /**
-   * The UTF-8 bytes of the data (`bytes` in {@linkcode readSseEvents}'s options), not decoded: valid only
-   * until `onEvent` settles, and not yet checked to be UTF-8.
-   */
+  /** With `bytes` asked for, a large one-line data as its bytes (not checked to be UTF-8; `data` is empty then), valid until `onEvent` settles. */
   bytes?: Uint8Array;
 }
 
@@ -79,9 +73,8 @@ export async function readSseEvents(
 ): Promise<SseReadOutcome> {
   const parser = new SseParser(limit.maxEventBytes);
   // Decoding by hand (rather than piping through a TextDecoderStream) saves a stream per response.
-  // The stream's one byte order mark, at its very start, is not text (WHATWG); any other U+FEFF is. Dropped
-  // here, not by the decoder: Deno's drops the first one it meets at the start of any `decode` call, so
-  // which one depended on where reads happened to end.
+  // Only a byte order mark at the very start is dropped (WHATWG): Deno's decoder drops the first it meets at
+  // the start of any `decode` call.
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
   let atStart = true;
   const decode = (bytes: Uint8Array): string => {
@@ -191,8 +184,7 @@ export async function readSseEvents(
             ? (await import("./_held_data_line.ts")).heldDataLine(gathered.bytes())
             : undefined;
           if (held !== undefined && parser.idle) {
-            // The data counts against the limit as the parser would count it (the read that ends an
-            // event is not measured above).
+            // The limit, as the parser counts it (the read that ends an event is not measured above).
             if (held.dataEnd - held.dataStart + 1 > limit.maxEventBytes) throw tooLarge(limit);
             // The fields before the data line (and the data line's name) go through the decoder and the
             // parser as text; the data itself goes as bytes.
@@ -209,8 +201,7 @@ export async function readSseEvents(
               text = decode(gathered.bytes().subarray(held.next));
               if (await deliver([event])) return stop();
             } else {
-              // The fields held data after all (a `data` line the finder did not see as one, behind a byte
-              // order mark): the rest goes as text, after what the fields ended.
+              // The fields held data after all (a `data` line behind a byte order mark): the rest as text.
               text = name + decode(gathered.bytes().subarray(held.dataStart));
               if (await deliver(dispatched)) return stop();
             }
