@@ -37,6 +37,7 @@ export {
   type FetchLike,
   type MessageSink,
   type RemoteTransport,
+  type ResponseBytesSink,
   TransportError,
 } from "./transport.ts";
 export type { TransportMode } from "./fallback.ts";
