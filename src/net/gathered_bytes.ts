@@ -5,25 +5,18 @@
  * @module
  */
 
-/** The most one message may gather (its buffer's reserved size: only what is written is memory). */
+/** The most one message may gather (reserved: only what is written costs memory). */
 export const GATHERED_MAX_BYTES = 8 * 1024 * 1024;
 
-/**
- * The largest buffer kept, its pages as they are, for the next message; a larger one gives its pages back
- * once its message is over.
- */
+/** The largest buffer kept, with its pages, for the next message. */
 export const SPARE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** One buffer waits between messages (those read at the same time each get their own). */
+/** One buffer waits between messages (those read at once each get their own). */
 let spare: ArrayBuffer | undefined;
 
 /**
- * A growing buffer for the bytes of one message, at most {@linkcode GATHERED_MAX_BYTES};
- * {@linkcode GatheredBytes.release} it when the message is over.
- *
- * The buffer is a resizable `ArrayBuffer`: it grows in place, page by page, as bytes come. No copy into a
- * buffer twice as large, no old one for the allocator to keep: a 1 MiB message costs 1 MiB (measured: a
- * doubling buffer held 2 MiB for it, and 3 MiB while it moved).
+ * A buffer for the bytes of one message; {@linkcode GatheredBytes.release} it when the message is over. It is
+ * resizable and grows in place: a 1 MiB message costs 1 MiB (one doubled by copies held 2, and 3 while moving).
  *
  * @example Usage
  * ```ts
@@ -39,15 +32,13 @@ let spare: ArrayBuffer | undefined;
  */
 export class GatheredBytes {
   #buffer: ArrayBuffer;
-  /** Tracks the buffer's length as it grows. */
   #view: Uint8Array;
   #length = 0;
 
   /**
    * Takes the waiting buffer, or makes one of `initialBytes`.
    *
-   * @param initialBytes The size of a new buffer (it grows as bytes come), at most
-   *   {@linkcode GATHERED_MAX_BYTES}.
+   * @param initialBytes The size of a new buffer.
    */
   constructor(initialBytes: number) {
     if (spare !== undefined) {
@@ -67,10 +58,10 @@ export class GatheredBytes {
   }
 
   /**
-   * Adds a copy of `bytes`, growing the buffer in place when they do not fit.
+   * Adds a copy of `bytes`.
    *
    * @param bytes The next bytes (read only during the call).
-   * @throws {RangeError} Past {@linkcode GATHERED_MAX_BYTES} in all (the callers stop gathering before).
+   * @throws {RangeError} Past {@linkcode GATHERED_MAX_BYTES} in all.
    */
   push(bytes: Uint8Array): void {
     const needed = this.#length + bytes.length;
@@ -91,10 +82,7 @@ export class GatheredBytes {
     return this.#view.subarray(0, this.#length);
   }
 
-  /**
-   * Done with the bytes: the buffer waits for the next message (the larger of two waits), its pages as they
-   * are up to {@linkcode SPARE_BUFFER_BYTES}; the pages of a larger one, or of one not kept, go back now.
-   */
+  /** Done: the larger of two buffers waits; the pages of the other, or of one too large, go back now. */
   release(): void {
     const buffer = this.#buffer;
     if (buffer.byteLength > SPARE_BUFFER_BYTES) buffer.resize(0);
@@ -102,7 +90,6 @@ export class GatheredBytes {
       spare?.resize(0);
       spare = buffer;
     } else {
-      // Not kept: its pages go back now, not when a collection finds the buffer.
       buffer.resize(0);
     }
     this.#buffer = EMPTY;
@@ -111,5 +98,5 @@ export class GatheredBytes {
   }
 }
 
-/** What a released {@linkcode GatheredBytes} holds: nothing, and it cannot grow. */
+/** What a released {@linkcode GatheredBytes} holds. */
 const EMPTY = new ArrayBuffer(0, { maxByteLength: 0 });
