@@ -1,22 +1,21 @@
 /**
- * The bytes of one large message (an SSE event, a JSON body), gathered in one buffer that the next one reuses:
- * no copy of each read for a collection to free.
+ * The bytes of one large message (an SSE event, a JSON body), in one buffer that the next one reuses.
  *
  * @module
  */
 
-/** The most one message may gather (reserved: only what is written costs memory). */
+/** The most one message may gather. */
 export const GATHERED_MAX_BYTES = 8 * 1024 * 1024;
 
 /** The largest buffer kept, with its pages, for the next message. */
 export const SPARE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-/** One buffer waits between messages (those read at once each get their own). */
+/** One buffer waits between messages. */
 let spare: ArrayBuffer | undefined;
 
 /**
- * A buffer for the bytes of one message; {@linkcode GatheredBytes.release} it when the message is over. It is
- * resizable and grows in place: a 1 MiB message costs 1 MiB (one doubled by copies held 2, and 3 while moving).
+ * A buffer for one message; {@linkcode GatheredBytes.release} it after. Past 64 KiB it is resizable and grows in
+ * place (1 MiB costs 1 MiB, not 2); smaller, it is plain (a reservation costs a system call).
  *
  * @example Usage
  * ```ts
@@ -41,14 +40,9 @@ export class GatheredBytes {
    * @param initialBytes The size of a new buffer.
    */
   constructor(initialBytes: number) {
-    if (spare !== undefined) {
-      this.#buffer = spare;
-      spare = undefined;
-    } else {
-      this.#buffer = new ArrayBuffer(Math.min(initialBytes, GATHERED_MAX_BYTES), {
-        maxByteLength: GATHERED_MAX_BYTES,
-      });
-    }
+    const size = Math.min(initialBytes, GATHERED_MAX_BYTES);
+    this.#buffer = spare ?? (size > PLAIN_MAX_BYTES ? resizable(size) : new ArrayBuffer(size));
+    spare = undefined;
     this.#view = new Uint8Array(this.#buffer);
   }
 
@@ -68,7 +62,15 @@ export class GatheredBytes {
     if (needed > GATHERED_MAX_BYTES) {
       throw new RangeError(`Cannot gather ${needed} bytes: the most is ${GATHERED_MAX_BYTES}`);
     }
-    if (needed > this.#buffer.byteLength) this.#buffer.resize(needed);
+    if (needed > this.#buffer.byteLength) {
+      if (this.#buffer.resizable) this.#buffer.resize(needed);
+      else {
+        this.#buffer = resizable(needed);
+        const view = new Uint8Array(this.#buffer);
+        view.set(this.#view.subarray(0, this.#length));
+        this.#view = view;
+      }
+    }
     this.#view.set(bytes, this.#length);
     this.#length = needed;
   }
@@ -82,16 +84,13 @@ export class GatheredBytes {
     return this.#view.subarray(0, this.#length);
   }
 
-  /** Done: the larger of two buffers waits; the pages of the other, or of one too large, go back now. */
+  /** Done: the larger of two buffers waits; the other's pages, or a too large one's, go back. */
   release(): void {
     const buffer = this.#buffer;
+    let other: ArrayBuffer | undefined = buffer;
     if (buffer.byteLength > SPARE_BUFFER_BYTES) buffer.resize(0);
-    if (spare === undefined || spare.byteLength < buffer.byteLength) {
-      spare?.resize(0);
-      spare = buffer;
-    } else {
-      buffer.resize(0);
-    }
+    if (spare === undefined || spare.byteLength < buffer.byteLength) [other, spare] = [spare, buffer];
+    if (other?.resizable) other.resize(0);
     this.#buffer = EMPTY;
     this.#view = new Uint8Array(0);
     this.#length = 0;
@@ -99,4 +98,11 @@ export class GatheredBytes {
 }
 
 /** What a released {@linkcode GatheredBytes} holds. */
-const EMPTY = new ArrayBuffer(0, { maxByteLength: 0 });
+const EMPTY = new ArrayBuffer(0);
+
+/** The largest buffer made plain. */
+const PLAIN_MAX_BYTES = 64 * 1024;
+
+function resizable(size: number): ArrayBuffer {
+  return new ArrayBuffer(size, { maxByteLength: GATHERED_MAX_BYTES });
+}

@@ -13,48 +13,56 @@ Deno.test("GatheredBytes grows to hold what is pushed, and keeps it in order", (
   assert.equal(gathered.length, 0);
 });
 
-Deno.test("GatheredBytes: the next message reuses the released buffer; a smaller or too large one gives its pages back", () => {
+Deno.test("GatheredBytes: the next message reuses the released buffer; the larger of two waits, the other's pages go back", () => {
   const first = new GatheredBytes(1024);
-  first.push(bytes("x".repeat(4096)));
-  const buffer = first.bytes().buffer;
+  first.push(new Uint8Array(100 * 1024));
+  const buffer = first.bytes().buffer as ArrayBuffer;
   first.release();
   const second = new GatheredBytes(1024);
   second.push(bytes("y"));
   assert.equal(second.bytes().buffer, buffer, "the released buffer was taken again");
   assert.equal(new TextDecoder().decode(second.bytes()), "y");
-  // Taken: a message read at the same time gets a buffer of its own.
-  const third = new GatheredBytes(16);
+  // Taken: a message read at the same time gets a buffer of its own, plain while small.
+  const third = new GatheredBytes(1024);
   third.push(bytes("z"));
-  const thirdBuffer = third.bytes().buffer;
-  assert.notEqual(thirdBuffer, buffer);
+  assert.equal((third.bytes().buffer as ArrayBuffer).resizable, false);
   second.release();
   third.release();
-  assert.equal(thirdBuffer.byteLength, 0, "the smaller, not kept, gives its pages back at once");
-  assert.ok(buffer.byteLength >= 4096, "the kept one keeps its pages for the next message");
+  assert.ok(buffer.byteLength >= 100 * 1024, "the kept one keeps its pages for the next message");
+
+  const fourth = new GatheredBytes(1);
+  assert.equal(fourth.bytes().buffer, buffer, "the larger one waited, not the plain one released after it");
+  const fifth = new GatheredBytes(256 * 1024);
+  fifth.push(new Uint8Array(200 * 1024));
+  const larger = fifth.bytes().buffer as ArrayBuffer;
+  fourth.release();
+  fifth.release();
+  assert.equal(buffer.byteLength, 0, "the smaller one, not kept, gave its pages back at once");
 
   const keep = new GatheredBytes(1);
+  assert.equal(keep.bytes().buffer, larger);
   const huge = new GatheredBytes(SPARE_BUFFER_BYTES + 1);
   huge.push(new Uint8Array(SPARE_BUFFER_BYTES + 1));
   const hugeBuffer = huge.bytes().buffer;
-  assert.notEqual(hugeBuffer, buffer);
   huge.release();
   assert.equal(hugeBuffer.byteLength, 0, "a buffer past the spare size gives its pages back");
   keep.release();
   const after = new GatheredBytes(1);
   after.push(bytes("w"));
-  assert.equal(after.bytes().buffer, buffer, "the spare is still the one kept");
+  assert.equal(after.bytes().buffer, larger, "the one kept is the larger");
   assert.equal(new TextDecoder().decode(after.bytes()), "w");
   after.release();
 });
 
-Deno.test("GatheredBytes grows in place, and refuses bytes past its most", () => {
-  const gathered = new GatheredBytes(16);
+Deno.test("GatheredBytes grows a large buffer in place, and refuses bytes past its most", () => {
+  const gathered = new GatheredBytes(128 * 1024);
   gathered.push(new Uint8Array(8).fill(1));
   const buffer = gathered.bytes().buffer as ArrayBuffer;
   assert.equal(buffer.resizable, true);
-  gathered.push(new Uint8Array(64 * 1024).fill(2));
+  const grow = buffer.byteLength;
+  gathered.push(new Uint8Array(grow).fill(2));
   gathered.push(new Uint8Array(8).fill(3));
-  const size = 8 + 64 * 1024 + 8;
+  const size = 8 + grow + 8;
   assert.equal(gathered.bytes().buffer, buffer, "the same buffer, grown (no copy into a larger one)");
   assert.equal(buffer.byteLength, size, "grown to what the bytes need, not twice as large");
   const view = gathered.bytes();
@@ -65,4 +73,23 @@ Deno.test("GatheredBytes grows in place, and refuses bytes past its most", () =>
   });
   assert.equal(gathered.length, size, "a refused push adds nothing");
   gathered.release();
+});
+
+Deno.test("GatheredBytes: a small message's buffer is plain, and becomes resizable when it outgrows it", () => {
+  const hold = new GatheredBytes(1); // takes the waiting buffer, if any
+  const small = new GatheredBytes(16);
+  small.push(new Uint8Array(8).fill(1));
+  assert.equal((small.bytes().buffer as ArrayBuffer).resizable, false, "no reservation for a short answer");
+  small.push(new Uint8Array(70 * 1024).fill(2));
+  const buffer = small.bytes().buffer as ArrayBuffer;
+  assert.equal(buffer.resizable, true);
+  assert.equal(buffer.byteLength, 8 + 70 * 1024);
+  assert.deepEqual([small.bytes()[0], small.bytes()[7], small.bytes()[8], small.length], [
+    1,
+    1,
+    2,
+    8 + 70 * 1024,
+  ]);
+  small.release();
+  hold.release();
 });
