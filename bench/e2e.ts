@@ -1313,11 +1313,10 @@ function targets(m: Medians, era: Era, ctx: Context): Target[] {
         } are its own: its modules, the once-only stream each tool call's body goes as (so that the runtime ` +
         "cannot send a call twice: a stream resource per call in flight, which the bare script does not pay) " +
         "and the state of 64 calls in flight, promoted by the young collections (`bench/gc_trace.ts`: the bridge " +
-        "allocates about twice what the bare script does per call, so its young collections come twice as often " +
-        "and promote about 12 KB a call against 1.6: the old generation then grows to V8's fixed 8 MB step over " +
-        "what was live, three full collections that the bare script never reaches in this run; no flag lowers " +
-        "that step here: `--optimize-for-size` halves the young generation instead, about 4 MiB less for 60 % " +
-        "more CPU in this phase; the 1 MiB results pass through as the bytes they came in)") +
+        "allocates about twice what the bare script does per call and promotes about 12 KB a call against 1.6; " +
+        "the recommended flags start a full collection once a fifth of the old generation's room is used, " +
+        "before it fills V8's fixed 8 MB step over what was live; the 1 MiB results pass through as the bytes " +
+        "they came in)") +
     `; an idle Deno already peaks at ${f(floors.denoFlags?.peakRssMiB ?? floors.deno?.peakRssMiB, "MiB")} ` +
     `(${x(floors.denoFlags?.peakRssMiB ?? floors.deno?.peakRssMiB, r.peakRssMiB)} mcp-remote's peak; ` +
     `an idle Node: ${f(floors.node?.peakRssMiB, "MiB")}); without the flags the same bare script peaks at ${

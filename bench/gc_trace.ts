@@ -8,10 +8,11 @@
  * (scavenges), bytes allocated, bytes promoted to the old generation (what lived through two scavenges), and
  * each full collection with the old generation's size before and after and its limit.
  *
- * What it shows (bench/RESULTS.md): V8 starts a full collection when the old generation reaches what was
- * live after the last one plus a fixed step of 8 MB plus the young generation's capacity. A program that
- * promotes less than that step in the run never pays it; one that promotes more peaks at about that size
- * whatever else it does.
+ * What it shows: left to itself, V8 starts a full collection when the old generation nears what was live
+ * after the last one plus a fixed step of 8 MB plus the young generation's capacity. A program that promotes
+ * less than that step in the run never pays it; one that promotes more peaks at about that size, unless told
+ * to start marking earlier (the recommended flags' `--incremental-marking-soft-trigger` and `-hard-trigger`).
+ * `--plain` runs both without those two flags, to compare.
  *
  * V8 writes its trace to stdout, the protocol channel: it runs under `stdbuf -oL` (coreutils) so that its lines
  * stay whole between the JSON-RPC ones, which are told apart by their first character.
@@ -126,7 +127,9 @@ async function run(command: string, args: string[]): Promise<Trace> {
 const server = await serveExample({ create: createBenchServer });
 try {
   const url = server.url.href;
-  const v8 = `--v8-flags=${[...RECOMMENDED_V8_FLAGS, "--trace-gc-nvp"].join(",")}`;
+  const plain = Deno.args.includes("--plain");
+  const flags = RECOMMENDED_V8_FLAGS.filter((f) => !plain || !f.startsWith("--incremental-marking-"));
+  const v8 = `--v8-flags=${[...flags, "--trace-gc-nvp"].join(",")}`;
   const configDir = await Deno.makeTempDir({ prefix: "mcp-bridge-gc-trace-" });
   const bundle = new URL("../bundle/main.js", import.meta.url).pathname;
   const perms = denoPermissionFlags({
@@ -181,7 +184,7 @@ try {
   await Deno.remove(configDir, { recursive: true });
   Deno.stdout.writeSync(new TextEncoder().encode(
     [
-      `${CONCURRENT_CALLS} echo calls, ${IN_FLIGHT} in flight, under \`${RECOMMENDED_V8_FLAGS.join(" ")}\`:`,
+      `${CONCURRENT_CALLS} echo calls, ${IN_FLIGHT} in flight, under \`${flags.join(" ")}\`:`,
       "",
       "| subject | scavenges | allocated (MB) | promoted (MB) | promoted per call (KB) | full collections | each: old generation before → after (committed heap, limit) |",
       "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
