@@ -15,7 +15,7 @@ let spare: ArrayBuffer | undefined;
 
 /**
  * A buffer for one message; {@linkcode GatheredBytes.release} it after. Past 64 KiB it is resizable and grows in
- * place (1 MiB costs 1 MiB, not 2); smaller, it is plain (a reservation costs a system call).
+ * place; smaller, it is plain (a reservation costs a system call).
  *
  * @example Usage
  * ```ts

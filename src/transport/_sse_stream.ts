@@ -155,7 +155,7 @@ export async function readSseEvents(
           large === undefined && pendingBytes < BYTES_EVENT_MIN &&
           pendingBytes + bytes.byteLength >= BYTES_EVENT_MIN
         ) {
-          // Large: from now on in one reused buffer (what waited goes in first); not again past the most.
+          // Large: from now on in one reused buffer (what waited goes in first).
           large = new GatheredBytes(2 * BYTES_EVENT_MIN);
           for (const part of pending) large.push(part);
           pending = [];
@@ -174,6 +174,8 @@ export async function readSseEvents(
         continue;
       }
       let text: string;
+      // Past the most with the read that ends it: as text.
+      if (large !== undefined && large.length + end > BYTES_EVENT_MAX) ungather();
       if (large !== undefined) {
         large.push(bytes.subarray(0, end));
         const gathered = large;

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { lastEventEnd, readSseEvents, RETRY_BOUNDS_MS } from "../../src/transport/_sse_stream.ts";
+import {
+  BYTES_EVENT_MAX,
+  lastEventEnd,
+  readSseEvents,
+  RETRY_BOUNDS_MS,
+} from "../../src/transport/_sse_stream.ts";
 import { SseParser } from "../../src/transport/sse_parser.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -254,6 +259,22 @@ Deno.test("readSseEvents() gathers an event past the bytes path's most as text, 
     }),
     /An event in the stream is larger than 1 MiB/,
   );
+});
+
+Deno.test("readSseEvents(): a gathered event that the read ending it takes past the bytes path's most goes as text", async () => {
+  const data = "x".repeat(BYTES_EVENT_MAX + 800);
+  const all = bytes(`data: ${data}\n\ndata: next\n\n`);
+  // 64 KiB reads up to 100 bytes under the most, then one read with the rest: the event's end, another event.
+  const split = BYTES_EVENT_MAX - 100;
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < split; at += 64 * 1024) {
+    chunks.push(all.subarray(at, Math.min(at + 64 * 1024, split)));
+  }
+  chunks.push(all.subarray(split));
+  const result = await readAll(chunks, true);
+  assert.equal(result.asBytesCount, 0, "past the most: as text");
+  assert.deepEqual(result.events.map((e) => e.data.length), [data.length, 4]);
+  assert.ok(result.events[0]!.data === data && result.events[1]!.data === "next");
 });
 
 Deno.test("readSseEvents() measures a gathered event against the limit on the read that ends it too", async () => {
