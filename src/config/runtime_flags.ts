@@ -22,10 +22,10 @@
  * - `--incremental-marking-soft-trigger=20`, `--incremental-marking-hard-trigger=30`: V8 starts marking the
  *   old generation for a full collection once a fifth of the room it left after the last one is used (at once
  *   past 30 %), not when that room, a fixed 8 MB over what was live, is nearly full. Under load the calls in
- *   flight are promoted by the young collections (`bench/gc_trace.ts`); measured 2026-12-05 on the benchmark's
- *   workload: the heap at a full collection 19.1-19.4 → 15.6-16.1 MB, the process peak 4.5 to 5 MiB lower
- *   (72.2-72.7 → 67.0-68.2 MiB), for 3 → 11 full collections in the busiest phase: main-thread GC time
- *   unchanged, the phase's CPU about 5 % more (within the machine's noise). An idle bridge collects nothing.
+ *   flight are promoted by the young collections (`bench/gc_trace.ts`). Measured 2026-12-05 with
+ *   `deno task bench`: peak memory 69.2-70.6 → 63.4-64.6 MiB (the heap at a full collection 19-22 → 14-15.5
+ *   MB, for 3 → 11 full collections in the busiest phase), for about 10 % more CPU over the whole run. An idle
+ *   bridge collects nothing.
  *
  * `--unstable-lazy-dynamic-imports`, in every `deno run` and `deno install` of the JSR package (a remote
  * module). Without it, Deno reads every module a program may `import()` before it starts, whether it is
