@@ -40,57 +40,39 @@ class DoublingBytes {
   }
 }
 
-Deno.bench({
-  name: "1 MiB message from 64 KiB reads: a buffer doubled by transfer (replaced)",
-  group: "gather",
-  baseline: true,
-  fn() {
-    // A message a little over 1 MiB (its envelope), as a 1 MiB tool result is.
-    const gathered = new DoublingBytes(128 * 1024);
-    for (let i = 0; i < READS; i++) gathered.push(READ);
-    gathered.push(READ.subarray(0, 100));
-    gathered.release();
-  },
-});
+/** What both designs offer. */
+interface Gatherer {
+  push(bytes: Uint8Array): void;
+  release(): void;
+}
 
-Deno.bench({
-  name: "1 MiB message from 64 KiB reads: GatheredBytes (resizable, grows in place)",
-  group: "gather",
-  fn() {
-    const gathered = new GatheredBytes(128 * 1024);
-    for (let i = 0; i < READS; i++) gathered.push(READ);
-    gathered.push(READ.subarray(0, 100));
-    gathered.release();
-  },
-});
+/** `count` messages a little over 1 MiB each (a 1 MiB tool result and its envelope), read at once. */
+function gather(make: (initialBytes: number) => Gatherer, count: number): void {
+  const messages = Array.from({ length: count }, () => make(128 * 1024));
+  for (let i = 0; i < READS; i++) for (const message of messages) message.push(READ);
+  for (const message of messages) {
+    message.push(READ.subarray(0, 100));
+    message.release();
+  }
+}
 
-Deno.bench({
-  name: "two 1 MiB messages at once (the second in a new buffer): doubled by transfer (replaced)",
-  group: "gather two",
-  baseline: true,
-  fn() {
-    const first = new DoublingBytes(128 * 1024);
-    const second = new DoublingBytes(128 * 1024);
-    for (let i = 0; i < READS; i++) {
-      first.push(READ);
-      second.push(READ);
-    }
-    first.release();
-    second.release();
-  },
-});
+const designs: [string, (initialBytes: number) => Gatherer][] = [
+  ["a buffer doubled by transfer (replaced)", (n) => new DoublingBytes(n)],
+  ["GatheredBytes (resizable, grows in place)", (n) => new GatheredBytes(n)],
+];
 
-Deno.bench({
-  name: "two 1 MiB messages at once (the second in a new buffer): GatheredBytes",
-  group: "gather two",
-  fn() {
-    const first = new GatheredBytes(128 * 1024);
-    const second = new GatheredBytes(128 * 1024);
-    for (let i = 0; i < READS; i++) {
-      first.push(READ);
-      second.push(READ);
-    }
-    first.release();
-    second.release();
-  },
-});
+for (
+  const [count, what] of [[1, "1 MiB message"], [
+    2,
+    "two 1 MiB messages at once (the second in a new buffer)",
+  ]] as const
+) {
+  for (const [index, [design, make]] of designs.entries()) {
+    Deno.bench({
+      name: `${what} from 64 KiB reads: ${design}`,
+      group: `gather ${count}`,
+      baseline: index === 0,
+      fn: () => gather(make, count),
+    });
+  }
+}

@@ -7,7 +7,7 @@
 /** The most one message may gather. */
 export const GATHERED_MAX_BYTES = 8 * 1024 * 1024;
 
-/** The largest buffer kept, with its pages, for the next message. */
+/** The largest buffer kept, with its pages. */
 export const SPARE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** One buffer waits between messages. */
@@ -89,7 +89,10 @@ export class GatheredBytes {
     const buffer = this.#buffer;
     let other: ArrayBuffer | undefined = buffer;
     if (buffer.byteLength > SPARE_BUFFER_BYTES) buffer.resize(0);
-    if (spare === undefined || spare.byteLength < buffer.byteLength) [other, spare] = [spare, buffer];
+    if (spare === undefined || spare.byteLength < buffer.byteLength) {
+      other = spare;
+      spare = buffer;
+    }
     if (other?.resizable) other.resize(0);
     this.#buffer = EMPTY;
     this.#view = new Uint8Array(0);
@@ -97,7 +100,7 @@ export class GatheredBytes {
   }
 }
 
-/** What a released {@linkcode GatheredBytes} holds. */
+/** A released one's buffer. */
 const EMPTY = new ArrayBuffer(0);
 
 /** The largest buffer made plain. */
