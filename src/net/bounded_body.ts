@@ -50,19 +50,19 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * A body read whole: in one reused buffer ({@linkcode GatheredBytes}, to be released), or, past
- * {@linkcode GATHER_MAX_BYTES}, as the copies of its reads.
+ * A body read whole: its text when short and of a declared length, else in one reused buffer
+ * ({@linkcode GatheredBytes}, to be released), or past {@linkcode GATHER_MAX_BYTES} as the copies of its reads.
  */
 export type BodyBytes =
-  | { gathered: GatheredBytes; parts?: undefined }
-  | { gathered?: undefined; parts: Uint8Array[] };
+  | { gathered: GatheredBytes; parts?: undefined; text?: undefined }
+  | { gathered?: undefined; parts: Uint8Array[]; text?: undefined }
+  | { gathered?: undefined; parts?: undefined; text: string };
 
 /** The largest body gathered in one buffer; a larger one is kept as the copies of its reads. */
 export const GATHER_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
- * Reads a body as bytes, at most `maxBytes` of it: up to {@linkcode GATHER_MAX_BYTES} in one reused buffer, a
- * larger one as copies of its reads. Release `gathered` when done with it.
+ * Reads a body whole ({@linkcode BodyBytes}), at most `maxBytes` of it. Release `gathered` when done with it.
  *
  * @example Usage
  * ```ts
@@ -87,14 +87,14 @@ export async function readBoundedBytes(res: Response, maxBytes: number, what: st
     await res.body.cancel().catch(() => {});
     throw new BodyTooLargeError(what, maxBytes);
   }
-  // Into one buffer, the size of a declared length (most answers declare theirs), else one that grows as
-  // reads fill it: not a new 64 KiB buffer for every read, which the runtime gives a reader that brings none.
-  // A compressed body declares its compressed length, and is read decompressed: its buffer grows too.
+  // A compressed body declares its compressed length (it is read decompressed).
   const exact = declared >= 0 && !res.headers.has("content-encoding");
-  const fits = exact && declared < BYTE_READER_BUFFER_BYTES;
-  const reader = fits
-    ? openByteReader(res.body, Math.max(declared, 1), Math.max(declared, 1))
-    : openByteReader(res.body);
+  // Short, and held to its length by the runtime (no transfer coding, which wins over it): in one op.
+  if (exact && declared < BYTE_READER_BUFFER_BYTES && !res.headers.has("transfer-encoding")) {
+    return { text: await res.text() };
+  }
+  // Into one buffer, read with one that grows (not a new 64 KiB one for every read).
+  const reader = openByteReader(res.body);
   let gathered: GatheredBytes | undefined = new GatheredBytes(
     exact ? Math.max(Math.min(declared, GATHER_MAX_BYTES), 1) : BYTE_READER_BUFFER_BYTES,
   );
@@ -144,6 +144,7 @@ export async function readBoundedBytes(res: Response, maxBytes: number, what: st
  * @returns The text.
  */
 export function decodeBody(body: BodyBytes): string {
+  if (body.text !== undefined) return body.text;
   if (body.gathered !== undefined) {
     try {
       return new TextDecoder().decode(body.gathered.bytes());

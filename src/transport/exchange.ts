@@ -514,12 +514,10 @@ export class ServerExchange {
 
 /**
  * A request body that can be read once only. The runtime's HTTP client sends a request again by itself
- * when a reused connection closes before the answer, also when the server had already received it: a
- * tool call would run twice. It can do that only with a body it can replay; a stream is read once, so
- * the request is sent at most once and a broken exchange fails instead (the bridge then decides what to
- * do, by the rules of its own). The stream goes out as a chunked body on HTTP/1.1 (DATA frames on HTTP/2).
- * A request that only reads (`SAFE_TO_RESEND`: `initialize`, `server/discover`, `tools/list`, …) goes
- * without it: sent twice, it changes nothing.
+ * when a reused connection closes before the answer, even if the server had received it: a tool call
+ * would run twice. It can only with a body it can replay; a stream is read once, so a broken exchange
+ * fails instead (the bridge then decides, by its own rules). It goes out chunked on HTTP/1.1. A request
+ * that only reads (`SAFE_TO_RESEND`: `initialize`, `tools/list`, …) goes without it.
  */
 function oneShotBody(text: string): ReadableStream<Uint8Array> {
   const bytes = encodeUtf8(text);
@@ -535,7 +533,8 @@ function oneShotBody(text: string): ReadableStream<Uint8Array> {
 type HeaderRecord = Record<string, string>;
 
 function headerRecord(): HeaderRecord {
-  return Object.create(null) as HeaderRecord;
+  // Fast properties (`Object.create(null)` is a dictionary: 1.5 KB more).
+  return Object.setPrototypeOf({}, null) as HeaderRecord;
 }
 
 /** A value without its leading and trailing HTTP whitespace (tab, LF, CR, space), as `Headers` keeps it. */

@@ -102,3 +102,67 @@ Deno.test("readBoundedBytes(): one gathered buffer up to GATHER_MAX_BYTES, copie
     );
   }
 });
+
+/**
+ * A hand-written server whose body contradicts its `Content-Length` (no real server does this on purpose):
+ * it answers every request with `head` and then `body`, as raw bytes, and closes the connection.
+ */
+async function withLyingServer(
+  head: string,
+  body: string,
+  run: (url: string) => Promise<void>,
+): Promise<void> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served = (async () => {
+    for await (const conn of listener) {
+      try {
+        await conn.read(new Uint8Array(64 * 1024));
+        const bytes = new TextEncoder().encode(`HTTP/1.1 200 OK\r\n${head}\r\n${body}`);
+        for (let sent = 0; sent < bytes.length;) sent += await conn.write(bytes.subarray(sent));
+      } catch {
+        // The client went away: nothing to answer.
+      } finally {
+        conn.close();
+      }
+    }
+  })();
+  try {
+    await run(`http://127.0.0.1:${listener.addr.port}/`);
+  } finally {
+    listener.close();
+    await served.catch(() => {});
+  }
+}
+
+Deno.test("readBoundedText(): a short declared length with a chunked body is not trusted: the limit still holds", async () => {
+  // A transfer coding wins over the length (RFC 9112 §6.3), and the runtime reads every chunk while it
+  // still shows `content-length: 10`: the whole-body shortcut must not be taken for it.
+  const chunk = "x".repeat(1000);
+  const body = `${(1000).toString(16)}\r\n${chunk}\r\n`.repeat(5) + "0\r\n\r\n";
+  const head = "content-type: application/json\r\ncontent-length: 10\r\ntransfer-encoding: chunked\r\n";
+  await withLyingServer(head, body, async (url) => {
+    const res = await fetch(url, { method: "POST", body: "{}" });
+    assert.equal(res.headers.get("content-length"), "10", "the runtime shows the contradicted length");
+    await assert.rejects(readBoundedText(res, 2000, "the test body"), BodyTooLargeError);
+  });
+  await withLyingServer(head, body, async (url) => {
+    assert.equal(
+      await readBoundedText(await fetch(url, { method: "POST", body: "{}" }), 10_000, "the test body"),
+      chunk.repeat(5),
+    );
+  });
+});
+
+Deno.test("readBoundedText(): a body longer than its declared length is cut at that length", async () => {
+  // The shortcut relies on the runtime holding a plain body to its length: this proves it does.
+  await withLyingServer(
+    "content-type: application/json\r\ncontent-length: 10\r\n",
+    "x".repeat(5000),
+    async (url) => {
+      assert.equal(
+        await readBoundedText(await fetch(url, { method: "POST", body: "{}" }), 100, "the test body"),
+        "x".repeat(10),
+      );
+    },
+  );
+});
