@@ -245,6 +245,7 @@ export class ModernSession implements RemoteTransport {
    * @param envelope Its envelope.
    * @param signal Aborts the request (the host cancelled it).
    */
+  // deno-lint-ignore require-await -- its promise is returned: no frame waits on it
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
     switch (envelope.kind) {
@@ -253,7 +254,7 @@ export class ModernSession implements RemoteTransport {
       case "notification":
         return this.#notification(envelope);
       case "request":
-        return await this.#request(text, envelope, signal);
+        return this.#request(text, envelope, signal);
       default:
         return;
     }
@@ -346,7 +347,7 @@ export class ModernSession implements RemoteTransport {
         return await this.#reply(id, {});
       }
     }
-    await this.#translated(id, method, params, signal);
+    return this.#translated(id, method, params, signal);
   }
 
   #learnHost(params: Json | undefined): void {

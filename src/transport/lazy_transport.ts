@@ -55,7 +55,7 @@ export class LazyTransport<T extends RemoteTransport = RemoteTransport> implemen
    */
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     const transport = await this.loaded();
-    await transport.send(text, envelope, signal);
+    return transport.send(text, envelope, signal);
   }
 
   /**
