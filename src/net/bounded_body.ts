@@ -1,6 +1,6 @@
 /**
- * Reading a response body with a size limit: past the limit the body is cancelled and the caller
- * gets an error, so a hostile server cannot make the bridge buffer without bound.
+ * Reading a response body with a size limit: past it the body is cancelled and the caller gets an
+ * error, so a hostile server cannot make the bridge buffer without bound.
  *
  * @module
  */
@@ -16,7 +16,7 @@ export class BodyTooLargeError extends Error {
   /** The limit in bytes. */
   readonly limit: number;
   /**
-   * @param what What was too large, e.g. `the response to "tools/list" from example.com`.
+   * @param what What was too large: `the response from example.com`.
    * @param limit The limit in bytes.
    */
   constructor(what: string, limit: number) {
@@ -58,7 +58,7 @@ export type BodyBytes =
   | { gathered?: undefined; parts: Uint8Array[]; text?: undefined }
   | { gathered?: undefined; parts?: undefined; text: string };
 
-/** The largest body gathered in one buffer; a larger one is kept as the copies of its reads. */
+/** The largest body gathered in one buffer; a larger one is kept as its reads. */
 export const GATHER_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -78,7 +78,7 @@ export const GATHER_MAX_BYTES = 8 * 1024 * 1024;
  * @param maxBytes The limit.
  * @param what What the body is, for the error (`the response from example.com`).
  * @returns The bytes.
- * @throws {BodyTooLargeError} Past the limit (the body is cancelled, nothing of it is kept).
+ * @throws {BodyTooLargeError} Past the limit (the body is cancelled, none of it kept).
  */
 export async function readBoundedBytes(res: Response, maxBytes: number, what: string): Promise<BodyBytes> {
   if (!res.body) return { parts: [] };
@@ -87,10 +87,14 @@ export async function readBoundedBytes(res: Response, maxBytes: number, what: st
     await res.body.cancel().catch(() => {});
     throw new BodyTooLargeError(what, maxBytes);
   }
-  // A compressed body declares its compressed length (it is read decompressed).
+  // A compressed body declares its compressed length.
   const exact = declared >= 0 && !res.headers.has("content-encoding");
-  // Short, and held to its length by the runtime (no transfer coding, which wins over it): in one op.
-  if (exact && declared < BYTE_READER_BUFFER_BYTES && !res.headers.has("transfer-encoding")) {
+  // Short, held to its length by the runtime's fetch (a Response made in JS is not) with no transfer
+  // coding (which wins over a length): in one op.
+  if (
+    exact && declared < BYTE_READER_BUFFER_BYTES && res.type === "basic" &&
+    !res.headers.has("transfer-encoding")
+  ) {
     return { text: await res.text() };
   }
   // Into one buffer, read with one that grows (not a new 64 KiB one for every read).
@@ -130,7 +134,7 @@ export async function readBoundedBytes(res: Response, maxBytes: number, what: st
 }
 
 /**
- * Decodes a body read by {@linkcode readBoundedBytes} as UTF-8, and releases its buffer.
+ * Decodes a body read by {@linkcode readBoundedBytes} as UTF-8 and releases its buffer.
  *
  * @example Usage
  * ```ts
@@ -177,7 +181,7 @@ export function decodeBody(body: BodyBytes): string {
  * @param maxBytes The limit.
  * @param what What the body is, for the error (`the metadata at https://…`).
  * @returns The text.
- * @throws {BodyTooLargeError} Past the limit (the body is cancelled, nothing of it is kept).
+ * @throws {BodyTooLargeError} Past the limit (the body is cancelled, none of it kept).
  */
 export async function readBoundedText(res: Response, maxBytes: number, what: string): Promise<string> {
   return decodeBody(await readBoundedBytes(res, maxBytes, what));

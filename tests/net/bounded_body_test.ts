@@ -166,3 +166,15 @@ Deno.test("readBoundedText(): a body longer than its declared length is cut at t
     },
   );
 });
+
+Deno.test("readBoundedText(): a Response made in JavaScript that declares a short length is still counted", async () => {
+  // No runtime holds such a body to its declared length (a library's own `fetch` may return one).
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (let i = 0; i < 5; i++) controller.enqueue(new Uint8Array(1000).fill(0x78));
+      controller.close();
+    },
+  });
+  const res = new Response(body, { headers: { "content-type": "application/json", "content-length": "10" } });
+  await assert.rejects(readBoundedText(res, 2000, "the test body"), BodyTooLargeError);
+});
