@@ -14,6 +14,8 @@ export interface PreparableAuthHook extends AuthHook {
   prepare(): Promise<void>;
 }
 
+const NO_HEADER: Promise<undefined> = Promise.resolve(undefined);
+
 /**
  * Wraps a loader: the first call to the hook (or {@linkcode LazyAuthHook.warmUp}) runs it.
  *
@@ -31,6 +33,7 @@ export class LazyAuthHook implements AuthHook {
   #reported = false;
   #mayHaveRecord: (() => Promise<boolean>) | undefined;
   #peeked: Promise<boolean> | undefined;
+  #noRecord = false;
 
   /**
    * @param load Builds the OAuth client.
@@ -47,7 +50,7 @@ export class LazyAuthHook implements AuthHook {
   /** Whether the client is needed before any challenge: it is loaded, or the store may hold a record. */
   async #needed(): Promise<boolean> {
     if (this.#client !== undefined || this.#mayHaveRecord === undefined) return true;
-    this.#peeked ??= this.#mayHaveRecord().catch(() => true);
+    this.#peeked ??= this.#mayHaveRecord().then((may) => !(this.#noRecord = !may), () => true);
     return await this.#peeked;
   }
 
@@ -74,7 +77,12 @@ export class LazyAuthHook implements AuthHook {
   }
 
   /** The current credentials; a problem reading them is reported once and means none. */
-  async header(): Promise<string | undefined> {
+  header(): Promise<string | undefined> {
+    // No record, nothing loaded: no async frame for every request.
+    return this.#noRecord && !this.#client ? NO_HEADER : this.#header();
+  }
+
+  async #header(): Promise<string | undefined> {
     try {
       // Nothing stored: no header, and no OAuth code loaded (nor waited for) before the first request.
       if (!(await this.#needed())) return undefined;

@@ -112,6 +112,8 @@ export class ModernSession implements RemoteTransport {
   /** Ends every wait for the server when the bridge stops. */
   #abort = new AbortController();
   #closed = false;
+  /** What a request's stream carries before its response goes to the host (one function, not one a request). */
+  #relay = (text: string, envelope: Envelope): Promise<void> => this.#o.sink(text, envelope);
 
   /**
    * Creates the session; nothing is sent until the host's first message.
@@ -393,16 +395,15 @@ export class ModernSession implements RemoteTransport {
   ): Promise<ModernAnswer> {
     const params = message.params as Json | undefined;
     const method = String(message.method);
-    let headers: [string, string][] = [
-      [
-        "mcp-protocol-version",
-        String((params?._meta as Json | undefined)?.[PROTOCOL_VERSION_META_KEY] ?? this.#version),
-      ],
-      ...standardHeaders(method, params),
-    ];
+    // One array, pushed to: this runs for every request.
+    const headers = standardHeaders(method, params);
+    headers.unshift([
+      "mcp-protocol-version",
+      String((params?._meta as Json | undefined)?.[PROTOCOL_VERSION_META_KEY] ?? this.#version),
+    ]);
     if (method === "tools/call" && typeof params?.name === "string") {
       const plan = this.#plans.get(params.name);
-      if (plan) headers = [...headers, ...paramHeaders(plan, params.arguments as Json | undefined)];
+      if (plan) headers.push(...paramHeaders(plan, params.arguments as Json | undefined));
     }
     let currentId = id;
     let body = JSON.stringify(message);
@@ -417,9 +418,7 @@ export class ModernSession implements RemoteTransport {
           currentId,
           headers,
           signal,
-          async (text, envelope) => {
-            await this.#o.sink(text, envelope);
-          },
+          this.#relay,
           deadline,
           // Under the caller's id only: the answer to a request sent again under a new one is rewritten.
           currentId === id ? takeBytes : undefined,

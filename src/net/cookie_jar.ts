@@ -82,6 +82,7 @@ export class CookieJar {
    * @returns The header value, or `undefined` when there are none.
    */
   header(now: number = Date.now()): string | undefined {
+    if (this.#cookies.size === 0) return undefined;
     const pairs: string[] = [];
     for (const [name, cookie] of this.#cookies) {
       if (cookie.expires !== undefined && cookie.expires <= now) this.#cookies.delete(name);

@@ -86,6 +86,7 @@ export class ConnectingTransport implements RemoteTransport {
   #o: ConnectingOptions;
   #current: RemoteTransport | undefined;
   #first: Promise<void> | undefined;
+  #firstSettled = false;
   #closed = false;
   #era: "modern" | "legacy" | undefined;
   #hostInitialize: { text: string; envelope: Extract<Envelope, { kind: "request" }> } | undefined;
@@ -122,9 +123,11 @@ export class ConnectingTransport implements RemoteTransport {
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#first === undefined) {
       this.#first = this.#sendFirst(text, envelope, signal);
+      const settled = () => this.#firstSettled = true;
+      this.#first.then(settled, settled);
       return await this.#first;
     }
-    await this.#first.catch(() => {});
+    if (!this.#firstSettled) await this.#first.catch(() => {});
     if (this.#switching) await this.#switching;
     try {
       await this.#current!.send(text, envelope, signal);

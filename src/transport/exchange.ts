@@ -167,7 +167,7 @@ export interface ServerRequest {
   /** Where, when not the server URL (the HTTP+SSE message endpoint, on the same origin). */
   url?: URL;
   /** The transport's protocol headers (`Accept`, `Mcp-Session-Id`, …); they override the user's. */
-  headers?: Iterable<readonly [string, string]>;
+  headers?: readonly (readonly [string, string])[];
   /** The body. */
   body?: string;
   /** Aborts the request (and its body). */
@@ -255,8 +255,10 @@ export class ServerExchange {
    */
   async send(request: ServerRequest): Promise<Response> {
     const url = request.url ?? this.#o.url;
-    const signals = [request.signal, request.deadline?.signal].filter((s) => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const deadline = request.deadline?.signal;
+    const signal = deadline && request.signal
+      ? AbortSignal.any([request.signal, deadline])
+      : deadline ?? request.signal;
     const auth = request.challenge === false ? undefined : this.#o.auth;
     for (let attempt = 1;; attempt++) {
       const headers = await this.#headers(request.headers, request.anonymous === true);
@@ -373,11 +375,11 @@ export class ServerExchange {
    * `Headers`, which it would iterate sorted (23 µs against 6 µs a request, 8 KB less garbage).
    */
   async #headers(
-    own: Iterable<readonly [string, string]> | undefined,
+    own: readonly (readonly [string, string])[] | undefined,
     anonymous = false,
   ): Promise<HeaderRecord> {
     const headers = Object.assign(headerRecord(), this.#userHeaders);
-    if (own) { for (const [name, value] of own) headers[name.toLowerCase()] = value; }
+    if (own) { for (let i = 0; i < own.length; i++) headers[own[i]![0].toLowerCase()] = own[i]![1]; }
     const cookies = this.#o.cookies?.header();
     if (cookies !== undefined) {
       const mine = headers["cookie"];
@@ -439,7 +441,9 @@ export class ServerExchange {
       let streamed = false;
       const send = async (body: string | undefined) => {
         // A DPoP-bound token needs a fresh proof for every request it goes with, redirect hops included.
-        await this.#prove(headers, currentMethod, current);
+        if (this.#o.auth?.proof && headers["authorization"]) {
+          await this.#prove(headers, currentMethod, current);
+        }
         // Only what must not run twice needs the once-only stream (oneShotBody); a read goes plain: no
         // stream to pump (6 ms on a start's first request).
         streamed = body !== undefined && !this.#lengthRequired && !readOnly;

@@ -21,7 +21,7 @@ import {
   unexpectedBody,
 } from "./_http.ts";
 import { BYTES_EVENT_MIN, readSseEvents, type SseLimit } from "./_sse_stream.ts";
-import type { Deadline, ServerExchange } from "./exchange.ts";
+import type { Deadline, ServerExchange, ServerRequest } from "./exchange.ts";
 import { TransportError } from "./transport.ts";
 
 /** Options for {@linkcode ModernHttpClient}. */
@@ -72,11 +72,21 @@ const PROTOCOL_HEADERS: [string, string][] = [
   ["accept", "application/json, text/event-stream"],
 ];
 
+/** A request's `Mcp-Method` (its operation, for limits and messages), found without a callback or a copy. */
+function operationOf(headers: readonly [string, string][]): string {
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i]!;
+    if (header[0].length === 10 && header[0].toLowerCase() === "mcp-method") return header[1];
+  }
+  return "request";
+}
+
 /** Sends 2026-07-28 requests over HTTP. */
 export class ModernHttpClient {
   #o: ModernHttpOptions;
   #max: number;
   #limit: SseLimit;
+  #what: string;
 
   /**
    * Creates the client; nothing is sent yet.
@@ -93,6 +103,7 @@ export class ModernHttpClient {
     this.#o = options;
     this.#max = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.#limit = { maxEventBytes: this.#max, what: `the event stream of ${options.exchange.url.host}` };
+    this.#what = `the response from ${options.exchange.url.host}`;
   }
 
   /** The server URL. */
@@ -141,16 +152,16 @@ export class ModernHttpClient {
     deadline?: Deadline,
     takeBytes?: TakeBytes,
   ): Promise<ModernAnswer> {
-    const method = headers.find(([name]) => name.toLowerCase() === "mcp-method")?.[1] ?? "request";
-    const res = await this.#o.exchange.send({
+    const request: ServerRequest = {
       method: "POST",
-      headers: [...PROTOCOL_HEADERS, ...headers],
+      headers: PROTOCOL_HEADERS.concat(headers),
       body,
-      operation: method,
+      operation: operationOf(headers),
       expectId: id,
-      ...(signal ? { signal } : {}),
-      ...(deadline ? { deadline } : {}),
-    });
+    };
+    if (signal) request.signal = signal;
+    if (deadline) request.deadline = deadline;
+    const res = await this.#o.exchange.send(request);
     const answer = await this.#answer(res, id, signal, onMessage, takeBytes);
     if (answer === DELIVERED) {
       const value = { jsonrpc: "2.0", id, result: {} };
@@ -196,7 +207,7 @@ export class ModernHttpClient {
       );
     }
     if (isJson(res)) {
-      const body = await readBodyBytes(res, this.#max, `the response from ${this.url.host}`);
+      const body = await readBodyBytes(res, this.#max, this.#what);
       if (body.gathered !== undefined) {
         let taken = false;
         try {

@@ -188,7 +188,7 @@ export class StreamableHttpTransport implements RemoteTransport {
   async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
     const part = this.#handshake.observe(text, envelope);
-    await this.#run(
+    const sent = this.#run(
       text,
       {
         expectId: envelope.kind === "request" ? envelope.id : undefined,
@@ -198,7 +198,10 @@ export class StreamableHttpTransport implements RemoteTransport {
       signal,
       envelope.kind === "response" ? "response" : envelope.kind === "invalid" ? "message" : envelope.method,
     );
-    if (part === "initialized") this.#startGetStream();
+    // Returned (no frame waits), but for the handshake's end.
+    if (part !== "initialized") return sent;
+    await sent;
+    this.#startGetStream();
   }
 
   /**
