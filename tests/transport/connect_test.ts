@@ -74,6 +74,26 @@ Deno.test("ConnectingTransport: the probed era is remembered once the first mess
   await transport.close();
 });
 
+Deno.test("ConnectingTransport: a message sent while the first exchange is in flight waits for it, then goes on the chosen transport", async () => {
+  const { memory, calls } = recordingMemory(undefined);
+  let answer!: () => void;
+  const transport = strategy(memory, calls, new Promise((resolve) => (answer = resolve)));
+  const first = transport.send(INITIALIZE, parseMessage(INITIALIZE));
+  const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+  const second = transport.send(initialized, parseMessage(initialized));
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+  assert.deepEqual(calls, ["recall", "probe", "legacy send"], "the second waits for the first answer");
+  answer();
+  await first;
+  await second;
+  assert.deepEqual(calls.filter((c) => c === "legacy send").length, 2);
+  // Once the first settled, a message goes out at once (no wait on it).
+  const third = transport.send(initialized, parseMessage(initialized));
+  assert.equal(calls.filter((c) => c === "legacy send").length, 3, "sent in the same turn");
+  await third;
+  await transport.close();
+});
+
 Deno.test("ConnectingTransport: a first exchange that fails remembers nothing", async () => {
   const { memory, calls } = recordingMemory(undefined);
   const transport = strategy(memory, calls, Promise.reject(new TransportError("HTTP 503")));
