@@ -127,6 +127,7 @@ export class ConnectingTransport implements RemoteTransport {
       this.#first.then(settled, settled);
       return await this.#first;
     }
+    // Queued sends resume a tick after the flag is set: one chained on the first's promise could overtake them.
     if (!this.#firstSettled) await this.#first.catch(() => {});
     if (this.#switching) await this.#switching;
     try {
