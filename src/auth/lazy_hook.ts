@@ -50,7 +50,10 @@ export class LazyAuthHook implements AuthHook {
   /** Whether the client is needed before any challenge: it is loaded, or the store may hold a record. */
   async #needed(): Promise<boolean> {
     if (this.#client !== undefined || this.#mayHaveRecord === undefined) return true;
-    this.#peeked ??= this.#mayHaveRecord().then((may) => !(this.#noRecord = !may), () => true);
+    this.#peeked ??= this.#mayHaveRecord().then((may) => {
+      this.#noRecord = !may;
+      return may;
+    }, () => true);
     return await this.#peeked;
   }
 

@@ -404,14 +404,17 @@ export class ServerExchange {
     return headers;
   }
 
-  /** Sets the `DPoP` proof of a request that carries a DPoP-bound token (RFC 9449 §7). */
-  async #prove(headers: HeaderRecord, method: string, url: URL): Promise<void> {
-    const auth = this.#o.auth;
+  /** Whether a request carries a DPoP-bound token, so needs a `DPoP` proof (RFC 9449 §7). */
+  #needsProof(headers: HeaderRecord): boolean {
     const authorization = headers["authorization"];
-    if (!auth?.proof || !authorization || !/^dpop\s/i.test(authorization)) return;
+    return this.#o.auth?.proof !== undefined && authorization !== undefined && /^dpop\s/i.test(authorization);
+  }
+
+  /** Sets the `DPoP` proof of a request that `#needsProof`. */
+  async #prove(headers: HeaderRecord, method: string, url: URL): Promise<void> {
     let proof: string | undefined;
     try {
-      proof = await auth.proof(method, url, authorization);
+      proof = await this.#o.auth!.proof!(method, url, headers["authorization"]!);
     } catch (error) {
       // A proof that cannot be made: one clear error for the host, as for a failed `header()`.
       if (error instanceof TransportError) throw error;
@@ -441,9 +444,7 @@ export class ServerExchange {
       let streamed = false;
       const send = async (body: string | undefined) => {
         // A DPoP-bound token needs a fresh proof for every request it goes with, redirect hops included.
-        if (this.#o.auth?.proof && headers["authorization"]) {
-          await this.#prove(headers, currentMethod, current);
-        }
+        if (this.#needsProof(headers)) await this.#prove(headers, currentMethod, current);
         // Only what must not run twice needs the once-only stream (oneShotBody); a read goes plain: no
         // stream to pump (6 ms on a start's first request).
         streamed = body !== undefined && !this.#lengthRequired && !readOnly;
