@@ -6,9 +6,12 @@
  * Why: Deno loads a program of local or remote TypeScript modules one module at a time, each transpiled
  * with an inline source map, and compiles all of it at every start. For the bridge's start-up graph (81
  * modules, 625 KB of TypeScript, 1.8 MB once transpiled) that took about 37 ms of its cold start and 6 MiB of
- * its idle memory; the bundle's start-up part is about 110 KB (`bench/RESULTS.md`, "What the bundle
+ * its idle memory; the bundle's start-up part is about 107 KB (`bench/RESULTS.md`, "What the bundle
  * buys"). The source stays the published library (`./bridge`, `./transport`, `./store`) and what the bundle
  * is built from: `deno run src/main.ts` behaves the same.
+ *
+ * A start loads two files: `main.js`, which only starts the program, and `core.js`, the start-up code joined
+ * into one module by a second `deno bundle` (`_start_module.ts`: some twenty chunks cost about 3.5 ms more).
  *
  * Beside the code it writes `main.d.ts` (the types of `main`, for JSR) and `THIRD_PARTY_LICENSES.md` (the
  * licence of each npm package bundled in).
@@ -21,6 +24,7 @@
  */
 
 import config from "../deno.json" with { type: "json" };
+import { moduleHead, planStartModule } from "./_start_module.ts";
 
 /** Where the JSR package's program goes (the `.` export is `./bundle/main.js`). */
 export const BUNDLE_DIR = "bundle";
@@ -65,7 +69,8 @@ export function bundleArgs(outdir: string): string[] {
 const HEADER = `// @ts-self-types="./main.d.ts"
 /**
  * mcp-bridge: connects a stdio MCP host to a remote MCP server. Built by \`deno task bundle\` from
- * src/main.ts of this package (published beside it): minified, with chunks loaded on first use.
+ * src/main.ts of this package (published beside it): minified, the start-up code in core.js, the rest in
+ * chunks loaded on first use.
  *
  * @module
  */
@@ -143,14 +148,63 @@ export async function buildBundle(outdir: string = BUNDLE_DIR): Promise<void> {
   await Deno.remove(outdir, { recursive: true }).catch((error) => {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   });
-  const out = await new Deno.Command("deno", { args: bundleArgs(outdir), stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`Cannot bundle src/main.ts: ${new TextDecoder().decode(out.stderr).trim()}`);
+  // Both bundles run inside outdir: the only directory the task may write.
+  const split = `${outdir}/.split`;
+  const joined = `${outdir}/.start`;
+  await denoBundle(bundleArgs(split));
+  const files = new Map<string, string>();
+  for (const entry of Deno.readDirSync(split)) {
+    if (entry.name.endsWith(".js")) files.set(entry.name, await Deno.readTextFile(`${split}/${entry.name}`));
   }
-  const main = `${outdir}/main.js`;
-  await Deno.writeTextFile(main, HEADER + await Deno.readTextFile(main));
+  // The program starts in main.js (src/main.ts's last line): core.js keeps only `main`, main.js starts it.
+  const main = files.get("main.js")!;
+  const start = /import\.meta\.main&&Deno\.exit\(await ([\w$]+)\(Deno\.args\)\);(export\{\1 as main\};)\s*$/
+    .exec(main);
+  if (!start) throw new Error("Cannot find how main.js starts the program: src/main.ts must end as it did");
+  files.set("main.js", main.slice(0, start.index) + start[2]);
+  const plan = planStartModule(files);
+  await Deno.writeTextFile(`${split}/main.js`, files.get("main.js")!);
+  await Deno.writeTextFile(`${split}/_start.js`, plan.entry);
+  await denoBundle(
+    [
+      "bundle",
+      "--quiet",
+      "--platform",
+      "deno",
+      "--minify",
+      ...[...plan.lazy].flatMap((file) => ["--external", `./${file}`]),
+      "--outdir",
+      joined,
+      `${split}/_start.js`,
+    ],
+  );
+  const core = await Deno.readTextFile(`${joined}/_start.js`);
+  if (moduleHead(core).imports.length > 0) {
+    throw new Error("Cannot join the start-up modules: core.js imports a file");
+  }
+  for (const match of core.matchAll(/\bimport\(\s*"\.\/([\w.-]+\.js)"\s*\)/g)) {
+    if (!plan.lazy.has(match[1]!)) {
+      throw new Error(`Cannot join the start-up modules: core.js loads ./${match[1]}`);
+    }
+  }
+  await Deno.writeTextFile(`${outdir}/core.js`, core);
+  await Deno.writeTextFile(
+    `${outdir}/main.js`,
+    `${HEADER}import{main}from"./core.js";export{main};if(import.meta.main)Deno.exit(await main(Deno.args));\n`,
+  );
+  for (const [file, text] of plan.rewritten) await Deno.writeTextFile(`${outdir}/${file}`, text);
+  await Deno.remove(split, { recursive: true });
+  await Deno.remove(joined, { recursive: true });
   await Deno.writeTextFile(`${outdir}/main.d.ts`, DECLARATION);
   await Deno.writeTextFile(`${outdir}/THIRD_PARTY_LICENSES.md`, await thirdPartyLicenses());
+}
+
+/** Runs `deno` with `args` (a `deno bundle` whose last argument is its input); throws with its errors. */
+async function denoBundle(args: string[]): Promise<void> {
+  const out = await new Deno.Command("deno", { args, stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`Cannot bundle ${args.at(-1)}: ${new TextDecoder().decode(out.stderr).trim()}`);
+  }
 }
 
 if (import.meta.main) {
