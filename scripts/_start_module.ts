@@ -30,7 +30,8 @@ export interface ModuleHead {
 }
 
 const LEADING_COMMENTS = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*/;
-const HEAD_IMPORT = /^\s*import\s*(?:\{([^}]*)\}\s*from\s*)?"\.\/([\w.-]+\.js)";?/;
+// A file of the bundle: esbuild names them after the source files, whatever characters those have.
+const HEAD_IMPORT = /^\s*import\s*(?:\{([^}]*)\}\s*from\s*)?"\.\/([^"/]+)";?/;
 const NAME = /^[\w$]+$/;
 
 /**
@@ -67,9 +68,37 @@ export function moduleHead(text: string): ModuleHead {
     at += match[0].length;
   }
   // An import this reader did not take (another form, or one after code) would escape the join.
-  const stray = /\bfrom\s*"\.\/[\w.-]+\.js"|\bimport\s*"\.\/[\w.-]+\.js"/.exec(text.slice(at));
+  const stray = /\bfrom\s*"\.\/[^"]*"|\bimport\s*"\.\/[^"]*"/.exec(text.slice(at));
   if (stray) throw new Error(`Cannot read the imports of a bundle file: unexpected ${stray[0]}`);
   return { imports, bodyStart: at };
+}
+
+/**
+ * The files a file of the bundle loads with `import()`; one whose target this reader cannot name (not a
+ * string of a file beside it) is an error: the second bundle would copy that file into `core.js`.
+ *
+ * @example Usage
+ * ```ts
+ * import { lazyImports } from "./_start_module.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(lazyImports('let a=()=>import("./x-1.js"),b=()=>import("./y$2.js");'), ["x-1.js", "y$2.js"]);
+ * assert.throws(() => lazyImports("let a=n=>import(n);"));
+ * ```
+ *
+ * @param text The file's text.
+ * @returns The files, once each, in order.
+ */
+export function lazyImports(text: string): string[] {
+  const files = new Set<string>();
+  for (const match of text.matchAll(/\bimport\(([^)]*)\)/g)) {
+    const file = /^\s*"\.\/([^"/]+)"\s*$/.exec(match[1]!)?.[1];
+    if (file === undefined) {
+      throw new Error(`Cannot follow ${match[0]}: not a file of the bundle named in a string`);
+    }
+    files.add(file);
+  }
+  return [...files];
 }
 
 /**
@@ -160,9 +189,7 @@ export function planStartModule(files: ReadonlyMap<string, string>): StartPlan {
     for (const { file: imported } of moduleHead(text(file)).imports) pending.push(imported);
   }
   const lazy = new Set<string>();
-  for (const file of start) {
-    for (const match of text(file).matchAll(/\bimport\(\s*"\.\/([\w.-]+\.js)"\s*\)/g)) lazy.add(match[1]!);
-  }
+  for (const file of start) for (const imported of lazyImports(text(file))) lazy.add(imported);
   let entry = 'export { main } from "./main.js";\n';
   const names = new Map<string, string[]>();
   // The name core.js exports a chunk's binding under: the chunk's number, then the binding's name.

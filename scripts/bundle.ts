@@ -24,7 +24,7 @@
  */
 
 import config from "../deno.json" with { type: "json" };
-import { moduleHead, planStartModule } from "./_start_module.ts";
+import { lazyImports, moduleHead, planStartModule } from "./_start_module.ts";
 
 /** Where the JSR package's program goes (the `.` export is `./bundle/main.js`). */
 export const BUNDLE_DIR = "bundle";
@@ -151,10 +151,31 @@ export async function buildBundle(outdir: string = BUNDLE_DIR): Promise<void> {
   // Both bundles run inside outdir: the only directory the task may write.
   const split = `${outdir}/.split`;
   const joined = `${outdir}/.start`;
+  try {
+    await joinedBundle(outdir, split, joined);
+  } finally {
+    await Deno.remove(split, { recursive: true }).catch(() => {});
+    await Deno.remove(joined, { recursive: true }).catch(() => {});
+  }
+  await Deno.writeTextFile(`${outdir}/main.d.ts`, DECLARATION);
+  await Deno.writeTextFile(`${outdir}/THIRD_PARTY_LICENSES.md`, await thirdPartyLicenses());
+}
+
+/**
+ * Bundles src/main.ts split at every `import()` into `split`, joins the start-up modules into
+ * `outdir/core.js` through `joined` (see `_start_module.ts`), and writes `main.js` and the other files.
+ */
+async function joinedBundle(outdir: string, split: string, joined: string): Promise<void> {
   await denoBundle(bundleArgs(split));
   const files = new Map<string, string>();
   for (const entry of Deno.readDirSync(split)) {
-    if (entry.name.endsWith(".js")) files.set(entry.name, await Deno.readTextFile(`${split}/${entry.name}`));
+    // Only modules are read and written back: anything else would be lost with the directory.
+    if (!entry.isFile || !entry.name.endsWith(".js")) {
+      throw new Error(
+        `Cannot join the start-up modules: deno bundle wrote ${entry.name}, which is no module`,
+      );
+    }
+    files.set(entry.name, await Deno.readTextFile(`${split}/${entry.name}`));
   }
   // The program starts in main.js (src/main.ts's last line): core.js keeps only `main`, main.js starts it.
   const main = files.get("main.js")!;
@@ -165,27 +186,31 @@ export async function buildBundle(outdir: string = BUNDLE_DIR): Promise<void> {
   const plan = planStartModule(files);
   await Deno.writeTextFile(`${split}/main.js`, files.get("main.js")!);
   await Deno.writeTextFile(`${split}/_start.js`, plan.entry);
+  const externals = [...plan.lazy].flatMap((file) => ["--external", `./${file}`]);
   await denoBundle(
     [
       "bundle",
       "--quiet",
+      "--frozen-lockfile",
       "--platform",
       "deno",
       "--minify",
-      ...[...plan.lazy].flatMap((file) => ["--external", `./${file}`]),
+      ...externals,
       "--outdir",
       joined,
-      `${split}/_start.js`,
-    ],
+    ]
+      .concat(`${split}/_start.js`),
   );
   const core = await Deno.readTextFile(`${joined}/_start.js`);
   if (moduleHead(core).imports.length > 0) {
     throw new Error("Cannot join the start-up modules: core.js imports a file");
   }
-  for (const match of core.matchAll(/\bimport\(\s*"\.\/([\w.-]+\.js)"\s*\)/g)) {
-    if (!plan.lazy.has(match[1]!)) {
-      throw new Error(`Cannot join the start-up modules: core.js loads ./${match[1]}`);
-    }
+  // Every lazily loaded file stays one (a file copied into core.js would exist twice), and nothing else is.
+  const loads = lazyImports(core).sort();
+  if (loads.join() !== [...plan.lazy].sort().join()) {
+    throw new Error(
+      `Cannot join the start-up modules: core.js loads ${loads.join(", ")}, not ${[...plan.lazy].join(", ")}`,
+    );
   }
   await Deno.writeTextFile(`${outdir}/core.js`, core);
   await Deno.writeTextFile(
@@ -193,10 +218,6 @@ export async function buildBundle(outdir: string = BUNDLE_DIR): Promise<void> {
     `${HEADER}import{main}from"./core.js";export{main};if(import.meta.main)Deno.exit(await main(Deno.args));\n`,
   );
   for (const [file, text] of plan.rewritten) await Deno.writeTextFile(`${outdir}/${file}`, text);
-  await Deno.remove(split, { recursive: true });
-  await Deno.remove(joined, { recursive: true });
-  await Deno.writeTextFile(`${outdir}/main.d.ts`, DECLARATION);
-  await Deno.writeTextFile(`${outdir}/THIRD_PARTY_LICENSES.md`, await thirdPartyLicenses());
 }
 
 /** Runs `deno` with `args` (a `deno bundle` whose last argument is its input); throws with its errors. */

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { buildBundle, bundleArgs, BUNDLED_PACKAGES } from "../../scripts/bundle.ts";
+import { lazyImports, moduleHead } from "../../scripts/_start_module.ts";
 import { serveExample } from "../../src/demo/example_server.ts";
 import { VERSION } from "../../src/version.ts";
 import { serveModern } from "../_fixtures/modern_server.ts";
@@ -72,6 +73,22 @@ Deno.test("bundle: main.js names its types, every import is a file of the bundle
       assert.ok(files.includes(specifier.slice(2)), `${name} imports ${specifier}, which is in the bundle`);
     }
   }
+  // No directory of the build is left, and every module is one a run can load (from main.js, through
+  // imports and import()): a lazily loaded file copied into core.js by mistake would be left over.
+  assert.deepEqual(
+    [...Deno.readDirSync(OUT)].filter((entry) => !entry.isFile).map((entry) => entry.name),
+    [],
+  );
+  const reached = new Set<string>();
+  const pending = ["main.js"];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (reached.has(name)) continue;
+    reached.add(name);
+    const text = await Deno.readTextFile(`${OUT}/${name}`);
+    pending.push(...moduleHead(text).imports.map((i) => i.file), ...lazyImports(text));
+  }
+  assert.deepEqual(files.filter((name) => name.endsWith(".js") && !reached.has(name)), []);
   const licences = await Deno.readTextFile(`${OUT}/THIRD_PARTY_LICENSES.md`);
   for (const name of BUNDLED_PACKAGES) assert.match(licences, new RegExp(`## ${name}@\\d`));
   assert.match(licences, /Permission is hereby granted/);

@@ -4,7 +4,7 @@
  * tested in `bundle_test.ts`.
  */
 import assert from "node:assert/strict";
-import { exportedNames, moduleHead, planStartModule } from "../../scripts/_start_module.ts";
+import { exportedNames, lazyImports, moduleHead, planStartModule } from "../../scripts/_start_module.ts";
 
 Deno.test("moduleHead: the imports after the leading comments, and where the code starts", () => {
   const text = '// @ts-self-types="./main.d.ts"\n/**\n * x\n */\nimport{a as b,c}from"./chunk-A.js";' +
@@ -29,6 +29,24 @@ Deno.test("moduleHead: an import it cannot read is an error, not a file left out
   assert.throws(() => moduleHead('var x=1;import"./chunk-A.js";'), /unexpected import"\.\/chunk-A\.js"/);
   // A dynamic import is no static one.
   assert.deepEqual(moduleHead('let f=()=>import("./lazy.js");').imports, []);
+});
+
+Deno.test("moduleHead: a file named after a source file with any character is still read as an import", () => {
+  assert.deepEqual(moduleHead('import{a}from"./co$t-X1.js";a();').imports, [
+    { file: "co$t-X1.js", bindings: [["a", "a"]] },
+  ]);
+  assert.throws(() => moduleHead('a();import{b}from"./co$t-X1.js";'), /unexpected from"\.\/co\$t-X1\.js"/);
+});
+
+Deno.test("lazyImports: each file named in an import(), once; an import() of anything else is an error", () => {
+  assert.deepEqual(
+    lazyImports('var a=()=>import("./x.js"),b=()=>import( "./co$t-1.js" ),c=()=>import("./x.js");'),
+    ["x.js", "co$t-1.js"],
+  );
+  assert.deepEqual(lazyImports("var a=1;"), []);
+  // The second bundle would copy such a file into core.js, where it would exist a second time.
+  assert.throws(() => lazyImports("var a=n=>import(n);"), /Cannot follow import\(n\)/);
+  assert.throws(() => lazyImports('var a=()=>import("node:fs");'), /not a file of the bundle/);
 });
 
 Deno.test("exportedNames: the names of the export clause at the end; none without one", () => {
