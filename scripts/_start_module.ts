@@ -2,7 +2,7 @@
  * Joins the modules a start of the bundle loads into one: `deno bundle --code-splitting` leaves the
  * start-up code of `main.js` in some twenty chunks (one for each set of lazily loaded parts that shares
  * a piece of it), and Deno pays for every module it loads (a file read, a code-cache lookup, an
- * instantiation): about 3.5 ms of the bridge's cold start for those chunks (measured, 30 starts each).
+ * instantiation): 2 to 3.5 ms of the bridge's cold start for those chunks (30 interleaved starts each).
  *
  * A second `deno bundle` of the first one's output, without splitting, joins `main.js` and the chunks it
  * imports statically into `core.js`, which re-exports everything those chunks exported; the lazily loaded
