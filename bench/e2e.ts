@@ -1953,7 +1953,8 @@ function renderResults(
     'reported apart ("What the bundle buys").',
     "- The runtime floors (`deno eval`) run from `/` too.",
     `- Per server and round, first ${COLD_STARTS_PER_ROUND} starts of each client that only connect and close, ` +
-    "the clients taking turns (the cold start is the median of every start of a client against a server: " +
+    "the clients taking turns, the order rotating by one at every turn (the cold start is the median of every " +
+    "start of a client against a server: " +
     `${COLD_STARTS_PER_ROUND + 1} per round); then each client's workload: its start; \`tools/list\`, ` +
     `${IDLE_SETTLE_MS} ms idle, then \`VmRSS\` of the bridge ` +
     `process (idle RSS); ${WARMUP_CALLS} unmeasured warm-up calls; ${SEQUENTIAL_CALLS} sequential ` +
@@ -1963,8 +1964,9 @@ function renderResults(
     "notification handlers); then `VmHWM` and `utime+stime` of the bridge process from `/proc`, just before it " +
     "is closed. The bridge's `utime+stime` is also read between the timed phases, for the CPU per unit of work.",
     "- Before round 1, one unmeasured start of each bridge against each server warms the module and disk caches.",
-    "- Before every timed start the harness collects its own garbage (V8's `gc()`): it serves both servers and " +
-    "hosts every client, and a collection of its heap during a start delayed that client's `initialize` result.",
+    `- Before every timed start the harness collects its own garbage (V8's \`gc()\`) and waits ${SETTLE_AFTER_GC_MS} ` +
+    "ms: it serves both servers and hosts every client, so a collection of its heap would otherwise fall into " +
+    "some client's start.",
     "- mcp-bridge (no V8 flags) runs with a Deno dir of its own (links to the real one's packages and " +
     "transpiled sources, its own SQLite caches): V8 rejects a code cache made under other flags, so the " +
     "two variants sharing one would each compile every module again at every start (measured: 165 ms → 225 ms " +
