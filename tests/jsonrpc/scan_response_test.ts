@@ -201,3 +201,50 @@ Deno.test("scanResponse() agrees with the text path on 20,000 generated and muta
   }
   assert.ok(taken > 2000, `only ${taken} messages were plain result responses`);
 });
+
+Deno.test("scanResponse() checks a long string four bytes at a time as strictly as byte by byte", () => {
+  const head = encoder.encode('{"jsonrpc":"2.0","id":1,"result":{"text":"');
+  const tail = encoder.encode('"}}');
+  // Past the length from which the scan reads whole words.
+  const plain = encoder.encode("The quick brown fox jumps over the lazy dog 0123456789. ".repeat(40));
+  const odd = [
+    [0x22],
+    [0x5c],
+    [0x5c, 0x22],
+    [0x5c, 0x6e],
+    [0x5c, 0x75, 0x30, 0x30, 0x65, 0x39],
+    [0x00],
+    [0x1f],
+    [0x0a],
+    [0x7f],
+    [0x80],
+    [0xc3, 0xa9],
+    [0xc3],
+    [0xff],
+    [0xe2, 0x9c, 0x93],
+  ];
+  let taken = 0;
+  for (const inserted of odd) {
+    // Every position of the odd bytes in a word, and every alignment of the message in its buffer.
+    for (let at = 0; at < 8; at++) {
+      for (let offset = 0; offset < 4; offset++) {
+        const message = [
+          ...head,
+          ...plain.subarray(0, 600 + at),
+          ...inserted,
+          ...plain.subarray(600 + at),
+          ...tail,
+        ];
+        const buffer = new Uint8Array(message.length + offset);
+        buffer.set(message, offset);
+        const bytes = buffer.subarray(offset);
+        const expected = textPathId(bytes);
+        const scanned = scanResponse(bytes);
+        assert.equal(scanned?.id, expected?.id, `${JSON.stringify(inserted)} at ${at}, offset ${offset}`);
+        if (scanned !== undefined) taken++;
+      }
+    }
+  }
+  // The escapes, DEL and the well-formed UTF-8 are taken; the rest is not.
+  assert.equal(taken, 6 * 8 * 4);
+});
