@@ -82,7 +82,12 @@ export class LazyAuthHook implements AuthHook {
   /** The current credentials; a problem reading them is reported once and means none. */
   header(): Promise<string | undefined> {
     // No record, nothing loaded: no async frame for every request.
-    return this.#noRecord && !this.#client ? NO_HEADER : this.#header();
+    return this.hasNoCredentials() ? NO_HEADER : this.#header();
+  }
+
+  /** See {@linkcode AuthHook.hasNoCredentials}: no record stored, and the OAuth client not loaded. */
+  hasNoCredentials(): boolean {
+    return this.#noRecord && !this.#client;
   }
 
   async #header(): Promise<string | undefined> {

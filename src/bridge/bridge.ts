@@ -53,7 +53,17 @@ interface Pending {
 export class Bridge {
   #o: BridgeOptions;
   #pending = new Map<string, Pending>();
-  #inFlight = new Set<Promise<void>>();
+  /** How many messages handed to the transport (or answers being written) are not through yet. */
+  #inFlight = 0;
+  /** Who waits in {@linkcode Bridge.drain} for `#inFlight` to reach 0. */
+  #drainers: (() => void)[] = [];
+  /** Counts one tracked promise out (one function for all of them). */
+  #done = (): void => {
+    if (--this.#inFlight > 0 || this.#drainers.length === 0) return;
+    const drainers = this.#drainers;
+    this.#drainers = [];
+    for (const resolve of drainers) resolve();
+  };
 
   /**
    * Creates the router.
@@ -205,7 +215,7 @@ export class Bridge {
 
   /** Waits until every message handed to the transport was sent or failed. */
   async drain(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    while (this.#inFlight > 0) await new Promise<void>((resolve) => this.#drainers.push(resolve));
   }
 
   /**
@@ -262,12 +272,24 @@ export class Bridge {
     if (limit !== undefined && method !== "initialize") {
       pending.timer = setTimeout(() => this.#timeOut(key, pending, limit), limit);
     }
-    this.#track(
-      this.#o.transport.send(text, envelope, pending.abort.signal).then(
-        () => this.#answerIfStillPending(key, pending, undefined),
-        (error) => this.#answerIfStillPending(key, pending, error),
-      ),
-    );
+    this.#track(this.#exchange(text, envelope, key, pending));
+  }
+
+  /** Sends a host request and, once the transport is through with it, answers it if nothing else did. */
+  async #exchange(
+    text: string,
+    envelope: Extract<Envelope, { kind: "request" }>,
+    key: string,
+    pending: Pending,
+  ): Promise<void> {
+    let failure: unknown;
+    try {
+      await this.#o.transport.send(text, envelope, pending.abort.signal);
+    } catch (error) {
+      failure = error;
+    }
+    // Usually the response went to the host already (fromServer settled it).
+    if (this.#pending.get(key) === pending) await this.#answerIfStillPending(key, pending, failure);
   }
 
   async #answerIfStillPending(key: string, pending: Pending, error: unknown): Promise<void> {
@@ -378,8 +400,9 @@ export class Bridge {
     this.#track(this.#forward(cancel, parseMessage(cancel)));
   }
 
+  /** Counts a promise in until it settles (it is never left rejected: nothing waits on it but `drain`). */
   #track(promise: Promise<void>): void {
-    this.#inFlight.add(promise);
-    void promise.finally(() => this.#inFlight.delete(promise));
+    this.#inFlight++;
+    promise.then(this.#done, this.#done);
   }
 }

@@ -247,18 +247,23 @@ export class ModernSession implements RemoteTransport {
    * @param envelope Its envelope.
    * @param signal Aborts the request (the host cancelled it).
    */
-  // deno-lint-ignore require-await -- its promise is returned: no frame waits on it
-  async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
-    if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
-    switch (envelope.kind) {
-      case "response":
-        return this.#inputAnswer(envelope);
-      case "notification":
-        return this.#notification(envelope);
-      case "request":
-        return this.#request(text, envelope, signal);
-      default:
-        return;
+  send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+    // Not an async function: a request's promise is its exchange's own, with no frame waiting on it.
+    try {
+      if (this.#closed) throw new TransportError("The bridge is shutting down: the message was not sent");
+      switch (envelope.kind) {
+        case "request":
+          return this.#request(text, envelope, signal);
+        case "response":
+          this.#inputAnswer(envelope);
+          break;
+        case "notification":
+          this.#notification(envelope);
+          break;
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
@@ -320,7 +325,7 @@ export class ModernSession implements RemoteTransport {
     }
   }
 
-  async #request(
+  #request(
     text: string,
     envelope: Extract<Envelope, { kind: "request" }>,
     signal?: AbortSignal,
@@ -329,7 +334,13 @@ export class ModernSession implements RemoteTransport {
     const params = envelope.value.params as Json | undefined;
     const hostMeta = params?._meta as Json | undefined;
     const modernHost = typeof hostMeta?.[PROTOCOL_VERSION_META_KEY] === "string";
-    if (modernHost) return await this.#passThrough(text, envelope, signal);
+    if (modernHost) return this.#passThrough(text, envelope, signal);
+    if (method === "tools/call") return this.#translated(id, method, params, signal);
+    return this.#other(id, method, params, signal);
+  }
+
+  /** A legacy host's request other than a tool call: answered here when the modern era removed it. */
+  async #other(id: JsonRpcId, method: string, params: Json | undefined, signal?: AbortSignal): Promise<void> {
     switch (method) {
       case "initialize":
         return await this.#initialize(id, params);
@@ -349,7 +360,7 @@ export class ModernSession implements RemoteTransport {
         return await this.#reply(id, {});
       }
     }
-    return this.#translated(id, method, params, signal);
+    return await this.#translated(id, method, params, signal);
   }
 
   #learnHost(params: Json | undefined): void {

@@ -120,7 +120,30 @@ export class ConnectingTransport implements RemoteTransport {
    * @param envelope Its envelope.
    * @param signal Aborts the exchange.
    */
-  async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+  send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+    // Connected (the usual case): straight to the transport, with no frame of its own waiting.
+    if (this.#firstSettled && this.#switching === undefined) {
+      return this.#current!.send(text, envelope, signal).catch((error) =>
+        this.#sendAfterEraChange(error, text, envelope, signal)
+      );
+    }
+    return this.#sendConnecting(text, envelope, signal);
+  }
+
+  /** A message the transport failed: sent again after a change of era, or its failure passed on. */
+  async #sendAfterEraChange(
+    error: unknown,
+    text: string,
+    envelope: Envelope,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    // The era was cached for the process; when the server stops answering in it, probe again.
+    if (!(await this.#eraChanged(error))) throw error;
+    await this.#current!.send(text, envelope, signal);
+  }
+
+  /** A message while the first one chooses the transport, or while the era is being switched. */
+  async #sendConnecting(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     if (this.#first === undefined) {
       this.#first = this.#sendFirst(text, envelope, signal);
       const settled = () => this.#firstSettled = true;
@@ -133,9 +156,7 @@ export class ConnectingTransport implements RemoteTransport {
     try {
       await this.#current!.send(text, envelope, signal);
     } catch (error) {
-      // The era was cached for the process; when the server stops answering in it, probe again.
-      if (!(await this.#eraChanged(error))) throw error;
-      await this.#current!.send(text, envelope, signal);
+      await this.#sendAfterEraChange(error, text, envelope, signal);
     }
   }
 

@@ -53,9 +53,10 @@ export class LazyTransport<T extends RemoteTransport = RemoteTransport> implemen
    * @param envelope Its envelope.
    * @param signal Aborts the exchange.
    */
-  async send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
-    const transport = await this.loaded();
-    return transport.send(text, envelope, signal);
+  send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
+    const loaded = this.#loaded;
+    if (loaded !== undefined && !this.#closed) return loaded.send(text, envelope, signal);
+    return this.loaded().then((transport) => transport.send(text, envelope, signal));
   }
 
   /**

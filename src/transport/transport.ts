@@ -62,6 +62,11 @@ export interface RemoteTransport {
 export interface AuthHook {
   /** The `Authorization` header value for the next request, if there are credentials. */
   header(): Promise<string | undefined>;
+  /**
+   * Whether {@linkcode AuthHook.header} is known, now, to give nothing (no credentials stored, none being
+   * fetched): the exchange then sends the request without asking it, and without waiting a turn.
+   */
+  hasNoCredentials?(): boolean;
   /** The header the value goes in, when not `Authorization` (read after {@linkcode header}). */
   headerName?(): string;
   /**

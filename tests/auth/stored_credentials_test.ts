@@ -85,13 +85,18 @@ Deno.test("LazyAuthHook: with nothing stored, no OAuth code loads before the fir
     log,
     () => Promise.resolve(false),
   );
+  // Not known before the store was looked at.
+  assert.equal(hook.hasNoCredentials(), false);
   hook.warmUp();
   assert.equal(await hook.header(), undefined);
+  // Known now: the exchange sends requests without asking (and without waiting a turn).
+  assert.equal(hook.hasNoCredentials(), true);
   assert.equal(await hook.header(), undefined);
   assert.equal(loads, 0, "nothing loaded for a server with nothing stored");
   assert.equal(await hook.challenge(401, 'Bearer resource_metadata="x"', undefined, "initialize"), true);
   assert.equal(loads, 1);
   // Once loaded (a sign-in may have stored tokens), every request asks the client.
+  assert.equal(hook.hasNoCredentials(), false);
   assert.equal(await hook.header(), "Bearer t");
   assert.deepEqual(calls, ["challenge", "header"]);
 });
@@ -103,6 +108,7 @@ Deno.test("LazyAuthHook: a stored record (or a check that fails) loads the clien
     const hook = new LazyAuthHook(() => (loads++, Promise.resolve(fakeClient(calls))), log, check);
     hook.warmUp();
     assert.equal(await hook.header(), "Bearer t");
+    assert.equal(hook.hasNoCredentials(), false);
     assert.equal(loads, 1);
     assert.ok(calls.includes("prepare"), "the warm-up prepared the client");
   }

@@ -83,6 +83,33 @@ Deno.test("ServerExchange sends the user's headers, the transport's and Authoriz
   }
 });
 
+Deno.test("ServerExchange asks the hook for no header while it has no credentials, and again once it may", async () => {
+  const server = await serveHeaderRecorder();
+  try {
+    let none = true;
+    let asked = 0;
+    const hook = Object.assign(new RotatingHook(), {
+      hasNoCredentials: () => none,
+      header: () => (asked++, Promise.resolve("Bearer t0")),
+    });
+    const exchange = new ServerExchange({ url: server.url, headers: [], fetch, log, auth: hook });
+    // Mixed-case protocol header names go out as any other (the exchange keeps their lower-case forms).
+    const send = () =>
+      exchange.send({ method: "POST", body: "{}", headers: [["Mcp-Method", "ping"]], operation: "ping" });
+    await (await send()).body?.cancel();
+    assert.equal(asked, 0);
+    assert.equal(server.headers()?.get("authorization"), null);
+    assert.equal(server.headers()?.get("mcp-method"), "ping");
+    none = false;
+    await (await send()).body?.cancel();
+    assert.equal(asked, 1);
+    assert.equal(server.headers()?.get("authorization"), "Bearer t0");
+    assert.equal(server.headers()?.get("mcp-method"), "ping");
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("ServerExchange: a repeated user header is sent joined, any token is a header name, and a custom auth header replaces the user's", async () => {
   const server = await serveHeaderRecorder();
   try {
