@@ -62,3 +62,65 @@ export function linkSignals(sources: readonly (AbortSignal | undefined)[]): Link
   for (const s of signals) s.addEventListener("abort", onAbort);
   return { signal: controller.signal, unlink };
 }
+
+/**
+ * The signals that end one request, linked only if something asks for one signal of them all: the
+ * common request needs none (its one watch follows the host's signal, and the transport ends its watches
+ * by itself), so it pays for no listener and no controller.
+ */
+export class LazyLink {
+  #sources: readonly (AbortSignal | undefined)[];
+  #linked: LinkedSignal | undefined;
+
+  /**
+   * Holds the signals; nothing is linked yet.
+   *
+   * @example Usage
+   * ```ts
+   * import { LazyLink } from "./linked_signal.ts";
+   * import assert from "node:assert/strict";
+   *
+   * const transport = new AbortController();
+   * const host = new AbortController();
+   * const ends = new LazyLink([transport.signal, host.signal]);
+   * assert.equal(ends.aborted(), undefined);
+   * const signal = ends.signal!;
+   * host.abort("cancelled");
+   * assert.equal(ends.aborted(), host.signal);
+   * assert.equal(signal.reason, "cancelled");
+   * ends.unlink();
+   * ```
+   *
+   * @param sources The signals, in the order {@linkcode LazyLink.aborted} looks at them (`undefined` skipped).
+   */
+  constructor(sources: readonly (AbortSignal | undefined)[]) {
+    this.#sources = sources;
+  }
+
+  /**
+   * The first source, in the order given, that has aborted; `undefined` while none has.
+   *
+   * @returns The aborted source.
+   */
+  aborted(): AbortSignal | undefined {
+    for (const source of this.#sources) if (source?.aborted) return source;
+    return undefined;
+  }
+
+  /**
+   * One signal that aborts when the first source does ({@linkcode linkSignals}, on the first use): a source
+   * itself when there is only one; `undefined` when there is none.
+   */
+  get signal(): AbortSignal | undefined {
+    if (this.#linked === undefined) {
+      if (!this.#sources.some((source) => source !== undefined)) return undefined;
+      this.#linked = linkSignals(this.#sources);
+    }
+    return this.#linked.signal;
+  }
+
+  /** Removes the listeners a link added, if one was made (calling it again is harmless). */
+  unlink(): void {
+    this.#linked?.unlink();
+  }
+}

@@ -60,6 +60,12 @@ export interface Watch {
   progress(): void;
   /** The answer is over (complete or failed): stop watching it. */
   done(): void;
+  /**
+   * Ends the reading of this answer with `reason`, and stops watching it.
+   *
+   * @param reason Why.
+   */
+  abort(reason: TransportError): void;
 }
 
 class AnswerWatch implements Watch {
@@ -197,6 +203,15 @@ export class LivenessMonitor {
     this.#watches.add(watch);
     this.traffic();
     return watch;
+  }
+
+  /**
+   * Ends the reading of every answer watched (the transport closes), with `reason`.
+   *
+   * @param reason Why.
+   */
+  abortAll(reason: TransportError): void {
+    for (const watch of [...this.#watches]) watch.abort(reason);
   }
 
   /** Something went to or came from the server (the keep-alive waits for a quiet period). */

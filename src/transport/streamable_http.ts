@@ -7,7 +7,7 @@
  * @module
  */
 
-import { linkSignals } from "../async/linked_signal.ts";
+import { LazyLink } from "../async/linked_signal.ts";
 import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
@@ -232,7 +232,10 @@ export class StreamableHttpTransport implements RemoteTransport {
     if (this.#closed) return;
     this.#closed = true;
     this.#liveness?.stop();
-    this.#abort.abort(new TransportError("The bridge is shutting down"));
+    const reason = new TransportError("The bridge is shutting down");
+    this.#abort.abort(reason);
+    // The requests' watches follow only their own ends: the transport's close ends them here.
+    this.#liveness?.abortAll(reason);
     if (this.#sessionId !== undefined) {
       const deadline = new Deadline(500, "The DELETE of the session took too long");
       try {
@@ -271,15 +274,26 @@ export class StreamableHttpTransport implements RemoteTransport {
       const deadline = exchange.isInitialize
         ? connectDeadline(this.#o.connectTimeoutMs, this.#host, "answer initialize")
         : undefined;
-      // Linked for this attempt only (cheaper than AbortSignal.any: see async/linked_signal.ts).
-      const linked = linkSignals([this.#abort.signal, signal, deadline?.signal]);
-      const combined = linked.signal;
+      // What ends this attempt: the host's cancel, the deadline, the transport's close. A request's answer is
+      // watched by the liveness monitor, and its watch is that end (close() aborts every watch): no signal is
+      // made besides it. Anything else gets one signal linked for this attempt only (cheaper than
+      // AbortSignal.any: see async/linked_signal.ts).
+      const ends = new LazyLink([this.#abort.signal, deadline?.signal, signal]);
+      // The watch follows the host's cancel and the deadline (linked only when there are both).
+      const parent = deadline !== undefined && signal !== undefined
+        ? new LazyLink([deadline.signal, signal])
+        : undefined;
+      const watch = exchange.expectId !== undefined && this.#liveness !== undefined
+        ? this.#watch(parent?.signal ?? signal ?? deadline?.signal)
+        : undefined;
       try {
-        await this.#exchange(body, exchange, combined, operation);
+        if (watch) watch.resendable = SAFE_TO_RESEND.has(operation);
+        await this.#post(body, exchange, ends, watch?.signal ?? ends.signal!, operation, watch);
         this.#reached();
         return;
       } catch (error) {
-        if (combined.aborted) throw this.#abortReason(combined);
+        const ended = ends.aborted();
+        if (ended !== undefined) throw this.#abortReason(ended);
         // A connection that broke under a request: the pooled ones may be going too (a server stopping
         // closes them all), so the next requests open new ones.
         if (error instanceof TransportError && error.outcomeUnknown) this.#o.exchange.renewConnections();
@@ -307,10 +321,20 @@ export class StreamableHttpTransport implements RemoteTransport {
         }
         throw error;
       } finally {
-        linked.unlink();
+        watch?.done();
+        parent?.unlink();
+        ends.unlink();
         deadline?.clear();
       }
     }
+  }
+
+  /** A watch of the liveness monitor, ended by `parent` and by the transport's close. */
+  #watch(parent: AbortSignal | undefined): Watch {
+    const watch = this.#liveness!.watch(parent);
+    // Closed meanwhile: close() aborted the watches there were.
+    if (this.#abort.signal.aborted) watch.abort(this.#abortReason(this.#abort.signal));
+    return watch;
   }
 
   /** The server answered: an outage, if there was one, is over. */
@@ -338,26 +362,15 @@ export class StreamableHttpTransport implements RemoteTransport {
     return headers;
   }
 
-  async #exchange(body: string, exchange: Exchange, signal: AbortSignal, operation: string): Promise<void> {
-    // Notifications and responses get no answer worth watching.
-    // The watch's signal also ends with `signal`: it alone goes to the request.
-    const watch = exchange.expectId !== undefined ? this.#liveness?.watch(signal) : undefined;
-    if (watch) watch.resendable = SAFE_TO_RESEND.has(operation);
-    try {
-      await this.#post(body, exchange, signal, watch?.signal ?? signal, operation, watch);
-    } finally {
-      watch?.done();
-    }
-  }
-
   /**
-   * One POST and the reading of its answer. `signal` ends the exchange (host, transport, deadline);
-   * `watched` also ends when the liveness watch declares the answer stalled.
+   * One POST and the reading of its answer. `ends` ends the exchange (host, transport, deadline; linked only
+   * for a resumption); `watched` goes to the request: it ends with them, and when the liveness watch declares
+   * the answer stalled.
    */
   async #post(
     body: string,
     exchange: Exchange,
-    signal: AbortSignal,
+    ends: LazyLink,
     watched: AbortSignal,
     operation: string,
     watch: Watch | undefined,
@@ -430,7 +443,8 @@ export class StreamableHttpTransport implements RemoteTransport {
       this.#streamsAtOnce ??= true;
     }
     watch?.done();
-    if (exchange.response === undefined) await this.#resume(outcome, exchange, signal);
+    // Resumed under the attempt's own end (a stall of this stream must not end the resumption).
+    if (exchange.response === undefined) await this.#resume(outcome, exchange, ends.signal!);
   }
 
   async #routeJsonBody(text: string, exchange: Exchange): Promise<void> {

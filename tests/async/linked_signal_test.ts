@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { linkSignals } from "../../src/async/linked_signal.ts";
+import { LazyLink, linkSignals } from "../../src/async/linked_signal.ts";
 
 Deno.test("linkSignals aborts with the reason of the first source that aborts", () => {
   const a = new AbortController();
@@ -58,4 +58,45 @@ Deno.test("linkSignals: a long-lived source keeps no listener of finished reques
     linked.unlink();
   }
   assert.equal(listeners.size, 0);
+});
+
+Deno.test("LazyLink adds no listener until its signal is asked for, and finds an aborted source without one", () => {
+  let listeners = 0;
+  const counted = () => {
+    const controller = new AbortController();
+    const add = controller.signal.addEventListener.bind(controller.signal);
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      listeners++;
+      add(...args);
+    }) as typeof add;
+    return controller;
+  };
+  const transport = counted();
+  const host = counted();
+  const ends = new LazyLink([transport.signal, undefined, host.signal]);
+  assert.equal(ends.aborted(), undefined);
+  host.abort("cancelled");
+  assert.equal(ends.aborted(), host.signal);
+  transport.abort("closing");
+  // In the order given, not the order of aborting.
+  assert.equal(ends.aborted(), transport.signal);
+  assert.equal(listeners, 0);
+  ends.unlink();
+});
+
+Deno.test("LazyLink links once, on the first use of its signal, and unlinks", () => {
+  const transport = new AbortController();
+  const host = new AbortController();
+  const ends = new LazyLink([transport.signal, host.signal]);
+  const signal = ends.signal!;
+  assert.equal(ends.signal, signal, "one link, however often it is asked for");
+  ends.unlink();
+  host.abort("late");
+  assert.equal(signal.aborted, false, "unlinked: the source no longer reaches it");
+  const lone = new AbortController();
+  assert.equal(new LazyLink([undefined, lone.signal]).signal, lone.signal);
+  assert.equal(new LazyLink([undefined]).signal, undefined);
+  const live = new LazyLink([transport.signal, new AbortController().signal]);
+  transport.abort("closing");
+  assert.equal(live.signal?.reason, "closing", "a source already aborted: the link is aborted at once");
 });

@@ -304,3 +304,18 @@ Deno.test("LivenessMonitor.watch(parent): the watch's signal ends with the paren
   later.abort(new TransportError("too late"));
   assert.equal(finished.signal.aborted, false);
 });
+
+Deno.test("LivenessMonitor.abortAll(): every watch still open ends with the reason, a finished one does not", () => {
+  const { monitor } = monitorWith(() => Promise.resolve(true));
+  const host = new AbortController();
+  const open = [monitor.watch(host.signal), monitor.watch()];
+  const finished = monitor.watch();
+  finished.done();
+  const reason = new TransportError("The bridge is shutting down");
+  monitor.abortAll(reason);
+  for (const watch of open) assert.equal(watch.signal.reason, reason);
+  assert.equal(finished.signal.aborted, false);
+  // Forgotten once ended: a second close finds nothing to end.
+  monitor.abortAll(new TransportError("again"));
+  assert.equal(open[0]!.signal.reason, reason);
+});
