@@ -60,10 +60,13 @@ Deno.test("start-up graph: only the bridge's own modules, without what only some
   for (const name of lazy) assert.ok(!names.includes(name), `${name} is on the start-up path`);
 });
 
-Deno.test("start-up graph: at most 60 modules and 411 KB of TypeScript (comments included)", async () => {
+Deno.test("start-up graph: at most 60 modules and 419 KB of TypeScript (comments included)", async () => {
   const graph = await startUpGraph();
   const bytes = [...graph.values()].reduce((a, b) => a + b, 0);
-  // Measured 2026-12-05 (evening): 59 modules, 410.7 KB, after the request path's allocation cuts (no async
+  // Measured 2026-12-06: 59 modules, 418.3 KB, after a request's path lost async frames and signals (the
+  // exchange's, the era dispatcher's, the lazy transport's; LazyLink and the liveness watch as a Streamable
+  // HTTP request's one signal): 7.6 KB more source, mostly documentation; bundle/core.js 106.3 → 107.8 KB.
+  // 2026-12-05 (evening): 59 modules, 410.7 KB, after the request path's allocation cuts (no async
   // frame for a credential hook with nothing stored, header records filled by index, the cookie header of an
   // empty jar, the untouched signals array: 8 % less allocated a call against a 2026-07-28 server).
   // Before: 59 modules, 409 KB, with large answers passed on as bytes (the reused body buffer,
@@ -74,5 +77,5 @@ Deno.test("start-up graph: at most 60 modules and 411 KB of TypeScript (comments
   // the lazy imports, 65 and 457 KB before the 2026-07-28 transport loaded on its probe. Every KB here is loaded and compiled at every start by
   // `deno run src/main.ts`, and ends up in bundle/main.js (what users run): move what few runs need behind import().
   assert.ok(graph.size <= 60, `${graph.size} modules`);
-  assert.ok(bytes <= 411_000, `${bytes} bytes`);
+  assert.ok(bytes <= 419_000, `${bytes} bytes`);
 });
