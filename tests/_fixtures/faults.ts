@@ -25,6 +25,8 @@ export interface FaultServer {
   url: URL;
   /** Every request received so far, in arrival order. */
   requests: RecordedRequest[];
+  /** How many requests the client gave up (closed their connection) before the fault answered them. */
+  abandoned(): number;
   /** Stops the server (releasing any stalled request first). */
   close(): Promise<void>;
 }
@@ -93,6 +95,7 @@ function handshake(request: Request, body: string): Response | undefined {
 
 function serveFault(options: FaultOptions, fault: Handler): Promise<FaultServer> {
   const requests: RecordedRequest[] = [];
+  let abandoned = 0;
   let release!: () => void;
   const closing = new Promise<void>((resolve) => (release = resolve));
   return new Promise((resolve) => {
@@ -103,6 +106,7 @@ function serveFault(options: FaultOptions, fault: Handler): Promise<FaultServer>
         resolve({
           url: new URL(`http://127.0.0.1:${port}/mcp`),
           requests,
+          abandoned: () => abandoned,
           close: async () => {
             release();
             await server.shutdown();
@@ -116,7 +120,9 @@ function serveFault(options: FaultOptions, fault: Handler): Promise<FaultServer>
         const answered = handshake(request, body);
         if (answered) return answered;
       }
-      return await fault(request, body, closing);
+      const response = await fault(request, body, closing);
+      if (request.signal.aborted) abandoned++;
+      return response;
     });
   });
 }
@@ -176,14 +182,21 @@ export function serveStatus(
 
 /**
  * Accepts every request and never answers it (a hung server or a black-holing proxy). Stalled
- * requests are released (with a 503 nobody reads) when the server closes.
+ * requests are released (with a 503 nobody reads) when the server closes, or when the client gives up on
+ * them (counted in {@linkcode FaultServer.abandoned}).
  *
  * @param options Whether to handshake first.
  * @returns The running server.
  */
 export function serveStall(options: FaultOptions = {}): Promise<FaultServer> {
-  return serveFault(options, async (_request, _body, closing) => {
-    await closing;
+  return serveFault(options, async (request, _body, closing) => {
+    // Until the server closes, or the client gives up on the request.
+    await Promise.race([
+      closing,
+      new Promise<void>((resolve) =>
+        request.signal.addEventListener("abort", () => resolve(), { once: true })
+      ),
+    ]);
     return new Response(null, { status: 503 });
   });
 }

@@ -4,7 +4,7 @@ import { Logger } from "../../src/log/logger.ts";
 import { ServerExchange } from "../../src/transport/exchange.ts";
 import { DEFAULT_LIVENESS } from "../../src/transport/liveness.ts";
 import { StreamableHttpTransport } from "../../src/transport/streamable_http.ts";
-import { serveLoopback } from "../_fixtures/loopback_server.ts";
+import { serveStall } from "../_fixtures/faults.ts";
 
 const log = new Logger({ level: "error" });
 
@@ -13,51 +13,14 @@ const message = (value: Record<string, unknown>) => {
   return [text, parseMessage(text)] as const;
 };
 
-/**
- * A fault no real server makes on purpose: it answers `initialize`, then holds every other request open
- * without a byte of answer, and counts the ones whose connection the client closed.
- */
-async function serveSilentAfterInitialize() {
-  let cut = 0;
-  const waiting: (() => void)[] = [];
-  const server = await serveLoopback(async (request) => {
-    // The DELETE that ends the session.
-    if (request.method !== "POST") return new Response(null, { status: 200 });
-    const body = await request.json() as { id?: number; method?: string };
-    if (body.method === "initialize") {
-      return Response.json({
-        jsonrpc: "2.0",
-        id: body.id,
-        result: {
-          protocolVersion: "2025-11-25",
-          capabilities: {},
-          serverInfo: { name: "silent", version: "1" },
-        },
-      }, { headers: { "mcp-session-id": "s1" } });
-    }
-    if (body.id === undefined) return new Response(null, { status: 202 });
-    const released = await new Promise<boolean>((resolve) => {
-      request.signal.addEventListener("abort", () => resolve(false));
-      waiting.push(() => resolve(true));
-    });
-    if (!released) cut++;
-    return new Response(null, { status: 499 });
-  });
-  // A request the client never let go of is let go of here, so that a failed test does not hang on it.
-  const close = () => {
-    for (const release of waiting) release();
-    return server.close();
-  };
-  return { url: server.url, cut: () => cut, close };
-}
-
 for (const watched of [true, false]) {
   Deno.test(
     `StreamableHttpTransport.close() ends the requests in flight, with and without a host signal (liveness ${
       watched ? "on" : "off"
     })`,
     async () => {
-      const server = await serveSilentAfterInitialize();
+      // A hung server (it answers the handshake, then nothing): a fault no real server makes on purpose.
+      const server = await serveStall({ handshake: true });
       const transport = new StreamableHttpTransport({
         exchange: new ServerExchange({ url: server.url, headers: [], fetch, log }),
         sink: () => Promise.resolve(),
@@ -105,10 +68,10 @@ for (const watched of [true, false]) {
         assert.match(await within(ownCall), /shutting down/);
         assert.equal(host.signal.aborted, false, "the host's own signal is untouched");
         // The server saw both connections go.
-        for (let i = 0; i < 50 && server.cut() < 2; i++) {
+        for (let i = 0; i < 50 && server.abandoned() < 2; i++) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
-        assert.equal(server.cut(), 2);
+        assert.equal(server.abandoned(), 2);
       } finally {
         await transport.close();
         await server.close();
