@@ -400,9 +400,15 @@ export class Bridge {
     this.#track(this.#forward(cancel, parseMessage(cancel)));
   }
 
-  /** Counts a promise in until it settles (it is never left rejected: nothing waits on it but `drain`). */
+  /** Counts a promise in until it settles; one that fails (it should not) is logged, not left unhandled. */
   #track(promise: Promise<void>): void {
     this.#inFlight++;
-    promise.then(this.#done, this.#done);
+    promise.then(this.#done, this.#failed);
   }
+
+  /** A tracked promise failed: a bug of the bridge's, reported (an answer may be missing). */
+  #failed = (error: unknown): void => {
+    this.#done();
+    this.#o.log.error(`Internal error in mcp-bridge: ${(error as Error)?.stack ?? String(error)}`);
+  };
 }

@@ -123,9 +123,14 @@ export class ConnectingTransport implements RemoteTransport {
   send(text: string, envelope: Envelope, signal?: AbortSignal): Promise<void> {
     // Connected (the usual case): straight to the transport, with no frame of its own waiting.
     if (this.#firstSettled && this.#switching === undefined) {
-      return this.#current!.send(text, envelope, signal).catch((error) =>
-        this.#sendAfterEraChange(error, text, envelope, signal)
-      );
+      try {
+        return this.#current!.send(text, envelope, signal).catch((error) =>
+          this.#sendAfterEraChange(error, text, envelope, signal)
+        );
+      } catch (error) {
+        // A transport that was never made (the first message failed before): rejected, as an async send was.
+        return Promise.reject(error);
+      }
     }
     return this.#sendConnecting(text, envelope, signal);
   }

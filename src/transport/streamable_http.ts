@@ -292,6 +292,9 @@ export class StreamableHttpTransport implements RemoteTransport {
         this.#reached();
         return;
       } catch (error) {
+        // This attempt's answer is over: a watch left open while an outage is waited out (or the session
+        // renewed) would look like a silent answer to the liveness monitor.
+        watch?.done();
         const ended = ends.aborted();
         if (ended !== undefined) throw this.#abortReason(ended);
         // A connection that broke under a request: the pooled ones may be going too (a server stopping

@@ -79,3 +79,59 @@ for (const watched of [true, false]) {
     },
   );
 }
+
+Deno.test("StreamableHttpTransport: a request that waits out an outage is no silent answer to the liveness monitor", async () => {
+  const server = await serveStall({ handshake: true });
+  const lines: string[] = [];
+  const log = new Logger({ level: "debug", sink: { write: (line) => void lines.push(line) } });
+  // A connection of its own for each request: the one of initialize must not be reused after the server went.
+  const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+  const transport = new StreamableHttpTransport({
+    exchange: new ServerExchange({
+      url: server.url,
+      headers: [],
+      fetch: (input, init) => fetch(input, { ...init, client }),
+      log,
+    }),
+    sink: () => Promise.resolve(),
+    log,
+    connectTimeoutMs: 5000,
+    // Waits of up to a second (jittered): most are longer than the silence that would be checked.
+    reconnect: { enabled: true, initialDelayMs: 1000, maxDelayMs: 1000, maxDurationMs: 10_000 },
+    // A silent answer would be checked after 150 ms.
+    liveness: {
+      probeAfterMs: 150,
+      probeTimeoutMs: 150,
+      pingIntervalMs: undefined,
+      tickMs: 25,
+      clockJumpMs: 60_000,
+    },
+  });
+  try {
+    await transport.send(
+      ...message({
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "0" } },
+      }),
+    );
+    await server.close();
+    const host = new AbortController();
+    const call = transport.send(
+      ...message({ id: 2, method: "tools/call", params: { name: "slow", arguments: {} } }),
+      host.signal,
+    ).then(() => "answered", (error: Error) => error.message);
+    // Several probe periods of the outage.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    host.abort();
+    assert.match(await call, /cancelled/);
+    assert.ok(
+      lines.some((line) => /cannot be reached|unreachable|waiting|trying again/i.test(line)),
+      lines.join(""),
+    );
+    assert.deepEqual(lines.filter((line) => /stalled|ping/i.test(line)), []);
+  } finally {
+    await transport.close();
+    client.close();
+  }
+});
