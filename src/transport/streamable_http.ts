@@ -7,7 +7,7 @@
  * @module
  */
 
-import { LazyLink } from "../async/linked_signal.ts";
+import { LazyLink, linkSignals } from "../async/linked_signal.ts";
 import { INTERNAL_ID_PREFIX, isInternalId } from "../jsonrpc/internal_id.ts";
 import { type Envelope, type JsonRpcId, parseMessage } from "../jsonrpc/message.ts";
 import type { Logger } from "../log/logger.ts";
@@ -281,7 +281,7 @@ export class StreamableHttpTransport implements RemoteTransport {
       const ends = new LazyLink([this.#abort.signal, deadline?.signal, signal]);
       // The watch follows the host's cancel and the deadline (linked only when there are both).
       const parent = deadline !== undefined && signal !== undefined
-        ? new LazyLink([deadline.signal, signal])
+        ? linkSignals([deadline.signal, signal])
         : undefined;
       const watch = exchange.expectId !== undefined && this.#liveness !== undefined
         ? this.#watch(parent?.signal ?? signal ?? deadline?.signal)
